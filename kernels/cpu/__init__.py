@@ -1,0 +1,42 @@
+"""CPU backend: Numba kernels on numpy arrays, plus the storage functions the Tensor
+needs (allocate, view, move to and from the host). The CUDA backend exports the same
+names with the same signatures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .elementwise import binary, copy, fill, range_fill, unary, where
+from .indexing import gather, index_put, index_select, nonzero, scatter
+from .reduction import cumsum, reduce, softmax
+
+
+def empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    return np.empty(shape, dtype)
+
+
+def as_strided(storage: np.ndarray, shape: tuple, strides: tuple, offset: int) -> np.ndarray:
+    """A view of the 1-D `storage` with element `strides`, starting at element `offset`."""
+    itemsize = storage.itemsize
+    return np.ndarray(
+        shape,
+        storage.dtype,
+        buffer=storage,
+        offset=offset * itemsize,
+        strides=tuple(s * itemsize for s in strides),
+    )
+
+
+def to_host(array: np.ndarray) -> np.ndarray:
+    return array
+
+
+def from_host(array: np.ndarray) -> np.ndarray:
+    return array
+
+
+__all__ = [
+    "as_strided", "binary", "copy", "cumsum", "empty", "fill", "from_host", "gather",
+    "index_put", "index_select", "nonzero", "range_fill", "reduce", "scatter", "softmax", "to_host",
+    "unary", "where",
+]

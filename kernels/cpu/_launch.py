@@ -1,0 +1,79 @@
+"""Shared launcher plumbing for CPU kernels: the serial/parallel switch and the
+reshaping of strided operands onto the fixed rank of the general strided kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+MAX_DIMS = 4  # rank of the general strided kernels; higher ranks are coalesced or split
+
+# Set by numbatorch._dispatch (the one place that owns thresholds): below this many
+# elements a serial twin runs, because waking the thread pool costs more than the work.
+parallel_threshold = 1 << 16
+
+
+@njit(inline="always")
+def unravel(task, d1, d2, d3):
+    """Split a flat task number over (d0, d1, d2, d3) into its four indices. The prange
+    index arrives unsigned, and mixing it with signed ints would make floats."""
+    t = np.int64(task)
+    i3 = t % d3
+    t //= d3
+    i2 = t % d2
+    t //= d2
+    return t // d1, t % d1, i2, i3
+
+
+def parallel_for(numel: int) -> bool:
+    return numel >= parallel_threshold
+
+
+def _coalesce(shape, strides_list):
+    """Merge adjacent dims that every operand walks contiguously through, and drop
+    size-1 dims, so most views reach the kernel with few dims."""
+    dims = [(n, [s[i] for s in strides_list]) for i, n in enumerate(shape) if n != 1]
+    if not dims:
+        return (), [() for _ in strides_list]
+    merged = [dims[0]]
+    for n, strides in dims[1:]:
+        prev_n, prev_strides = merged[-1]
+        if all(ps == s * n for ps, s in zip(prev_strides, strides)):
+            merged[-1] = (prev_n * n, strides)
+        else:
+            merged.append((n, strides))
+    new_shape = tuple(n for n, _ in merged)
+    return new_shape, [tuple(s[k] for _, s in merged) for k in range(len(strides_list))]
+
+
+def as_max_dims(*arrays: np.ndarray) -> list[np.ndarray]:
+    """Views of `arrays` (the last one is the output; the others are broadcast to its
+    shape) as MAX_DIMS-D arrays over the same memory. Raises ValueError when the views
+    cannot be folded into MAX_DIMS dims; `call_strided` splits those."""
+    out = arrays[-1]
+    views = [np.broadcast_to(a, out.shape) if a.shape != out.shape else a for a in arrays]
+    shape, strides = _coalesce(out.shape, [v.strides for v in views])
+    if len(shape) > MAX_DIMS:
+        raise ValueError("too many dims")
+    pad = MAX_DIMS - len(shape)
+    shape = (1,) * pad + shape
+    return [
+        np.lib.stride_tricks.as_strided(v, shape, (0,) * pad + s, writeable=v is out)
+        for v, s in zip(views, strides)
+    ]
+
+
+def call_strided(kernel, *arrays: np.ndarray, extra=()) -> None:
+    """Run a MAX_DIMS-D strided kernel over `arrays` (the last is the output), splitting
+    the leading dim in Python when the operands cannot be folded into MAX_DIMS dims."""
+    out = arrays[-1]
+    if out.size == 0:
+        return
+    try:
+        views = as_max_dims(*arrays)
+    except ValueError:
+        full = [np.broadcast_to(a, out.shape) for a in arrays[:-1]] + [out]
+        for i in range(out.shape[0]):
+            call_strided(kernel, *[a[i] for a in full], extra=extra)
+        return
+    kernel(*views, *extra)

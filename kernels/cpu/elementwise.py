@@ -1,0 +1,354 @@
+"""Elementwise kernels: unary and binary maps, where, copy/cast and fill, on numpy arrays.
+
+Every op is an integer opcode; `apply_unary`/`apply_binary` hold the scalar math of
+each op in one place. A kernel family is built per opcode by a factory that closes over
+the opcode (an int, so Numba prunes the other branches at compile time and the on-disk
+cache still hits). Each family has a contiguous fast path in a serial and a parallel
+twin, and one strided path that serves any shape of up to `MAX_DIMS` dims, broadcasts
+included (stride 0), so the number of compilations does not grow with the shapes used.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ._launch import call_strided, parallel_for, unravel
+
+# fastmath without `reassoc`, which would change results between the serial and parallel
+# twins; `nnan`/`ninf` are left out too because NaN and inf must propagate like PyTorch.
+FASTMATH = {"contract", "arcp", "nsz"}
+CHUNK = 4096  # elements per parallel task: big enough to amortise the loop set-up
+
+# --- opcodes -----------------------------------------------------------------------------
+(NEG, ABS, SIGN, EXP, LOG, LOG1P, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, RECIPROCAL,
+ LOGICAL_NOT, FLOOR, CEIL, ROUND, TRUNC, EXPM1, ERF, CLAMP, LEAKY_RELU, ELU, SQUARE,
+ IDENTITY, LOG2, SILU, GELU, SOFTPLUS) = range(30)
+
+(ADD, SUB, MUL, DIV, FLOOR_DIVIDE, REMAINDER, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT,
+ GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR, ATAN2, RELU_BACKWARD, SIGMOID_BACKWARD,
+ TANH_BACKWARD, BITWISE_AND, BITWISE_OR, BITWISE_XOR) = range(25)
+
+COMPARISONS = frozenset({EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR})
+UNARY_BOOL = frozenset({LOGICAL_NOT})
+
+
+@njit(inline="always")
+def apply_unary(op, x, p0, p1):
+    """The scalar math of unary op `op`; p0/p1 are its parameters (clamp bounds, slopes)."""
+    if op == NEG:
+        return -x
+    if op == ABS:
+        return abs(x)
+    if op == SIGN:
+        return (x > 0) - (x < 0)
+    if op == EXP:
+        return math.exp(x)
+    if op == LOG:
+        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+    if op == LOG1P:
+        return math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
+    if op == SQRT:
+        return math.sqrt(x) if x >= 0 else math.nan
+    if op == RSQRT:
+        return 1 / math.sqrt(x) if x > 0 else (math.inf if x == 0 else math.nan)
+    if op == SIN:
+        return math.sin(x)
+    if op == COS:
+        return math.cos(x)
+    if op == TANH:
+        return math.tanh(x)
+    if op == SIGMOID:
+        # split by sign so exp never overflows
+        if x >= 0:
+            return 1 / (1 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1 + e)
+    if op == RELU:
+        return x if x > 0 else x * 0
+    if op == RECIPROCAL:
+        return 1 / x
+    if op == LOGICAL_NOT:
+        return not x
+    if op == FLOOR:
+        return math.floor(x)
+    if op == CEIL:
+        return math.ceil(x)
+    if op == ROUND:
+        return np.round(x)  # half to even, like PyTorch
+    if op == TRUNC:
+        return math.trunc(x)
+    if op == EXPM1:
+        return math.expm1(x)
+    if op == ERF:
+        return math.erf(x)
+    if op == CLAMP:
+        return min(max(x, p0), p1)
+    if op == LEAKY_RELU:
+        return x if x > 0 else x * p0
+    if op == ELU:
+        return x if x > 0 else p0 * math.expm1(x)
+    if op == SQUARE:
+        return x * x
+    if op == IDENTITY:
+        return x
+    if op == LOG2:
+        return math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+    if op == SILU:
+        return x / (1 + math.exp(-x)) if x >= 0 else x * math.exp(x) / (1 + math.exp(x))
+    if op == GELU:
+        return 0.5 * x * (1 + math.erf(x * 0.7071067811865476))
+    if op == SOFTPLUS:
+        # p0 = beta, p1 = threshold: linear above threshold as PyTorch does
+        z = x * p0
+        return x if z > p1 else math.log1p(math.exp(-abs(z))) / p0 + max(x, x * 0)
+    return x
+
+
+@njit(inline="always")
+def apply_binary(op, x, y):
+    """The scalar math of binary op `op`."""
+    if op == ADD:
+        return x + y
+    if op == SUB:
+        return x - y
+    if op == MUL:
+        return x * y
+    if op == DIV:
+        return x / y
+    if op == FLOOR_DIVIDE:
+        return x // y
+    if op == REMAINDER:
+        return x % y  # Python's sign-of-divisor rule, as torch.remainder
+    if op == POW:
+        return x**y
+    if op == MAXIMUM:
+        return x if (x >= y or x != x) else y
+    if op == MINIMUM:
+        return x if (x <= y or x != x) else y
+    if op == EQ:
+        return x == y
+    if op == NE:
+        return x != y
+    if op == LT:
+        return x < y
+    if op == LE:
+        return x <= y
+    if op == GT:
+        return x > y
+    if op == GE:
+        return x >= y
+    if op == LOGICAL_AND:
+        return (x != 0) and (y != 0)
+    if op == LOGICAL_OR:
+        return (x != 0) or (y != 0)
+    if op == LOGICAL_XOR:
+        return (x != 0) != (y != 0)
+    if op == ATAN2:
+        return math.atan2(x, y)
+    if op == RELU_BACKWARD:  # x = grad, y = relu input
+        return x if y > 0 else x * 0
+    if op == SIGMOID_BACKWARD:  # x = grad, y = sigmoid output
+        return x * y * (1 - y)
+    if op == TANH_BACKWARD:  # x = grad, y = tanh output
+        return x * (1 - y * y)
+    if op == BITWISE_AND:
+        return x & y
+    if op == BITWISE_OR:
+        return x | y
+    if op == BITWISE_XOR:
+        return x ^ y
+    return x
+
+
+# --- kernel factories ----------------------------------------------------------------------
+
+
+def _unary_family(op):
+    def contiguous(x, out, p0, p1):
+        """x, out: 1-D contiguous of equal size."""
+        for i in prange(out.size):
+            out[i] = apply_unary(op, x[i], p0, p1)
+
+    def strided(x, out, p0, p1):
+        """x, out: MAX_DIMS-D arrays of one shape, any strides (0 for broadcast dims)."""
+        d0, d1, d2, n = out.shape
+        tasks = (n + CHUNK - 1) // CHUNK
+        for t in prange(d0 * d1 * d2 * tasks):
+            i0, i1, i2, c = unravel(t, d1, d2, tasks)
+            xr, orow = x[i0, i1, i2], out[i0, i1, i2]
+            for j in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+                orow[j] = apply_unary(op, xr[j], p0, p1)
+
+    return _compile_family(contiguous, strided)
+
+
+def _binary_family(op):
+    def contiguous(a, b, out):
+        """a, b, out: 1-D contiguous of equal size."""
+        for i in prange(out.size):
+            out[i] = apply_binary(op, a[i], b[i])
+
+    def scalar_right(a, b, out):
+        """a, out: 1-D contiguous; b: 1-element array, the scalar right operand."""
+        s = b[0]
+        for i in prange(out.size):
+            out[i] = apply_binary(op, a[i], s)
+
+    def strided(a, b, out):
+        """a, b, out: MAX_DIMS-D arrays of one shape, any strides (0 for broadcast dims)."""
+        d0, d1, d2, n = out.shape
+        tasks = (n + CHUNK - 1) // CHUNK
+        for t in prange(d0 * d1 * d2 * tasks):
+            i0, i1, i2, c = unravel(t, d1, d2, tasks)
+            ar, br, orow = a[i0, i1, i2], b[i0, i1, i2], out[i0, i1, i2]
+            for j in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+                orow[j] = apply_binary(op, ar[j], br[j])
+
+    serial, parallel, strided_kernel = _compile_family(contiguous, strided)
+    scalar = njit(cache=True, fastmath=FASTMATH, error_model="numpy")(scalar_right)
+    scalar_parallel = njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")(
+        scalar_right
+    )
+    return serial, parallel, strided_kernel, scalar, scalar_parallel
+
+
+def _compile_family(contiguous, strided):
+    options = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
+    return (
+        njit(**options)(contiguous),
+        njit(parallel=True, **options)(contiguous),
+        njit(parallel=True, **options)(strided),
+    )
+
+
+class _Lazy(dict):
+    """Builds an opcode's kernel family on first use (creating dispatchers is cheap, but
+    there is no reason to create ~80 of them at import)."""
+
+    def __init__(self, factory):
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, op):
+        family = self[op] = self.factory(op)
+        return family
+
+
+_UNARY = _Lazy(_unary_family)
+_BINARY = _Lazy(_binary_family)
+
+
+@njit(parallel=True, cache=True)
+def _where_strided(cond, a, b, out):
+    """cond (bool), a, b, out: MAX_DIMS-D arrays of one shape, any strides."""
+    d0, d1, d2, n = out.shape
+    for row in prange(d0 * d1 * d2):
+        i0, i1, i2, _ = unravel(row, d1, d2, 1)
+        cr, ar, br, orow = cond[i0, i1, i2], a[i0, i1, i2], b[i0, i1, i2], out[i0, i1, i2]
+        for j in range(n):
+            orow[j] = ar[j] if cr[j] else br[j]
+
+
+def _copy_contiguous(x, out):
+    """x, out: 1-D contiguous; converts to out's dtype (the cast kernel)."""
+    for i in prange(out.size):
+        out[i] = x[i]
+
+
+def _copy_strided(x, out):
+    """x, out: MAX_DIMS-D arrays of one shape, any strides; converts to out's dtype."""
+    d0, d1, d2, n = out.shape
+    for row in prange(d0 * d1 * d2):
+        i0, i1, i2, _ = unravel(row, d1, d2, 1)
+        xr, orow = x[i0, i1, i2], out[i0, i1, i2]
+        for j in range(n):
+            orow[j] = xr[j]
+
+
+def _fill_contiguous(out, value):
+    for i in prange(out.size):
+        out[i] = value
+
+
+_copy_serial = njit(cache=True)(_copy_contiguous)
+_copy_parallel = njit(parallel=True, cache=True)(_copy_contiguous)
+_copy_strided_kernel = njit(parallel=True, cache=True)(_copy_strided)
+_fill_serial = njit(cache=True)(_fill_contiguous)
+_fill_parallel = njit(parallel=True, cache=True)(_fill_contiguous)
+
+
+# --- launchers -----------------------------------------------------------------------------
+
+
+def _flat(x: np.ndarray) -> np.ndarray | None:
+    """A 1-D view of a C-contiguous array, or None when it is not contiguous."""
+    return x.reshape(-1) if x.flags.c_contiguous else None
+
+
+def unary(op: int, x: np.ndarray, out: np.ndarray, p0: float = 0.0, p1: float = 0.0) -> None:
+    """out = op(x); x and out have one shape (x may be a broadcast view)."""
+    serial, parallel, strided = _UNARY[op]
+    fx, fo = _flat(x), _flat(out)
+    if fx is not None and fo is not None:
+        (parallel if parallel_for(out.size) else serial)(fx, fo, p0, p1)
+    else:
+        call_strided(strided, x, out, extra=(p0, p1))
+
+
+def binary(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out = op(a, b); a and b have out's shape (broadcast views with stride 0 welcome)
+    or are 1-element arrays. a and b share a dtype; out has it too, or bool for
+    comparisons."""
+    serial, parallel, strided, scalar, scalar_parallel = _BINARY[op]
+    fa, fb, fo = _flat(a), _flat(b), _flat(out)
+    if fo is not None and fa is not None and fb is not None and b.size == out.size:
+        (parallel if parallel_for(out.size) else serial)(fa, fb, fo)
+    elif fo is not None and fa is not None and b.size == 1:
+        (scalar_parallel if parallel_for(out.size) else scalar)(fa, b.reshape(1), fo)
+    else:
+        call_strided(strided, a, b, out)
+
+
+def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out = a where cond else b; all of one shape (broadcast views welcome)."""
+    call_strided(_where_strided, cond, a, b, out)
+
+
+def copy(x: np.ndarray, out: np.ndarray) -> None:
+    """out[...] = x, converting dtype; x may be a broadcast view of out's shape."""
+    fx, fo = _flat(x), _flat(out)
+    if fx is not None and fo is not None:
+        (_copy_parallel if parallel_for(out.size) else _copy_serial)(fx, fo)
+    else:
+        call_strided(_copy_strided_kernel, x, out)
+
+
+def fill(out: np.ndarray, value) -> None:
+    """out[...] = value."""
+    fo = _flat(out)
+    if fo is None:
+        copy(np.full(1, value, out.dtype).reshape((1,) * out.ndim), out)
+        return
+    value = out.dtype.type(value)
+    (_fill_parallel if parallel_for(out.size) else _fill_serial)(fo, value)
+
+
+__all__ = ["binary", "copy", "fill", "range_fill", "unary", "where"]
+
+
+def _range_fill(out, start, step):
+    """out[i] = start + i * step (arange, linspace)."""
+    for i in prange(out.size):
+        out[i] = start + i * step
+
+
+_range_serial = njit(cache=True)(_range_fill)
+_range_parallel = njit(parallel=True, cache=True)(_range_fill)
+
+
+def range_fill(out: np.ndarray, start: float, step: float) -> None:
+    """Fill contiguous 1-D out with start, start + step, ..."""
+    (_range_parallel if parallel_for(out.size) else _range_serial)(out, start, step)

@@ -1,0 +1,437 @@
+"""Matrix multiply kernels on numpy arrays of any strides: a packed, register-tiled GEMM
+(Goto's scheme), its batched form, and `gemm_blas`, the numpy/BLAS alternative.
+
+Operands reach the kernels as read-only 1-D views over their memory plus element strides,
+so one compiled kernel per dtype serves C-ordered, transposed, sliced and broadcast
+(stride 0) inputs without a copy.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+from numba import njit, prange, types, uint64
+from numba.core import cgutils, config
+from numba.core.compiler_lock import global_compiler_lock
+from numba.extending import intrinsic, overload
+
+MR = 8  # rows of the register tile
+TILE_BYTES = 128  # columns of the register tile: two 512-bit vectors (32 f32, 16 f64)
+# depth of a packed block: one B micro-panel (KC x 128 bytes = 32 KB) stays in the 48 KB L1
+# while the A micro-panels stream past it from L2
+KC = 256
+MC = 256  # rows of one parallel task; its A block (MC x KC) sits in the 2 MB L2
+NC = 256  # columns of one parallel task; its packed B block (KC x NC) sits in L2 too
+# Below this many multiply-adds (M*N*K) packing and waking threads cost more than they save
+SMALL_GEMM = 48 * 48 * 48
+
+# No `reassoc`: it lets LLVM turn the k loop into a gather-based reduction (NUMBA_NOTES)
+FASTMATH = {"contract", "nnan", "ninf", "nsz", "arcp"}
+
+
+@contextmanager
+def _tile_vectorizer():
+    """Compile with the SLP vectorizer on and the loop vectorizer off. The micro-kernel's
+    unrolled accumulators become 512-bit FMAs only through SLP (12 -> ~240 GFLOP/s on one
+    core); the loop vectorizer would vectorize its k loop with gathers instead. Numba reads
+    both flags when it builds a pass manager, so they are set only while we compile and
+    under the compiler lock, so no other compilation sees them."""
+    with global_compiler_lock:
+        saved = config.SLP_VECTORIZE, config.LOOP_VECTORIZE
+        config.SLP_VECTORIZE, config.LOOP_VECTORIZE = 1, 0
+        try:
+            yield
+        finally:
+            config.SLP_VECTORIZE, config.LOOP_VECTORIZE = saved
+
+
+_compiled: set = set()
+
+
+def _run(kernel, *args) -> None:
+    """Call `kernel`, compiling (or loading from the cache) each signature once under
+    `_tile_vectorizer`: a plain first call would compile it with Numba's defaults."""
+    key = (kernel, args[0].dtype)
+    if key not in _compiled:
+        with _tile_vectorizer():
+            kernel.compile(tuple(numba.typeof(x) for x in args))
+        _compiled.add(key)
+    kernel(*args)
+
+
+def _tile_cols(x):
+    """Columns of the register tile for x's dtype (a compile-time constant)."""
+    return TILE_BYTES // x.itemsize
+
+
+@overload(_tile_cols)
+def _tile_cols_overload(x):
+    cols = np.uint64(TILE_BYTES // (x.dtype.bitwidth // 8))
+    return lambda x: cols
+
+
+@intrinsic
+def _register_tile(typingctx, x):
+    """A stack array of MR x _tile_cols(x) elements of x's dtype. Being a local alloca
+    that nothing else can alias, LLVM keeps it in vector registers once the tile loops
+    are unrolled; a heap array would be reloaded and stored on every k step."""
+    dtype = x.dtype
+    size = MR * (TILE_BYTES // (dtype.bitwidth // 8))
+
+    def codegen(context, builder, signature, args):
+        return cgutils.alloca_once(builder, context.get_value_type(dtype), size=size)
+
+    return types.CPointer(dtype)(x), codegen
+
+
+# unsigned twins of the sizes for index arithmetic inside kernels: unsigned indices spare
+# each access a negative-index wraparound branch, which blocks vectorization (NUMBA_NOTES)
+_MR = np.uint64(MR)
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def _micro_kernel(kc, ap, a_at, bp, b_at, c, c_at, ldc, rows, cols):
+    """c[c_at + i*ldc + j] += sum_p ap[a_at + p*MR + i] * bp[b_at + p*NR + j] for i < rows,
+    j < cols. ap/bp hold packed micro-panels, zero-padded to the full MR x NR tile."""
+    kc, a_at, b_at, c_at, ldc = uint64(kc), uint64(a_at), uint64(b_at), uint64(c_at), uint64(ldc)
+    rows, cols = uint64(rows), uint64(cols)
+    nr = _tile_cols(c)
+    acc = numba.carray(_register_tile(c), _MR * nr)
+    for t in range(_MR * nr):
+        acc[t] = 0
+    for p in range(kc):
+        a_p = a_at + p * _MR
+        b_p = b_at + p * nr
+        for i in range(_MR):
+            a = ap[a_p + i]
+            for j in range(nr):
+                acc[i * nr + j] += a * bp[b_p + j]
+    if rows == _MR and cols == nr:
+        for i in range(_MR):
+            row = c_at + i * ldc
+            for j in range(nr):
+                c[row + j] += acc[i * nr + j]
+    else:
+        for i in range(rows):
+            row = c_at + i * ldc
+            for j in range(cols):
+                c[row + j] += acc[i * nr + j]
+
+
+@njit(cache=True)
+def _pack_a_panel(a, a_rs, a_cs, i0, rows, k0, kc, ap, at):
+    """Copy a[i0:i0+rows, k0:k0+kc] into ap[at:] as a k-major MR-row micro-panel,
+    ap[at + p*MR + i], zero-padded to MR rows."""
+    a_rs, a_cs, i0, rows = uint64(a_rs), uint64(a_cs), uint64(i0), uint64(rows)
+    k0, kc, at = uint64(k0), uint64(kc), uint64(at)
+    if rows < _MR:
+        for t in range(kc * _MR):
+            ap[at + t] = 0
+    if a_cs <= a_rs:  # rows are contiguous: read along k
+        for i in range(rows):
+            src = (i0 + i) * a_rs + k0 * a_cs
+            for p in range(kc):
+                ap[at + p * _MR + i] = a[src + p * a_cs]
+    else:
+        for p in range(kc):
+            src = i0 * a_rs + (k0 + p) * a_cs
+            dst = at + p * _MR
+            for i in range(rows):
+                ap[dst + i] = a[src + i * a_rs]
+
+
+@njit(cache=True)
+def _pack_b(b, b_at, b_rs, b_cs, k0, kc, j0, cols, bp):
+    """Copy B[k0:k0+kc, j0:j0+cols] (B[p, j] = b[b_at + p*b_rs + j*b_cs]) into bp as k-major NR-column micro-panels: panel j
+    (a multiple of NR) holds bp[j*kc + p*NR + jj], the last one zero-padded to NR columns.
+    The full panels copy NR elements per step with a constant trip count, so they
+    become vector copies; rows of b are read in long runs when b is row-major."""
+    b_rs, b_cs, k0, kc = uint64(b_rs), uint64(b_cs), uint64(k0), uint64(kc)
+    j0, cols = uint64(j0), uint64(cols)
+    b = b[uint64(b_at) :]
+    nr = _tile_cols(bp)
+    full = cols // nr * nr
+    if b_cs == 1:
+        for p in range(kc):
+            src = (k0 + p) * b_rs + j0
+            for j in range(0, full, nr):
+                dst = j * kc + p * nr
+                for jj in range(nr):
+                    bp[dst + jj] = b[src + j + jj]
+    else:
+        for j in range(0, full, nr):
+            for p in range(kc):
+                src = (k0 + p) * b_rs + (j0 + j) * b_cs
+                dst = j * kc + p * nr
+                for jj in range(nr):
+                    bp[dst + jj] = b[src + jj * b_cs]
+    if full < cols:
+        for p in range(kc):
+            src = (k0 + p) * b_rs + (j0 + full) * b_cs
+            dst = full * kc + p * nr
+            for jj in range(nr):
+                bp[dst + jj] = 0
+            for jj in range(cols - full):
+                bp[dst + jj] = b[src + jj * b_cs]
+
+
+@njit(cache=True)
+def _depth_step(k):
+    """Depth of the packed blocks: at most KC, and even, so that K = 288 runs as 2 x 144
+    rather than 256 + a thin 32 whose tiles pay the C write-back for little work."""
+    blocks = (k + KC - 1) // KC
+    return (k + blocks - 1) // blocks
+
+
+@njit(parallel=True, cache=True)
+def _pack_a(a, a_at, a_rs, a_cs, m, k, ap):
+    """Pack the m x k matrices A[u][i, p] = a[a_at[u] + i*a_rs + p*a_cs] into ap, each at
+    ap[u*m_pad*k:], block by block of `_depth_step(k)` columns: block k0 starts at
+    k0*m_pad and holds its MR-row micro-panels one after another."""
+    panels = (m + MR - 1) // MR
+    m_pad = panels * MR
+    step = _depth_step(k)
+    for task in prange(a_at.size * panels):
+        u = np.int64(task) // panels
+        i0 = np.int64(task) % panels * MR
+        src = a[a_at[u] :]
+        for k0 in range(0, k, step):
+            kc = min(step, k - k0)
+            at = u * m_pad * k + k0 * m_pad + i0 * kc
+            _pack_a_panel(src, a_rs, a_cs, i0, min(MR, m - i0), k0, kc, ap, at)
+
+
+@njit(parallel=True, cache=True)
+def _gemm_packed(ap, ap_at, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at, bias_rs,
+                 bias_cs, accumulate, mc, nc):  # fmt: skip
+    """For each q: C = c[c_at[q]:] (m x n, C-contiguous) = sum_r A[q,r] @ B[q,r] + bias,
+    or += without the bias init when `accumulate`. A[q,r] was packed by `_pack_a` at
+    ap[ap_at[q, r]:]; B[q,r][p, j] = b[b_at[q, r] + p*b_rs + j*b_cs]; the bias of C[i, j]
+    is bias[bias_at[q] + i*bias_rs + j*bias_cs] (none when bias is empty).
+    Parallel over q and (mc x nc) blocks of C; each task packs its own slices of B."""
+    nr = np.int64(_tile_cols(c))
+    m_pad = (m + MR - 1) // MR * MR
+    row_blocks = (m + mc - 1) // mc
+    col_blocks = (n + nc - 1) // nc
+    blocks = row_blocks * col_blocks
+    step = _depth_step(k)
+    for task in prange(c_at.size * blocks):
+        q = np.int64(task) // blocks
+        i0 = np.int64(task) % blocks // col_blocks * mc
+        j0 = np.int64(task) % col_blocks * nc
+        rows = min(mc, m - i0)
+        cols = min(nc, n - j0)
+        c_q = c_at[q] + i0 * n + j0
+        if not accumulate:
+            b_q = bias_at[q] + i0 * bias_rs + j0 * bias_cs
+            _fill_block(c, c_q, n, rows, cols, bias, b_q, bias_rs, bias_cs)
+        col_panels = (cols + nr - 1) // nr
+        row_panels = (rows + MR - 1) // MR
+        bp = np.empty(KC * col_panels * nr, c.dtype)
+        for r in range(ap_at.shape[1]):
+            for k0 in range(0, k, step):
+                kc = min(step, k - k0)
+                _pack_b(b, b_at[q, r], b_rs, b_cs, k0, kc, j0, cols, bp)
+                for jp in range(col_panels):
+                    j = jp * nr
+                    for ip in range(row_panels):
+                        i = ip * MR
+                        a_at = ap_at[q, r] + k0 * m_pad + (i0 + i) * kc
+                        _micro_kernel(kc, ap, a_at, bp, j * kc, c, c_q + i * n + j, n,
+                                      min(MR, rows - i), min(nr, cols - j))  # fmt: skip
+
+
+@njit(cache=True)
+def _fill_block(c, at, ldc, rows, cols, bias, bias_at, bias_rs, bias_cs):
+    """c[at + i*ldc + j] = bias[bias_at + i*bias_rs + j*bias_cs] (0 when bias is empty)
+    for i < rows, j < cols."""
+    at, ldc, rows, cols = uint64(at), uint64(ldc), uint64(rows), uint64(cols)
+    bias_at, bias_rs, bias_cs = uint64(bias_at), uint64(bias_rs), uint64(bias_cs)
+    for i in range(rows):
+        row = at + i * ldc
+        if bias.size:
+            src = bias_at + i * bias_rs
+            for j in range(cols):
+                c[row + j] = bias[src + j * bias_cs]
+        else:
+            for j in range(cols):
+                c[row + j] = 0
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at,
+                 bias_rs, bias_cs, accumulate):  # fmt: skip
+    """C = c[c_at:] (m x n, C-contiguous) = sum_r A[r] @ B[r] + bias, or += without the
+    bias init when `accumulate`; A[r][i, p] = a[a_at[r] + i*a_rs + p*a_cs], B likewise,
+    bias as in `_gemm_packed`. Serial, no packing: for small products."""
+    if not accumulate:
+        _fill_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs)
+    a_rs, a_cs, b_rs, b_cs = uint64(a_rs), uint64(a_cs), uint64(b_rs), uint64(b_cs)
+    c_at, m, n, k = uint64(c_at), uint64(m), uint64(n), uint64(k)
+    for r in range(a_at.size):
+        a_r = uint64(a_at[r])
+        b_r = uint64(b_at[r])
+        for i in range(m):
+            row = c_at + i * n
+            for p in range(k):
+                a_ip = a[a_r + i * a_rs + p * a_cs]
+                src = b_r + p * b_rs
+                for j in range(n):
+                    c[row + j] += a_ip * b[src + j * b_cs]
+
+
+@njit(parallel=True, cache=True)
+def _gemm_direct_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias,
+                         bias_at, bias_rs, bias_cs, accumulate):  # fmt: skip
+    """`_gemm_direct` for each q (offset tables a_at/b_at (Q, R), c_at/bias_at (Q,)),
+    in parallel over q: many small products at once."""
+    for q in prange(c_at.size):
+        _gemm_direct(a, a_at[q], a_rs, a_cs, b, b_at[q], b_rs, b_cs, c, c_at[q], m, n, k,
+                     bias, bias_at[q], bias_rs, bias_cs, accumulate)  # fmt: skip
+
+
+def flat_view(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A read-only 1-D view starting at x's first element and covering all of it, and x's
+    strides in elements. Read-only always, so writable and read-only inputs share one
+    compiled kernel. Negative or unaligned strides (rare) cost a copy."""
+    itemsize = x.itemsize
+    if any(s < 0 or s % itemsize for s in x.strides):
+        x = np.ascontiguousarray(x)
+    strides = tuple(s // itemsize for s in x.strides)
+    span = 1 + sum((n - 1) * s for n, s in zip(x.shape, strides)) if x.size else 0
+    view = np.lib.stride_tricks.as_strided(x, (span,), (itemsize,), writeable=False)
+    return view, strides
+
+
+def _task_shape(m: int, n: int, nr: int, products: int) -> tuple[int, int]:
+    """Rows and columns of the parallel tasks: MC x NC, halved (the longer side first)
+    until every thread has two tasks to balance on, but not below one register tile."""
+    mc, nc = MC, NC
+    target = 2 * numba.get_num_threads()
+    while products * -(-m // mc) * -(-n // nc) < target:
+        if nc > nr and min(n, nc) >= min(m, mc):
+            nc //= 2
+        elif mc > MR:
+            mc //= 2
+        elif nc > nr:
+            nc //= 2
+        else:
+            break
+    return mc, nc
+
+
+def gemm_batched(
+    a: np.ndarray,
+    a_at: np.ndarray,
+    a_rs: int,
+    a_cs: int,
+    b: np.ndarray,
+    b_at: np.ndarray,
+    b_rs: int,
+    b_cs: int,
+    c: np.ndarray,
+    c_at: np.ndarray,
+    m: int,
+    n: int,
+    k: int,
+    bias: np.ndarray | None = None,
+    bias_at: np.ndarray | None = None,
+    bias_rs: int = 0,
+    bias_cs: int = 1,
+    accumulate: bool = False,
+) -> None:
+    """The general product behind `gemm`, `bmm` and conv: for each q,
+    C[q] = sum_r A[q, r] @ B[q, r] (+ bias), or C[q] += sum_r A[q, r] @ B[q, r].
+    a and b are flat views (`flat_view`); A[q, r][i, p] = a[a_at[q, r] + i*a_rs + p*a_cs]
+    and B likewise, with int64 offset tables a_at, b_at of shape (Q, R). c is a flat
+    writable C-contiguous array, C[q] (m x n, row stride n) starts at c[c_at[q]]. The
+    bias of C[q][i, j] is bias[bias_at[q] + i*bias_rs + j*bias_cs] (bias: a flat view).
+    Requires k > 0; the sum over r runs serially inside a task, so C[q] may not overlap."""
+    dtype = c.dtype
+    if bias is None:
+        bias = np.lib.stride_tricks.as_strided(np.zeros(0, dtype), writeable=False)
+    if bias_at is None:
+        bias_at = np.zeros(c_at.size, np.int64)
+    products = c_at.size
+    if m * n * k <= SMALL_GEMM:
+        if products == 1:
+            _run(_gemm_direct, a, a_at[0], a_rs, a_cs, b, b_at[0], b_rs, b_cs, c, c_at[0], m, n,
+                 k, bias, bias_at[0], bias_rs, bias_cs, accumulate)  # fmt: skip
+        else:
+            _run(_gemm_direct_batched, a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n,
+                 k, bias, bias_at, bias_rs, bias_cs, accumulate)  # fmt: skip
+        return
+    # pack each distinct A once: conv and broadcast batches reuse one weight matrix
+    distinct, which = np.unique(a_at, return_inverse=True)
+    m_pad = -(-m // MR) * MR
+    ap = np.empty(distinct.size * m_pad * k, dtype)
+    _run(_pack_a, a, distinct, a_rs, a_cs, m, k, ap)
+    ap_at = which.reshape(a_at.shape) * (m_pad * k)
+    mc, nc = _task_shape(m, n, TILE_BYTES // dtype.itemsize, products)
+    _run(_gemm_packed, ap, ap_at, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at,
+         bias_rs, bias_cs, accumulate, mc, nc)  # fmt: skip
+
+
+_ONE = np.zeros((1, 1), np.int64)
+
+
+def gemm(
+    a: np.ndarray,
+    b: np.ndarray,
+    out: np.ndarray,
+    bias: np.ndarray | None = None,
+    beta_accumulate: bool = False,
+) -> None:
+    """out = a @ b (+ bias[None, :]); with `beta_accumulate`, out += a @ b (+ bias).
+    a (M, K) and b (K, N): float32 or float64, any strides. out (M, N): C-contiguous."""
+    m, k = a.shape
+    n = b.shape[1]
+    if m == 0 or n == 0:
+        return
+    if k == 0:
+        if not beta_accumulate:
+            out[...] = 0 if bias is None else bias
+            return
+        a = np.zeros((m, 1), out.dtype)
+        b = np.zeros((1, n), out.dtype)
+        k = 1
+    a_flat, (a_rs, a_cs) = flat_view(a)
+    b_flat, (b_rs, b_cs) = flat_view(b)
+    bias_flat, (bias_cs,) = (None, (1,)) if bias is None else flat_view(bias)
+    gemm_batched(a_flat, _ONE, a_rs, a_cs, b_flat, _ONE, b_rs, b_cs, out.reshape(-1), _ONE[0],
+                 m, n, k, bias_flat, None, 0, bias_cs, beta_accumulate)  # fmt: skip
+
+
+def gemm_blas(
+    a: np.ndarray,
+    b: np.ndarray,
+    out: np.ndarray,
+    bias: np.ndarray | None = None,
+    beta_accumulate: bool = False,
+) -> None:
+    """`gemm` through numpy's BLAS, an alternative the dispatcher may choose."""
+    if beta_accumulate:
+        out += np.matmul(a, b)
+    else:
+        np.matmul(a, b, out=out)
+    if bias is not None:
+        out += bias
+
+
+def bmm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out[t] = a[t] @ b[t]. a (B, M, K), b (B, K, N): any strides, batch stride 0 included;
+    out (B, M, N) C-contiguous."""
+    batch, m, k = a.shape
+    n = b.shape[2]
+    if batch == 0 or m == 0 or n == 0:
+        return
+    if k == 0:
+        out[...] = 0
+        return
+    a_flat, (a_bs, a_rs, a_cs) = flat_view(a)
+    b_flat, (b_bs, b_rs, b_cs) = flat_view(b)
+    t = np.arange(batch, dtype=np.int64)
+    gemm_batched(a_flat, (t * a_bs)[:, None], a_rs, a_cs, b_flat, (t * b_bs)[:, None], b_rs,
+                 b_cs, out.reshape(-1), t * (m * n), m, n, k)  # fmt: skip

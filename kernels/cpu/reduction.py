@@ -1,0 +1,233 @@
+"""Reduction kernels: sum, mean, prod, max/min, argmax/argmin, all/any, norm, var,
+logsumexp over one axis, plus cumsum and softmax/log_softmax along an axis.
+
+Layout: the input is a C-contiguous array seen as (outer, n, inner) and reduced over the
+middle axis, so a reduction over any single dim of a contiguous tensor needs no copy;
+the output is (outer, inner). Each op is an opcode closed over by a factory (see
+elementwise.py for why). Accumulation runs in the `zero` the launcher passes: float64 for
+floating inputs (float32 sums keep their accuracy), int64 for integers and bool.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ._launch import parallel_for
+
+(SUM, MEAN, PROD, MAX, MIN, ARGMAX, ARGMIN, ALL, ANY, NORM, VAR, LOGSUMEXP) = range(12)
+
+# ops whose partial results over chunks combine with the op itself (a full reduction of a
+# large array splits into parallel chunks only for these)
+_CHUNKABLE = frozenset({SUM, MEAN, PROD, MAX, MIN, ALL, ANY})
+CHUNK = 1 << 15
+FASTMATH = {"contract", "arcp", "nsz", "reassoc"}  # reassoc lets the sums vectorize
+
+
+@njit(inline="always")
+def _reduce_range(op, x, start, n, step, zero, p):
+    """Reduce x[start + k*step] for k < n; returns (accumulator, index)."""
+    idx = 0
+    if op == SUM or op == MEAN:
+        acc = zero
+        for k in range(n):
+            acc += x[start + k * step]
+    elif op == PROD:
+        acc = zero + 1
+        for k in range(n):
+            acc *= x[start + k * step]
+    elif op == MAX or op == ARGMAX:
+        acc = zero + x[start]
+        for k in range(1, n):
+            v = x[start + k * step]
+            if (v > acc or v != v) and acc == acc:
+                acc, idx = zero + v, k
+    elif op == MIN or op == ARGMIN:
+        acc = zero + x[start]
+        for k in range(1, n):
+            v = x[start + k * step]
+            if (v < acc or v != v) and acc == acc:
+                acc, idx = zero + v, k
+    elif op == ALL:
+        acc = zero + 1
+        for k in range(n):
+            if x[start + k * step] == 0:
+                acc = zero
+                break
+    elif op == ANY:
+        acc = zero
+        for k in range(n):
+            if x[start + k * step] != 0:
+                acc = zero + 1
+                break
+    elif op == NORM:
+        acc = zero
+        if p == math.inf:
+            for k in range(n):
+                acc = max(acc, abs(x[start + k * step]))
+        elif p == 2:
+            for k in range(n):
+                v = x[start + k * step]
+                acc += v * v
+        else:
+            for k in range(n):
+                acc += abs(x[start + k * step]) ** p
+    elif op == VAR:  # two passes: mean, then squared deviations (p = correction)
+        mean = zero
+        for k in range(n):
+            mean += x[start + k * step]
+        mean /= n
+        acc = zero
+        for k in range(n):
+            d = x[start + k * step] - mean
+            acc += d * d
+    else:  # LOGSUMEXP, stable: max first
+        top = zero + x[start]
+        for k in range(1, n):
+            top = max(top, x[start + k * step])
+        acc = zero
+        for k in range(n):
+            acc += math.exp(x[start + k * step] - top)
+        idx = 0
+        acc = math.log(acc) + top if abs(top) != math.inf else top
+    return acc, idx
+
+
+@njit(inline="always")
+def _finalize(op, acc, idx, n, p):
+    if op == MEAN:
+        return acc / n
+    if op == ARGMAX or op == ARGMIN:
+        return idx
+    if op == NORM and p != 2 and p != math.inf:
+        return acc ** (1 / p)
+    if op == NORM and p == 2:
+        return math.sqrt(acc)
+    if op == VAR:
+        return acc / max(n - p, 0)
+    return acc
+
+
+def _family(op):
+    def axis(x, out, n, inner, zero, p, count):
+        """x: 1-D contiguous (outer*n*inner); out: 1-D contiguous (outer*inner). `count`
+        is the number of elements a mean divides by (n, unless x holds partial sums)."""
+        for t in prange(out.size):
+            o = np.int64(t) // inner
+            j = np.int64(t) % inner
+            acc, idx = _reduce_range(op, x, o * n * inner + j, n, inner, zero, p)
+            out[t] = _finalize(op, acc, idx, count, p)
+
+    def chunks(x, partials, zero, p):
+        """x: 1-D contiguous; partials[c] = reduction of chunk c of CHUNK elements."""
+        for c in prange(partials.size):
+            start = np.int64(c) * CHUNK
+            acc, _ = _reduce_range(op, x, start, min(CHUNK, x.size - start), 1, zero, p)
+            partials[c] = acc
+
+    options = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
+    return (
+        njit(**options)(axis),
+        njit(parallel=True, **options)(axis),
+        njit(parallel=True, **options)(chunks),
+    )
+
+
+class _Lazy(dict):
+    def __init__(self, factory):
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, key):
+        value = self[key] = self.factory(key)
+        return value
+
+
+_FAMILIES = _Lazy(_family)
+_COMBINE = {ALL: MIN, ANY: MAX}
+
+
+def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float = 0.0):
+    """out[o, j] = op over k of x[o, k, j], x C-contiguous of outer*n*inner elements and
+    out C-contiguous of outer*inner. p: the norm's order or var's correction."""
+    if out.size == 0:
+        return
+    floating = x.dtype.kind == "f"
+    zero = np.float64(0) if floating else np.int64(0)
+    serial, parallel, chunked = _FAMILIES[op]
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    if op in _CHUNKABLE and out.size == 1 and parallel_for(x.size) and n > CHUNK:
+        partials = np.empty((n + CHUNK - 1) // CHUNK, np.float64 if floating else np.int64)
+        chunked(flat_x, partials, zero, p)
+        # a mean's partials are sums; the combining pass divides by the true count
+        combine_op = _COMBINE.get(op, op) if op != MEAN else MEAN
+        _FAMILIES[combine_op][0](partials, flat_out, partials.size, 1, zero, p, n)
+        return
+    (parallel if parallel_for(x.size) and out.size > 1 else serial)(
+        flat_x, flat_out, n, inner, zero, p, n
+    )
+
+
+# --- scans and softmax ---------------------------------------------------------------------
+
+
+def _cumsum(x, out, n, inner, zero):
+    """x, out: 1-D contiguous (outer*n*inner); running sum along the middle axis."""
+    for t in prange(x.size // n):
+        o = np.int64(t) // inner
+        j = np.int64(t) % inner
+        base = o * n * inner + j
+        acc = zero
+        for k in range(n):
+            acc += x[base + k * inner]
+            out[base + k * inner] = acc
+
+
+def _softmax(x, out, n, inner, log):
+    """x, out: 1-D contiguous (outer*n*inner); softmax (or log_softmax) along the middle
+    axis, with the max subtracted first so exp never overflows."""
+    for t in prange(x.size // n):
+        o = np.int64(t) // inner
+        j = np.int64(t) % inner
+        base = o * n * inner + j
+        top = x[base]
+        for k in range(1, n):
+            top = max(top, x[base + k * inner])
+        if top == -math.inf:
+            top = 0.0
+        total = 0.0
+        for k in range(n):
+            total += math.exp(x[base + k * inner] - top)
+        if log:
+            shift = top + math.log(total)
+            for k in range(n):
+                out[base + k * inner] = x[base + k * inner] - shift
+        else:
+            scale = 1.0 / total
+            for k in range(n):
+                out[base + k * inner] = math.exp(x[base + k * inner] - top) * scale
+
+
+_cumsum_serial = njit(cache=True)(_cumsum)
+_cumsum_parallel = njit(parallel=True, cache=True)(_cumsum)
+_softmax_serial = njit(cache=True, fastmath={"contract", "arcp", "nsz"})(_softmax)
+_softmax_parallel = njit(parallel=True, cache=True, fastmath={"contract", "arcp", "nsz"})(
+    _softmax
+)
+
+
+def cumsum(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:
+    """Running sum of C-contiguous x (outer, n, inner) along n into out (same shape)."""
+    if x.size:
+        zero = np.float64(0) if x.dtype.kind == "f" else np.int64(0)
+        kernel = _cumsum_parallel if parallel_for(x.size) else _cumsum_serial
+        kernel(x.reshape(-1), out.reshape(-1), n, inner, zero)
+
+
+def softmax(x: np.ndarray, out: np.ndarray, n: int, inner: int, log: bool) -> None:
+    """Softmax or log_softmax of C-contiguous x (outer, n, inner) along n into out."""
+    if x.size:
+        kernel = _softmax_parallel if parallel_for(x.size) else _softmax_serial
+        kernel(x.reshape(-1), out.reshape(-1), n, inner, log)

@@ -1,0 +1,260 @@
+"""numbatorch: a PyTorch-style deep learning framework whose kernels are written in Numba.
+
+`import numbatorch as torch` runs the classic PyTorch tutorials on the CPU, and on NVIDIA
+GPUs through Numba's CUDA target.
+"""
+
+from __future__ import annotations
+
+from . import _config  # noqa: F401 - threading and cache setup, before any kernel runs
+from ._device import Size, device
+from ._dtype import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .tensor import Tensor
+from . import _tensor_methods  # noqa: F401,E402 - binds ops onto Tensor
+from . import autograd, cuda  # noqa: E402
+from ._creation import (  # noqa: E402
+    Generator,
+    arange,
+    as_tensor,
+    asarray,
+    bernoulli,
+    default_generator,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    get_rng_state,
+    initial_seed,
+    linspace,
+    logspace,
+    manual_seed,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+    tensor,
+    tril_indices,
+    triu_indices,
+    zeros,
+    zeros_like,
+)
+from ._printing import get_printoptions, set_printoptions  # noqa: E402
+from .autograd import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops.elementwise import (  # noqa: E402
+    abs,
+    absolute,
+    add,
+    atan2,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    ceil,
+    clamp,
+    clip,
+    clone,
+    cos,
+    div,
+    divide,
+    eq,
+    erf,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    fmod,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lerp,
+    less,
+    less_equal,
+    log,
+    log1p,
+    log2,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    nan_to_num,
+    ne,
+    neg,
+    negative,
+    not_equal,
+    pow,
+    reciprocal,
+    relu,
+    remainder,
+    round,
+    rsqrt,
+    rsub,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    sub,
+    subtract,
+    tanh,
+    true_divide,
+    trunc,
+    where,
+)
+from .ops.indexing import (  # noqa: E402
+    argwhere,
+    gather,
+    index_add,
+    index_copy,
+    index_fill,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+)
+from .ops.reduction import (  # noqa: E402
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    count_nonzero,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    nansum,
+    norm,
+    prod,
+    softmax,
+    std,
+    std_mean,
+    sum,
+    var,
+    var_mean,
+)
+from .ops.shape import (  # noqa: E402
+    broadcast_to,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    flatten,
+    hstack,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    select,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+    vstack,
+)
+from .ops._common import broadcast_shapes  # noqa: E402
+
+def _legacy(dtype_):
+    class _Legacy(Tensor):
+        def __new__(cls, *args, **kwargs):
+            return Tensor(*args, dtype=dtype_, **kwargs)
+
+    return _Legacy
+
+
+FloatTensor = _legacy(float32)
+DoubleTensor = _legacy(float64)
+HalfTensor = _legacy(float16)
+LongTensor = _legacy(int64)
+IntTensor = _legacy(int32)
+ShortTensor = _legacy(int16)
+CharTensor = _legacy(int8)
+ByteTensor = _legacy(uint8)
+BoolTensor = _legacy(bool)
+
+
+def is_tensor(obj) -> object:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor):
+    return input.numel()
+
+
+def is_floating_point(input: Tensor):
+    return input.dtype.is_floating_point
+
+
+def result_type(a, b):
+    from .ops._common import promote
+
+    return promote(a, b)
+
+
+def can_cast(from_, to):
+    return from_._kind <= to._kind
+
+
+def promote_types(a, b):
+    from ._dtype import _promote_pair
+
+    return _promote_pair(a, b)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,360 @@
+"""Tensor creation: `tensor`, `zeros`, `ones`, `full`, `empty`, `arange`, `linspace`,
+`eye`, the random factories, `*_like`, `from_numpy`, and the random generators."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _dtype
+from ._device import CPU, as_device
+from ._dispatch import backend
+from .autograd import grad_mode
+from .tensor import Storage, Tensor, empty_like_array, from_array
+
+
+# --- random generators -------------------------------------------------------------------
+class Generator:
+    """A seedable source of random numbers (numpy's PCG64 underneath)."""
+
+    def __init__(self, device="cpu") -> None:
+        self.device = as_device(device)
+        self._seed = 67280421310721
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def seed(self) -> int:
+        seed = int(np.random.SeedSequence().entropy % (1 << 63))
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        import json
+
+        state = json.dumps(self._rng.bit_generator.state).encode()
+        return from_array(np.frombuffer(state, np.uint8).copy())
+
+    def set_state(self, state: Tensor) -> Generator:
+        import json
+
+        self._rng.bit_generator.state = json.loads(bytes(state.numpy().tobytes()).decode())
+        return self
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global generator: random factories, init and shuffling become
+    reproducible within numbatorch."""
+    default_generator.manual_seed(seed)
+    return default_generator
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: Tensor) -> None:
+    default_generator.set_state(state)
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator)._rng
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _finish(t: Tensor, device, requires_grad: bool) -> Tensor:
+    dev = as_device(device)
+    if dev != CPU:
+        t = t.to(dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _filled(shape, value, dtype, device, requires_grad) -> Tensor:
+    dev = as_device(device)
+    if dev.type == "cuda":
+        backend(dev)  # raises the clear no-CUDA error early
+    t = empty_like_array(shape, dtype, dev)
+    backend(dev).fill(t._array, value)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _nested_data(data):
+    """A numpy array from nested lists/tuples of numbers and 0-d tensors."""
+    if isinstance(data, Tensor):
+        return data.detach()._host()
+    if isinstance(data, (list, tuple)):
+        items = [_nested_data(d) for d in data]
+        if items and any(isinstance(i, np.ndarray) for i in items):
+            shapes = {np.shape(i) for i in items}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"expected sequence of length {len(data[0])} at dim 1 (got "
+                    f"{len(next(d for d in data if len(d) != len(data[0])))})"
+                )
+        return np.array(items) if items else np.array([], dtype=np.float32)
+    return data
+
+
+def _tensor_data(data, dtype=None) -> np.ndarray:
+    """Host array for `tensor(data, dtype)`, with PyTorch's inference of the dtype."""
+    if isinstance(data, np.ndarray):
+        array = data
+        inferred = _dtype.from_numpy(array.dtype)
+    else:
+        array = np.asarray(_nested_data(data))
+        if array.dtype == np.bool_:
+            inferred = _dtype.bool
+        elif array.dtype.kind in "iu":
+            inferred = _dtype.int64
+        elif array.dtype.kind == "f":
+            inferred = _dtype.get_default_dtype() if not isinstance(data, Tensor) else \
+                _dtype.from_numpy(array.dtype)
+        elif array.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        else:
+            raise TypeError(f"Could not infer dtype of {array.dtype}")
+        if isinstance(data, Tensor):
+            inferred = data.dtype
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else inferred
+    return np.array(array, dtype=dtype.numpy, copy=True)
+
+
+# --- factories -------------------------------------------------------------------------------
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    array = np.ascontiguousarray(_tensor_data(data, dtype))
+    return _finish(from_array(array), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor):
+        return data.to(device or data.device, dtype or data.dtype)
+    if isinstance(data, np.ndarray) and dtype is None and as_device(device) == CPU:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (which must be writeable-compatible)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtype = _dtype.from_numpy(array.dtype)
+    if any(s < 0 for s in array.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with "
+            "negative strides are not currently supported. (You can probably work around this "
+            "by making a copy of your array  with array.copy().) "
+        )
+    itemsize = array.itemsize
+    if array.size and any(s % itemsize for s in array.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size.")
+    if array.flags.c_contiguous:
+        return from_array(array)
+    extent = 1 + sum((n - 1) * s for n, s in zip(array.shape, array.strides)) // itemsize
+    flat = np.lib.stride_tricks.as_strided(array, (extent,), (itemsize,)) if array.size else \
+        array.reshape(-1)
+    return Tensor._make(Storage(flat, CPU), array, 0, dtype)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _filled(_size(size), 0, _dtype.to_dtype(dtype) if dtype else
+                   _dtype.get_default_dtype(), device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _filled(_size(size), 1, _dtype.to_dtype(dtype) if dtype else
+                   _dtype.get_default_dtype(), device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    dev = as_device(device)
+    t = empty_like_array(_size(size), dtype, dev)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _filled(_size((size,)), fill_value, _dtype.to_dtype(dtype), device, requires_grad)
+
+
+def _like(input: Tensor, dtype, device):
+    return (_dtype.to_dtype(dtype) if dtype else input.dtype,
+            as_device(device) if device is not None else input.device)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    dtype, dev = _like(input, dtype, device)
+    return _filled(tuple(input.shape), 0, dtype, dev, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    dtype, dev = _like(input, dtype, device)
+    return _filled(tuple(input.shape), 1, dtype, dev, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    dtype, dev = _like(input, dtype, device)
+    return _filled(tuple(input.shape), fill_value, dtype, dev, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    dtype, dev = _like(input, dtype, device)
+    return empty(*input.shape, dtype=dtype, device=dev, requires_grad=requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    array = _rng(generator).random(_size(size), dtype=np.float64).astype(dtype.numpy)
+    return _finish(from_array(array), device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    array = _rng(generator).standard_normal(_size(size)).astype(dtype.numpy)
+    return _finish(from_array(array), device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.int64
+    array = _rng(generator).integers(low, high, tuple(size)).astype(dtype.numpy)
+    return _finish(from_array(array), device, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.int64
+    array = _rng(generator).permutation(int(n)).astype(dtype.numpy)
+    return _finish(from_array(array), device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    dtype, dev = _like(input, dtype, device)
+    return rand(*input.shape, dtype=dtype, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    dtype, dev = _like(input, dtype, device)
+    return randn(*input.shape, dtype=dtype, device=dev, requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None):
+    dtype, dev = _like(input, dtype, device)
+    return randint(low, high, tuple(input.shape), dtype=dtype, device=dev)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        noise = randn(*like.shape, generator=generator, dtype=like.dtype, device=like.device)
+        return noise * std + mean
+    return randn(*size, generator=generator, dtype=dtype, device=device) * std + mean
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probability = input if p is None else full_like(input, p)
+    return (rand(*input.shape, generator=generator, dtype=input.dtype, device=input.device)
+            < probability).to(input.dtype)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    probs = input.detach().double()._host()
+    rng = _rng(generator)
+    rows = probs.reshape(-1, probs.shape[-1])
+    picks = [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
+             for r in rows]
+    out = np.array(picks, np.int64).reshape(*probs.shape[:-1], num_samples)
+    return from_array(out).to(input.device)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = values
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        floating = any(isinstance(v, float) for v in values)
+        dtype = _dtype.get_default_dtype() if floating else _dtype.int64
+    dtype = _dtype.to_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    t = empty_like_array((n,), dtype, CPU)
+    backend(CPU).range_fill(t._array, start, step)
+    return _finish(t, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    t = empty_like_array((int(steps),), _dtype.float64, CPU)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    backend(CPU).range_fill(t._array, float(start), step)
+    if steps > 1:  # the last point exactly `end`, as PyTorch
+        backend(CPU).fill(t._array[-1:], end)
+    return _finish(t.to(dtype), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None):
+    return (linspace(start, end, steps, dtype=_dtype.float64) * math.log(base)).exp().to(
+        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    ).to(as_device(device))
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    m = n if m is None else m
+    t = zeros(n, m, dtype=dtype)
+    with grad_mode.no_grad():
+        diagonal = backend(CPU).as_strided(t._storage.data, (min(n, m),), (m + 1,), 0)
+        backend(CPU).fill(diagonal, 1)
+    return _finish(t, device, requires_grad)
+
+
+def tril_indices(row, col, offset=0):
+    r, c = np.tril_indices(row, offset, col)
+    return from_array(np.stack([r, c]).astype(np.int64))
+
+
+def triu_indices(row, col, offset=0):
+    r, c = np.triu_indices(row, offset, col)
+    return from_array(np.stack([r, c]).astype(np.int64))

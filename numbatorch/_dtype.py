@@ -1,0 +1,118 @@
+"""dtype objects (`numbatorch.float32` ...) and PyTorch's type-promotion rules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_py_float, _py_int, _py_bool = float, int, bool  # kept before the dtype names shadow them
+
+
+class dtype:  # noqa: N801 - PyTorch's public name
+    """A tensor element type; prints as ``torch.float32`` like PyTorch."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_kind")
+
+    def __init__(self, name: str, numpy_dtype: str, kind: int) -> None:
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self._kind = kind  # 0 bool, 1 integer, 2 floating: the promotion category
+        self.is_floating_point = kind == 2
+        self.is_signed = kind == 2 or (kind == 1 and self.numpy.kind == "i")
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+
+float64 = double = dtype("float64", "float64", 2)
+float32 = float = dtype("float32", "float32", 2)  # noqa: A001 - PyTorch's public name
+float16 = half = dtype("float16", "float16", 2)
+int64 = long = dtype("int64", "int64", 1)
+int32 = int = dtype("int32", "int32", 1)  # noqa: A001
+int16 = short = dtype("int16", "int16", 1)
+int8 = dtype("int8", "int8", 1)
+uint8 = dtype("uint8", "uint8", 1)
+bool = dtype("bool", "bool", 0)  # noqa: A001
+
+ALL = (float64, float32, float16, int64, int32, int16, int8, uint8, bool)
+_FROM_NUMPY = {d.numpy: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+
+_default_float = float32
+
+
+def _by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def get_default_dtype() -> dtype:
+    return _default_float
+
+
+def set_default_dtype(d: dtype) -> None:
+    global _default_float
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_float = d
+
+
+def from_numpy(np_dtype) -> dtype:
+    """The dtype of a numpy dtype; raises TypeError for types numbatorch lacks."""
+    try:
+        return _FROM_NUMPY[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types "
+            "are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def to_dtype(d) -> dtype:
+    """Accepts a dtype, a numpy dtype or a Python type (float, int, bool)."""
+    if isinstance(d, dtype):
+        return d
+    if d is _py_float:
+        return _default_float
+    if d is _py_int:
+        return int64
+    if d is _py_bool:
+        return bool
+    return from_numpy(d)
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype PyTorch gives a Python scalar when it stands alone."""
+    if isinstance(value, _py_bool):
+        return bool
+    if isinstance(value, _py_int):
+        return int64
+    return _default_float
+
+
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    return _FROM_NUMPY[np.promote_types(a.numpy, b.numpy)]
+
+
+def result_type(tensor_dtypes, zero_dim_dtypes=(), scalars=()) -> dtype:
+    """PyTorch's promotion: dimensioned tensors outrank zero-dim tensors, which outrank
+    Python scalars; a lower rank only matters when its category (bool < int < float)
+    is higher than what the higher ranks have."""
+    result = None
+    for group in (tensor_dtypes, zero_dim_dtypes, [scalar_dtype(s) for s in scalars]):
+        group_type = None
+        for d in group:
+            group_type = d if group_type is None else _promote_pair(group_type, d)
+        if group_type is None:
+            continue
+        if result is None or group_type._kind > result._kind:
+            result = group_type
+    return result if result is not None else _default_float

@@ -1,0 +1,168 @@
+"""`Function`: an op's forward and backward side by side, and the graph node (the `ctx`)
+that one call of it leaves behind for the engine."""
+
+from __future__ import annotations
+
+from . import grad_mode
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class Node:
+    """A node of the backward graph. Its class name is the grad_fn name users see
+    (`AddBackward0`); `next_functions` lead to the nodes of the inputs."""
+
+    _function: type[Function] | None = None
+
+    # class-level defaults keep creating a node cheap; instances override what they use
+    _edges: tuple = ()  # one (node, output_nr) or None per forward argument
+    _saved: tuple | None = None
+    _saved_versions: tuple = ()
+    _freed = False
+    _pre_hooks: dict | None = None  # output_nr -> hooks on that output's gradient
+    _output_meta: list = ()  # (shape, dtype, device) per output, to make zero grads
+    needs_input_grad: tuple = ()
+    materialize_grads = True
+
+    # -- what autograd.Function's ctx offers ------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tensors
+        self._saved_versions = tuple(t._version if t is not None else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        if self._saved is None:
+            return ()
+        for t, version in zip(self._saved, self._saved_versions):
+            if t is not None and t._version != version:
+                raise RuntimeError(_version_message(t, version))
+        return self._saved
+
+    def mark_dirty(self, *tensors) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = value
+
+    # -- graph inspection ---------------------------------------------------------------
+    @property
+    def next_functions(self) -> tuple:
+        return tuple(edge if edge is not None else (None, 0) for edge in self._edges)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, hook) -> None:
+        raise NotImplementedError("hooks on graph nodes are not supported; use Tensor hooks")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    # -- what the engine calls ------------------------------------------------------------
+    def apply(self, *grads):
+        result = self._function.backward(self, *grads)
+        return result if isinstance(result, tuple) else (result,)
+
+    def _release(self) -> None:
+        if self._saved is not None:
+            self._saved = None
+            self._freed = True
+        for attribute in getattr(self, "_release_attributes", ()):
+            setattr(self, attribute, None)
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable) -> None:
+        super().__init__()
+        self.variable = variable
+
+
+def _version_message(t, expected: int) -> str:
+    shape = list(t.shape)
+    description = f"[{t.type()} {shape}]"
+    where = f", which is output {t._output_nr} of {t.grad_fn.name()}," if t.grad_fn else ""
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {description}{where} is at version {t._version}; expected "
+        f"version {expected} instead. Hint: the backtrace further above shows the operation "
+        "that failed to compute its gradient. The variable in question was changed in there "
+        "or anywhere later. Good luck!"
+    )
+
+
+class Function:
+    """Subclass with static `forward(ctx, *args)` and `backward(ctx, *grad_outputs)`;
+    call `apply`. Built-in ops name their nodes `<Name>Backward0`, user Functions
+    `<Name>Backward`, as PyTorch does."""
+
+    _node_suffix = "Backward"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("node_name") or cls.__name__ + cls._node_suffix
+        cls._node_class = type(name, (Node,), {"_function": cls})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for custom Function.")
+
+    @classmethod
+    def apply(cls, *args):
+        from ..tensor import Tensor
+
+        ctx = cls._node_class()
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        track = grad_mode._enabled and any(needs)
+        ctx.needs_input_grad = needs
+        if not track:  # nothing inside can track either: skip the grad-mode switch
+            return cls.forward(ctx, *args)
+        with grad_mode.no_grad():
+            outputs = cls.forward(ctx, *args)
+        ctx._output_meta = []
+        ctx._edges = tuple(a._grad_edge() if need else None for a, need in zip(args, needs))
+        single = not isinstance(outputs, tuple)
+        skip = getattr(ctx, "_non_differentiable", ())
+        results = []
+        for nr, out in enumerate((outputs,) if single else outputs):
+            if isinstance(out, Tensor):
+                if any(out is a for a in args):
+                    out = out._alias()  # an input returned as is must keep its own history
+                ctx._output_meta.append((out.shape, out.dtype, out.device))
+                if out.dtype.is_floating_point and id(out) not in skip:
+                    out._set_grad_fn(ctx, nr)
+            else:
+                ctx._output_meta.append(None)
+            results.append(out)
+        return results[0] if single else tuple(results)
+
+
+class BuiltinFunction(Function):
+    """Base of numbatorch's own ops: node names end in `Backward0` like PyTorch's."""
+
+    _node_suffix = "Backward0"
+
+
+class InplaceFunction(Function):
+    pass
+
+
+class once_differentiable:  # noqa: N801 - PyTorch's public name
+    def __new__(cls, fn):
+        return fn

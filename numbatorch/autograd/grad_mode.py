@@ -1,0 +1,76 @@
+"""Grad modes: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`; each is a
+context manager and a decorator, as in PyTorch."""
+
+from __future__ import annotations
+
+import functools
+
+_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _enabled
+
+
+def _set(mode: bool) -> None:
+    global _enabled
+    _enabled = bool(mode)
+
+
+class _GradMode:
+    mode = True
+
+    def __enter__(self) -> None:
+        self.previous = _enabled
+        _set(self.mode)
+
+    def __exit__(self, *exc) -> None:
+        _set(self.previous)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801 - PyTorch's public name
+    """Operations inside build no autograd graph."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):  # noqa: N801
+    mode = True
+
+
+class inference_mode(_GradMode):  # noqa: N801
+    """Like no_grad (numbatorch has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801
+    """Sets grad mode at once; restores the previous mode when used as a context."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = _enabled
+        self.mode = bool(mode)
+        _set(mode)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __call__(self, fn):
+        _set(self.previous)
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

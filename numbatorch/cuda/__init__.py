@@ -1,0 +1,63 @@
+"""`numbatorch.cuda`: is a GPU usable, how many, synchronize, seeding."""
+
+from __future__ import annotations
+
+_NO_CUDA = (
+    "Torch not compiled with CUDA enabled: numbatorch found no usable CUDA GPU. Install the "
+    "CUDA extra (`pip install numbatorch[cuda]`, which brings numba-cuda) and an NVIDIA "
+    "driver, or run on the CPU: device = 'cuda' if numbatorch.cuda.is_available() else 'cpu'."
+)
+
+
+def is_available() -> bool:
+    """True where Numba sees a CUDA GPU (or runs its simulator, NUMBA_ENABLE_CUDASIM=1)."""
+    try:
+        from numba import cuda
+    except ImportError:
+        return False
+    try:
+        return bool(cuda.is_available())
+    except Exception:
+        return False
+
+
+def _require_cuda() -> None:
+    if not is_available():
+        raise RuntimeError(_NO_CUDA)
+
+
+def device_count() -> int:
+    if not is_available():
+        return 0
+    from numba import cuda
+
+    return len(cuda.gpus)
+
+
+def current_device() -> int:
+    _require_cuda()
+    return 0
+
+
+def get_device_name(device=None) -> str:
+    _require_cuda()
+    from numba import cuda
+
+    name = cuda.get_current_device().name
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def synchronize(device=None) -> None:
+    if is_available():
+        from numba import cuda
+
+        cuda.synchronize()
+
+
+def manual_seed(seed: int) -> None:
+    from .._creation import manual_seed as _seed
+
+    _seed(seed)
+
+
+manual_seed_all = manual_seed

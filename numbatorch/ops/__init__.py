@@ -1,0 +1,1 @@
+"""The differentiable ops: one autograd Function per op, grouped by family."""

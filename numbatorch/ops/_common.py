@@ -1,0 +1,160 @@
+"""Helpers every op uses: device checks, broadcasting, type promotion, output allocation
+and the reduction of a broadcast gradient back to an input's shape."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._dispatch import backend
+from ..autograd import grad_mode
+from ..tensor import Tensor, empty_like_array, view_of
+
+Scalar = (int, float, bool)
+
+
+def kernels(t: Tensor):
+    return backend(t._storage.device)
+
+
+def check_device(*tensors) -> None:
+    devices = {t._storage.device for t in tensors if isinstance(t, Tensor)}
+    if len(devices) > 1:
+        names = sorted(str(d) for d in devices)
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{names[-1]} and {names[0]}!"
+        )
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """PyTorch's broadcasting of shapes, with its error naming the sizes."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for shape in shapes:
+        for i, n in enumerate(shape):
+            d = ndim - len(shape) + i
+            if result[d] == 1:
+                result[d] = n
+            elif n != 1 and n != result[d]:
+                raise RuntimeError(
+                    f"The size of tensor a ({result[d]}) must match the size of tensor b ({n}) "
+                    f"at non-singleton dimension {i}"
+                )
+    return tuple(result)
+
+
+def promote(*operands) -> _dtype.dtype:
+    """The result dtype of an op on tensors and Python scalars (PyTorch's rules)."""
+    dims, zero_dims, scalars = [], [], []
+    for a in operands:
+        if isinstance(a, Tensor):
+            (dims if a.ndim else zero_dims).append(a.dtype)
+        elif a is not None:
+            scalars.append(a)
+    return _dtype.result_type(dims, zero_dims, scalars)
+
+
+def empty(shape, dtype, device) -> Tensor:
+    return empty_like_array(tuple(shape), dtype, device)
+
+
+def cast(t: Tensor, dtype) -> Tensor:
+    """t in `dtype` (itself when it already is); the conversion runs in the copy kernel."""
+    if t.dtype is dtype:
+        return t
+    out = empty(t.shape, dtype, t.device)
+    kernels(t).copy(t._array, out._array)
+    return out
+
+
+def expanded_array(t: Tensor, shape: tuple):
+    """t's backend array broadcast to `shape` (stride 0 on the broadcast dims)."""
+    if t._array.shape == shape:
+        return t._array
+    ndim = len(shape)
+    strides = (0,) * (ndim - t.ndim) + t.stride()
+    strides = tuple(0 if t_n == 1 and n != 1 else s for s, n, t_n in
+                    zip(strides, shape, (1,) * (ndim - t.ndim) + tuple(t.shape)))
+    return view_of(t, shape, strides, t._offset)._array
+
+
+def operand(x, dtype, shape, device):
+    """The backend array of an operand: a tensor cast and broadcast to `shape`, or a
+    Python scalar as a 1-element host array (the launchers treat it as a scalar)."""
+    if isinstance(x, Tensor):
+        return expanded_array(cast(x, dtype), shape)
+    return np.array([x], dtype.numpy)
+
+
+def shape_of(x) -> tuple | None:
+    return tuple(x.shape) if isinstance(x, Tensor) else None
+
+
+def sum_to_shape(grad: Tensor, shape: tuple | None, dtype=None) -> Tensor | None:
+    """Reduce a gradient over the dims broadcasting added, back to `shape`; None for a
+    Python scalar operand."""
+    if shape is None:
+        return None
+    if tuple(grad.shape) != tuple(shape):
+        grad = grad.sum_to_size(shape)
+    if dtype is not None and grad.dtype is not dtype and dtype.is_floating_point:
+        grad = grad.to(dtype)
+    return grad
+
+
+def check_inplace(t: Tensor) -> None:
+    if grad_mode._enabled and t._requires_grad and t.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def tracking(*args) -> bool:
+    return grad_mode._enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+
+
+def write_into(dest: Tensor, result: Tensor) -> Tensor:
+    """Copy `result` into `dest` (an in-place op or an `out=` argument) and take over its
+    autograd history."""
+    if tuple(result.shape) != tuple(dest.shape):
+        raise RuntimeError(
+            f"output with shape {list(dest.shape)} doesn't match the broadcast shape "
+            f"{list(result.shape)}"
+        )
+    if not dest.dtype.is_floating_point and result.dtype.is_floating_point:
+        raise RuntimeError(
+            f"result type {_TYPE_WORD[result.dtype.name]} can't be cast to the desired output "
+            f"type {_TYPE_WORD[dest.dtype.name]}"
+        )
+    kernels(dest).copy(result._array, dest._array)
+    dest._bump_version()
+    if result.grad_fn is not None:
+        dest.grad_fn, dest._output_nr = result.grad_fn, result._output_nr
+    return dest
+
+
+_TYPE_WORD = {
+    "float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    from ..tensor import _wrap_dim
+
+    return _wrap_dim(dim, ndim)
+
+
+def dims_of(dim, ndim: int) -> tuple:
+    """A sorted tuple of non-negative dims from None (all), an int or a sequence."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    dims = tuple(sorted(wrap_dim(d, ndim) for d in dim))
+    if ndim == 0:
+        return ()
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+    return dims

@@ -1,0 +1,601 @@
+"""Elementwise ops: one autograd Function per op (forward and backward side by side), the
+functional API (`add(input, other, alpha=1, out=None)`) and in-place variants."""
+
+from __future__ import annotations
+
+import math
+
+from .. import _dtype
+from ..autograd.function import BuiltinFunction
+from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
+from ..tensor import Tensor
+from ._common import (
+    check_device,
+    check_inplace,
+    empty,
+    kernels,
+    operand,
+    promote,
+    shape_of,
+    sum_to_shape,
+    tracking,
+    write_into,
+)
+
+
+def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
+    """Run binary kernel `op` on tensors/scalars a and b with broadcasting and promotion."""
+    from ._common import broadcast_shapes
+
+    check_device(a, b)
+    t = a if isinstance(a, Tensor) else b
+    dtype = compute_dtype or promote(a, b)
+    shape = broadcast_shapes(shape_of(a) or (), shape_of(b) or ())
+    out = empty(shape, out_dtype or dtype, t.device)
+    kernels(t).binary(op, operand(a, dtype, shape, t.device), operand(b, dtype, shape, t.device),
+                      out._array)
+    return out
+
+
+def unary(op: int, x: Tensor, p0: float = 0.0, p1: float = 0.0, dtype=None) -> Tensor:
+    src = x if dtype is None or x.dtype is dtype else x.to(dtype)
+    out = empty(x.shape, src.dtype, x.device)
+    kernels(x).unary(op, src._array, out._array, p0, p1)
+    return out
+
+
+def _float_dtype(*operands):
+    """The dtype of an op that always returns floats (true division, exp, ...)."""
+    dtype = promote(*operands)
+    return dtype if dtype.is_floating_point else _dtype.get_default_dtype()
+
+
+# --- binary arithmetic ------------------------------------------------------------------
+
+
+class Add(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
+        ctx.alpha = alpha
+        if alpha != 1:
+            b = binary(E.MUL, b, alpha) if isinstance(b, Tensor) else b * alpha
+        return binary(E.ADD, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_b = grad if ctx.alpha == 1 else grad * ctx.alpha
+        return (sum_to_shape(grad, ctx.shapes[0], ctx.dtypes[0]),
+                sum_to_shape(grad_b, ctx.shapes[1], ctx.dtypes[1]), None)
+
+
+class Sub(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
+        ctx.alpha = alpha
+        if alpha != 1:
+            b = binary(E.MUL, b, alpha) if isinstance(b, Tensor) else b * alpha
+        return binary(E.SUB, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (sum_to_shape(grad, ctx.shapes[0], ctx.dtypes[0]),
+                sum_to_shape(-grad * ctx.alpha, ctx.shapes[1], ctx.dtypes[1]), None)
+
+
+class Mul(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)))
+        ctx.scalars = (a, b)
+        return binary(E.MUL, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a = a if a is not None else ctx.scalars[0]
+        b = b if b is not None else ctx.scalars[1]
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_shape(grad * b, shape_of(a), getattr(a, "dtype", None)) if need_a else None,
+                sum_to_shape(grad * a, shape_of(b), getattr(b, "dtype", None)) if need_b else None)
+
+
+class Div(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)))
+        ctx.scalars = (a, b)
+        return binary(E.DIV, a, b, compute_dtype=_float_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a = a if a is not None else ctx.scalars[0]
+        b = b if b is not None else ctx.scalars[1]
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = sum_to_shape(grad / b, shape_of(a), getattr(a, "dtype", None)) if need_a else None
+        grad_b = (sum_to_shape(-grad * a / (b * b), shape_of(b), getattr(b, "dtype", None))
+                  if need_b else None)
+        return grad_a, grad_b
+
+
+class Pow(BuiltinFunction):
+    """tensor ** scalar, scalar ** tensor and tensor ** tensor."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        result = binary(E.POW, a, b)
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)), result)
+        ctx.scalars = (a, b)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, result = ctx.saved_tensors
+        a = a if a is not None else ctx.scalars[0]
+        b = b if b is not None else ctx.scalars[1]
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            if isinstance(b, Tensor):
+                da = b * a ** (b - 1)
+            else:
+                da = b * a ** (b - 1) if b != 0 else a * 0
+            grad_a = sum_to_shape(grad * da, shape_of(a), a.dtype)
+        if need_b:
+            log_a = log(a) if isinstance(a, Tensor) else math.log(a)
+            grad_b = sum_to_shape(grad * result * log_a, shape_of(b), b.dtype)
+        return grad_a, grad_b
+
+
+class Maximum(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return binary(E.MAXIMUM, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # ties split the gradient evenly, as PyTorch does
+        share = (a > b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        return (sum_to_shape(grad * share, a.shape, a.dtype),
+                sum_to_shape(grad * (1 - share), b.shape, b.dtype))
+
+
+class Minimum(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return binary(E.MINIMUM, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share = (a < b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        return (sum_to_shape(grad * share, a.shape, a.dtype),
+                sum_to_shape(grad * (1 - share), b.shape, b.dtype))
+
+
+class Atan2(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return binary(E.ATAN2, a, b, compute_dtype=_float_dtype(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        denominator = a * a + b * b
+        return (sum_to_shape(grad * b / denominator, a.shape, a.dtype),
+                sum_to_shape(-grad * a / denominator, b.shape, b.dtype))
+
+
+class Remainder(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)))
+        ctx.scalars = (a, b)
+        return binary(E.REMAINDER, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a = a if a is not None else ctx.scalars[0]
+        b = b if b is not None else ctx.scalars[1]
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_b = sum_to_shape(-grad * floor_divide(a, b), b.shape, b.dtype)
+        return sum_to_shape(grad, shape_of(a), getattr(a, "dtype", None)), grad_b
+
+
+# --- unary --------------------------------------------------------------------------------
+
+
+class _Unary(BuiltinFunction):
+    """A unary op: `op` is the kernel opcode; `derivative(x, y, params)` gives dy/dx
+    as a tensor expression (differentiable again for higher-order gradients)."""
+
+    op: int
+    floating = True  # integer inputs give float outputs (exp, log, ...)
+
+    @classmethod
+    def forward(cls, ctx, x, p0=0.0, p1=0.0):
+        dtype = _dtype.get_default_dtype() if cls.floating and not x.dtype.is_floating_point \
+            else None
+        y = unary(cls.op, x, p0, p1, dtype)
+        ctx.save_for_backward(x, y)
+        ctx.params = (p0, p1)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        x, y = ctx.saved_tensors
+        return (grad * cls.derivative(x, y, ctx.params), None, None)
+
+
+def _unary_op(name: str, opcode: int, derivative, floating: bool = True, node_name=None):
+    attributes = {"op": opcode, "floating": floating, "derivative": staticmethod(derivative)}
+    if node_name:
+        attributes["node_name"] = node_name
+    return type(name, (_Unary,), attributes)
+
+
+Neg = _unary_op("Neg", E.NEG, lambda x, y, p: -1, floating=False)
+Abs = _unary_op("Abs", E.ABS, lambda x, y, p: sign(x), floating=False)
+Exp = _unary_op("Exp", E.EXP, lambda x, y, p: y)
+Expm1 = _unary_op("Expm1", E.EXPM1, lambda x, y, p: y + 1)
+Log = _unary_op("Log", E.LOG, lambda x, y, p: 1 / x)
+Log2 = _unary_op("Log2", E.LOG2, lambda x, y, p: 1 / (x * math.log(2)))
+Log1p = _unary_op("Log1p", E.LOG1P, lambda x, y, p: 1 / (x + 1))
+Sqrt = _unary_op("Sqrt", E.SQRT, lambda x, y, p: 0.5 / y)
+Rsqrt = _unary_op("Rsqrt", E.RSQRT, lambda x, y, p: -0.5 * y / x)
+Sin = _unary_op("Sin", E.SIN, lambda x, y, p: cos(x))
+Cos = _unary_op("Cos", E.COS, lambda x, y, p: -sin(x))
+Tanh = _unary_op("Tanh", E.TANH, lambda x, y, p: 1 - y * y)
+Sigmoid = _unary_op("Sigmoid", E.SIGMOID, lambda x, y, p: y * (1 - y))
+Relu = _unary_op("Relu", E.RELU, lambda x, y, p: (x > 0).to(x.dtype), floating=False)
+Reciprocal = _unary_op("Reciprocal", E.RECIPROCAL, lambda x, y, p: -y * y)
+Erf = _unary_op("Erf", E.ERF, lambda x, y, p: exp(-x * x) * (2 / math.sqrt(math.pi)))
+Square = _unary_op("Square", E.SQUARE, lambda x, y, p: 2 * x, floating=False,
+                   node_name="PowBackward0")
+Clamp = _unary_op(
+    "Clamp", E.CLAMP, lambda x, y, p: ((x >= p[0]) & (x <= p[1])).to(x.dtype),
+    floating=False, node_name="ClampBackward1",
+)
+LeakyRelu = _unary_op("LeakyRelu", E.LEAKY_RELU,
+                      lambda x, y, p: where(x > 0, 1.0, p[0]).to(x.dtype))
+Elu = _unary_op("Elu", E.ELU, lambda x, y, p: where(x > 0, 1.0, y + p[0]).to(x.dtype))
+Silu = _unary_op("Silu", E.SILU, lambda x, y, p: sigmoid(x) * (1 + x * (1 - sigmoid(x))))
+Gelu = _unary_op(
+    "Gelu", E.GELU,
+    lambda x, y, p: 0.5 * (1 + erf(x * 0.7071067811865476))
+    + x * exp(-0.5 * x * x) * 0.3989422804014327,
+)
+Softplus = _unary_op(
+    "Softplus", E.SOFTPLUS, lambda x, y, p: where(x * p[0] > p[1], 1.0, sigmoid(x * p[0]))
+    .to(x.dtype)
+)
+_ZERO = lambda x, y, p: x * 0  # noqa: E731 - the derivative of piecewise-constant ops
+Sign = _unary_op("Sign", E.SIGN, _ZERO, floating=False)
+Floor = _unary_op("Floor", E.FLOOR, _ZERO, floating=False)
+Ceil = _unary_op("Ceil", E.CEIL, _ZERO, floating=False)
+Round = _unary_op("Round", E.ROUND, _ZERO, floating=False)
+Trunc = _unary_op("Trunc", E.TRUNC, _ZERO, floating=False)
+
+
+class Where(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        from ._common import broadcast_shapes, expanded_array
+
+        check_device(condition, a, b)
+        ctx.save_for_backward(condition)
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
+        dtype = promote(a, b)
+        shape = broadcast_shapes(condition.shape, shape_of(a) or (), shape_of(b) or ())
+        out = empty(shape, dtype, condition.device)
+        cond = condition if condition.dtype is _dtype.bool else condition.to(_dtype.bool)
+        operands = [operand(x, dtype, shape, condition.device) for x in (a, b)]
+        operands = [
+            o if isinstance(x, Tensor) else expanded_array(full_like_scalar(x, dtype, out), shape)
+            for o, x in zip(operands, (a, b))
+        ]
+        kernels(condition).where(expanded_array(cond, shape), *operands, out._array)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        zero = grad * 0
+        return (None,
+                sum_to_shape(where(condition, grad, zero), ctx.shapes[0], ctx.dtypes[0]),
+                sum_to_shape(where(condition, zero, grad), ctx.shapes[1], ctx.dtypes[1]))
+
+
+def full_like_scalar(value, dtype, like: Tensor) -> Tensor:
+    t = empty((), dtype, like.device)
+    kernels(like).fill(t._array, value)
+    return t
+
+
+class ToCopy(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, device, dtype):
+        from .._dispatch import backend
+
+        ctx.source = (x.device, x.dtype)
+        if device == x.device:
+            return _cast_copy(x, dtype)
+        host = backend(x.device).to_host(x.contiguous()._array)
+        moved = _from_host(host, device)
+        return _cast_copy(moved, dtype) if moved.dtype is not dtype else moved
+
+    @staticmethod
+    def backward(ctx, grad):
+        device, dtype = ctx.source
+        return grad.to(device, dtype if dtype.is_floating_point else grad.dtype), None, None
+
+
+def _cast_copy(x: Tensor, dtype) -> Tensor:
+    out = empty(x.shape, dtype, x.device)
+    kernels(x).copy(x._array, out._array)
+    return out
+
+
+def _from_host(host, device) -> Tensor:
+    from .._dispatch import backend
+    from ..tensor import from_array
+
+    return from_array(backend(device).from_host(host.copy() if device.type == "cpu" else host),
+                      device)
+
+
+class Clone(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x):
+        return _cast_copy(x, x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+# --- the functional API ---------------------------------------------------------------------
+
+
+def _with_out(result: Tensor, out: Tensor | None) -> Tensor:
+    return result if out is None else write_into(out, result)
+
+
+def add(input, other, *, alpha=1, out=None):
+    return _with_out(Add.apply(input, other, alpha), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    return _with_out(Sub.apply(input, other, alpha), out)
+
+
+subtract = sub
+
+
+def rsub(input, other, alpha=1):
+    return Sub.apply(other, input * alpha if alpha != 1 else input, 1)
+
+
+def mul(input, other, *, out=None):
+    return _with_out(Mul.apply(input, other), out)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode == "floor":
+        return _with_out(floor_divide(input, other), out)
+    if rounding_mode == "trunc":
+        return _with_out(trunc(Div.apply(input, other)).to(promote(input, other)), out)
+    return _with_out(Div.apply(input, other), out)
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other, *, out=None):
+    return _with_out(binary(E.FLOOR_DIVIDE, input, other), out)
+
+
+def remainder(input, other, *, out=None):
+    return _with_out(Remainder.apply(input, other), out)
+
+
+def fmod(input, other):
+    return input - trunc(input / other) * other
+
+
+def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's public name
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
+        if isinstance(input, Tensor):
+            return _with_out(Square.apply(input), out)
+    return _with_out(Pow.apply(input, exponent), out)
+
+
+def square(input):
+    return Square.apply(input)
+
+
+def maximum(input, other, *, out=None):
+    return _with_out(Maximum.apply(input, other), out)
+
+
+def minimum(input, other, *, out=None):
+    return _with_out(Minimum.apply(input, other), out)
+
+
+def atan2(input, other):
+    return Atan2.apply(input, other)
+
+
+def _comparison(op):
+    def compare(input, other, *, out=None):
+        return _with_out(binary(op, input, other, out_dtype=_dtype.bool), out)
+
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_comparison(op) for op in (E.EQ, E.NE, E.LT, E.LE, E.GT, E.GE))
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def logical_and(input, other):
+    return binary(E.LOGICAL_AND, input, other, out_dtype=_dtype.bool)
+
+
+def logical_or(input, other):
+    return binary(E.LOGICAL_OR, input, other, out_dtype=_dtype.bool)
+
+
+def logical_xor(input, other):
+    return binary(E.LOGICAL_XOR, input, other, out_dtype=_dtype.bool)
+
+
+def logical_not(input):
+    out = empty(input.shape, _dtype.bool, input.device)
+    kernels(input).unary(E.LOGICAL_NOT, input._array, out._array, 0.0, 0.0)
+    return out
+
+
+def _bitwise(op, name):
+    def bitwise(input, other):
+        dtype = promote(input, other)
+        if dtype.is_floating_point:
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        if dtype is _dtype.bool:
+            logical = {E.BITWISE_AND: E.LOGICAL_AND, E.BITWISE_OR: E.LOGICAL_OR,
+                       E.BITWISE_XOR: E.LOGICAL_XOR}[op]
+            return binary(logical, input, other, out_dtype=_dtype.bool)
+        return binary(op, input, other)
+
+    return bitwise
+
+
+bitwise_and = _bitwise(E.BITWISE_AND, "bitwise_and")
+bitwise_or = _bitwise(E.BITWISE_OR, "bitwise_or")
+bitwise_xor = _bitwise(E.BITWISE_XOR, "bitwise_xor")
+
+
+def bitwise_not(input):
+    if input.dtype is _dtype.bool:
+        return logical_not(input)
+    return -input - 1
+
+
+def _unary_api(function):
+    def api(input, *, out=None):
+        return _with_out(function.apply(input), out)
+
+    api.__name__ = function.__name__.lower()
+    return api
+
+
+neg = negative = _unary_api(Neg)
+abs = absolute = _unary_api(Abs)  # noqa: A001
+sign = _unary_api(Sign)
+exp = _unary_api(Exp)
+expm1 = _unary_api(Expm1)
+log = _unary_api(Log)
+log2 = _unary_api(Log2)
+log1p = _unary_api(Log1p)
+sqrt = _unary_api(Sqrt)
+rsqrt = _unary_api(Rsqrt)
+sin = _unary_api(Sin)
+cos = _unary_api(Cos)
+tanh = _unary_api(Tanh)
+sigmoid = _unary_api(Sigmoid)
+relu = _unary_api(Relu)
+reciprocal = _unary_api(Reciprocal)
+erf = _unary_api(Erf)
+floor = _unary_api(Floor)
+ceil = _unary_api(Ceil)
+round = _unary_api(Round)  # noqa: A001
+trunc = _unary_api(Trunc)
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        result = input
+        if min is not None:
+            result = maximum(result, min)
+        if max is not None:
+            result = minimum(result, max)
+        return _with_out(result, out)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    low = -math.inf if min is None else min
+    high = math.inf if max is None else max
+    return _with_out(Clamp.apply(input, float(low), float(high)), out)
+
+
+clip = clamp
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    return Where.apply(condition, input, other)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(input)
+
+
+def lerp(input, end, weight):
+    return input + weight * (end - input)
+
+
+def isnan(input):
+    return ne(input, input)
+
+
+def isinf(input):
+    return eq(abs(input), math.inf) if input.dtype.is_floating_point else input != input
+
+
+def isfinite(input):
+    return logical_not(logical_or(isnan(input), isinf(input)))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    info = _finfo(input.dtype)
+    result = where(isnan(input), nan, input)
+    result = where(eq(result, math.inf), info[1] if posinf is None else posinf, result)
+    return where(eq(result, -math.inf), info[0] if neginf is None else neginf, result)
+
+
+def _finfo(dtype):
+    import numpy as np
+
+    info = np.finfo(dtype.numpy)
+    return float(info.min), float(info.max)
+
+
+def inplace(function):
+    """The in-place twin `x.op_(...)` of `op(x, ...)`: computes into x's memory; when
+    autograd records, x's old values are kept in a clone and x takes the new history."""
+
+    def method(self, *args, **kwargs):
+        check_inplace(self)
+        if tracking(self, *args):
+            result = function(self.clone(), *args, **kwargs)
+        else:
+            result = function(self, *args, **kwargs)
+        return write_into(self, result)
+
+    method.__name__ = function.__name__ + "_"
+    return method

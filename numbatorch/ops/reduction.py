@@ -1,0 +1,419 @@
+"""Reductions (sum, mean, prod, max/min, argmax/argmin, var/std, norm, logsumexp,
+all/any), cumsum and softmax/log_softmax, each as an autograd Function."""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from .. import _dtype
+from ..autograd.function import BuiltinFunction
+from ..kernels.cpu import reduction as R  # opcodes only
+from ..tensor import Tensor
+from ._common import dims_of, empty, kernels, wrap_dim
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _layout(x: Tensor, dims: tuple) -> tuple[Tensor, int, int]:
+    """x arranged as contiguous (outer, n, inner) with the reduced dims in the middle:
+    no copy when x is contiguous and `dims` are adjacent; else a permuted copy."""
+    shape = x.shape
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    adjacent = dims == tuple(range(dims[0], dims[-1] + 1)) if dims else True
+    if adjacent and x.is_contiguous():
+        inner = 1
+        for size in shape[dims[-1] + 1:] if dims else ():
+            inner *= size
+        return x, n, inner
+    kept = tuple(d for d in range(x.ndim) if d not in dims)
+    return x.permute(*kept, *dims).contiguous(), n, 1
+
+
+def _out_shape(shape, dims, keepdim) -> tuple:
+    if keepdim:
+        return tuple(1 if d in dims else s for d, s in enumerate(shape))
+    return tuple(s for d, s in enumerate(shape) if d not in dims)
+
+
+def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float = 0.0):
+    """Run reduction kernel `op` over `dims` of x into a new tensor of `out_dtype`."""
+    out = empty(_out_shape(x.shape, dims, keepdim), out_dtype, x.device)
+    if x.numel() == 0 and op not in (R.SUM, R.MEAN, R.PROD, R.ALL, R.ANY, R.NORM):
+        raise IndexError(
+            f"{_NAMES.get(op, 'reduction')}(): Expected reduction dim to be specified for "
+            "input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+        )
+    source, n, inner = _layout(x, dims)
+    kernels(x).reduce(op, source._array, out._array, n, inner, p)
+    return out
+
+
+_NAMES = {R.MAX: "max", R.MIN: "min", R.ARGMAX: "argmax", R.ARGMIN: "argmin"}
+
+
+def _grad_to_input(grad: Tensor, shape, dims, keepdim) -> Tensor:
+    """A reduced gradient put back in the input's shape (a broadcast view)."""
+    if not keepdim:
+        grad = grad.reshape(_out_shape(shape, dims, True))
+    return grad.expand(shape)
+
+
+def _sum_dtype(x: Tensor, dtype):
+    if dtype is not None:
+        return _dtype.to_dtype(dtype)
+    return x.dtype if x.dtype.is_floating_point else _dtype.int64
+
+
+class Sum(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        ctx.meta = (x.shape, dims, keepdim, x.dtype)
+        out_dtype = _sum_dtype(x, dtype)
+        source = x if x.dtype is out_dtype or x.dtype.is_floating_point else x.to(out_dtype)
+        return reduce(R.SUM, source, dims, keepdim, out_dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, dims, keepdim, dtype = ctx.meta
+        return _grad_to_input(grad, shape, dims, keepdim).to(dtype), None, None, None
+
+
+class Mean(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        if not x.dtype.is_floating_point and dtype is None:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_TYPE_WORD.get(x.dtype.name, x.dtype.name)}"
+            )
+        out_dtype = _dtype.to_dtype(dtype) if dtype is not None else x.dtype
+        ctx.meta = (x.shape, dims, keepdim, x.dtype)
+        return reduce(R.MEAN, x.to(out_dtype), dims, keepdim, out_dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, dims, keepdim, dtype = ctx.meta
+        n = 1
+        for d in dims:
+            n *= shape[d]
+        return _grad_to_input(grad / n, shape, dims, keepdim).to(dtype), None, None, None
+
+
+_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+              "uint8": "Byte", "bool": "Bool"}
+
+
+class Prod(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        result = reduce(R.PROD, x, dims, keepdim, _sum_dtype(x, dtype))
+        ctx.save_for_backward(x, result)
+        ctx.meta = (dims, keepdim)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        # result / x, with zeros handled: one zero gets the product of the others
+        zero = x == 0
+        others = x.where(~zero, 1.0).prod(dim=dims, keepdim=True)
+        zeros_count = zero.to(x.dtype).sum(dim=dims, keepdim=True)
+        full = _grad_to_input(result, x.shape, dims, keepdim)
+        safe_x = x.where(~zero, 1.0)
+        d = (full / safe_x).where(~zero, others * (zeros_count == 1).to(x.dtype))
+        return _grad_to_input(grad, x.shape, dims, keepdim) * d, None, None, None
+
+
+class MaxMin(BuiltinFunction):
+    """max/min over one dim: values and the indices of the first extreme."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, is_max):
+        dims = (dim,)
+        indices = reduce(R.ARGMAX if is_max else R.ARGMIN, x, dims, keepdim, _dtype.int64)
+        values = reduce(R.MAX if is_max else R.MIN, x, dims, keepdim, x.dtype)
+        ctx.meta = (x.shape, dim, keepdim)
+        ctx.save_for_backward(indices)
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices):
+        shape, dim, keepdim = ctx.meta
+        (indices,) = ctx.saved_tensors
+        if not keepdim:
+            grad, indices = grad.unsqueeze(dim), indices.unsqueeze(dim)
+        result = grad.new_zeros(shape).scatter(dim, indices, grad)
+        return result, None, None, None
+
+
+class MaxMinAll(BuiltinFunction):
+    """max/min over all elements; ties share the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, is_max):
+        result = reduce(R.MAX if is_max else R.MIN, x, tuple(range(x.ndim)), False, x.dtype)
+        ctx.save_for_backward(x, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        mask = (x == result).to(grad.dtype)
+        return mask * (grad / mask.sum()), None
+
+
+class Var(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.meta = (dims, correction, keepdim)
+        return reduce(R.VAR, x, dims, keepdim, x.dtype, float(correction))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        dims, correction, keepdim = ctx.meta
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        centered = x - x.mean(dim=dims, keepdim=True)
+        scale = 2 / max(n - correction, 0) if n - correction > 0 else math.inf
+        return _grad_to_input(grad, x.shape, dims, keepdim) * centered * scale, None, None, None
+
+
+class Norm(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        result = reduce(R.NORM, x, dims, keepdim, x.dtype, float(p))
+        ctx.save_for_backward(x, result)
+        ctx.meta = (p, dims, keepdim)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        p, dims, keepdim = ctx.meta
+        norm = _grad_to_input(result, x.shape, dims, keepdim)
+        grad = _grad_to_input(grad, x.shape, dims, keepdim)
+        if p == math.inf:
+            mask = (x.abs() == norm).to(x.dtype)
+            count = mask.sum(dim=dims, keepdim=True)
+            return grad * x.sign() * mask / count, None, None, None
+        if p == 2:
+            d = x / norm
+        else:
+            d = x * x.abs() ** (p - 2) / norm ** (p - 1)
+        return grad * d.where(norm != 0, 0.0), None, None, None
+
+
+class LogSumExp(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        result = reduce(R.LOGSUMEXP, x, dims, keepdim, x.dtype)
+        ctx.save_for_backward(x, result)
+        ctx.meta = (dims, keepdim)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        result = _grad_to_input(result, x.shape, dims, keepdim)
+        return _grad_to_input(grad, x.shape, dims, keepdim) * (x - result).exp(), None, None
+
+
+class Cumsum(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        source, n, inner = _layout(x.contiguous(), (dim,))
+        out_dtype = x.dtype if x.dtype.is_floating_point else _dtype.int64
+        source = source.to(out_dtype)
+        out = empty(x.shape, out_dtype, x.device)
+        kernels(x).cumsum(source._array, out._array, n, inner)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dx_i of sum_{j<=k} x_j summed with grad_k is the sum of grad_k for k >= i
+        dim = ctx.dim
+        return grad.sum(dim, keepdim=True) - grad.cumsum(dim) + grad, None
+
+
+class Softmax(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dim, log):
+        source, n, inner = _layout(x.contiguous(), (dim,))
+        out = empty(x.shape, x.dtype, x.device)
+        kernels(x).softmax(source._array, out._array, n, inner, log)
+        ctx.save_for_backward(out)
+        ctx.meta = (dim, log)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        dim, log = ctx.meta
+        if log:
+            return grad - y.exp() * grad.sum(dim, keepdim=True), None, None
+        return y * (grad - (grad * y).sum(dim, keepdim=True)), None, None
+
+
+class LogSoftmax(Softmax):
+    """Named for its grad_fn (`LogSoftmaxBackward0`)."""
+
+
+# --- the functional API ----------------------------------------------------------------------
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    return Sum.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return sum(input.where(input == input, 0.0), dim, keepdim, dtype=dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return Mean.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return Prod.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
+
+
+def _extreme(input, dim, keepdim, is_max):
+    if dim is None:
+        if input.numel() == 0:
+            name = "max" if is_max else "min"
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return MaxMinAll.apply(input, is_max)
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        from .elementwise import maximum, minimum
+
+        return (maximum if is_max else minimum)(input, dim)
+    dim = wrap_dim(dim, input.ndim)
+    values, indices = MaxMin.apply(input, dim, keepdim, is_max)
+    return values_indices(values, indices)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    return _extreme(input, dim, keepdim, True)
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    return _extreme(input, dim, keepdim, False)
+
+
+def amax(input, dim=(), keepdim=False):
+    dims = dims_of(dim if dim != () else None, input.ndim)
+    result = input
+    for d in reversed(dims):
+        result = _extreme(result, d, keepdim, True).values
+    return result
+
+
+def amin(input, dim=(), keepdim=False):
+    dims = dims_of(dim if dim != () else None, input.ndim)
+    result = input
+    for d in reversed(dims):
+        result = _extreme(result, d, keepdim, False).values
+    return result
+
+
+def _arg(op, input, dim, keepdim):
+    if dim is None:
+        return reduce(op, input.reshape(-1), (0,), False, _dtype.int64).reshape(
+            (1,) * input.ndim if keepdim else ()
+        )
+    return reduce(op, input, (wrap_dim(dim, input.ndim),), keepdim, _dtype.int64)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg(R.ARGMAX, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg(R.ARGMIN, input, dim, keepdim)
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    correction = (1 if unbiased else 0) if correction is None else correction
+    return Var.apply(input, dims_of(dim, input.ndim), correction, keepdim)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("nuclear norm is not supported")
+    if isinstance(dim, int):
+        dim = (dim,)
+    return Norm.apply(input, float(p), dims_of(dim, input.ndim), keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return LogSumExp.apply(input, dims_of(dim, input.ndim), keepdim)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    dims = dims_of(dim, input.ndim)
+    return reduce(R.ALL, input, dims, keepdim, _dtype.bool)
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    dims = dims_of(dim, input.ndim)
+    return reduce(R.ANY, input, dims, keepdim, _dtype.bool)
+
+
+def count_nonzero(input, dim=None):
+    return sum((input != 0), dim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    source = input if dtype is None else input.to(dtype)
+    return Cumsum.apply(source, wrap_dim(dim, input.ndim))
+
+
+def _softmax_dtype(input, dtype):
+    if dtype is not None:
+        return input.to(dtype)
+    if not input.dtype.is_floating_point:
+        return input.to(_dtype.get_default_dtype())
+    return input
+
+
+def softmax(input, dim=None, dtype=None, _stacklevel=3):
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return Softmax.apply(_softmax_dtype(input, dtype), wrap_dim(dim, input.ndim), False)
+
+
+def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return LogSoftmax.apply(_softmax_dtype(input, dtype), wrap_dim(dim, input.ndim), True)

@@ -1,0 +1,310 @@
+"""numbatorch.save / numbatorch.load: a zip of JSON and .npy files; loading never unpickles.
+
+Format, version 1. The file is a zip archive (stored, not compressed) holding
+
+* ``format.json``: ``{"format": "numbatorch", "version": 1, "object": NODE}``;
+* ``tensors/<k>.npy``: one numpy ``.npy`` file per tensor or numpy array, C-contiguous,
+  written and read with ``allow_pickle=False``.
+
+A NODE is plain JSON for ``None``, ``bool``, ``int``, ``str`` and finite ``float``;
+anything else is a JSON object with exactly one key, the tag, which names its type:
+
+* ``{"float": "nan" | "inf" | "-inf"}``;
+* ``{"list": [NODE, ...]}``, ``{"tuple": [NODE, ...]}``;
+* ``{"dict": [[KEY, NODE], ...]}``, ``{"ordered_dict": [[KEY, NODE], ...]}``, keys being
+  NODEs too, so int keys (an optimizer's ``state``) stay ints;
+* ``{"tensor": {"file", "dtype", "shape", "device", "requires_grad", "parameter"}}``;
+* ``{"ndarray": {"file", "dtype", "shape"}}``;
+* ``{"dtype": "float32"}``, ``{"device": "cuda:0"}``;
+* ``{"ref": k}``: the k-th tensor or array written (counting from 0), met again: one
+  object saved twice is stored once and loads as one object.
+
+numpy scalars are saved as the equal Python scalar. Distinct tensors that share storage
+(views) are saved as separate copies and load as separate tensors; a tensor's strides
+are not kept (it loads contiguous).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import IO, Any
+
+import numpy as np
+
+import numbatorch
+from numbatorch import _dtype
+from numbatorch._device import device as _Device
+
+FORMAT_VERSION = 1
+_MANIFEST = "format.json"
+
+FileLike = str | os.PathLike | IO[bytes]
+MapLocation = str | _Device | dict | Callable | None
+
+
+class _Encoder:
+    """Turns an object tree into JSON nodes, collecting the arrays to write."""
+
+    def __init__(self) -> None:
+        self.arrays: list[Any] = []  # tensors and ndarrays, in file order
+        self._seen: dict[int, int] = {}  # id(tensor or array) -> its file number
+        self._open_containers: set[int] = set()
+
+    def encode(self, obj: Any) -> Any:
+        if obj is None or isinstance(obj, (bool, int, str)):
+            return obj
+        if isinstance(obj, float):
+            return obj if math.isfinite(obj) else {"float": repr(obj)}
+        if isinstance(obj, numbatorch.Tensor):
+            return self._array_node("tensor", obj)
+        if isinstance(obj, np.ndarray):
+            if obj.dtype.hasobject:
+                raise TypeError("numbatorch.save cannot save numpy arrays of Python objects")
+            return self._array_node("ndarray", obj)
+        if isinstance(obj, np.generic):
+            return self.encode(obj.item())
+        if isinstance(obj, _dtype.dtype):
+            return {"dtype": obj.name}
+        if isinstance(obj, _Device):
+            return {"device": str(obj)}
+        if isinstance(obj, (list, tuple, dict)):
+            return self._container(obj)
+        raise TypeError(
+            f"numbatorch.save cannot save an object of type {type(obj).__name__}: it saves "
+            "tensors, numpy arrays, Python scalars, strings, None, dtypes, devices and "
+            "lists/tuples/dicts of these (save a model's state_dict(), not the model)"
+        )
+
+    def _container(self, obj: list | tuple | dict) -> dict:
+        if id(obj) in self._open_containers:
+            raise ValueError("numbatorch.save cannot save a container that contains itself")
+        self._open_containers.add(id(obj))
+        if isinstance(obj, dict):
+            tag = "ordered_dict" if isinstance(obj, OrderedDict) else "dict"
+            node = {tag: [[self._key(key), self.encode(value)] for key, value in obj.items()]}
+        else:
+            tag = "tuple" if isinstance(obj, tuple) else "list"
+            node = {tag: [self.encode(item) for item in obj]}
+        self._open_containers.discard(id(obj))
+        return node
+
+    def _key(self, key: Any) -> Any:
+        if isinstance(key, (numbatorch.Tensor, np.ndarray)):
+            raise TypeError("numbatorch.save cannot save a dict whose keys are tensors")
+        return self.encode(key)
+
+    def _array_node(self, tag: str, obj: Any) -> dict:
+        if id(obj) in self._seen:
+            return {"ref": self._seen[id(obj)]}
+        number = len(self.arrays)
+        self._seen[id(obj)] = number
+        self.arrays.append(obj)
+        info = {
+            "file": f"tensors/{number}.npy",
+            "dtype": obj.dtype.name,
+            "shape": list(obj.shape),
+        }
+        if tag == "tensor":
+            info["device"] = str(obj.device)
+            info["requires_grad"] = obj.requires_grad
+            info["parameter"] = _is_parameter(obj)
+        return {tag: info}
+
+
+def _is_parameter(tensor: numbatorch.Tensor) -> bool:
+    parameter = getattr(getattr(numbatorch, "nn", None), "Parameter", None)
+    return parameter is not None and isinstance(tensor, parameter)
+
+
+def save(obj: Any, f: FileLike) -> None:
+    """Saves ``obj`` (tensors, and dicts/lists/tuples of them, scalars, strings, None,
+    dtypes) to ``f``, a path or a binary file object, in the format of this module.
+
+    A path is written through a temporary file in the same folder that then replaces
+    ``f``, so an interrupted save leaves any previous file intact and no partial file.
+    """
+    encoder = _Encoder()
+    manifest = {"format": "numbatorch", "version": FORMAT_VERSION, "object": encoder.encode(obj)}
+    if not isinstance(f, (str, os.PathLike)):
+        _write_archive(f, manifest, encoder.arrays)
+        return
+    path = os.fspath(f)
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            _write_archive(file, manifest, encoder.arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file private (0600); give it the mode open() would have.
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        os.remove(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_archive(file: IO[bytes], manifest: dict, arrays: list) -> None:
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(_MANIFEST, json.dumps(manifest))
+        for number, obj in enumerate(arrays):
+            array = obj.numpy(force=True) if isinstance(obj, numbatorch.Tensor) else obj
+            # force_zip64: the size is unknown when the entry opens and may pass 2 GiB.
+            with archive.open(f"tensors/{number}.npy", "w", force_zip64=True) as entry:
+                np.save(entry, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def load(
+    f: FileLike,
+    map_location: MapLocation = None,
+    *,
+    weights_only: bool | None = True,
+) -> Any:
+    """Loads an object saved by ``numbatorch.save`` from a path or binary file object.
+
+    ``map_location`` moves tensors: a device or device string for all of them, a dict
+    from saved device strings ('cuda:0') to new ones, or PyTorch's callable
+    ``(tensor, saved_location) -> tensor``; by default each goes back to its saved
+    device. Loading reads JSON and raw arrays only and never runs code, whatever
+    ``weights_only`` says (it is accepted for PyTorch compatibility). A truncated,
+    corrupt or foreign file raises RuntimeError naming the file.
+    """
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
+    try:
+        if isinstance(f, (str, os.PathLike)):
+            with open(f, "rb") as file, zipfile.ZipFile(file) as archive:
+                return _Decoder(archive, name, map_location).load()
+        if not f.seekable():
+            f = io.BytesIO(f.read())
+        with zipfile.ZipFile(f) as archive:
+            return _Decoder(archive, name, map_location).load()
+    except (zipfile.BadZipFile, EOFError) as error:
+        raise RuntimeError(
+            f"numbatorch.load: {name} is not a numbatorch checkpoint, or it is truncated or "
+            f"corrupt ({error})"
+        ) from error
+
+
+class _Decoder:
+    """Rebuilds the object tree of an open archive."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str, map_location: MapLocation) -> None:
+        self.archive = archive
+        self.name = name
+        self.map_location = map_location
+        self.arrays: list[Any] = []
+
+    def fail(self, problem: str) -> RuntimeError:
+        return RuntimeError(f"numbatorch.load: {self.name} is corrupt: {problem}")
+
+    def load(self) -> Any:
+        names = set(self.archive.namelist())
+        if _MANIFEST not in names:
+            if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+                raise RuntimeError(
+                    f"numbatorch.load: {self.name} is a PyTorch (pickle) checkpoint; "
+                    "numbatorch.load never unpickles, so it cannot read it"
+                )
+            raise self.fail(f"it has no {_MANIFEST}")
+        try:
+            manifest = json.loads(self.archive.read(_MANIFEST))
+        except ValueError as error:
+            raise self.fail(f"{_MANIFEST} is not valid JSON ({error})") from error
+        if not isinstance(manifest, dict) or manifest.get("format") != "numbatorch":
+            raise self.fail(f"{_MANIFEST} does not describe a numbatorch checkpoint")
+        version = manifest.get("version")
+        if version != FORMAT_VERSION:
+            raise RuntimeError(
+                f"numbatorch.load: {self.name} has format version {version}; this numbatorch "
+                f"reads version {FORMAT_VERSION}"
+            )
+        try:
+            return self.decode(manifest.get("object"))
+        except (KeyError, TypeError, ValueError) as error:
+            raise self.fail(f"malformed {_MANIFEST} ({error!r})") from error
+
+    def decode(self, node: Any) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if not isinstance(node, dict) or len(node) != 1:
+            raise self.fail(f"unexpected node {node!r:.80}")
+        ((tag, value),) = node.items()
+        if tag == "float":
+            return float(value)
+        if tag == "list":
+            return [self.decode(item) for item in value]
+        if tag == "tuple":
+            return tuple(self.decode(item) for item in value)
+        if tag in ("dict", "ordered_dict"):
+            items = [(self.decode(key), self.decode(item)) for key, item in value]
+            return OrderedDict(items) if tag == "ordered_dict" else dict(items)
+        if tag == "dtype":
+            return _dtype._by_name(value)
+        if tag == "device":
+            return _Device(value)
+        if tag == "ref":
+            if not isinstance(value, int) or not 0 <= value < len(self.arrays):
+                raise self.fail(f"reference {value!r} to an array not read yet")
+            return self.arrays[value]
+        if tag in ("tensor", "ndarray"):
+            array = self._read_array(value)
+            obj = self._tensor(array, value) if tag == "tensor" else array
+            self.arrays.append(obj)
+            return obj
+        raise self.fail(f"unknown tag {tag!r}")
+
+    def _read_array(self, info: dict) -> np.ndarray:
+        file = info["file"]
+        try:
+            data = self.archive.read(file)  # checks the entry's CRC
+        except KeyError:
+            raise self.fail(f"it lacks {file}") from None
+        try:
+            array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+        except ValueError as error:
+            raise self.fail(f"{file} is not a valid .npy file ({error})") from error
+        if array.dtype.name != info["dtype"] or list(array.shape) != info["shape"]:
+            raise self.fail(
+                f"{file} holds {array.dtype.name} data of shape {list(array.shape)}, "
+                f"{_MANIFEST} says {info['dtype']} of shape {info['shape']}"
+            )
+        return array
+
+    def _tensor(self, array: np.ndarray, info: dict) -> numbatorch.Tensor:
+        tensor = numbatorch.from_numpy(array)
+        saved_device = info["device"]
+        location = self.map_location
+        if callable(location):
+            moved = location(tensor, saved_device)
+            tensor = tensor if moved is None else moved
+        else:
+            if isinstance(location, dict):
+                location = location.get(saved_device, saved_device)
+            target = _Device(location if location is not None else saved_device)
+            if target.type == "cuda" and not numbatorch.cuda.is_available():
+                raise RuntimeError(
+                    "Attempting to deserialize object on a CUDA device but "
+                    "torch.cuda.is_available() is False. If you are running on a CPU-only "
+                    "machine, please use torch.load with map_location=torch.device('cpu') "
+                    "to map your storages to the CPU."
+                )
+            if target.type != "cpu":
+                tensor = tensor.to(target)
+        if info["parameter"]:
+            return numbatorch.nn.Parameter(tensor, requires_grad=info["requires_grad"])
+        return tensor.requires_grad_(info["requires_grad"])
