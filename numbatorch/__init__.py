@@ -209,6 +209,19 @@ from .ops.shape import (  # noqa: E402
     vstack,
 )
 from .ops._common import broadcast_shapes  # noqa: E402
+from .ops.linalg import (  # noqa: E402
+    addmm,
+    bmm,
+    dot,
+    einsum,
+    ger,
+    inner,
+    matmul,
+    mm,
+    mv,
+    outer,
+    vdot,
+)
 
 def _legacy(dtype_):
     class _Legacy(Tensor):

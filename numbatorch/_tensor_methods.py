@@ -6,6 +6,7 @@ from . import _creation, _dtype
 from .autograd import grad_mode
 from .ops import elementwise as ew
 from .ops import indexing as ix
+from .ops import linalg as la
 from .ops import reduction as rd
 from .ops import shape as sh
 from .ops._common import check_inplace, kernels, tracking, write_into
@@ -47,6 +48,9 @@ _METHODS = {
     "index_fill": ix.index_fill, "gather": ix.gather, "scatter": ix.scatter,
     "scatter_add": ix.scatter_add, "masked_fill": ix.masked_fill,
     "masked_select": ix.masked_select, "nonzero": ix.nonzero, "argwhere": ix.argwhere,
+    # linear algebra
+    "matmul": la.matmul, "mm": la.mm, "bmm": la.bmm, "addmm": la.addmm, "mv": la.mv,
+    "dot": la.dot, "outer": la.outer, "ger": la.outer, "inner": la.dot,
 }
 
 _INPLACE = [
@@ -221,7 +225,8 @@ def _bind() -> None:
         "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge, "__and__": ew.bitwise_and,
         "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor, "__invert__": ew.bitwise_not,
         "__rand__": _reflected(ew.bitwise_and), "__ror__": _reflected(ew.bitwise_or),
-        "__getitem__": ix.getitem, "__setitem__": ix.setitem,
+        "__getitem__": ix.getitem, "__setitem__": ix.setitem, "__matmul__": la.matmul,
+        "__rmatmul__": _reflected(la.matmul),
     }
     for name, function in operators.items():
         setattr(Tensor, name, function)

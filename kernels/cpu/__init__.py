@@ -8,6 +8,7 @@ import numpy as np
 
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
+from .matmul import bmm, gemm, gemm_blas
 from .reduction import cumsum, reduce, softmax
 
 
@@ -36,7 +37,7 @@ def from_host(array: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
-    "as_strided", "binary", "copy", "cumsum", "empty", "fill", "from_host", "gather",
+    "as_strided", "binary", "bmm", "gemm", "gemm_blas", "copy", "cumsum", "empty", "fill", "from_host", "gather",
     "index_put", "index_select", "nonzero", "range_fill", "reduce", "scatter", "softmax", "to_host",
     "unary", "where",
 ]

@@ -304,9 +304,9 @@ def binary(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     comparisons."""
     serial, parallel, strided, scalar, scalar_parallel = _BINARY[op]
     fa, fb, fo = _flat(a), _flat(b), _flat(out)
-    if fo is not None and fa is not None and fb is not None and b.size == out.size:
+    if fo is not None and fa is not None and fb is not None and a.size == b.size == out.size:
         (parallel if parallel_for(out.size) else serial)(fa, fb, fo)
-    elif fo is not None and fa is not None and b.size == 1:
+    elif fo is not None and fa is not None and a.size == out.size and b.size == 1:
         (scalar_parallel if parallel_for(out.size) else scalar)(fa, b.reshape(1), fo)
     else:
         call_strided(strided, a, b, out)
