@@ -209,6 +209,8 @@ from .ops.shape import (  # noqa: E402
     vstack,
 )
 from .ops._common import broadcast_shapes  # noqa: E402
+from . import datasets, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .ops.linalg import (  # noqa: E402
     addmm,
     bmm,

@@ -144,13 +144,13 @@ def _tensor_data(data, dtype=None) -> np.ndarray:
         if isinstance(data, Tensor):
             inferred = data.dtype
     dtype = _dtype.to_dtype(dtype) if dtype is not None else inferred
-    return np.array(array, dtype=dtype.numpy, copy=True)
+    return np.array(array, dtype=dtype.numpy, copy=True, order="C")
 
 
 # --- factories -------------------------------------------------------------------------------
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
-    array = np.ascontiguousarray(_tensor_data(data, dtype))
+    array = _tensor_data(data, dtype)
     return _finish(from_array(array), device, requires_grad)
 
 

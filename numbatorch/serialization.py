@@ -30,6 +30,7 @@ import io
 import json
 import math
 import os
+import sys
 import tempfile
 import zipfile
 from collections import OrderedDict
@@ -40,6 +41,7 @@ import numpy as np
 
 import numbatorch
 from numbatorch import _dtype
+from numbatorch._device import as_device
 from numbatorch._device import device as _Device
 
 FORMAT_VERSION = 1
@@ -119,8 +121,9 @@ class _Encoder:
 
 
 def _is_parameter(tensor: numbatorch.Tensor) -> bool:
-    parameter = getattr(getattr(numbatorch, "nn", None), "Parameter", None)
-    return parameter is not None and isinstance(tensor, parameter)
+    # A Parameter can only exist once numbatorch.nn is imported; saving must not import it.
+    nn = sys.modules.get("numbatorch.nn")
+    return isinstance(tensor, getattr(nn, "Parameter", ()))
 
 
 def save(obj: Any, f: FileLike) -> None:
@@ -166,7 +169,8 @@ def _write_archive(file: IO[bytes], manifest: dict, arrays: list) -> None:
             array = obj.numpy(force=True) if isinstance(obj, numbatorch.Tensor) else obj
             # force_zip64: the size is unknown when the entry opens and may pass 2 GiB.
             with archive.open(f"tensors/{number}.npy", "w", force_zip64=True) as entry:
-                np.save(entry, np.ascontiguousarray(array), allow_pickle=False)
+                # np.ascontiguousarray would turn a 0-d array into a 1-d one.
+                np.save(entry, np.require(array, requirements="C"), allow_pickle=False)
 
 
 def load(
@@ -295,7 +299,7 @@ class _Decoder:
         else:
             if isinstance(location, dict):
                 location = location.get(saved_device, saved_device)
-            target = _Device(location if location is not None else saved_device)
+            target = as_device(location if location is not None else saved_device)
             if target.type == "cuda" and not numbatorch.cuda.is_available():
                 raise RuntimeError(
                     "Attempting to deserialize object on a CUDA device but "
@@ -306,5 +310,7 @@ class _Decoder:
             if target.type != "cpu":
                 tensor = tensor.to(target)
         if info["parameter"]:
-            return numbatorch.nn.Parameter(tensor, requires_grad=info["requires_grad"])
+            from numbatorch.nn import Parameter
+
+            return Parameter(tensor, requires_grad=info["requires_grad"])
         return tensor.requires_grad_(info["requires_grad"])

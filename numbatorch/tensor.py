@@ -71,7 +71,7 @@ class Tensor:
         else:
             array = _tensor_data(args[0], dtype)
         dev = as_device(device)
-        array = backend(dev).from_host(np.ascontiguousarray(array))
+        array = backend(dev).from_host(np.require(array, requirements="C"))
         self._init(Storage(array.reshape(-1), dev), array, 0, dtype)
         self._requires_grad = bool(requires_grad)
 

@@ -241,7 +241,7 @@ def make_mirror(folder):
     write_mnist(folder, "train", fake_images(3), np.array([1, 2, 3], np.uint8), compress=True)
     write_mnist(folder, "t10k", fake_images(1), np.array([7], np.uint8), compress=True)
     resources = [
-        (path.name, hashlib.md5(path.read_bytes()).hexdigest()) for path in folder.iterdir()
+        (path.name, hashlib.md5(path.read_bytes()).hexdigest()) for path in sorted(folder.iterdir())
     ]
     return folder.as_uri() + "/", resources
 
@@ -258,7 +258,7 @@ def test_mnist_download_rejects_file_with_wrong_md5(tmp_path):
     mirror, resources = make_mirror(tmp_path / "mirror")
     resources[0] = (resources[0][0], "0" * 32)
     LocalMNIST = type("MNIST", (MNIST,), {"mirrors": [mirror], "resources": resources})
-    with pytest.raises(RuntimeError, match=f"Error downloading {resources[0][0]}.*md5 mismatch"):
+    with pytest.raises(RuntimeError, match=f"(?s)Error downloading {resources[0][0]}.*md5 mismatch"):
         LocalMNIST(tmp_path / "data", download=True)
     assert not (tmp_path / "data" / "MNIST" / "raw" / resources[0][0]).exists()
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import numbatorch
+import numbatorch.nn
 from numbatorch.serialization import load, save
 
 
@@ -44,7 +45,9 @@ def test_tensor_round_trips_with_values_dtype_and_shape(dtype):
 
 
 def test_zero_dim_and_empty_tensors_round_trip():
-    scalar, empty = round_trip([numbatorch.tensor(2.5), numbatorch.tensor(np.zeros((0, 4)))])
+    scalar, empty = round_trip(
+        [numbatorch.from_numpy(np.array(2.5)), numbatorch.tensor(np.zeros((0, 4)))]
+    )
     assert scalar.shape == () and scalar.item() == 2.5 and empty.shape == (0, 4)
 
 
@@ -94,6 +97,12 @@ def test_requires_grad_is_restored():
     assert loaded.requires_grad and loaded.is_leaf
 
 
+@pytest.mark.skipif(not hasattr(numbatorch.nn, "Parameter"), reason="needs nn.Parameter")
+def test_parameter_loads_back_as_parameter():
+    loaded = round_trip(numbatorch.nn.Parameter(numbatorch.tensor([1.0])))
+    assert isinstance(loaded, numbatorch.nn.Parameter) and loaded.requires_grad
+
+
 def test_one_tensor_saved_twice_loads_as_one_tensor():
     weight = numbatorch.tensor([1.0])
     first, second = round_trip([weight, weight])
@@ -139,8 +148,11 @@ def test_saved_file_gets_the_usual_permissions(tmp_path):
 
 
 def test_save_rejects_unsupported_objects_without_writing_a_file(tmp_path):
-    with pytest.raises(TypeError, match="cannot save an object of type Lock"):
-        save({"lock": __import__("threading").Lock()}, tmp_path / "model.pt")
+    class Model:
+        pass
+
+    with pytest.raises(TypeError, match="cannot save an object of type Model"):
+        save({"model": Model()}, tmp_path / "model.pt")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -238,10 +250,26 @@ def cuda_checkpoint(tmp_path):
     return path
 
 
-@pytest.mark.skipif(numbatorch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_load_of_a_cuda_tensor_without_cuda_asks_for_map_location(tmp_path):
+def test_load_of_a_cuda_tensor_without_cuda_asks_for_map_location(tmp_path, monkeypatch):
+    monkeypatch.setattr(numbatorch.cuda, "is_available", lambda: False)
     with pytest.raises(RuntimeError, match=r"map_location=torch.device\('cpu'\)"):
         load(cuda_checkpoint(tmp_path))
+
+
+needs_cuda = pytest.mark.skipif(not numbatorch.cuda.is_available(), reason="needs CUDA")
+
+
+@needs_cuda
+def test_cuda_tensor_loads_back_on_cuda():
+    loaded = round_trip(numbatorch.tensor([1.0, 2.0], device="cuda"))
+    assert loaded.device == numbatorch.device("cuda", 0)
+    assert loaded.cpu().numpy().tolist() == [1.0, 2.0]
+
+
+@needs_cuda
+def test_map_location_cuda_moves_cpu_tensors_to_cuda():
+    loaded = round_trip(numbatorch.tensor([1.0]), map_location="cuda")
+    assert loaded.device == numbatorch.device("cuda", 0)
 
 
 @pytest.mark.parametrize(

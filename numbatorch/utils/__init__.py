@@ -1,0 +1,3 @@
+"""Utilities: data loading (`numbatorch.utils.data`) and graph drawing."""
+
+from . import data

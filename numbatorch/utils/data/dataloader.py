@@ -88,7 +88,7 @@ def _tensor_dataset_batch(dataset: Dataset, indices: list[int]) -> list | None:
     if type(dataset) is not TensorDataset:
         return None
     index = numbatorch.tensor(indices, dtype=numbatorch.int64)
-    return [tensor[index] for tensor in dataset.tensors]
+    return [tensor[index.to(tensor.device)] for tensor in dataset.tensors]
 
 
 class DataLoader:
