@@ -21,3 +21,12 @@ def _cache_dir() -> str:
 os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 if "NUMBA_CACHE_DIR" not in os.environ and "numba" not in sys.modules:
     os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
+
+
+def _install_notice() -> None:
+    from ._jit_notice import install
+
+    install()
+
+
+_install_notice()
