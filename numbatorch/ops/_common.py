@@ -79,7 +79,7 @@ def expanded_array(t: Tensor, shape: tuple):
     return view_of(t, shape, strides, t._offset)._array
 
 
-def operand(x, dtype, shape, device):
+def operand(x, dtype, shape):
     """The backend array of an operand: a tensor cast and broadcast to `shape`, or a
     Python scalar as a 1-element host array (the launchers treat it as a scalar)."""
     if isinstance(x, Tensor):

@@ -10,6 +10,7 @@ from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
 from ..tensor import Tensor
 from ._common import (
+    broadcast_shapes,
     check_device,
     check_inplace,
     empty,
@@ -25,15 +26,19 @@ from ._common import (
 
 def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
     """Run binary kernel `op` on tensors/scalars a and b with broadcasting and promotion."""
-    from ._common import broadcast_shapes
-
-    check_device(a, b)
-    t = a if isinstance(a, Tensor) else b
-    dtype = compute_dtype or promote(a, b)
-    shape = broadcast_shapes(shape_of(a) or (), shape_of(b) or ())
-    out = empty(shape, out_dtype or dtype, t.device)
-    kernels(t).binary(op, operand(a, dtype, shape, t.device), operand(b, dtype, shape, t.device),
-                      out._array)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a._storage.device is not b._storage.device:
+            check_device(a, b)
+        t = a
+        dtype = compute_dtype or (a.dtype if a.dtype is b.dtype and a.ndim else promote(a, b))
+        shape_a, shape_b = a._array.shape, b._array.shape
+        shape = shape_a if shape_a == shape_b else broadcast_shapes(shape_a, shape_b)
+    else:
+        t = a if isinstance(a, Tensor) else b
+        dtype = compute_dtype or promote(a, b)
+        shape = t._array.shape
+    out = empty(shape, out_dtype or dtype, t._storage.device)
+    kernels(t).binary(op, operand(a, dtype, shape), operand(b, dtype, shape), out._array)
     return out
 
 
@@ -56,8 +61,9 @@ def _float_dtype(*operands):
 class Add(BuiltinFunction):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
+        if True in ctx.needs_input_grad:  # what backward needs, only when it will run
+            ctx.shapes = (shape_of(a), shape_of(b))
+            ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
         ctx.alpha = alpha
         if alpha != 1:
             b = binary(E.MUL, b, alpha) if isinstance(b, Tensor) else b * alpha
@@ -73,8 +79,9 @@ class Add(BuiltinFunction):
 class Sub(BuiltinFunction):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
+        if True in ctx.needs_input_grad:  # what backward needs, only when it will run
+            ctx.shapes = (shape_of(a), shape_of(b))
+            ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
         ctx.alpha = alpha
         if alpha != 1:
             b = binary(E.MUL, b, alpha) if isinstance(b, Tensor) else b * alpha
@@ -290,7 +297,7 @@ Trunc = _unary_op("Trunc", E.TRUNC, _ZERO, floating=False)
 class Where(BuiltinFunction):
     @staticmethod
     def forward(ctx, condition, a, b):
-        from ._common import broadcast_shapes, expanded_array
+        from ._common import expanded_array
 
         check_device(condition, a, b)
         ctx.save_for_backward(condition)
@@ -300,7 +307,7 @@ class Where(BuiltinFunction):
         shape = broadcast_shapes(condition.shape, shape_of(a) or (), shape_of(b) or ())
         out = empty(shape, dtype, condition.device)
         cond = condition if condition.dtype is _dtype.bool else condition.to(_dtype.bool)
-        operands = [operand(x, dtype, shape, condition.device) for x in (a, b)]
+        operands = [operand(x, dtype, shape) for x in (a, b)]
         operands = [
             o if isinstance(x, Tensor) else expanded_array(full_like_scalar(x, dtype, out), shape)
             for o, x in zip(operands, (a, b))
