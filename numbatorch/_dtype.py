@@ -99,6 +99,8 @@ def scalar_dtype(value) -> dtype:
 def _promote_pair(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
+    if a._kind != b._kind:  # the higher category wins whole: int64 + float32 is float32
+        return a if a._kind > b._kind else b
     return _FROM_NUMPY[np.promote_types(a.numpy, b.numpy)]
 
 

@@ -54,7 +54,7 @@ _METHODS = {
 }
 
 _INPLACE = [
-    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt",
+    "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt",
     "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "floor", "ceil", "round", "trunc",
     "clamp", "clip", "remainder", "fmod", "floor_divide", "sign", "square", "masked_fill",
     "scatter", "scatter_add", "index_add", "index_copy", "index_fill", "lerp", "erf",
@@ -93,7 +93,7 @@ def sum_to_size(self, *size):
 def fill_(self, value):
     check_inplace(self)
     if tracking(self, value):
-        return write_into(self, self * 0 + value)
+        return write_into(self, ew.Fill.apply(self, value))
     if hasattr(value, "item"):
         value = value.item()
     kernels(self).fill(self._array, value)

@@ -6,9 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .matmul import bmm, gemm, gemm_blas
+from .optim import adagrad_step, adam_step, rmsprop_step, sgd_step
+from .pool import (
+    adaptive_avg_pool2d_backward,
+    adaptive_avg_pool2d_forward,
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_forward,
+    pool_output_size,
+)
 from .reduction import cumsum, reduce, softmax
 
 
@@ -37,6 +48,10 @@ def from_host(array: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
+    "adagrad_step", "adam_step", "adaptive_avg_pool2d_backward", "adaptive_avg_pool2d_forward",
+    "avg_pool2d_backward", "avg_pool2d_forward", "col2im", "conv2d_backward", "conv2d_forward",
+    "conv_output_size", "im2col", "max_pool2d_backward", "max_pool2d_forward",
+    "pool_output_size", "rmsprop_step", "sgd_step",
     "as_strided", "binary", "bmm", "gemm", "gemm_blas", "copy", "cumsum", "empty", "fill", "from_host", "gather",
     "index_put", "index_select", "nonzero", "range_fill", "reduce", "scatter", "softmax", "to_host",
     "unary", "where",

@@ -50,7 +50,7 @@ def _tile_vectorizer():
 _compiled: set = set()
 
 
-def _run(kernel, *args) -> None:
+def _run_tiled(kernel, *args) -> None:
     """Call `kernel`, compiling (or loading from the cache) each signature once under
     `_tile_vectorizer`: a plain first call would compile it with Numba's defaults."""
     key = (kernel, args[0].dtype)
@@ -122,14 +122,14 @@ def _micro_kernel(kc, ap, a_at, bp, b_at, c, c_at, ldc, rows, cols):
 
 @njit(cache=True)
 def _pack_a_panel(a, a_rs, a_cs, i0, rows, k0, kc, ap, at):
-    """Copy a[i0:i0+rows, k0:k0+kc] into ap[at:] as a k-major MR-row micro-panel,
-    ap[at + p*MR + i], zero-padded to MR rows."""
+    """Copy A[i0:i0+rows, k0:k0+kc] (A[i, p] = a[i*a_rs + p*a_cs]) into ap[at:] as a
+    k-major MR-row micro-panel, ap[at + p*MR + i], zero-padded to MR rows."""
     a_rs, a_cs, i0, rows = uint64(a_rs), uint64(a_cs), uint64(i0), uint64(rows)
     k0, kc, at = uint64(k0), uint64(kc), uint64(at)
     if rows < _MR:
         for t in range(kc * _MR):
             ap[at + t] = 0
-    if a_cs <= a_rs:  # rows are contiguous: read along k
+    if a_cs <= a_rs:  # read along the shorter stride
         for i in range(rows):
             src = (i0 + i) * a_rs + k0 * a_cs
             for p in range(kc):
@@ -144,8 +144,9 @@ def _pack_a_panel(a, a_rs, a_cs, i0, rows, k0, kc, ap, at):
 
 @njit(cache=True)
 def _pack_b(b, b_at, b_rs, b_cs, k0, kc, j0, cols, bp):
-    """Copy B[k0:k0+kc, j0:j0+cols] (B[p, j] = b[b_at + p*b_rs + j*b_cs]) into bp as k-major NR-column micro-panels: panel j
-    (a multiple of NR) holds bp[j*kc + p*NR + jj], the last one zero-padded to NR columns.
+    """Copy B[k0:k0+kc, j0:j0+cols] (B[p, j] = b[b_at + p*b_rs + j*b_cs]) into bp as
+    k-major NR-column micro-panels: panel j (a multiple of NR) holds bp[j*kc + p*NR + jj],
+    the last one zero-padded to NR columns.
     The full panels copy NR elements per step with a constant trip count, so they
     become vector copies; rows of b are read in long runs when b is row-major."""
     b_rs, b_cs, k0, kc = uint64(b_rs), uint64(b_cs), uint64(k0), uint64(kc)
@@ -153,7 +154,7 @@ def _pack_b(b, b_at, b_rs, b_cs, k0, kc, j0, cols, bp):
     b = b[uint64(b_at) :]
     nr = _tile_cols(bp)
     full = cols // nr * nr
-    if b_cs == 1:
+    if b_cs == 1:  # row-major: read whole rows of the block
         for p in range(kc):
             src = (k0 + p) * b_rs + j0
             for j in range(0, full, nr):
@@ -179,44 +180,36 @@ def _pack_b(b, b_at, b_rs, b_cs, k0, kc, j0, cols, bp):
 
 @njit(cache=True)
 def _depth_step(k):
-    """Depth of the packed blocks: at most KC, and even, so that K = 288 runs as 2 x 144
+    """Depth of the packed blocks: at most KC, and equal, so that K = 288 runs as 2 x 144
     rather than 256 + a thin 32 whose tiles pay the C write-back for little work."""
     blocks = (k + KC - 1) // KC
     return (k + blocks - 1) // blocks
 
 
 @njit(parallel=True, cache=True)
-def _pack_a(a, a_at, a_rs, a_cs, m, k, ap):
-    """Pack the m x k matrices A[u][i, p] = a[a_at[u] + i*a_rs + p*a_cs] into ap, each at
-    ap[u*m_pad*k:], block by block of `_depth_step(k)` columns: block k0 starts at
-    k0*m_pad and holds its MR-row micro-panels one after another."""
+def _gemm_packed(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at,
+                 bias_rs, bias_cs, accumulate, a_distinct, a_which, mc, nc):  # fmt: skip
+    """`gemm_batched` for products big enough to pay for packing. First packs each
+    distinct A (a_distinct: their offsets) into k-blocks of MR-row micro-panels, block k0
+    of A number u at ap[(u*k + k0)*m_pad:]; A[q, r] is number a_which[q, r]. Then runs in
+    parallel over q and (mc x nc) blocks of C; each task packs its own slices of B."""
+    nr = np.int64(_tile_cols(c))
     panels = (m + MR - 1) // MR
     m_pad = panels * MR
     step = _depth_step(k)
-    for task in prange(a_at.size * panels):
+    ap = np.empty(a_distinct.size * m_pad * k, c.dtype)
+    for task in prange(a_distinct.size * panels):
         u = np.int64(task) // panels
         i0 = np.int64(task) % panels * MR
-        src = a[a_at[u] :]
+        a_u = a[a_distinct[u] :]
         for k0 in range(0, k, step):
             kc = min(step, k - k0)
-            at = u * m_pad * k + k0 * m_pad + i0 * kc
-            _pack_a_panel(src, a_rs, a_cs, i0, min(MR, m - i0), k0, kc, ap, at)
+            at = (u * k + k0) * m_pad + i0 * kc
+            _pack_a_panel(a_u, a_rs, a_cs, i0, min(MR, m - i0), k0, kc, ap, at)
 
-
-@njit(parallel=True, cache=True)
-def _gemm_packed(ap, ap_at, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at, bias_rs,
-                 bias_cs, accumulate, mc, nc):  # fmt: skip
-    """For each q: C = c[c_at[q]:] (m x n, C-contiguous) = sum_r A[q,r] @ B[q,r] + bias,
-    or += without the bias init when `accumulate`. A[q,r] was packed by `_pack_a` at
-    ap[ap_at[q, r]:]; B[q,r][p, j] = b[b_at[q, r] + p*b_rs + j*b_cs]; the bias of C[i, j]
-    is bias[bias_at[q] + i*bias_rs + j*bias_cs] (none when bias is empty).
-    Parallel over q and (mc x nc) blocks of C; each task packs its own slices of B."""
-    nr = np.int64(_tile_cols(c))
-    m_pad = (m + MR - 1) // MR * MR
     row_blocks = (m + mc - 1) // mc
     col_blocks = (n + nc - 1) // nc
     blocks = row_blocks * col_blocks
-    step = _depth_step(k)
     for task in prange(c_at.size * blocks):
         q = np.int64(task) // blocks
         i0 = np.int64(task) % blocks // col_blocks * mc
@@ -224,13 +217,13 @@ def _gemm_packed(ap, ap_at, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at
         rows = min(mc, m - i0)
         cols = min(nc, n - j0)
         c_q = c_at[q] + i0 * n + j0
-        if not accumulate:
-            b_q = bias_at[q] + i0 * bias_rs + j0 * bias_cs
-            _fill_block(c, c_q, n, rows, cols, bias, b_q, bias_rs, bias_cs)
+        b_q = bias_at[q] + i0 * bias_rs + j0 * bias_cs
+        _start_block(c, c_q, n, rows, cols, bias, b_q, bias_rs, bias_cs, accumulate)
         col_panels = (cols + nr - 1) // nr
         row_panels = (rows + MR - 1) // MR
         bp = np.empty(KC * col_panels * nr, c.dtype)
-        for r in range(ap_at.shape[1]):
+        for r in range(b_at.shape[1]):
+            a_qr = a_which[q, r] * k * m_pad
             for k0 in range(0, k, step):
                 kc = min(step, k - k0)
                 _pack_b(b, b_at[q, r], b_rs, b_cs, k0, kc, j0, cols, bp)
@@ -238,36 +231,40 @@ def _gemm_packed(ap, ap_at, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at
                     j = jp * nr
                     for ip in range(row_panels):
                         i = ip * MR
-                        a_at = ap_at[q, r] + k0 * m_pad + (i0 + i) * kc
-                        _micro_kernel(kc, ap, a_at, bp, j * kc, c, c_q + i * n + j, n,
+                        a_at_tile = a_qr + k0 * m_pad + (i0 + i) * kc
+                        _micro_kernel(kc, ap, a_at_tile, bp, j * kc, c, c_q + i * n + j, n,
                                       min(MR, rows - i), min(nr, cols - j))  # fmt: skip
 
 
 @njit(cache=True)
-def _fill_block(c, at, ldc, rows, cols, bias, bias_at, bias_rs, bias_cs):
-    """c[at + i*ldc + j] = bias[bias_at + i*bias_rs + j*bias_cs] (0 when bias is empty)
-    for i < rows, j < cols."""
+def _start_block(c, at, ldc, rows, cols, bias, bias_at, bias_rs, bias_cs, accumulate):
+    """Before the products are added: c[at + i*ldc + j] = bias[bias_at + i*bias_rs +
+    j*bias_cs] for i < rows, j < cols (0 when bias is empty); with `accumulate` the bias
+    is added to c instead."""
     at, ldc, rows, cols = uint64(at), uint64(ldc), uint64(rows), uint64(cols)
     bias_at, bias_rs, bias_cs = uint64(bias_at), uint64(bias_rs), uint64(bias_cs)
     for i in range(rows):
         row = at + i * ldc
-        if bias.size:
-            src = bias_at + i * bias_rs
+        src = bias_at + i * bias_rs
+        if not bias.size:
+            if not accumulate:
+                for j in range(cols):
+                    c[row + j] = 0
+        elif accumulate:
             for j in range(cols):
-                c[row + j] = bias[src + j * bias_cs]
+                c[row + j] += bias[src + j * bias_cs]
         else:
             for j in range(cols):
-                c[row + j] = 0
+                c[row + j] = bias[src + j * bias_cs]
 
 
 @njit(fastmath=FASTMATH, cache=True)
 def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at,
                  bias_rs, bias_cs, accumulate):  # fmt: skip
-    """C = c[c_at:] (m x n, C-contiguous) = sum_r A[r] @ B[r] + bias, or += without the
-    bias init when `accumulate`; A[r][i, p] = a[a_at[r] + i*a_rs + p*a_cs], B likewise,
+    """C = c[c_at:] (m x n, C-contiguous) = sum_r A[r] @ B[r] + bias, or += that when
+    `accumulate`; A[r][i, p] = a[a_at[r] + i*a_rs + p*a_cs], B likewise,
     bias as in `_gemm_packed`. Serial, no packing: for small products."""
-    if not accumulate:
-        _fill_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs)
+    _start_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs, accumulate)
     a_rs, a_cs, b_rs, b_cs = uint64(a_rs), uint64(a_cs), uint64(b_rs), uint64(b_cs)
     c_at, m, n, k = uint64(c_at), uint64(m), uint64(n), uint64(k)
     for r in range(a_at.size):
@@ -278,8 +275,12 @@ def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
             for p in range(k):
                 a_ip = a[a_r + i * a_rs + p * a_cs]
                 src = b_r + p * b_rs
-                for j in range(n):
-                    c[row + j] += a_ip * b[src + j * b_cs]
+                if b_cs == 1:  # the common case, spelled out so that it vectorizes
+                    for j in range(n):
+                        c[row + j] += a_ip * b[src + j]
+                else:
+                    for j in range(n):
+                        c[row + j] += a_ip * b[src + j * b_cs]
 
 
 @njit(parallel=True, cache=True)
@@ -297,29 +298,38 @@ def flat_view(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     strides in elements. Read-only always, so writable and read-only inputs share one
     compiled kernel. Negative or unaligned strides (rare) cost a copy."""
     itemsize = x.itemsize
-    if any(s < 0 or s % itemsize for s in x.strides):
-        x = np.ascontiguousarray(x)
-    strides = tuple(s // itemsize for s in x.strides)
-    span = 1 + sum((n - 1) * s for n, s in zip(x.shape, strides)) if x.size else 0
-    view = np.lib.stride_tricks.as_strided(x, (span,), (itemsize,), writeable=False)
-    return view, strides
+    if x.flags.c_contiguous or x.flags.f_contiguous:
+        view = x.ravel(order="K")  # a view in memory order, the fast common case
+    else:
+        if any(s < 0 or s % itemsize for s in x.strides):
+            x = np.ascontiguousarray(x)
+            return flat_view(x)
+        span = 1 + sum((n - 1) * s // itemsize for n, s in zip(x.shape, x.strides))
+        view = np.lib.stride_tricks.as_strided(x, (span if x.size else 0,), (itemsize,))
+    if view.flags.writeable:
+        view = view.view()
+        view.flags.writeable = False
+    return view, tuple(s // itemsize for s in x.strides)
 
 
 def _task_shape(m: int, n: int, nr: int, products: int) -> tuple[int, int]:
-    """Rows and columns of the parallel tasks: MC x NC, halved (the longer side first)
-    until every thread has two tasks to balance on, but not below one register tile."""
-    mc, nc = MC, NC
-    target = 2 * numba.get_num_threads()
-    while products * -(-m // mc) * -(-n // nc) < target:
-        if nc > nr and min(n, nc) >= min(m, mc):
-            nc //= 2
-        elif mc > MR:
-            mc //= 2
-        elif nc > nr:
-            nc //= 2
+    """Rows and columns of the parallel tasks: at most MC x NC, cut into narrower column
+    blocks (then lower row blocks) until each thread has four tasks to balance on, but
+    not below one register tile. Narrow column blocks cost nothing; lower row blocks
+    make each of them pack its B slice again. Blocks of a dimension are made equal."""
+    target = 4 * numba.get_num_threads()
+    row_tiles, col_tiles = -(-m // MR), -(-n // nr)
+    rows, cols = min(MC // MR, row_tiles), min(NC // nr, col_tiles)  # in tiles
+    while products * -(-row_tiles // rows) * -(-col_tiles // cols) < target:
+        if cols > 1:
+            cols -= 1
+        elif rows > 1:
+            rows -= 1
         else:
             break
-    return mc, nc
+    rows = -(-row_tiles // -(-row_tiles // rows))
+    cols = -(-col_tiles // -(-col_tiles // cols))
+    return rows * MR, cols * nr
 
 
 def gemm_batched(
@@ -343,7 +353,7 @@ def gemm_batched(
     accumulate: bool = False,
 ) -> None:
     """The general product behind `gemm`, `bmm` and conv: for each q,
-    C[q] = sum_r A[q, r] @ B[q, r] (+ bias), or C[q] += sum_r A[q, r] @ B[q, r].
+    C[q] = sum_r A[q, r] @ B[q, r] (+ bias), or with `accumulate` C[q] += the same.
     a and b are flat views (`flat_view`); A[q, r][i, p] = a[a_at[q, r] + i*a_rs + p*a_cs]
     and B likewise, with int64 offset tables a_at, b_at of shape (Q, R). c is a flat
     writable C-contiguous array, C[q] (m x n, row stride n) starts at c[c_at[q]]. The
@@ -351,27 +361,25 @@ def gemm_batched(
     Requires k > 0; the sum over r runs serially inside a task, so C[q] may not overlap."""
     dtype = c.dtype
     if bias is None:
-        bias = np.lib.stride_tricks.as_strided(np.zeros(0, dtype), writeable=False)
+        bias = np.zeros(0, dtype)
+        bias.flags.writeable = False
     if bias_at is None:
         bias_at = np.zeros(c_at.size, np.int64)
     products = c_at.size
     if m * n * k <= SMALL_GEMM:
         if products == 1:
-            _run(_gemm_direct, a, a_at[0], a_rs, a_cs, b, b_at[0], b_rs, b_cs, c, c_at[0], m, n,
+            _gemm_direct(a, a_at[0], a_rs, a_cs, b, b_at[0], b_rs, b_cs, c, c_at[0], m, n,
                  k, bias, bias_at[0], bias_rs, bias_cs, accumulate)  # fmt: skip
         else:
-            _run(_gemm_direct_batched, a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n,
+            _gemm_direct_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n,
                  k, bias, bias_at, bias_rs, bias_cs, accumulate)  # fmt: skip
         return
     # pack each distinct A once: conv and broadcast batches reuse one weight matrix
     distinct, which = np.unique(a_at, return_inverse=True)
-    m_pad = -(-m // MR) * MR
-    ap = np.empty(distinct.size * m_pad * k, dtype)
-    _run(_pack_a, a, distinct, a_rs, a_cs, m, k, ap)
-    ap_at = which.reshape(a_at.shape) * (m_pad * k)
     mc, nc = _task_shape(m, n, TILE_BYTES // dtype.itemsize, products)
-    _run(_gemm_packed, ap, ap_at, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at,
-         bias_rs, bias_cs, accumulate, mc, nc)  # fmt: skip
+    _run_tiled(_gemm_packed, a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias,
+               bias_at, bias_rs, bias_cs, accumulate, distinct, which.reshape(a_at.shape), mc,
+               nc)  # fmt: skip
 
 
 _ONE = np.zeros((1, 1), np.int64)

@@ -1,0 +1,49 @@
+"""CUDA backend: numba-cuda kernels on device arrays, plus the storage functions the Tensor
+needs (allocate, view, move to and from the host), with the CPU backend's names and
+signatures. Runs unchanged in Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda
+
+from ._launch import restride
+from .elementwise import binary, copy, fill, range_fill, unary, where
+from .indexing import gather, index_put, index_select, nonzero, scatter
+from .reduction import cumsum, reduce, softmax
+
+
+def empty(shape: tuple, dtype: np.dtype):
+    return cuda.device_array(tuple(shape), dtype)
+
+
+def as_strided(storage, shape: tuple, strides: tuple, offset: int):
+    """A view of the 1-D device array `storage` with element `strides`, starting at element
+    `offset` (strides may be 0, for broadcasting, and in any order)."""
+    itemsize = storage.dtype.itemsize
+    return restride(storage, tuple(shape), tuple(s * itemsize for s in strides),
+                    offset * itemsize)
+
+
+def to_host(array) -> np.ndarray:
+    """A host copy of a device array of any strides (gathered on the device first when it
+    is not contiguous, as a copy covers one contiguous range)."""
+    if array.size == 0:
+        return np.empty(array.shape, array.dtype)
+    if not array.is_c_contiguous():
+        dense = empty(array.shape, array.dtype)
+        copy(array, dense)
+        array = dense
+    return array.copy_to_host()
+
+
+def from_host(array: np.ndarray):
+    """A new contiguous device array holding a copy of `array`."""
+    return cuda.to_device(np.asarray(array, order="C"))
+
+
+__all__ = [
+    "as_strided", "binary", "copy", "cumsum", "empty", "fill", "from_host", "gather",
+    "index_put", "index_select", "nonzero", "range_fill", "reduce", "scatter", "softmax", "to_host",
+    "unary", "where",
+]

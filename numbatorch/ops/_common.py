@@ -129,7 +129,9 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
         )
     kernels(dest).copy(result._array, dest._array)
     dest._bump_version()
-    if result.grad_fn is not None:
+    if grad_mode._enabled:
+        # dest's old history no longer reaches its values: values that depend on no tensor
+        # requiring grad leave it without one
         dest.grad_fn, dest._output_nr = result.grad_fn, result._output_nr
     return dest
 

@@ -362,6 +362,24 @@ def _from_host(host, device) -> Tensor:
                       device)
 
 
+class Fill(BuiltinFunction):
+    """x.fill_(value) under autograd: the new values do not depend on x; a tensor value
+    receives the sum of the gradient."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        ctx.value_shape = shape_of(value)
+        out = empty(x.shape, x.dtype, x.device)
+        kernels(x).fill(out._array, value.item() if isinstance(value, Tensor) else value)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_value = grad.sum().reshape(ctx.value_shape) if ctx.value_shape is not None \
+            else None
+        return grad * 0, grad_value
+
+
 class Clone(BuiltinFunction):
     @staticmethod
     def forward(ctx, x):

@@ -182,7 +182,7 @@ class Var(BuiltinFunction):
         for d in dims:
             n *= x.shape[d]
         centered = x - x.mean(dim=dims, keepdim=True)
-        scale = 2 / max(n - correction, 0) if n - correction > 0 else math.inf
+        scale = 2 / (n - correction) if n - correction > 0 else math.inf
         return _grad_to_input(grad, x.shape, dims, keepdim) * centered * scale, None, None, None
 
 

@@ -1,0 +1,14 @@
+"""The bench groups, one module per kernel family or scenario. Each module has
+`cases(ctx) -> list[harness.Case]`: what to time and through which implementations."""
+
+from __future__ import annotations
+
+import importlib
+
+GROUPS = ("elementwise", "reduction", "matmul", "conv", "pool", "optim", "overhead", "train",
+          "compile")  # fmt: skip
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "compile")  # compile starts subprocesses
+
+
+def load(group: str):
+    return importlib.import_module(f"{__name__}.{group}")

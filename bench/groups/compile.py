@@ -1,0 +1,70 @@
+"""Seconds to the first result of a fresh process, import included: once with an empty
+Numba cache (every kernel compiles) and once more with the cache the first run filled.
+PyTorch compiles nothing, so its two rows only show its import and first call."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from .. import nets
+from ..harness import Case, require
+
+NETS_FILE = nets.__file__
+
+# a child process: import the library, produce one result, report the two durations
+SCRIPT = """\
+import json, time
+start = time.perf_counter()
+import {module} as lib
+imported = time.perf_counter()
+{work}
+done = time.perf_counter()
+print(json.dumps({{"import_s": imported - start, "first_result_s": done - imported}}))
+"""
+FIRST_OP = "x = lib.ones(1000)\nfloat((x + x).sum())"
+LENET = ("import runpy\n"
+         f"nets = runpy.run_path({NETS_FILE!r})\n"
+         "float(nets['lenet_step'](lib)())")  # fmt: skip
+
+
+def cases(ctx) -> list[Case]:
+    cache = tempfile.TemporaryDirectory(prefix="numbatorch-bench-cache-")
+    works = [("first op: (x + x).sum()", FIRST_OP, ())]
+    if ctx.options.sizes != "tiny":
+        works.append(("LeNet-5 training step", LENET, nets.LENET_NEEDS))
+    found = []
+    for name, work, needs in works:
+        for size in ("cold cache", "warm cache"):
+            measure = _measurer(ctx, work, needs, cache)
+            found.append(Case(name, size, "s", {"ours": None, "torch": None}, measure=measure))
+    return found
+
+
+def _measurer(ctx, work: str, needs: tuple, cache):
+    def measure(impl: str):
+        if impl == "ours":
+            require(ctx.numbatorch, *needs)
+            module = "numbatorch"
+        else:
+            ctx.need_torch()
+            module = "torch"
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache.name,
+                   NUMBA_NUM_THREADS=str(ctx.options.threads))  # fmt: skip
+        script = SCRIPT.format(module=module, work=work)
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=False)  # fmt: skip
+        wall = time.perf_counter() - start
+        if done.returncode != 0:
+            lines = done.stderr.strip().splitlines() or ["no output"]
+            raise RuntimeError(f"child process failed: {lines[-1]}")
+        parts = json.loads(done.stdout.strip().splitlines()[-1])
+        note = f"import {parts['import_s']:.2f} s + first result {parts['first_result_s']:.2f} s"
+        return None, [wall], 1, note
+
+    return measure

@@ -1,0 +1,291 @@
+"""2-D convolution (NCHW) on numpy arrays: im2col/col2im and the forward and backward
+passes built from them and the packed GEMM of matmul.py, groups and depthwise included.
+
+The batch runs in chunks whose column buffer stays in the last-level cache, so the
+columns that im2col writes are still cached when the GEMM packs them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange, uint64
+
+from .matmul import flat_view, gemm_batched
+
+COLS_BUDGET = 8 << 20  # bytes of column buffer per chunk: a quarter of the 32 MB L3
+
+
+def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    """Output length of a convolution over `size` with kernel k, stride s, padding p and
+    dilation d."""
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+@njit(cache=True)
+def _valid_range(size, out_size, offset, step):
+    """The outputs o in [lo, hi) whose input o*step + offset lies in [0, size)."""
+    lo = 0 if offset >= 0 else (-offset + step - 1) // step
+    hi = (size - offset + step - 1) // step if size > offset else 0
+    return min(lo, out_size), max(min(hi, out_size), min(lo, out_size))
+
+
+@njit(parallel=True, cache=True)
+def _im2col(x, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
+    """x: flat C-contiguous (n, c, h, w). cols: flat C-contiguous (n, c*kh*kw, oh*ow),
+    cols[b, (ch*kh + i)*kw + j, y*ow + z] = x[b, ch, y*sh - ph + i*dh, z*sw - pw + j*dw],
+    0 where that falls in the padding. Parallel over the (n, c) planes."""
+    for task in prange(n * c):
+        plane = uint64(task)
+        src = plane * uint64(h * w)
+        for i in range(kh):
+            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
+            for j in range(kw):
+                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
+                dst = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
+                for y in range(oh):
+                    row = dst + uint64(y * ow)
+                    if y < y_lo or y >= y_hi:
+                        for z in range(uint64(ow)):
+                            cols[row + z] = 0
+                        continue
+                    line = src + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
+                    for z in range(uint64(z_lo)):
+                        cols[row + z] = 0
+                    for z in range(uint64(z_hi - z_lo)):
+                        cols[row + uint64(z_lo) + z] = x[line + z * uint64(sw)]
+                    for z in range(uint64(z_hi), uint64(ow)):
+                        cols[row + z] = 0
+
+
+@njit(parallel=True, cache=True)
+def _col2im(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    """The adjoint of `_im2col`: out (flat C-contiguous (n, c, h, w)) is zeroed, then
+    each column entry is added to the input pixel it was copied from. Parallel over the
+    (n, c) planes, which no two tasks share."""
+    for task in prange(n * c):
+        plane = uint64(task)
+        dst = plane * uint64(h * w)
+        for t in range(uint64(h * w)):
+            out[dst + t] = 0
+        for i in range(kh):
+            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
+            for j in range(kw):
+                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
+                src = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
+                for y in range(y_lo, y_hi):
+                    row = src + uint64(y * ow + z_lo)
+                    line = dst + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
+                    for z in range(uint64(z_hi - z_lo)):
+                        out[line + z * uint64(sw)] += cols[row + z]
+
+
+@njit(parallel=True, fastmath={"reassoc", "contract", "arcp", "nsz"}, cache=True)
+def _sum_over_batch_and_space(grad_out, n, c, size, grad_b):
+    """grad_b[ch] = sum over b, t of grad_out[b, ch, t]; grad_out flat C-contiguous
+    (n, c, size). Accumulates in float64 so float32 sums keep their accuracy; `reassoc`
+    lets the sum vectorize."""
+    for task in prange(c):
+        ch = uint64(task)
+        total = 0.0
+        for b in range(uint64(n)):
+            at = (b * uint64(c) + ch) * uint64(size)
+            for t in range(uint64(size)):
+                total += grad_out[at + t]
+        grad_b[ch] = total
+
+
+def im2col(
+    x: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    dh: int,
+    dw: int,
+    cols: np.ndarray,
+) -> None:
+    """cols (N, C*kh*kw, OH*OW) C-contiguous = the patches of x (N, C, H, W) C-contiguous,
+    row (c*kh + i)*kw + j holding kernel tap (i, j) of channel c; zero in the padding."""
+    n, c, h, w = x.shape
+    oh = conv_output_size(h, kh, sh, ph, dh)
+    ow = conv_output_size(w, kw, sw, pw, dw)
+    if cols.size == 0:
+        return
+    _im2col(flat_view(x)[0], n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
+            cols.reshape(-1))  # fmt: skip
+
+
+def col2im(
+    cols: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    dh: int,
+    dw: int,
+    out: np.ndarray,
+) -> None:
+    """The adjoint of `im2col`: out (N, C, H, W) C-contiguous is zeroed, then every entry
+    of cols (N, C*kh*kw, OH*OW) C-contiguous is added to the pixel it came from."""
+    n, c, h, w = out.shape
+    oh = conv_output_size(h, kh, sh, ph, dh)
+    ow = conv_output_size(w, kw, sw, pw, dw)
+    if out.size == 0:
+        return
+    _col2im(flat_view(cols)[0], n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
+            out.reshape(-1))  # fmt: skip
+
+
+def _table(outer: int, outer_stride: int, inner: int, inner_stride: int) -> np.ndarray:
+    """Offsets o*outer_stride + i*inner_stride for (o, i) in (outer, inner), o-major."""
+    o = np.arange(outer, dtype=np.int64)[:, None]
+    i = np.arange(inner, dtype=np.int64)[None, :]
+    return (o * outer_stride + i * inner_stride).reshape(-1)
+
+
+class _Conv:
+    """Sizes of one convolution, and the batch chunks its column buffer is cut into."""
+
+    def __init__(self, x, w, stride, padding, dilation, groups):
+        self.n, self.c, self.h, self.w = x.shape
+        self.oc, cg, self.kh, self.kw = w.shape
+        self.sh, self.sw = stride
+        self.ph, self.pw = padding
+        self.dh, self.dw = dilation
+        self.groups = groups
+        self.oh = conv_output_size(self.h, self.kh, self.sh, self.ph, self.dh)
+        self.ow = conv_output_size(self.w, self.kw, self.sw, self.pw, self.dw)
+        self.spatial = self.oh * self.ow
+        self.ocg = self.oc // groups
+        self.ckk = cg * self.kh * self.kw  # GEMM depth per group
+        # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
+        self.pointwise = self.kh == self.kw == self.sh == self.sw == 1 and self.ph == self.pw == 0
+        per_sample = self.c * self.kh * self.kw * self.spatial * x.itemsize
+        self.chunk = self.n if self.pointwise else max(1, COLS_BUDGET // max(per_sample, 1))
+
+    def chunks(self):
+        return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
+
+    def columns(self, x_chunk, cols_buffer):
+        """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
+        if self.pointwise:
+            return flat_view(x_chunk)[0]
+        cols = cols_buffer[: x_chunk.shape[0]]
+        self.im2col(x_chunk, cols)
+        return flat_view(cols)[0]
+
+    def im2col(self, x_chunk, cols):
+        im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
+               self.dw, cols)  # fmt: skip
+
+    def buffer(self, dtype):
+        if self.pointwise:
+            return None
+        return np.empty((self.chunk, self.c * self.kh * self.kw, self.spatial), dtype)
+
+
+def conv2d_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    bias: np.ndarray | None,
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    groups: int,
+    out: np.ndarray,
+) -> None:
+    """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
+    (+ bias (OC,)): per sample and group, out[b, g] = w[g] @ im2col(x[b, g])."""
+    if out.size == 0:
+        return
+    x = np.ascontiguousarray(x)
+    w = np.ascontiguousarray(w)
+    g = _Conv(x, w, stride, padding, dilation, groups)
+    cols_buffer = g.buffer(out.dtype)
+    w_flat = flat_view(w)[0]
+    bias_flat = None if bias is None else flat_view(np.ascontiguousarray(bias))[0]
+    if g.ckk == 0:  # no input channels: only the bias is left
+        out[...] = 0 if bias is None else bias[:, None, None]
+        return
+    out_flat = out.reshape(-1)
+    sample = g.oc * g.spatial
+    cols_sample = groups * g.ckk * g.spatial
+    # one product per (sample b, group j), numbered b*groups + j: out[b, j] = w[j] @ cols[b, j]
+    for b0, b1 in g.chunks():
+        cols = g.columns(x[b0:b1], cols_buffer)
+        count = b1 - b0
+        w_at = _table(count, 0, groups, g.ocg * g.ckk)[:, None]
+        cols_at = _table(count, cols_sample, groups, g.ckk * g.spatial)[:, None]
+        out_at = _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+        bias_at = _table(count, 0, groups, g.ocg)
+        gemm_batched(w_flat, w_at, g.ckk, 1, cols, cols_at, g.spatial, 1, out_flat, out_at,
+                     g.ocg, g.spatial, g.ckk, bias_flat, bias_at, 1, 0)  # fmt: skip
+
+
+def conv2d_backward(
+    x: np.ndarray,
+    w: np.ndarray,
+    grad_out: np.ndarray,
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    groups: int,
+    grad_x: np.ndarray | None,
+    grad_w: np.ndarray | None,
+    grad_b: np.ndarray | None,
+) -> None:
+    """Gradients of `conv2d_forward` given grad_out (N, OC, OH, OW); each of grad_x
+    (N, C, H, W), grad_w (OC, C/groups, KH, KW) and grad_b (OC,) that is not None is a
+    C-contiguous array to overwrite. Per group: grad_w[g] = sum_b grad_out[b, g] @
+    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g])."""
+    x = np.ascontiguousarray(x)
+    w = np.ascontiguousarray(w)
+    grad_out = np.ascontiguousarray(grad_out)
+    g = _Conv(x, w, stride, padding, dilation, groups)
+    if grad_b is not None:
+        if grad_out.size == 0:
+            grad_b[...] = 0
+        else:
+            _sum_over_batch_and_space(flat_view(grad_out)[0], g.n, g.oc, g.spatial, grad_b)
+    if grad_w is not None and (grad_out.size == 0 or g.spatial == 0):
+        grad_w[...] = 0
+        grad_w = None
+    if grad_x is not None and (grad_out.size == 0 or g.ckk == 0):
+        grad_x[...] = 0
+        grad_x = None
+    if grad_w is None and grad_x is None:
+        return
+    # the columns of x are dead once grad_w has them, so dcols reuses their buffer
+    cols_buffer = g.buffer(x.dtype)
+    w_flat = flat_view(w)[0]
+    go_flat = flat_view(grad_out)[0]
+    sample = g.oc * g.spatial
+    cols_sample = groups * g.ckk * g.spatial
+    for b0, b1 in g.chunks():
+        count = b1 - b0
+        if grad_w is not None:
+            cols = g.columns(x[b0:b1], cols_buffer)
+            # one product per group j, summed over the chunk's samples b (columns R):
+            # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
+            grad_out_at = _table(groups, g.ocg * g.spatial, count, sample) + b0 * sample
+            cols_at = _table(groups, g.ckk * g.spatial, count, cols_sample)
+            grad_w_at = _table(groups, g.ocg * g.ckk, 1, 0)
+            gemm_batched(go_flat, grad_out_at.reshape(groups, count), g.spatial, 1,
+                         cols, cols_at.reshape(groups, count), 1, g.spatial,
+                         grad_w.reshape(-1), grad_w_at, g.ocg, g.ckk, g.spatial,
+                         accumulate=b0 > 0)  # fmt: skip
+        if grad_x is not None:
+            # one product per (sample b, group j): dcols[b, j] = w[j]^T @ grad_out[b, j]
+            dcols = grad_x[b0:b1] if g.pointwise else cols_buffer[:count]
+            w_at = _table(count, 0, groups, g.ocg * g.ckk)[:, None]
+            grad_out_at = _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+            dcols_at = _table(count, cols_sample, groups, g.ckk * g.spatial)
+            gemm_batched(w_flat, w_at, 1, g.ckk, go_flat, grad_out_at[:, None], g.spatial, 1,
+                         dcols.reshape(-1), dcols_at, g.ckk, g.spatial, g.ocg)  # fmt: skip
+            if not g.pointwise:
+                col2im(dcols, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
+                       grad_x[b0:b1])  # fmt: skip

@@ -1,0 +1,287 @@
+"""2-D pooling (NCHW) on numpy arrays: max (with PyTorch's flat indices), average and
+adaptive average, forward and backward, with PyTorch's window and divisor rules.
+
+Every kernel sees its C-contiguous arrays as (N*C, H, W) planes and runs in parallel over
+the planes; the backward kernels scatter only inside their own plane, so they need no
+atomics. The output sizes come from `pool_output_size`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+
+def pool_output_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """Output length of a pooling over `size` (kernel k, stride s, padding p, dilation d).
+    With ceil_mode a last, partial window is kept when it starts inside the input or the
+    left padding, as in PyTorch."""
+    span = size + 2 * p - d * (k - 1) - 1
+    if not ceil_mode:
+        return span // s + 1
+    out = -(-span // s) + 1
+    if (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
+    """x (N, C, H, W) C-contiguous as (N*C, H, W); inputs are passed read-only always, so
+    writable and read-only arrays share one compiled kernel."""
+    planes = x.reshape(-1, x.shape[-2], x.shape[-1])
+    if readonly:
+        planes = planes.view()
+        planes.flags.writeable = False
+    return planes
+
+
+@njit(parallel=True, cache=True)
+def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
+    """out[p, y, z] = max of x[p] over the dilated window at (y*sh - ph, z*sw - pw), the
+    padding counting as -inf; a NaN wins. indices[p, y, z] = h*W + w of that maximum (the
+    first of equal values, the last NaN, the window's first valid pixel when all are -inf,
+    as PyTorch's CPU kernel)."""
+    planes, h, w = x.shape
+    oh, ow = out.shape[1], out.shape[2]
+    for p in prange(planes):
+        for y in range(oh):
+            y0 = y * sh - ph
+            i_lo = 0 if y0 >= 0 else (-y0 + dh - 1) // dh
+            i_hi = min(kh, (h - y0 + dh - 1) // dh)
+            for z in range(ow):
+                z0 = z * sw - pw
+                j_lo = 0 if z0 >= 0 else (-z0 + dw - 1) // dw
+                j_hi = min(kw, (w - z0 + dw - 1) // dw)
+                best = -np.inf
+                where = (y0 + i_lo * dh) * w + z0 + j_lo * dw
+                for i in range(i_lo, i_hi):
+                    row = y0 + i * dh
+                    for j in range(j_lo, j_hi):
+                        col = z0 + j * dw
+                        v = x[p, row, col]
+                        if v > best or math.isnan(v):
+                            best = v
+                            where = row * w + col
+                out[p, y, z] = best
+                indices[p, y, z] = where
+
+
+@njit(parallel=True, cache=True)
+def _max_pool_backward(grad_out, indices, grad_in):
+    """grad_in[p] = 0, then grad_in[p].flat[indices[p, y, z]] += grad_out[p, y, z]."""
+    planes, h, w = grad_in.shape
+    oh, ow = grad_out.shape[1], grad_out.shape[2]
+    for p in prange(planes):
+        for t in range(h):
+            for u in range(w):
+                grad_in[p, t, u] = 0
+        for y in range(oh):
+            for z in range(ow):
+                at = indices[p, y, z]
+                grad_in[p, at // w, at % w] += grad_out[p, y, z]
+
+
+@njit(inline="always")
+def _avg_window(y, k, s, pad, size):
+    """PyTorch's average-pool window along one axis: the input range [lo, hi) and the
+    window length counting the padding (clipped to the padded input)."""
+    start = y * s - pad
+    end = min(start + k, size + pad)
+    return max(start, 0), min(end, size), end - start
+
+
+@njit(inline="always")
+def _avg_divisor(rows, cols, padded, count_include_pad, divisor_override):
+    if divisor_override:
+        return divisor_override
+    if count_include_pad:
+        return padded
+    return rows * cols
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
+    """out[p, y, z] = sum of x[p] over the window at (y*sh - ph, z*sw - pw) / divisor, with
+    PyTorch's divisor (see `_avg_divisor`); a window wholly in the padding gives 0."""
+    planes, h, w = x.shape
+    oh, ow = out.shape[1], out.shape[2]
+    for p in prange(planes):
+        for y in range(oh):
+            r0, r1, rows_padded = _avg_window(y, kh, sh, ph, h)
+            for z in range(ow):
+                c0, c1, cols_padded = _avg_window(z, kw, sw, pw, w)
+                if r0 >= r1 or c0 >= c1:
+                    out[p, y, z] = 0
+                    continue
+                total = 0.0
+                for i in range(r0, r1):
+                    for j in range(c0, c1):
+                        total += x[p, i, j]
+                divisor = _avg_divisor(
+                    r1 - r0, c1 - c0, rows_padded * cols_padded, count_include_pad,
+                    divisor_override,
+                )  # fmt: skip
+                out[p, y, z] = total / divisor
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool_backward(grad_out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override,
+                       grad_in):  # fmt: skip
+    """grad_in[p] = 0, then every window of `_avg_pool_forward` gets grad_out / divisor
+    added to each of its input pixels."""
+    planes, h, w = grad_in.shape
+    oh, ow = grad_out.shape[1], grad_out.shape[2]
+    for p in prange(planes):
+        for t in range(h):
+            for u in range(w):
+                grad_in[p, t, u] = 0
+        for y in range(oh):
+            r0, r1, rows_padded = _avg_window(y, kh, sh, ph, h)
+            for z in range(ow):
+                c0, c1, cols_padded = _avg_window(z, kw, sw, pw, w)
+                if r0 >= r1 or c0 >= c1:
+                    continue
+                divisor = _avg_divisor(
+                    r1 - r0, c1 - c0, rows_padded * cols_padded, count_include_pad,
+                    divisor_override,
+                )  # fmt: skip
+                g = grad_out[p, y, z] / divisor
+                for i in range(r0, r1):
+                    for j in range(c0, c1):
+                        grad_in[p, i, j] += g
+
+
+@njit(inline="always")
+def _adaptive_window(y, out_size, size):
+    """PyTorch's adaptive window: [floor(y*size/out_size), ceil((y+1)*size/out_size))."""
+    return y * size // out_size, -(-(y + 1) * size // out_size)
+
+
+@njit(parallel=True, cache=True)
+def _adaptive_avg_pool_forward(x, out):
+    """out[p, y, z] = mean of x[p] over the adaptive window of (y, z)."""
+    planes, h, w = x.shape
+    oh, ow = out.shape[1], out.shape[2]
+    for p in prange(planes):
+        for y in range(oh):
+            r0, r1 = _adaptive_window(y, oh, h)
+            for z in range(ow):
+                c0, c1 = _adaptive_window(z, ow, w)
+                total = 0.0
+                for i in range(r0, r1):
+                    for j in range(c0, c1):
+                        total += x[p, i, j]
+                out[p, y, z] = total / ((r1 - r0) * (c1 - c0))
+
+
+@njit(parallel=True, cache=True)
+def _adaptive_avg_pool_backward(grad_out, grad_in):
+    """grad_in[p] = 0, then each adaptive window adds grad_out / its area to its pixels."""
+    planes, h, w = grad_in.shape
+    oh, ow = grad_out.shape[1], grad_out.shape[2]
+    for p in prange(planes):
+        for t in range(h):
+            for u in range(w):
+                grad_in[p, t, u] = 0
+        for y in range(oh):
+            r0, r1 = _adaptive_window(y, oh, h)
+            for z in range(ow):
+                c0, c1 = _adaptive_window(z, ow, w)
+                g = grad_out[p, y, z] / ((r1 - r0) * (c1 - c0))
+                for i in range(r0, r1):
+                    for j in range(c0, c1):
+                        grad_in[p, i, j] += g
+
+
+def max_pool2d_forward(
+    x: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    dh: int,
+    dw: int,
+    out: np.ndarray,
+    indices: np.ndarray,
+) -> None:
+    """out (N, C, OH, OW) = max pooling of x (N, C, H, W), padding counting as -inf;
+    indices (N, C, OH, OW) int64 = the flat index h*W + w of each maximum in its input
+    plane (PyTorch's return_indices). All C-contiguous."""
+    if out.size == 0:
+        return
+    _max_pool_forward(_planes(x, True), kh, kw, sh, sw, ph, pw, dh, dw, _planes(out),
+                      _planes(indices))  # fmt: skip
+
+
+def max_pool2d_backward(grad_out: np.ndarray, indices: np.ndarray, grad_in: np.ndarray) -> None:
+    """grad_in (N, C, H, W) = 0, then each grad_out (N, C, OH, OW) entry is added at the
+    input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
+    if grad_in.size == 0:
+        return
+    _max_pool_backward(_planes(grad_out, True), _planes(indices, True), _planes(grad_in))
+
+
+def avg_pool2d_forward(
+    x: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int,
+    out: np.ndarray,
+) -> None:
+    """out (N, C, OH, OW) = average pooling of x (N, C, H, W), both C-contiguous. ceil_mode
+    only decides OH/OW (`pool_output_size`), which out's shape already holds; a window
+    that starts in the padding and lies wholly in it gives 0. The divisor is
+    divisor_override when nonzero, else the window size within the padded input
+    (count_include_pad) or within the input."""
+    if out.size == 0:
+        return
+    _avg_pool_forward(_planes(x, True), kh, kw, sh, sw, ph, pw, bool(count_include_pad),
+                      int(divisor_override), _planes(out))  # fmt: skip
+
+
+def avg_pool2d_backward(
+    grad_out: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int,
+    grad_in: np.ndarray,
+) -> None:
+    """grad_in (N, C, H, W) = the gradient of `avg_pool2d_forward` given grad_out
+    (N, C, OH, OW); both C-contiguous, overwritten. ceil_mode is in grad_out's shape."""
+    if grad_in.size == 0:
+        return
+    _avg_pool_backward(_planes(grad_out, True), kh, kw, sh, sw, ph, pw,
+                       bool(count_include_pad), int(divisor_override),
+                       _planes(grad_in))  # fmt: skip
+
+
+def adaptive_avg_pool2d_forward(x: np.ndarray, out: np.ndarray) -> None:
+    """out (N, C, OH, OW) = adaptive average pooling of x (N, C, H, W): window (y, z)
+    covers rows floor(y*H/OH) to ceil((y+1)*H/OH), columns likewise. C-contiguous."""
+    if out.size == 0:
+        return
+    _adaptive_avg_pool_forward(_planes(x, True), _planes(out))
+
+
+def adaptive_avg_pool2d_backward(grad_out: np.ndarray, grad_in: np.ndarray) -> None:
+    """grad_in (N, C, H, W) = the gradient of `adaptive_avg_pool2d_forward` given grad_out
+    (N, C, OH, OW); both C-contiguous, overwritten."""
+    if grad_in.size == 0:
+        return
+    _adaptive_avg_pool_backward(_planes(grad_out, True), _planes(grad_in))

@@ -1,0 +1,132 @@
+"""Shared launcher plumbing for CUDA kernels: device-array views that work on a GPU and in
+Numba's simulator, the launch configuration, and the folding of strided operands onto
+the `MAX_DIMS`-D shape of the general strided kernels (the same folding as the CPU's)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import cuda, njit
+from numba.cuda.core import config
+
+from ..cpu._launch import MAX_DIMS, _coalesce
+
+SIMULATOR = bool(config.ENABLE_CUDASIM)
+THREADS = 256  # threads per block: 8 warps, enough to hide latency at any occupancy
+WARP = 32
+# Grid-stride loops cover the rest: 4096 blocks of 256 threads fill ~30 threads per core
+# slot on the largest GPUs, so more blocks only add scheduling work.
+MAX_BLOCKS = 4096
+
+if SIMULATOR:
+    from numba.cuda.simulator.cudadrv.devicearray import FakeCUDAArray
+
+    class _Interface:
+        """Exposes an `__array_interface__` (and keeps the memory's owner alive)."""
+
+        def __init__(self, interface: dict, owner: np.ndarray) -> None:
+            self.__array_interface__ = interface
+            self.owner = owner
+
+    def restride(array, shape: tuple, byte_strides: tuple, byte_offset: int = 0):
+        """A view of `array`'s memory from `byte_offset` past its first element."""
+        base = array._ary
+        interface = dict(base.__array_interface__)
+        interface.update(
+            shape=tuple(shape),
+            strides=tuple(byte_strides),
+            data=(interface["data"][0] + byte_offset, False),
+        )
+        return FakeCUDAArray(np.asarray(_Interface(interface, base)))
+
+else:
+    from numba.cuda.cudadrv.devicearray import DeviceNDArray
+
+    def restride(array, shape: tuple, byte_strides: tuple, byte_offset: int = 0):
+        """A view of `array`'s memory from `byte_offset` past its first element."""
+        data = array.gpu_data.view(byte_offset) if byte_offset else array.gpu_data
+        return DeviceNDArray(shape, byte_strides, array.dtype, gpu_data=data)
+
+
+def device_function(fn):
+    """An `@njit(inline="always")` helper of the CPU kernels as a CUDA kernel calls it:
+    numba-cuda compiles it into the kernel, with the caller's constant opcode pruning its
+    branches. The simulator runs kernels as Python on array wrappers that the CPU
+    dispatcher cannot type, so there the helper's Python source runs."""
+    return fn.py_func if SIMULATOR else fn
+
+
+def per_opcode(fn):
+    """`fn(op, *scalars)` (the scalar math of an opcode) as a CUDA kernel calls it. On a
+    GPU the kernel's constant opcode prunes the other ops' branches. The simulator calls it
+    from Python with a plain int, so there each opcode gets its own CPU-compiled function:
+    the same numerics as the CPU kernels, and branches that do not type for the operand
+    dtype (`&` on floats) are pruned as they are on the GPU."""
+    if not SIMULATOR:
+        return fn
+    compiled = {}
+
+    def call(op, *args):
+        kernel = compiled.get((op, len(args)))
+        if kernel is None:
+            kernel = compiled[op, len(args)] = _bind_opcode(fn, op, len(args))
+        return kernel(*args)
+
+    return call
+
+
+def _bind_opcode(fn, op, arity):
+    if arity == 2:
+        return njit(lambda x, y: fn(op, x, y))
+    return njit(lambda x, p0, p1: fn(op, x, p0, p1))
+
+
+def launch(numel: int) -> tuple[int, int]:
+    """(blocks, threads) for a grid-stride loop over `numel` items: whole warps, no more
+    threads than items need (a tiny tensor runs one small block)."""
+    threads = min(THREADS, -(-max(numel, 1) // WARP) * WARP)
+    return min(-(-max(numel, 1) // threads), MAX_BLOCKS), threads
+
+
+def block_threads(n: int) -> int:
+    """Threads of a block that reduces n items in shared memory: a power of two (the tree
+    halves it), at least a warp, and about four items per thread so each thread's first
+    pass does some work before the synchronised tree."""
+    threads = WARP
+    while threads < THREADS and threads * 4 < n:
+        threads *= 2
+    return threads
+
+
+def broadcast_strides(array, shape: tuple) -> tuple:
+    """`array`'s byte strides seen broadcast to `shape` (0 on the broadcast dims)."""
+    pad = len(shape) - array.ndim
+    strides = [0] * pad
+    for size, own, stride in zip(shape[pad:], array.shape, array.strides):
+        strides.append(0 if own == 1 and size != 1 else stride)
+    return tuple(strides)
+
+
+def flat(array):
+    """A 1-D view of a C-contiguous device array, or None when it is not contiguous."""
+    return array.reshape(-1) if array.is_c_contiguous() else None
+
+
+def launch_strided(kernel, operands: list, out, extra: tuple = ()) -> None:
+    """Run a `MAX_DIMS`-D strided kernel over `operands` broadcast to `out`'s shape, then
+    `out`, then `extra`. Dims that every operand walks contiguously are merged first, so
+    most views reach the kernel folded; what cannot be folded is split along the leading
+    dim, one launch per index (the CPU's `call_strided` does the same)."""
+    if out.size == 0:
+        return
+    strides = [broadcast_strides(a, out.shape) for a in operands] + [out.strides]
+    shape, folded = _coalesce(out.shape, strides)
+    if len(shape) <= MAX_DIMS:
+        pad = MAX_DIMS - len(shape)
+        shape = (1,) * pad + shape
+        views = [restride(a, shape, (0,) * pad + s) for a, s in zip([*operands, out], folded)]
+        kernel[launch(out.size)](*views, *extra)
+        return
+    inner = out.shape[1:]
+    for i in range(out.shape[0]):
+        views = [restride(a, inner, s[1:], i * s[0]) for a, s in zip([*operands, out], strides)]
+        launch_strided(kernel, views[:-1], views[-1], extra)

@@ -1,0 +1,238 @@
+"""Elementwise CUDA kernels: unary and binary maps, where, copy/cast, fill and range fill,
+on numba device arrays.
+
+The scalar math of every opcode is the CPU's (`apply_unary`/`apply_binary` in
+kernels/cpu/elementwise.py); a factory closes over the opcode, so each op compiles its
+own kernels with the other ops' branches pruned. Each family has a 1-D contiguous kernel
+and one `MAX_DIMS`-D strided kernel (broadcast dims have stride 0); each thread walks a
+grid-stride loop over flat element numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import cuda, njit
+
+from ..cpu._launch import unravel
+from ..cpu.elementwise import ROUND, _Lazy, apply_binary, apply_unary
+from ._launch import flat, launch, launch_strided, per_opcode
+
+
+@njit(inline="always")
+def _round_half_even(x):
+    """Round half to even, like PyTorch's round. `np.round` on a scalar emits IR that NVVM
+    rejects, and `math.floor` returns an int64 that large floats overflow."""
+    if not abs(x) < 4503599627370496.0:  # 2**52: integral already, or inf/nan
+        return x
+    below = x - x % 1.0
+    rest = x - below
+    if rest > 0.5 or (rest == 0.5 and below % 2.0 != 0.0):
+        return below + 1.0
+    return below
+
+
+@njit(inline="always")
+def _unary_math(op, x, p0, p1):
+    if op == ROUND:
+        return _round_half_even(x)
+    return apply_unary(op, x, p0, p1)
+
+
+unary_math = per_opcode(_unary_math)
+binary_math = per_opcode(apply_binary)
+
+
+def _unary_family(op):
+    def contiguous(x, out, p0, p1):
+        """x, out: 1-D contiguous of one size."""
+        for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            out[i] = unary_math(op, x[i], p0, p1)
+
+    def strided(x, out, p0, p1):
+        """x, out: MAX_DIMS-D of one shape, any strides (0 for broadcast dims)."""
+        _, d1, d2, d3 = out.shape
+        for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            i0, i1, i2, i3 = unravel(t, d1, d2, d3)
+            out[i0, i1, i2, i3] = unary_math(op, x[i0, i1, i2, i3], p0, p1)
+
+    return cuda.jit(cache=True)(contiguous), cuda.jit(cache=True)(strided)
+
+
+def _binary_family(op):
+    def contiguous(a, b, out):
+        """a, b, out: 1-D contiguous of one size."""
+        for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            out[i] = binary_math(op, a[i], b[i])
+
+    def strided(a, b, out):
+        """a, b, out: MAX_DIMS-D of one shape, any strides (0 for broadcast dims)."""
+        _, d1, d2, d3 = out.shape
+        for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            i0, i1, i2, i3 = unravel(t, d1, d2, d3)
+            out[i0, i1, i2, i3] = binary_math(op, a[i0, i1, i2, i3], b[i0, i1, i2, i3])
+
+    def scalar(a, out, s, s_left):
+        """a, out: 1-D contiguous; s: the other operand, a scalar (left when s_left)."""
+        for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            out[i] = binary_math(op, s, a[i]) if s_left else binary_math(op, a[i], s)
+
+    def scalar_strided(a, out, s, s_left):
+        """`scalar` on MAX_DIMS-D a and out of one shape, any strides."""
+        _, d1, d2, d3 = out.shape
+        for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            i0, i1, i2, i3 = unravel(t, d1, d2, d3)
+            x = a[i0, i1, i2, i3]
+            out[i0, i1, i2, i3] = binary_math(op, s, x) if s_left else binary_math(op, x, s)
+
+    return tuple(cuda.jit(cache=True)(f) for f in (contiguous, strided, scalar, scalar_strided))
+
+
+_UNARY = _Lazy(_unary_family)
+_BINARY = _Lazy(_binary_family)
+
+
+@cuda.jit(cache=True)
+def _where_contiguous(cond, a, b, out):
+    """cond (bool), a, b, out: 1-D contiguous of one size."""
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = a[i] if cond[i] else b[i]
+
+
+@cuda.jit(cache=True)
+def _where_strided(cond, a, b, out):
+    """cond (bool), a, b, out: MAX_DIMS-D of one shape, any strides."""
+    _, d1, d2, d3 = out.shape
+    for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        i0, i1, i2, i3 = unravel(t, d1, d2, d3)
+        if cond[i0, i1, i2, i3]:
+            out[i0, i1, i2, i3] = a[i0, i1, i2, i3]
+        else:
+            out[i0, i1, i2, i3] = b[i0, i1, i2, i3]
+
+
+@cuda.jit(cache=True)
+def _copy_contiguous(x, out):
+    """x, out: 1-D contiguous; converts to out's dtype (the cast kernel)."""
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = x[i]
+
+
+@cuda.jit(cache=True)
+def _copy_strided(x, out):
+    """x, out: MAX_DIMS-D of one shape, any strides; converts to out's dtype."""
+    _, d1, d2, d3 = out.shape
+    for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        i0, i1, i2, i3 = unravel(t, d1, d2, d3)
+        out[i0, i1, i2, i3] = x[i0, i1, i2, i3]
+
+
+@cuda.jit(cache=True)
+def _fill_contiguous(out, value):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = value
+
+
+@cuda.jit(cache=True)
+def _fill_strided(out, value):
+    """out: MAX_DIMS-D, any strides."""
+    _, d1, d2, d3 = out.shape
+    for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        i0, i1, i2, i3 = unravel(t, d1, d2, d3)
+        out[i0, i1, i2, i3] = value
+
+
+@cuda.jit(cache=True)
+def _range_fill(out, start, step):
+    """out[i] = start + i * step (arange, linspace)."""
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = start + i * step
+
+
+# --- launchers -----------------------------------------------------------------------------
+
+
+def _all_flat(*arrays):
+    """1-D views of `arrays` when all are C-contiguous of one shape, else None."""
+    shape = arrays[-1].shape
+    if any(a.shape != shape for a in arrays):
+        return None
+    views = [flat(a) for a in arrays]
+    return None if any(v is None for v in views) else views
+
+
+def unary(op: int, x, out, p0: float = 0.0, p1: float = 0.0) -> None:
+    """out = op(x); x has out's shape or broadcasts to it."""
+    if out.size == 0:
+        return
+    contiguous, strided = _UNARY[op]
+    views = _all_flat(x, out)
+    if views is not None:
+        contiguous[launch(out.size)](*views, p0, p1)
+    else:
+        launch_strided(strided, [x], out, (p0, p1))
+
+
+def binary(op: int, a, b, out) -> None:
+    """out = op(a, b); a and b are device arrays of out's shape or broadcasting to it, or
+    one of them is a 1-element host numpy array: a Python scalar, passed to the kernel as a
+    scalar argument. a and b share a dtype; out has it too, or bool for comparisons."""
+    if out.size == 0:
+        return
+    contiguous, strided, scalar, scalar_strided = _BINARY[op]
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        s_left = isinstance(a, np.ndarray)
+        array, value = (b, a[0]) if s_left else (a, b[0])
+        views = _all_flat(array, out)
+        if views is not None:
+            scalar[launch(out.size)](*views, value, s_left)
+        else:
+            launch_strided(scalar_strided, [array], out, (value, s_left))
+        return
+    views = _all_flat(a, b, out)
+    if views is not None:
+        contiguous[launch(out.size)](*views)
+    else:
+        launch_strided(strided, [a, b], out)
+
+
+def where(cond, a, b, out) -> None:
+    """out = a where cond else b; cond, a and b broadcast to out's shape."""
+    views = _all_flat(cond, a, b, out)
+    if views is not None:
+        if out.size:
+            _where_contiguous[launch(out.size)](*views)
+    else:
+        launch_strided(_where_strided, [cond, a, b], out)
+
+
+def copy(x, out) -> None:
+    """out[...] = x, converting dtype; x has out's shape or broadcasts to it."""
+    views = _all_flat(x, out)
+    if views is not None:
+        if out.size:
+            _copy_contiguous[launch(out.size)](*views)
+    else:
+        launch_strided(_copy_strided, [x], out)
+
+
+def fill(out, value) -> None:
+    """out[...] = value; out any strides."""
+    if out.size == 0:
+        return
+    value = out.dtype.type(value)
+    fo = flat(out)
+    if fo is not None:
+        _fill_contiguous[launch(out.size)](fo, value)
+    else:
+        launch_strided(_fill_strided, [], out, (value,))
+
+
+def range_fill(out, start: float, step: float) -> None:
+    """Fill contiguous 1-D out with start, start + step, ..."""
+    if out.size:
+        _range_fill[launch(out.size)](out, start, step)
+
+
+__all__ = ["binary", "copy", "fill", "range_fill", "unary", "where"]

@@ -1,0 +1,259 @@
+"""Reduction CUDA kernels: sum, mean, prod, max/min, argmax/argmin, all/any, norm, var and
+logsumexp over the middle axis of a C-contiguous (outer, n, inner) array, plus cumsum and
+softmax/log_softmax along it.
+
+A short axis (n <= SMALL_N) is reduced by one thread per output with the CPU's own
+`_reduce_range`/`_finalize`. A longer one gets a block per output: each thread reduces
+every `blockDim`-th element with `_reduce_range`, then the block combines the partial
+results in a shared-memory tree. Accumulation runs in float64 for floating inputs and
+int64 otherwise, as on the CPU, so both devices agree to rounding.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import cuda, float64, int64, njit
+
+from ..cpu.elementwise import _Lazy
+from ..cpu.reduction import (
+    ALL,
+    ANY,
+    ARGMAX,
+    ARGMIN,
+    LOGSUMEXP,
+    MAX,
+    MIN,
+    NORM,
+    PROD,
+    SUM,
+    VAR,
+    _finalize,
+    _reduce_range,
+)
+from ._launch import MAX_BLOCKS, THREADS, block_threads, device_function, launch
+
+SMALL_N = 32  # up to this many items per output, a thread per output beats a block
+
+reduce_range = device_function(_reduce_range)
+finalize = device_function(_finalize)
+
+
+@njit(inline="always")
+def _combine(op, a, ia, b, ib, p):
+    """Merge two partial results (value, index) of reduction `op`; ia/ib are the indices
+    of the elements argmax/argmin found, the lower one winning ties as on the CPU."""
+    if op == MAX or op == ARGMAX or op == MIN or op == ARGMIN:
+        if a != a:
+            return (a, ia) if b == b or ia < ib else (b, ib)
+        if b != b:
+            return b, ib
+        better = b > a if op == MAX or op == ARGMAX else b < a
+        if better or (b == a and ib < ia):
+            return b, ib
+        return a, ia
+    if op == PROD:
+        return a * b, ia
+    if op == ALL:
+        return min(a, b), ia
+    if op == ANY or (op == NORM and p == math.inf):
+        return max(a, b), ia
+    return a + b, ia
+
+
+@cuda.jit(device=True)
+def _block_combine(op, values, indices, active, p):
+    """Combine the partial results in values/indices[:active] into values/indices[0]
+    (op as `_combine`); every thread of the block reads the result after it returns."""
+    t = cuda.threadIdx.x
+    width = cuda.blockDim.x // 2
+    cuda.syncthreads()
+    while width > 0:
+        if t < width and t + width < active:
+            value, index = _combine(
+                op, values[t], indices[t], values[t + width], indices[t + width], p
+            )
+            values[t] = value
+            indices[t] = index
+        cuda.syncthreads()
+        width //= 2
+
+
+def _family(key):
+    op, floating = key
+    accumulator = float64 if floating else int64
+
+    def per_output(x, out, n, inner, zero, p):
+        """x: 1-D (outer*n*inner), out: 1-D (outer*inner), both contiguous."""
+        for r in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+            start = (r // inner) * n * inner + r % inner
+            acc, idx = reduce_range(op, x, start, n, inner, zero, p)
+            out[r] = finalize(op, acc, idx, n, p)
+
+    def per_block(x, out, n, inner, zero, p):
+        """As `per_output`, one block per output; blockDim a power of two <= THREADS."""
+        values = cuda.shared.array(THREADS, accumulator)
+        indices = cuda.shared.array(THREADS, int64)
+        t = cuda.threadIdx.x
+        threads = cuda.blockDim.x
+        active = min(n, threads)
+        count = (n - t + threads - 1) // threads  # elements t, t + threads, ... below n
+        for r in range(cuda.blockIdx.x, out.size, cuda.gridDim.x):
+            start = (r // inner) * n * inner + r % inner
+            first = start + t * inner
+            idx = 0
+            if op == VAR or op == LOGSUMEXP:
+                # two passes as on the CPU: the mean (or max) first, then the deviations
+                if t < active:
+                    acc, _ = reduce_range(
+                        SUM if op == VAR else MAX, x, first, count, threads * inner, zero, p
+                    )
+                    values[t] = acc
+                    indices[t] = t
+                _block_combine(SUM if op == VAR else MAX, values, indices, active, p)
+                centre = values[0] / n if op == VAR else values[0]
+                cuda.syncthreads()
+                acc = zero
+                for k in range(count):
+                    v = x[first + k * threads * inner]
+                    if op == VAR:
+                        acc += (v - centre) * (v - centre)
+                    else:
+                        acc += math.exp(v - centre)
+                values[t] = acc
+                _block_combine(SUM, values, indices, active, p)
+                acc = values[0]
+                if op == LOGSUMEXP:
+                    acc = math.log(acc) + centre if abs(centre) != math.inf else centre
+            else:
+                if t < active:
+                    acc, local = reduce_range(op, x, first, count, threads * inner, zero, p)
+                    values[t] = acc
+                    indices[t] = t + local * threads
+                _block_combine(op, values, indices, active, p)
+                acc, idx = values[0], indices[0]
+            if t == 0:
+                out[r] = finalize(op, acc, idx, n, p)
+            cuda.syncthreads()  # the next output reuses the shared arrays
+
+    return cuda.jit(cache=True)(per_output), cuda.jit(cache=True)(per_block)
+
+
+_FAMILIES = _Lazy(_family)
+
+
+def reduce(op: int, x, out, n: int, inner: int, p: float = 0.0) -> None:
+    """out[o, j] = op over k of x[o, k, j], x C-contiguous of outer*n*inner elements and
+    out C-contiguous of outer*inner. p: the norm's order or var's correction."""
+    if out.size == 0:
+        return
+    floating = x.dtype.kind == "f"
+    zero = np.float64(0) if floating else np.int64(0)
+    per_output, per_block = _FAMILIES[op, floating]
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    if n <= SMALL_N:
+        per_output[launch(out.size)](flat_x, flat_out, n, inner, zero, p)
+    else:
+        blocks = min(out.size, MAX_BLOCKS)
+        per_block[blocks, block_threads(n)](flat_x, flat_out, n, inner, zero, p)
+
+
+# --- scans and softmax ---------------------------------------------------------------------
+
+
+@cuda.jit(cache=True)
+def _cumsum(x, out, n, inner, zero):
+    """x, out: 1-D contiguous (outer*n*inner); running sum along the middle axis, a
+    thread per (outer, inner) line."""
+    for t in range(cuda.grid(1), x.size // n, cuda.gridsize(1)):
+        base = (t // inner) * n * inner + t % inner
+        acc = zero
+        for k in range(n):
+            acc += x[base + k * inner]
+            out[base + k * inner] = acc
+
+
+@njit(inline="always")
+def _softmax_write(x, out, at, top, total, log):
+    """out[at] from the line's max and sum of exponentials, computed as the CPU does."""
+    if log:
+        out[at] = x[at] - (top + math.log(total))
+    else:
+        out[at] = math.exp(x[at] - top) * (1.0 / total)
+
+
+softmax_write = device_function(_softmax_write)
+
+
+@cuda.jit(cache=True)
+def _softmax_rows(x, out, n, inner, log):
+    """x, out: 1-D contiguous (outer*n*inner); softmax (or log_softmax) along the middle
+    axis, a thread per line, the max subtracted first so exp never overflows."""
+    for t in range(cuda.grid(1), x.size // n, cuda.gridsize(1)):
+        base = (t // inner) * n * inner + t % inner
+        top = x[base]
+        for k in range(1, n):
+            top = max(top, x[base + k * inner])
+        if top == -math.inf:
+            top = 0.0
+        total = 0.0
+        for k in range(n):
+            total += math.exp(x[base + k * inner] - top)
+        for k in range(n):
+            softmax_write(x, out, base + k * inner, top, total, log)
+
+
+@cuda.jit(cache=True)
+def _softmax_blocks(x, out, n, inner, log):
+    """`_softmax_rows` with a block per line: the max and the sum of exponentials are
+    combined in shared memory."""
+    values = cuda.shared.array(THREADS, float64)
+    indices = cuda.shared.array(THREADS, int64)
+    t = cuda.threadIdx.x
+    threads = cuda.blockDim.x
+    active = min(n, threads)
+    for line in range(cuda.blockIdx.x, x.size // n, cuda.gridDim.x):
+        base = (line // inner) * n * inner + line % inner
+        if t < active:
+            top = x[base + t * inner]
+            for k in range(t + threads, n, threads):
+                top = max(top, x[base + k * inner])
+            values[t] = top
+            indices[t] = t
+        _block_combine(MAX, values, indices, active, 0.0)
+        top = values[0]
+        if top == -math.inf:
+            top = 0.0
+        cuda.syncthreads()
+        total = 0.0
+        for k in range(t, n, threads):
+            total += math.exp(x[base + k * inner] - top)
+        values[t] = total
+        _block_combine(SUM, values, indices, active, 0.0)
+        total = values[0]
+        for k in range(t, n, threads):
+            softmax_write(x, out, base + k * inner, top, total, log)
+        cuda.syncthreads()
+
+
+def cumsum(x, out, n: int, inner: int) -> None:
+    """Running sum of C-contiguous x (outer, n, inner) along n into out (same shape)."""
+    if x.size:
+        zero = np.float64(0) if x.dtype.kind == "f" else np.int64(0)
+        _cumsum[launch(x.size // n)](x.reshape(-1), out.reshape(-1), n, inner, zero)
+
+
+def softmax(x, out, n: int, inner: int, log: bool) -> None:
+    """Softmax or log_softmax of C-contiguous x (outer, n, inner) along n into out."""
+    if x.size == 0:
+        return
+    lines = x.size // n
+    if n <= SMALL_N:
+        _softmax_rows[launch(lines)](x.reshape(-1), out.reshape(-1), n, inner, log)
+    else:
+        blocks = min(lines, MAX_BLOCKS)
+        _softmax_blocks[blocks, block_threads(n)](x.reshape(-1), out.reshape(-1), n, inner, log)
+
+
+__all__ = ["cumsum", "reduce", "softmax"]

@@ -1,0 +1,827 @@
+"""`numbatorch.nn.functional`: the stateless form of every layer: linear, convolution,
+pooling, activations, dropout, normalization, embedding, padding and the losses.
+
+Layers whose math is a chain of elementwise ops and reductions are composed from those
+ops here; batch/layer norm, embedding and binary cross-entropy are autograd Functions
+with a closed-form backward (fewer graph nodes and saved tensors than the composition,
+and PyTorch's grad_fn names).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import _creation, _dtype
+from ..autograd.function import BuiltinFunction
+from ..ops import elementwise as ew
+from ..ops import reduction as rd
+from ..ops import shape as sh
+from ..ops._common import shape_of, sum_to_shape
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.indexing import index_select
+from ..ops.linalg import linear
+from ..ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_pool2d_with_indices,
+)
+from ..tensor import Tensor
+
+# --- activations ---------------------------------------------------------------------------
+
+
+def _maybe_inplace(function, input, inplace, *args):
+    """function(input, *args), written into input's memory when `inplace`."""
+    if inplace:
+        return ew.inplace(function)(input, *args)
+    return function(input, *args)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input.relu_() if inplace else ew.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def _clamp(input, min_val, max_val):
+    return ew.Clamp.apply(input, float(min_val), float(max_val))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:  # fmt: skip
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(_clamp, input, inplace, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _leaky_relu(input, negative_slope):
+    return ew.LeakyRelu.apply(input, float(negative_slope), 0.0)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(_leaky_relu, input, inplace, negative_slope)
+
+
+def _elu(input, alpha):
+    return ew.Elu.apply(input, float(alpha), 0.0)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(_elu, input, inplace, alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(lambda x: _elu(x, _SELU_ALPHA) * _SELU_SCALE, input, inplace)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate == "none":
+        return ew.Gelu.apply(input)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
+        return input * 0.5 * (ew.tanh(inner) + 1)
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def _silu(input):
+    return ew.Silu.apply(input)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(_silu, input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return ew.Softplus.apply(input, float(beta), float(threshold))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(lambda x: x * ew.tanh(softplus(x)), input, inplace)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    # -softplus(-x) without the linear cut-off: exact and stable for any x
+    return -ew.Softplus.apply(-input, 1.0, math.inf)
+
+
+def softsign(input: Tensor) -> Tensor:
+    return input / (ew.abs(input) + 1)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(lambda x: _clamp(x / 6 + 0.5, 0.0, 1.0), input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _maybe_inplace(lambda x: x * _clamp(x / 6 + 0.5, 0.0, 1.0), input, inplace)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ew.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ew.tanh(input)
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return rd.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return rd.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    return rd.softmax(-input, dim, dtype=dtype)
+
+
+# --- dropout -------------------------------------------------------------------------------
+
+
+def _check_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout(input: Tensor, p: float, training: bool, inplace: bool, mask_shape) -> Tensor:
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input.zero_() if inplace else input * 0
+    # a mask of 0 and 1/(1-p) from the global generator, so manual_seed fixes it
+    noise = _creation.rand(*mask_shape, dtype=input.dtype, device=input.device)
+    mask = (noise < 1 - p).to(input.dtype) * (1 / (1 - p))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def _channel_dropout(input, p, training, inplace, spatial: int, name: str):
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but got "
+                           f"input of size: {list(input.shape)}")  # fmt: skip
+    batched = input.ndim == spatial + 2
+    lead = input.shape[:2] if batched else input.shape[:1]
+    mask_shape = tuple(lead) + (1,) * spatial
+    return _dropout(input, p, training, inplace, mask_shape)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+# --- normalization -------------------------------------------------------------------------
+
+
+def _channels_first_2d(x: Tensor) -> Tensor:
+    """x (N, C, *) as a contiguous (C, N*prod(*)) matrix, so per-channel statistics are
+    reductions over one contiguous row."""
+    return x.transpose(0, 1).reshape(x.shape[1], -1)
+
+
+class NativeBatchNorm(BuiltinFunction):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1); in training
+    the batch statistics are used and the running ones (when given) updated in place."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        channels = x.shape[1]
+        shape = (1, channels) + (1,) * (x.ndim - 2)
+        if training:
+            rows = _channels_first_2d(x)
+            mean = rows.mean(1)
+            var = rows.var(1, correction=0)
+            if running_mean is not None:
+                n = rows.shape[1]
+                running_mean.mul_(1 - momentum).add_(mean * momentum)
+                running_var.mul_(1 - momentum).add_(var * (momentum * n / max(n - 1, 1)))
+        else:
+            mean, var = running_mean.to(x.dtype), running_var.to(x.dtype)
+        invstd = (var + eps).rsqrt()
+        x_hat = (x - mean.reshape(shape)) * invstd.reshape(shape)
+        out = x_hat
+        if weight is not None:
+            out = out * weight.reshape(shape)
+        if bias is not None:
+            out = out + bias.reshape(shape)
+        ctx.save_for_backward(x_hat, weight, invstd)
+        ctx.training = training
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x_hat, weight, invstd = ctx.saved_tensors
+        channels = x_hat.shape[1]
+        shape = (1, channels) + (1,) * (x_hat.ndim - 2)
+        dims = (0,) + tuple(range(2, x_hat.ndim))
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            g = grad * weight.reshape(shape) if weight is not None else grad
+            if ctx.training:
+                # d/dx of the normalization with the batch statistics depending on x
+                g_mean = _channels_first_2d(g).mean(1).reshape(shape)
+                gx_mean = _channels_first_2d(g * x_hat).mean(1).reshape(shape)
+                grad_x = (g - g_mean - x_hat * gx_mean) * invstd.reshape(shape)
+            else:
+                grad_x = g * invstd.reshape(shape)
+        if need_w:
+            grad_w = _channels_first_2d(grad * x_hat).sum(1)
+        if need_b:
+            grad_b = _channels_first_2d(grad).sum(1)
+        return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:  # fmt: skip
+    if training:
+        per_channel = input.numel() // max(input.shape[1], 1) if input.ndim > 1 else 0
+        if per_channel == 1 or input.ndim < 2:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")  # fmt: skip
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    return NativeBatchNorm.apply(input, weight, bias, running_mean, running_var, training,
+                                 momentum, eps)  # fmt: skip
+
+
+class NativeLayerNorm(BuiltinFunction):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing `n` elements."""
+
+    @staticmethod
+    def forward(ctx, x, n, weight, bias, eps):
+        rows = x.reshape(-1, n)
+        mean = rows.mean(1, keepdim=True)
+        invstd = (rows.var(1, correction=0, keepdim=True) + eps).rsqrt()
+        x_hat = ((rows - mean) * invstd).reshape(x.shape)
+        out = x_hat
+        if weight is not None:
+            out = out * weight
+        if bias is not None:
+            out = out + bias
+        ctx.save_for_backward(x_hat, weight, invstd)
+        ctx.n = n
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x_hat, weight, invstd = ctx.saved_tensors
+        n = ctx.n
+        need_x, _, need_w, need_b, _ = ctx.needs_input_grad
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            g = (grad * weight if weight is not None else grad).reshape(-1, n)
+            rows = x_hat.reshape(-1, n)
+            grad_x = ((g - g.mean(1, keepdim=True) - rows * (g * rows).mean(1, keepdim=True))
+                      * invstd).reshape(x_hat.shape)  # fmt: skip
+        if need_w:
+            grad_w = (grad * x_hat).reshape(-1, n).sum(0).reshape(weight.shape)
+        if need_b:
+            grad_b = grad.reshape(-1, n).sum(0).reshape(weight.shape if weight is not None
+                                                        else x_hat.shape[-1:])  # fmt: skip
+        return grad_x, None, grad_w, grad_b, None
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:  # fmt: skip
+    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+                        else tuple(normalized_shape))  # fmt: skip
+    k = len(normalized_shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+            f"{list(input.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                               f"{name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")  # fmt: skip
+    return NativeLayerNorm.apply(input, math.prod(normalized_shape), weight, bias, eps)
+
+
+# --- embedding, padding, misc --------------------------------------------------------------
+
+
+class Embedding(BuiltinFunction):
+    """Rows `indices` of `weight`; the row `padding_idx` gets no gradient."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        flat = indices.reshape(-1)
+        ctx.save_for_backward(flat)
+        ctx.meta = (weight.shape, padding_idx)
+        return index_select(weight, 0, flat).reshape(*indices.shape, weight.shape[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (flat,) = ctx.saved_tensors
+        shape, padding_idx = ctx.meta
+        grad_weight = grad.new_zeros(shape).index_add(0, flat, grad.reshape(-1, shape[1]))
+        if padding_idx is not None:
+            grad_weight = grad_weight.index_fill(0, flat.new_tensor([padding_idx]), 0.0)
+        return grad_weight, None, None
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:  # fmt: skip
+    if input.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+            "embedding)"
+        )
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if input.numel():
+        low, high = int(input.min().item()), int(input.max().item())
+        if low < 0 or high >= weight.shape[0]:
+            raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    return Embedding.apply(weight, input, padding_idx)
+
+
+def _renorm_rows(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale, in place, the rows of `weight` that `indices` use and whose norm exceeds
+    max_norm down to max_norm (PyTorch's embedding_renorm_)."""
+    from ..autograd import grad_mode
+
+    with grad_mode.no_grad():
+        rows = sorted(set(indices.reshape(-1).tolist()))
+        index = indices.new_tensor(rows, dtype=_dtype.int64)
+        selected = weight.index_select(0, index)
+        norms = selected.norm(norm_type, dim=1, keepdim=True)
+        scale = ew.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).to(weight.dtype)
+        weight.index_copy_(0, index, selected * scale)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    if tensor.dtype is not _dtype.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() and int(tensor.min().item()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    elif tensor.numel() and int(tensor.max().item()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = _creation.zeros(*tensor.shape, num_classes, dtype=_dtype.int64, device=tensor.device)
+    return out.scatter(-1, tensor.unsqueeze(-1), 1)
+
+
+def _pad_indices(size: int, left: int, right: int, mode: str) -> list:
+    """Source positions of each output position along one padded dim."""
+    positions = range(-left, size + right)
+    if mode == "reflect":
+        if left >= size or right >= size:
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({left}, {right}) at dimension of input {size}"
+            )
+        period = 2 * (size - 1)
+        if not period:
+            return [0 for _ in positions]
+        return [q if q < size else period - q for q in (p % period for p in positions)]
+    if mode == "replicate":
+        return [min(max(p, 0), size - 1) for p in positions]
+    if mode == "circular":
+        if left > size or right > size:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        return [p % size for p in positions]
+    raise NotImplementedError(f"Unrecognised padding mode {mode}")
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last len(pad)//2 dims: pad = (left of last dim, right of last dim, left of
+    the one before, ...); negative amounts crop."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
+    if mode != "constant" and value:
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.ndim - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        if mode == "constant":
+            out = _pad_constant(out, dim, left, right, 0.0 if value is None else value)
+        else:
+            index = _pad_indices(out.shape[dim], left, right, mode)
+            out = out.index_select(dim, _creation.tensor(index, dtype=_dtype.int64,
+                                                         device=input.device))  # fmt: skip
+    return out
+
+
+def _pad_constant(x: Tensor, dim: int, left: int, right: int, value) -> Tensor:
+    if left < 0:
+        x = x.narrow(dim, -left, x.shape[dim] + left)
+        left = 0
+    if right < 0:
+        x = x.narrow(dim, 0, x.shape[dim] + right)
+        right = 0
+    parts = []
+    for amount in (left, None, right):
+        if amount is None:
+            parts.append(x)
+        elif amount:
+            shape = list(x.shape)
+            shape[dim] = amount
+            parts.append(_creation.full(shape, value, dtype=x.dtype, device=x.device))
+    return sh.cat(parts, dim) if len(parts) > 1 else x
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Tensor | None = None) -> Tensor:  # fmt: skip
+    denominator = ew.clamp(rd.norm(input, p, dim, keepdim=True), min=eps).expand_as(input)
+    result = input / denominator
+    return result if out is None else out.copy_(result)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return sh.flatten(input, start_dim, end_dim)
+
+
+# --- losses --------------------------------------------------------------------------------
+
+
+def _legacy_reduction(size_average, reduce) -> str:
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is not None or reduce is not None:
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      "reduction='{}' instead.".format(_legacy_reduction(size_average, reduce)),
+                      stacklevel=3)  # fmt: skip
+        return _legacy_reduction(size_average, reduce)
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _warn_broadcast(input: Tensor, target: Tensor) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", stacklevel=3,
+        )  # fmt: skip
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:  # fmt: skip
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _warn_broadcast(input, target)
+    if weight is not None:
+        return _reduce((input - target) ** 2 * weight, reduction)
+    return MseLoss.apply(input, target, reduction)
+
+
+class MseLoss(BuiltinFunction):
+    """(input - target)^2, reduced, in one graph node (PyTorch's MseLossBackward0)."""
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        diff = input - target
+        ctx.save_for_backward(diff)
+        ctx.meta = (shape_of(input), shape_of(target), reduction)
+        return _reduce(diff * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved_tensors
+        input_shape, target_shape, reduction = ctx.meta
+        scale = grad * (2 / max(diff.numel(), 1)) if reduction == "mean" else grad * 2
+        grad_diff = diff * scale
+        need_input, need_target = ctx.needs_input_grad[:2]
+        return (sum_to_shape(grad_diff, input_shape) if need_input else None,
+                sum_to_shape(-grad_diff, target_shape) if need_target else None, None)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:  # fmt: skip
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _warn_broadcast(input, target)
+    loss = ew.abs(input - target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:  # fmt: skip
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_broadcast(input, target)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    diff = ew.abs(input - target)
+    loss = ew.where(diff < beta, diff * diff * (0.5 / beta), diff - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:  # fmt: skip
+    _check_reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _warn_broadcast(input, target)
+    diff = ew.abs(input - target)
+    loss = ew.where(diff < delta, diff * diff * 0.5, (diff - 0.5 * delta) * delta)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _class_last(input: Tensor) -> Tensor:
+    """(N, C, d1, ...) scores as (N*d1*..., C) rows; (C,) as (1, C)."""
+    if input.ndim == 1:
+        return input.unsqueeze(0)
+    if input.ndim == 2:
+        return input
+    return input.movedim(1, -1).reshape(-1, input.shape[1])
+
+
+def _check_targets(input: Tensor, target: Tensor) -> None:
+    if target.dtype.is_floating_point or target.dtype is _dtype.bool:
+        word = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}
+        raise RuntimeError(
+            f"expected scalar type Long but found {word.get(target.dtype.name, target.dtype.name)}"
+        )
+    if input.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    if input.ndim == 1:
+        if target.ndim != 0:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        return
+    if target.ndim == 0 or input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0] if target.ndim else 0}).")  # fmt: skip
+    expected = [input.shape[0], *input.shape[2:]]
+    if list(target.shape) != expected:
+        if input.ndim == 2:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+
+
+def _target_weights(flat_target: Tensor, weight: Tensor | None, ignore_index: int,
+                    classes: int, dtype) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """The targets with ignored entries set to class 0, and each sample's weight w[t]
+    (0 where t == ignore_index); raises PyTorch's IndexError for a class out of range."""
+    valid = flat_target != ignore_index
+    safe = ew.where(valid, flat_target, 0)
+    if safe.numel():
+        low, high = int(safe.min().item()), int(safe.max().item())
+        if low < 0 or high >= classes:
+            raise IndexError(f"Target {low if low < 0 else high} is out of bounds.")
+    weights = valid.to(dtype)
+    if weight is not None:
+        weights = weights * weight.to(dtype).index_select(0, safe)
+    return safe, weights
+
+
+class NllLoss(BuiltinFunction):
+    """The negative log-likelihood -w[t] * rows[t] of each row of `rows` (M, C) at its
+    class t, reduced; the mean divides by the sum of the weights w[t]."""
+
+    @staticmethod
+    def forward(ctx, rows, safe_target, weights, reduction):
+        losses = -rows.gather(1, safe_target.unsqueeze(1)).squeeze(1) * weights
+        total = weights.sum()
+        ctx.save_for_backward(safe_target, weights, total)
+        ctx.meta = (tuple(rows.shape), reduction)
+        if reduction == "none":
+            return losses
+        return losses.sum() if reduction == "sum" else losses.sum() / total
+
+    @staticmethod
+    def backward(ctx, grad):
+        safe_target, weights, total = ctx.saved_tensors
+        shape, reduction = ctx.meta
+        scale = grad / total if reduction == "mean" else grad
+        picked = -(weights * scale)
+        grad_rows = picked.new_zeros(shape).scatter(1, safe_target.unsqueeze(1),
+                                                    picked.unsqueeze(1))  # fmt: skip
+        return grad_rows, None, None, None
+
+
+def _nll(log_probs: Tensor, target: Tensor, weight, ignore_index: int, reduction: str):
+    """nll_loss of checked inputs; also returns the per-sample weights."""
+    rows = _class_last(log_probs)
+    safe, weights = _target_weights(target.reshape(-1).to(_dtype.int64), weight, ignore_index,
+                                    rows.shape[1], rows.dtype)  # fmt: skip
+    loss = NllLoss.apply(rows, safe, weights, reduction)
+    return (loss.reshape(target.shape) if reduction == "none" else loss), weights
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_targets(input, target)
+    _check_weight(input, weight)
+    return _nll(input, target, weight, ignore_index, reduction)[0]
+
+
+def _check_weight(input: Tensor, weight: Tensor | None) -> None:
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or "
+                           f"no classes but got weight tensor of shape: {list(weight.shape)}")  # fmt: skip
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:  # fmt: skip
+    """log_softmax over the class dim (1, or 0 for an unbatched input), then the negative
+    log-likelihood of class indices or, for a floating target, of class probabilities."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 1 if input.ndim >= 2 else 0
+    classes = input.shape[class_dim] if input.ndim else 0
+    _check_weight(input, weight)
+    if target.dtype.is_floating_point:
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"({target.shape[0] if target.ndim else 0})."
+            )
+        log_probs = rd.log_softmax(input, class_dim)
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / classes
+        terms = log_probs * target
+        if weight is not None:
+            terms = terms * weight.reshape([-1 if d == class_dim else 1 for d in range(input.ndim)])
+        loss = -terms.sum(class_dim)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // max(classes, 1))
+        return _reduce(loss, reduction)
+    _check_targets(input, target)
+    log_probs = rd.log_softmax(input, class_dim)
+    nll, weights = _nll(log_probs, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    # the smoothing term: -sum over classes of w_c * log p_c per sample (0 when ignored),
+    # normalised like the nll term so the mean stays a weighted mean
+    rows = _class_last(log_probs)
+    smooth_terms = rows * weight.to(rows.dtype) if weight is not None else rows
+    valid = (target.reshape(-1) != ignore_index).to(rows.dtype)
+    smooth = -smooth_terms.sum(1) * valid
+    if reduction == "none":
+        smooth = smooth.reshape(target.shape)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        smooth = smooth.sum() / weights.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+class BinaryCrossEntropy(BuiltinFunction):
+    """-(t log x + (1 - t) log(1 - x)) elementwise, each log clamped at -100 as PyTorch
+    does, with PyTorch's closed-form gradients (finite at x = 0 and x = 1)."""
+
+    @staticmethod
+    def forward(ctx, input, target):
+        ctx.save_for_backward(input, target)
+        log_x = ew.clamp(ew.log(input), min=-100.0)
+        log_1mx = ew.clamp(ew.log(1 - input), min=-100.0)
+        return -(target * log_x + (1 - target) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        need_input, need_target = ctx.needs_input_grad
+        grad_input = grad_target = None
+        if need_input:
+            grad_input = grad * (input - target) / ew.clamp((1 - input) * input, min=1e-12)
+        if need_target:
+            log_x = ew.clamp(ew.log(input), min=-100.0)
+            log_1mx = ew.clamp(ew.log(1 - input), min=-100.0)
+            grad_target = grad * (log_1mx - log_x)
+        return grad_input, grad_target
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    if input.numel() and bool(((input < 0) | (input > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:  # fmt: skip
+    """(1 - t) x + w_pos(t) * softplus(-x), the stable form of -[t log s(x) + (1-t) log(1-s(x))]
+    with w_pos(t) = 1 + (pos_weight - 1) t."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")  # fmt: skip
+    softplus_neg = ew.Softplus.apply(-input, 1.0, math.inf)
+    if pos_weight is not None:
+        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:  # fmt: skip
+    reduction = _reduction(size_average, reduce, reduction)
+    if log_target:
+        loss = ew.exp(target) * (target - input)
+    else:
+        positive = target > 0
+        safe = ew.where(positive, target, 1.0)
+        loss = ew.where(positive, target * (ew.log(safe) - input), 0.0)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=2,
+        )  # fmt: skip
+    return _reduce(loss, reduction)
+
+
+__all__ = [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
+    "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "dropout1d", "dropout2d",
+    "elu", "embedding", "flatten", "gelu", "hardsigmoid", "hardswish", "hardtanh", "huber_loss",
+    "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid",
+    "max_pool1d", "max_pool2d", "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss",
+    "normalize", "one_hot", "pad", "relu", "relu6", "relu_", "selu", "sigmoid", "silu",
+    "smooth_l1_loss", "softmax", "softmin", "softplus", "softsign", "tanh",
+]

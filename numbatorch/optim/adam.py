@@ -1,0 +1,66 @@
+"""Adam and AdamW (decoupled weight decay), with amsgrad and maximize."""
+
+from __future__ import annotations
+
+from .. import _creation
+from .optimizer import Optimizer
+
+
+def _check(lr, betas, eps, weight_decay) -> None:
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach=None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused=None, decoupled_weight_decay: bool = False) -> None:  # fmt: skip
+        _check(lr, betas, eps, weight_decay)
+        if capturable or differentiable:
+            raise NotImplementedError("capturable and differentiable optimizers are not supported")
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _update(self, group, param, grad):
+        def update():
+            state = self.state[param]
+            if not state:
+                state["step"] = _creation.tensor(0.0)
+                state["exp_avg"] = self._zeros_like(param)
+                state["exp_avg_sq"] = self._zeros_like(param)
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"] = self._zeros_like(param)
+            step = self._increment(state["step"])
+            beta1, beta2 = group["betas"]
+            max_exp_avg_sq = (state["max_exp_avg_sq"] if group["amsgrad"]
+                              else self._empty_like(param))  # fmt: skip
+            self._run(param, "adam_step", grad, state["exp_avg"], state["exp_avg_sq"],
+                      max_exp_avg_sq, group["lr"], beta1, beta2, group["eps"],
+                      group["weight_decay"], step, group["amsgrad"], group["maximize"],
+                      group["decoupled_weight_decay"])  # fmt: skip
+
+        return update
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: param *= 1 - lr * weight_decay before the step."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach=None, capturable: bool = False, differentiable: bool = False,
+                 fused=None) -> None:  # fmt: skip
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)  # fmt: skip

@@ -1,0 +1,230 @@
+"""`Optimizer`: the base of every optimizer. It owns `param_groups` (a list of dicts, the
+defaults filled in) and `state` (a dict keyed by parameter), and saves both in PyTorch's
+`state_dict` layout (parameters replaced by their index)."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+from ..autograd import grad_mode
+from ..ops._common import check_device, kernels
+from ..tensor import Tensor
+
+
+class _RequiredParameter:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _typename(obj) -> str:
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Optimizer:
+    """Subclasses implement `_update(group, param, grad)`, which validates and returns a
+    callable applying the parameter's update (one fused kernel call). `step` validates
+    every parameter first and updates only when all passed, so an error never leaves the
+    parameters half-updated."""
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {_typename(params)}")  # fmt: skip
+        param_groups = list(params)
+        if not param_groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def __getstate__(self) -> dict:
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    def add_param_group(self, param_group: dict) -> None:
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")  # fmt: skip
+        else:
+            param_group["params"] = list(params)
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(param))  # fmt: skip
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")  # fmt: skip
+            param_group.setdefault(name, default)
+        if len({id(p) for p in param_group["params"]}) != len(param_group["params"]):
+            import warnings
+
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)  # fmt: skip
+        existing = {id(p) for group in self.param_groups for p in group["params"]}
+        if existing & {id(p) for p in param_group["params"]}:
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    if param.grad.grad_fn is not None:
+                        param.grad.detach_()
+                    else:
+                        param.grad.requires_grad_(False)
+                    param.grad.zero_()
+
+    # -- stepping -------------------------------------------------------------------------------
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with grad_mode.enable_grad():
+                loss = closure()
+        updates = [
+            self._update(group, param, self._checked_grad(param))
+            for group in self.param_groups
+            for param in group["params"]
+            if param.grad is not None
+        ]
+        with grad_mode.no_grad():
+            for update in updates:
+                update()
+        return loss
+
+    def _update(self, group: dict, param: Tensor, grad: Tensor):
+        raise NotImplementedError
+
+    @staticmethod
+    def _checked_grad(param: Tensor) -> Tensor:
+        """param's gradient as a contiguous tensor the fused kernels can take, or PyTorch's
+        error for a gradient that does not fit its parameter."""
+        grad = param.grad
+        check_device(param, grad)
+        if tuple(grad.shape) != tuple(param.shape):
+            raise RuntimeError("assigned grad has data of a different size")
+        if grad.dtype is not param.dtype:
+            raise RuntimeError("assigned grad has data of a different type")
+        return grad.detach().contiguous()
+
+    @staticmethod
+    def _run(param: Tensor, kernel_name: str, *args) -> None:
+        """Call fused kernel `kernel_name` on param's memory (a contiguous copy that is
+        written back, for the rare non-contiguous parameter) with `args` (tensors are
+        passed as their arrays), then bump param's version as an in-place op does."""
+        target = param if param.is_contiguous() else param.detach().contiguous()
+        arrays = [a._array if isinstance(a, Tensor) else a for a in args]
+        getattr(kernels(param), kernel_name)(target._array, *arrays)
+        if target is not param:
+            param.detach().copy_(target)
+        param._bump_version()
+
+    @staticmethod
+    def _zeros_like(param: Tensor) -> Tensor:
+        from .._creation import zeros_like
+
+        return zeros_like(param.detach())
+
+    @staticmethod
+    def _empty_like(param: Tensor) -> Tensor:
+        """A 0-element state placeholder for an array a kernel does not use."""
+        from .._creation import empty
+
+        return empty(0, dtype=param.dtype, device=param.device)
+
+    @staticmethod
+    def _increment(step: Tensor) -> float:
+        """step += 1 (a 0-d float32 tensor, as PyTorch keeps it); returns the new count."""
+        value = step.item() + 1
+        step.fill_(value)
+        return value
+
+    # -- saving and loading ---------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        mapping: dict[int, int] = {}
+        start = 0
+
+        def pack(group: dict) -> dict:
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                mapping.setdefault(id(p), i)
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        groups = [pack(g) for g in self.param_groups]
+        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v
+                 for k, v in self.state.items()}  # fmt: skip
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state_dict = copy.deepcopy(state_dict)
+        groups, saved_groups = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")  # fmt: skip
+        index_to_param = {
+            saved: param
+            for g, s in zip(groups, saved_groups)
+            for saved, param in zip(s["params"], g["params"])
+        }
+        state: defaultdict = defaultdict(dict)
+        for key, value in state_dict["state"].items():
+            if key in index_to_param:
+                param = index_to_param[key]
+                state[param] = {k: self._cast_state(param, k, v) for k, v in value.items()}
+            else:
+                state[key] = value
+        self.state = state
+        self.param_groups = [
+            {**saved, "params": group["params"]} for group, saved in zip(groups, saved_groups)
+        ]
+
+    @staticmethod
+    def _cast_state(param: Tensor, key: str, value):
+        """State tensors follow their parameter's dtype and device; 'step' stays as saved."""
+        if isinstance(value, Tensor) and key != "step":
+            if value.is_floating_point():
+                return value.to(param.device, param.dtype)
+            return value.to(param.device)
+        return value

@@ -1,0 +1,50 @@
+"""RMSprop, optionally centered and with momentum."""
+
+from __future__ import annotations
+
+from .. import _creation
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach=None, maximize: bool = False,
+                 differentiable: bool = False) -> None:  # fmt: skip
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        if capturable or differentiable:
+            raise NotImplementedError("capturable and differentiable optimizers are not supported")
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable}  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _update(self, group, param, grad):
+        def update():
+            state = self.state[param]
+            if not state:
+                state["step"] = _creation.tensor(0.0)
+                state["square_avg"] = self._zeros_like(param)
+                if group["momentum"] > 0:
+                    state["momentum_buffer"] = self._zeros_like(param)
+                if group["centered"]:
+                    state["grad_avg"] = self._zeros_like(param)
+            self._increment(state["step"])
+            empty = self._empty_like(param)
+            self._run(param, "rmsprop_step", grad, state["square_avg"],
+                      state.get("grad_avg", empty) if group["centered"] else empty,
+                      state.get("momentum_buffer", empty) if group["momentum"] > 0 else empty,
+                      group["lr"], group["alpha"], group["eps"], group["weight_decay"],
+                      group["momentum"], group["centered"], group["maximize"])  # fmt: skip
+
+        return update

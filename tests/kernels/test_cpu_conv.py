@@ -1,0 +1,209 @@
+"""The CPU convolution kernels: im2col against a numpy gather, col2im as its adjoint,
+conv2d forward against a numpy reference and backward against numeric differentiation
+of that reference."""
+
+import numpy as np
+import pytest
+from numbatorch.kernels.cpu import conv
+
+DTYPES = [np.float32, np.float64]
+ATOL = {np.float32: 2e-5, np.float64: 1e-11}
+
+# (N, C, H, W, OC, KH, KW, stride, padding, dilation, groups)
+CASES = {
+    "plain": (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    "stride2_padding": (2, 4, 9, 8, 6, 3, 2, (2, 2), (1, 2), (1, 1), 1),
+    "dilation2": (2, 3, 9, 9, 4, 3, 3, (1, 1), (2, 1), (2, 2), 1),
+    "groups2": (2, 4, 6, 7, 6, 3, 3, (1, 2), (1, 1), (1, 1), 2),
+    "depthwise": (3, 4, 6, 6, 8, 3, 3, (1, 1), (1, 1), (1, 1), 4),
+    "pointwise": (2, 6, 5, 5, 4, 1, 1, (1, 1), (0, 0), (1, 1), 2),
+    # big enough for the packed GEMM path (M*N*K above SMALL_GEMM)
+    "packed": (2, 8, 16, 16, 16, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+}
+
+
+def _out_shape(case):
+    n, _, h, w, oc, kh, kw, stride, padding, dilation, _ = case
+    oh = conv.conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = conv.conv_output_size(w, kw, stride[1], padding[1], dilation[1])
+    return n, oc, oh, ow
+
+
+def _patch(xp, i, j, stride, dilation, oh, ow):
+    """xp[:, :, i*dh + y*sh, j*dw + z*sw] for all (y, z): the pixels kernel tap (i, j) sees."""
+    r0, c0 = i * dilation[0], j * dilation[1]
+    return xp[:, :, r0 : r0 + stride[0] * (oh - 1) + 1 : stride[0],
+              c0 : c0 + stride[1] * (ow - 1) + 1 : stride[1]]  # fmt: skip
+
+
+def _reference_conv(x, w, bias, stride, padding, dilation, groups):
+    n, c, _, _ = x.shape
+    oc, cg, kh, kw = w.shape
+    _, _, oh, ow = _out_shape((n, c, *x.shape[2:], oc, kh, kw, stride, padding, dilation, 0))
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    out = np.zeros((n, oc, oh, ow))
+    ocg = oc // groups
+    for o in range(oc):
+        group = slice(o // ocg * cg, (o // ocg + 1) * cg)
+        for i in range(kh):
+            for j in range(kw):
+                patch = _patch(xp[:, group], i, j, stride, dilation, oh, ow)
+                out[:, o] += np.einsum("nchw,c->nhw", patch, w[o, :, i, j])
+        if bias is not None:
+            out[:, o] += bias[o]
+    return out
+
+
+def _inputs(case, dtype, seed=0):
+    n, c, h, w, oc, kh, kw, _, _, _, groups = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    weight = rng.standard_normal((oc, c // groups, kh, kw)).astype(dtype)
+    bias = rng.standard_normal(oc).astype(dtype)
+    return x, weight, bias
+
+
+def test_conv_output_size_follows_pytorch():
+    assert conv.conv_output_size(32, 3, 1, 1, 1) == 32
+    assert conv.conv_output_size(32, 3, 2, 1, 1) == 16
+    assert conv.conv_output_size(9, 3, 1, 0, 2) == 5
+    assert conv.conv_output_size(7, 2, 3, 0, 1) == 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["plain", "stride2_padding", "dilation2"])
+def test_im2col_gathers_patches_with_zero_padding(dtype, name):
+    n, c, h, w, _, kh, kw, stride, padding, dilation, _ = CASES[name]
+    x, _, _ = _inputs(CASES[name], dtype)
+    _, _, oh, ow = _out_shape(CASES[name])
+    cols = np.full((n, c * kh * kw, oh * ow), np.nan, dtype)
+    conv.im2col(x, kh, kw, *stride, *padding, *dilation, cols)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    expected = np.stack(
+        [_patch(xp, i, j, stride, dilation, oh, ow) for i in range(kh) for j in range(kw)],
+        axis=2,
+    ).reshape(n, c * kh * kw, oh * ow)
+    np.testing.assert_array_equal(cols, expected)
+
+
+@pytest.mark.parametrize("name", ["plain", "stride2_padding", "dilation2"])
+def test_col2im_is_the_adjoint_of_im2col(name):
+    n, c, h, w, _, kh, kw, stride, padding, dilation, _ = CASES[name]
+    _, _, oh, ow = _out_shape(CASES[name])
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((n, c, h, w))
+    cols_in = rng.standard_normal((n, c * kh * kw, oh * ow))
+    cols = np.empty_like(cols_in)
+    conv.im2col(x, kh, kw, *stride, *padding, *dilation, cols)
+    back = np.full_like(x, np.nan)
+    conv.col2im(cols_in, kh, kw, *stride, *padding, *dilation, back)
+    np.testing.assert_allclose(np.vdot(back, x), np.vdot(cols_in, cols), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(CASES))
+def test_conv2d_forward_matches_reference(dtype, name):
+    case = CASES[name]
+    x, weight, bias = _inputs(case, dtype)
+    out = np.full(_out_shape(case), np.nan, dtype)
+    conv.conv2d_forward(x, weight, bias, *case[7:], out)
+    expected = _reference_conv(x.astype(np.float64), weight.astype(np.float64), bias, *case[7:])
+    np.testing.assert_allclose(out, expected, rtol=0, atol=ATOL[dtype] * 10)
+
+
+@pytest.mark.parametrize("name", ["plain", "groups2"])
+def test_conv2d_forward_without_bias(name):
+    case = CASES[name]
+    x, weight, _ = _inputs(case, np.float64)
+    out = np.empty(_out_shape(case))
+    conv.conv2d_forward(x, weight, None, *case[7:], out)
+    np.testing.assert_allclose(out, _reference_conv(x, weight, None, *case[7:]), atol=1e-12)
+
+
+def _numeric_gradient(loss, value, eps=1e-3):
+    """Central differences of loss at value, one element at a time (loss is linear in
+    value here, so these are exact up to rounding)."""
+    grad = np.zeros_like(value)
+    for index in np.ndindex(value.shape):
+        saved = value[index]
+        value[index] = saved + eps
+        plus = loss()
+        value[index] = saved - eps
+        minus = loss()
+        value[index] = saved
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("name", ["plain", "stride2_padding", "dilation2", "groups2",
+                                  "depthwise", "pointwise"])  # fmt: skip
+def test_conv2d_backward_matches_numeric_gradient(name):
+    case = CASES[name]
+    x, weight, bias = _inputs(case, np.float64)
+    grad_out = np.random.default_rng(2).standard_normal(_out_shape(case))
+
+    def loss():
+        return np.vdot(grad_out, _reference_conv(x, weight, bias, *case[7:]))
+
+    grad_x = np.full_like(x, np.nan)
+    grad_w = np.full_like(weight, np.nan)
+    grad_b = np.full_like(bias, np.nan)
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], grad_x, grad_w, grad_b)
+    np.testing.assert_allclose(grad_x, _numeric_gradient(loss, x), atol=1e-7)
+    np.testing.assert_allclose(grad_w, _numeric_gradient(loss, weight), atol=1e-7)
+    np.testing.assert_allclose(grad_b, _numeric_gradient(loss, bias), atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["plain", "depthwise", "packed"])
+def test_conv2d_backward_float32_matches_float64(name):
+    case = CASES[name]
+    x, weight, _ = _inputs(case, np.float64)
+    grad_out = np.random.default_rng(3).standard_normal(_out_shape(case))
+    grads64 = [np.empty_like(x), np.empty_like(weight), np.empty(weight.shape[0])]
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], *grads64)
+    f32 = [a.astype(np.float32) for a in (x, weight, grad_out)]
+    grads32 = [np.empty(g.shape, np.float32) for g in grads64]
+    conv.conv2d_backward(*f32, *case[7:], *grads32)
+    for ours, expected in zip(grads32, grads64):
+        scale = max(1.0, np.abs(expected).max())
+        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("wanted", ["grad_x", "grad_w", "grad_b"])
+def test_conv2d_backward_computes_only_the_gradients_asked_for(wanted):
+    case = CASES["stride2_padding"]
+    x, weight, bias = _inputs(case, np.float64)
+    grad_out = np.random.default_rng(4).standard_normal(_out_shape(case))
+    full = [np.empty_like(x), np.empty_like(weight), np.empty_like(bias)]
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], *full)
+    names = ["grad_x", "grad_w", "grad_b"]
+    only = [np.full_like(g, np.nan) if n == wanted else None for n, g in zip(names, full)]
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], *only)
+    position = names.index(wanted)
+    np.testing.assert_allclose(only[position], full[position], atol=1e-12)
+
+
+def test_conv2d_runs_the_batch_in_chunks(monkeypatch):
+    # a tiny column budget forces one sample per chunk, and grad_w accumulates over them
+    monkeypatch.setattr(conv, "COLS_BUDGET", 1)
+    case = CASES["stride2_padding"]
+    x, weight, bias = _inputs(case, np.float64)
+    out = np.empty(_out_shape(case))
+    conv.conv2d_forward(x, weight, bias, *case[7:], out)
+    np.testing.assert_allclose(out, _reference_conv(x, weight, bias, *case[7:]), atol=1e-12)
+    grad_out = np.random.default_rng(5).standard_normal(out.shape)
+    grad_w = np.empty_like(weight)
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], None, grad_w, None)
+    monkeypatch.setattr(conv, "COLS_BUDGET", 8 << 20)
+    expected = np.empty_like(weight)
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], None, expected, None)
+    np.testing.assert_allclose(grad_w, expected, atol=1e-12)
+
+
+def test_conv2d_forward_with_no_input_channels_gives_the_bias():
+    x = np.empty((2, 0, 4, 4))
+    weight = np.empty((3, 0, 3, 3))
+    bias = np.array([1.0, 2.0, 3.0])
+    out = np.full((2, 3, 2, 2), np.nan)
+    conv.conv2d_forward(x, weight, bias, (1, 1), (0, 0), (1, 1), 1, out)
+    np.testing.assert_array_equal(out, np.broadcast_to(bias[:, None, None], out.shape))

@@ -1,0 +1,159 @@
+"""The CPU GEMM kernels against np.matmul: the direct (small) and packed paths, any
+strides, bias, accumulation and batches."""
+
+import numpy as np
+import pytest
+from numbatorch.kernels.cpu import matmul
+
+DTYPES = [np.float32, np.float64]
+RTOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+# (M, K, N): below SMALL_GEMM the direct kernel runs, above it the packed one; the packed
+# shapes have partial register tiles and K split into two depth blocks (K > KC)
+SMALL_SHAPES = [(1, 1, 1), (3, 5, 2), (1, 7, 9), (9, 7, 1), (5, 1, 6), (17, 13, 19)]
+PACKED_SHAPES = [(70, 90, 65), (9, 300, 45), (130, 20, 70)]
+
+
+def _operands(m, k, n, dtype, transpose_a=False, transpose_b=False, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((k, m) if transpose_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if transpose_b else (k, n)).astype(dtype)
+    return (a.T if transpose_a else a), (b.T if transpose_b else b)
+
+
+def _check(out, expected):
+    scale = max(1.0, float(np.abs(expected).max(initial=0.0)))
+    np.testing.assert_allclose(out, expected, rtol=0, atol=RTOL[out.dtype.type] * 10 * scale)
+
+
+def _reference(a, b):
+    return a.astype(np.float64) @ b.astype(np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SMALL_SHAPES + PACKED_SHAPES)
+def test_gemm_matches_numpy(dtype, shape):
+    a, b = _operands(*shape, dtype)
+    out = np.full((shape[0], shape[2]), np.nan, dtype)
+    matmul.gemm(a, b, out)
+    _check(out, _reference(a, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 2), (70, 90, 65)])
+@pytest.mark.parametrize("transpose_a, transpose_b", [(True, False), (False, True), (True, True)])
+def test_gemm_reads_transposed_views_without_copy(dtype, shape, transpose_a, transpose_b):
+    a, b = _operands(*shape, dtype, transpose_a, transpose_b)
+    out = np.empty((shape[0], shape[2]), dtype)
+    matmul.gemm(a, b, out)
+    _check(out, _reference(a, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 6, 5), (70, 90, 65)])
+def test_gemm_reads_sliced_and_reversed_views(dtype, shape):
+    m, k, n = shape
+    a, b = _operands(2 * m, 3 * k, n, dtype)
+    a = a[::2, ::3]  # strided rows and columns
+    b = b[::3][::-1]  # negative row stride
+    out = np.empty((m, n), dtype)
+    matmul.gemm(a, b, out)
+    _check(out, _reference(a, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 2), (70, 90, 65)])
+def test_gemm_adds_bias_to_every_row(dtype, shape):
+    a, b = _operands(*shape, dtype)
+    bias = np.random.default_rng(1).standard_normal(shape[2]).astype(dtype)
+    out = np.empty((shape[0], shape[2]), dtype)
+    matmul.gemm(a, b, out, bias=bias)
+    _check(out, _reference(a, b) + bias)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 2), (70, 90, 65)])
+def test_gemm_beta_accumulate_adds_to_out(dtype, shape):
+    a, b = _operands(*shape, dtype)
+    start = np.random.default_rng(2).standard_normal((shape[0], shape[2])).astype(dtype)
+    out = start.copy()
+    matmul.gemm(a, b, out, beta_accumulate=True)
+    _check(out, start + _reference(a, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 2), (70, 90, 65)])
+def test_gemm_beta_accumulate_with_bias_adds_both(dtype, shape):
+    a, b = _operands(*shape, dtype)
+    rng = np.random.default_rng(5)
+    start = rng.standard_normal((shape[0], shape[2])).astype(dtype)
+    bias = rng.standard_normal(shape[2]).astype(dtype)
+    out = start.copy()
+    matmul.gemm(a, b, out, bias=bias, beta_accumulate=True)
+    _check(out, start + _reference(a, b) + bias)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_with_empty_depth_gives_zeros_or_bias(dtype):
+    a = np.empty((3, 0), dtype)
+    b = np.empty((0, 4), dtype)
+    out = np.full((3, 4), np.nan, dtype)
+    matmul.gemm(a, b, out)
+    np.testing.assert_array_equal(out, np.zeros((3, 4)))
+    bias = np.arange(4, dtype=dtype)
+    matmul.gemm(a, b, out, bias=bias)
+    np.testing.assert_array_equal(out, np.broadcast_to(bias, (3, 4)))
+    matmul.gemm(a, b, out, beta_accumulate=True)
+    np.testing.assert_array_equal(out, np.broadcast_to(bias, (3, 4)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_accepts_read_only_inputs(dtype):
+    a, b = _operands(70, 90, 65, dtype)
+    a.flags.writeable = False
+    b.flags.writeable = False
+    out = np.empty((70, 65), dtype)
+    matmul.gemm(a, b, out)
+    _check(out, _reference(a, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 2), (70, 90, 65)])
+def test_gemm_blas_matches_gemm(dtype, shape):
+    a, b = _operands(*shape, dtype, transpose_a=True)
+    bias = np.ones(shape[2], dtype)
+    ours = np.empty((shape[0], shape[2]), dtype)
+    blas = np.empty_like(ours)
+    matmul.gemm(a, b, ours, bias=bias)
+    matmul.gemm_blas(a, b, blas, bias=bias)
+    _check(ours, blas.astype(np.float64))
+    start = ours.copy()
+    matmul.gemm_blas(a, b, blas, beta_accumulate=True)
+    _check(blas, start + _reference(a, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(2, 3, 5), (60, 70, 50)])
+def test_bmm_matches_numpy(dtype, shape):
+    m, k, n = shape
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, m, k)).astype(dtype)
+    b = rng.standard_normal((4, n, k)).astype(dtype).transpose(0, 2, 1)
+    out = np.empty((4, m, n), dtype)
+    matmul.bmm(a, b, out)
+    _check(out, np.matmul(a.astype(np.float64), b.astype(np.float64)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(2, 3, 5), (60, 70, 50)])
+@pytest.mark.parametrize("broadcast", ["a", "b"])
+def test_bmm_broadcasts_a_batch_of_stride_zero(dtype, shape, broadcast):
+    m, k, n = shape
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((1 if broadcast == "a" else 3, m, k)).astype(dtype)
+    b = rng.standard_normal((1 if broadcast == "b" else 3, k, n)).astype(dtype)
+    a = np.broadcast_to(a, (3, m, k))
+    b = np.broadcast_to(b, (3, k, n))
+    out = np.empty((3, m, n), dtype)
+    matmul.bmm(a, b, out)
+    _check(out, np.matmul(a.astype(np.float64), b.astype(np.float64)))

@@ -1,0 +1,69 @@
+"""The bench runs: a tiny run of every group completes and writes the documented JSON.
+No timing is asserted (DESIGN.md: timings come from the bench, never from a test)."""
+
+import json
+
+import pytest
+from numbatorch.bench import harness
+from numbatorch.bench.__main__ import main
+from numbatorch.bench.groups import GROUPS
+
+CASE_FIELDS = {
+    "group", "name", "size", "dtype", "device", "impl", "median_s", "iqr_s", "min_s", "max_s",
+    "compile_s", "repeats", "inner", "metric", "metric_value", "size_value", "ratio_vs", "note",
+}  # fmt: skip
+MACHINE_FIELDS = {"cpu", "cores", "numba", "numba_threads", "threading_layer", "numpy",
+                  "llvmlite", "blas", "torch", "gpu", "env"}  # fmt: skip
+
+
+def run_tiny(group, tmp_path):
+    path = tmp_path / "bench.json"
+    status = main([group, "--sizes", "tiny", "--repeat", "2", "--min-time", "0.005",
+                   "--device", "cpu", "--json", str(path), "--quiet"])  # fmt: skip
+    return status, json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_tiny_run_of_group_completes_with_documented_json(group, tmp_path, capsys):
+    status, data = run_tiny(group, tmp_path)
+    failures = [s for s in data["skipped"] if s["reason"].startswith("error")]
+    assert status == 0, f"implementations failed: {failures}"
+    ours = [c for c in data["cases"] if c["impl"] not in harness.REFERENCES]
+    if not ours:
+        reasons = sorted({s["reason"] for s in data["skipped"]})
+        pytest.skip(f"{group}: nothing of ours to time yet: {'; '.join(reasons)}")
+    assert MACHINE_FIELDS <= set(data["machine"])
+    for case in data["cases"]:
+        assert set(case) == CASE_FIELDS
+        assert case["group"] == group and case["dtype"] == "float32"
+        assert case["median_s"] > 0 and case["metric_value"] > 0
+        assert set(case["ratio_vs"]) <= set(harness.REFERENCES)
+    table = capsys.readouterr().out
+    assert f"== {group}" in table
+
+
+def test_missing_api_is_reported_as_unavailable_not_raised():
+    def build():
+        harness.require(pytest, "no_such_module.function")
+
+    case = harness.Case("probe", "1", "us/call", {"ours": build})
+    ctx = type("Ctx", (), {"options": None, "dtype": "float32", "device": "cpu",
+                           "sync": lambda self: None})()  # fmt: skip
+    results, skipped = harness.run_cases(ctx, "probe", [case], ["ours"], harness.Progress(False))
+    assert results == []
+    assert skipped[0].reason == "unavailable: pytest.no_such_module.function does not exist yet"
+
+
+def test_ratio_is_our_speed_over_the_reference_speed():
+    def row(impl, seconds):
+        return harness.Result("g", "c", "1", "float32", "cpu", impl, seconds, 0, seconds,
+                              seconds, None, 1, 1, "GB/s", 1 / seconds)  # fmt: skip
+
+    ours, numpy = row("ours", 2.0), row("numpy", 1.0)
+    harness.add_ratios([ours, numpy])
+    assert ours.ratio_vs == {"numpy": 0.5}
+    assert numpy.ratio_vs == {}
+
+
+def test_size_list_accepts_suffixes():
+    assert harness.parse_size_list("1K,64K,1M,100") == [1024, 65536, 1 << 20, 100]

@@ -1,0 +1,415 @@
+"""Optimizers follow PyTorch's update rules (checked over 3 steps against numpy
+implementations of them), validate their hyper-parameters with PyTorch's messages, save
+and load their state in PyTorch's layout and never leave parameters half-updated; the
+schedulers produce PyTorch's learning-rate sequences."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+import numbatorch as torch
+import numbatorch.nn as nn
+import numbatorch.optim as optim
+from numbatorch.optim import lr_scheduler
+
+# --- numpy references of PyTorch's single-tensor updates ----------------------------------------
+
+
+def ref_sgd(p, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+            maximize=False):
+    buf = None
+    for g in grads:
+        g = -g if maximize else g
+        g = g + weight_decay * p
+        if momentum:
+            buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        p = p - lr * g
+    return p
+
+
+def ref_adam(p, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+             amsgrad=False, maximize=False, decoupled=False):
+    m, v, vmax = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    for step, g in enumerate(grads, 1):
+        g = -g if maximize else g
+        if decoupled:
+            p = p * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * p
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        if amsgrad:
+            vmax = np.maximum(vmax, v)
+        denom = np.sqrt(vmax if amsgrad else v) / math.sqrt(1 - betas[1] ** step) + eps
+        p = p - lr / (1 - betas[0] ** step) * m / denom
+    return p
+
+
+def ref_rmsprop(p, grads, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                centered=False, maximize=False):
+    square, average, buf = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    for g in grads:
+        g = -g if maximize else g
+        g = g + weight_decay * p
+        square = alpha * square + (1 - alpha) * g * g
+        if centered:
+            average = alpha * average + (1 - alpha) * g
+            denom = np.sqrt(square - average**2) + eps
+        else:
+            denom = np.sqrt(square) + eps
+        if momentum > 0:
+            buf = momentum * buf + g / denom
+            p = p - lr * buf
+        else:
+            p = p - lr * g / denom
+    return p
+
+
+def ref_adagrad(p, grads, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
+                initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    total = np.full_like(p, initial_accumulator_value)
+    for step, g in enumerate(grads, 1):
+        g = -g if maximize else g
+        g = g + weight_decay * p
+        clr = lr / (1 + (step - 1) * lr_decay)
+        total = total + g * g
+        p = p - clr * g / (np.sqrt(total) + eps)
+    return p
+
+
+def _run(optimizer_class, options, steps=3):
+    """3 steps of optimizer_class on a float64 (2, 3) parameter with gradients that depend
+    on the step and on the parameter (so state and parameter interact)."""
+    rng = np.random.default_rng(0)
+    start = rng.uniform(-1, 1, (2, 3))
+    bias = rng.uniform(-1, 1, (2, 3))
+    param = nn.Parameter(torch.tensor(start))
+    optimizer = optimizer_class([param], **options)
+    grads = []
+    for step in range(steps):
+        grad = np.sin(param.detach().numpy() * (step + 1)) + bias
+        grads.append(grad)
+        param.grad = torch.tensor(grad)
+        optimizer.step()
+    return start, grads, param.detach().numpy(), optimizer
+
+
+def _replay(reference, start, grads, options):
+    """The reference fed the same gradients; they were computed from the parameter values
+    of the run, so equal results mean equal trajectories."""
+    return reference(start.copy(), grads, **options)
+
+
+CONFIGS = [
+    (optim.SGD, ref_sgd, {"lr": 0.1}),
+    (optim.SGD, ref_sgd, {"lr": 0.1, "momentum": 0.9}),
+    (optim.SGD, ref_sgd, {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1}),
+    (optim.SGD, ref_sgd, {"lr": 0.05, "momentum": 0.8, "nesterov": True, "maximize": True}),
+    (optim.Adam, ref_adam, {}),
+    (optim.Adam, ref_adam, {"lr": 0.1, "betas": (0.8, 0.9), "weight_decay": 0.1,
+                            "amsgrad": True}),
+    (optim.Adam, ref_adam, {"lr": 0.1, "maximize": True, "eps": 1e-3}),
+    (optim.AdamW, lambda p, g, **o: ref_adam(p, g, decoupled=True, **o),
+     {"lr": 0.1, "weight_decay": 0.1}),
+    (optim.AdamW, lambda p, g, **o: ref_adam(p, g, decoupled=True, **o),
+     {"lr": 0.1, "amsgrad": True, "weight_decay": 0.01}),
+    (optim.RMSprop, ref_rmsprop, {}),
+    (optim.RMSprop, ref_rmsprop, {"lr": 0.05, "alpha": 0.9, "momentum": 0.5, "centered": True,
+                                  "weight_decay": 0.1}),
+    (optim.RMSprop, ref_rmsprop, {"maximize": True, "momentum": 0.3}),
+    (optim.Adagrad, ref_adagrad, {}),
+    (optim.Adagrad, ref_adagrad, {"lr": 0.1, "lr_decay": 0.5, "weight_decay": 0.2,
+                                  "initial_accumulator_value": 0.3, "maximize": True}),
+]
+
+
+@pytest.mark.parametrize(("optimizer_class", "reference", "options"), CONFIGS,
+                         ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_three_steps_match_pytorchs_update_rule(optimizer_class, reference, options):
+    start, grads, result, _ = _run(optimizer_class, options)
+    expected = _replay(reference, start, grads, options)
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(result, start)
+
+
+def test_float32_parameters_update_in_float32():
+    param = nn.Parameter(torch.tensor([1.0, -2.0]))
+    param.grad = torch.tensor([0.5, 0.5])
+    optim.Adam([param], lr=0.1).step()
+    assert param.dtype is torch.float32
+    np.testing.assert_allclose(param.detach().numpy(), [0.9, -2.1], rtol=1e-6)
+
+
+def test_parameters_without_gradients_are_skipped():
+    a, b = nn.Parameter(torch.ones(2)), nn.Parameter(torch.ones(2))
+    a.grad = torch.ones(2)
+    optimizer = optim.SGD([a, b], lr=0.5, momentum=0.9)
+    optimizer.step()
+    assert a.tolist() == [0.5, 0.5] and b.tolist() == [1.0, 1.0]
+    assert b not in optimizer.state
+
+
+def test_step_bumps_the_parameter_version():
+    p = nn.Parameter(torch.ones(2))
+    p.grad = torch.ones(2)
+    before = p._version
+    optim.SGD([p], lr=0.1).step()
+    assert p._version > before
+
+
+def test_closure_is_evaluated_with_grad_and_its_loss_returned():
+    p = nn.Parameter(torch.tensor([2.0]))
+    optimizer = optim.SGD([p], lr=0.25)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with torch.no_grad():
+        loss = optimizer.step(closure)
+    assert loss.item() == 4.0 and p.item() == 1.0
+
+
+# --- groups, validation, zero_grad ---------------------------------------------------------------
+
+
+def test_param_groups_fill_defaults_and_keep_overrides():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    optimizer = optim.SGD([{"params": model[0].parameters()},
+                           {"params": model[1].parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.1, 0.5]
+    assert all(g["momentum"] == 0.9 for g in optimizer.param_groups)
+    assert isinstance(optimizer.param_groups[0]["params"], list)
+    extra = nn.Parameter(torch.zeros(1))
+    optimizer.add_param_group({"params": extra, "lr": 1.0})
+    assert optimizer.param_groups[2]["params"] == [extra]
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter "
+                       "group"):
+        optimizer.add_param_group({"params": [extra]})
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: optim.SGD(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
+    (lambda p: optim.SGD(p, lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
+    (lambda p: optim.SGD(p, lr=0.1, nesterov=True),
+     "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda p: optim.Adam(p, lr=-0.1), "Invalid learning rate: -0.1"),
+    (lambda p: optim.Adam(p, eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    (lambda p: optim.AdamW(p, betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    (lambda p: optim.RMSprop(p, alpha=-0.5), "Invalid alpha value: -0.5"),
+    (lambda p: optim.Adagrad(p, lr_decay=-1), "Invalid lr_decay value: -1"),
+    (lambda p: optim.Adagrad(p, initial_accumulator_value=-1),
+     "Invalid initial_accumulator_value value: -1"),
+    (lambda p: optim.LBFGS(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
+])
+def test_invalid_hyper_parameters_raise_pytorchs_value_error(make, message):
+    with pytest.raises(ValueError) as info:
+        make([nn.Parameter(torch.zeros(1))])
+    assert str(info.value) == message
+
+
+def test_params_must_be_an_iterable_of_leaf_tensors():
+    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts, but got "
+                       "torch.FloatTensor"):
+        optim.SGD(nn.Parameter(torch.zeros(1)), lr=0.1)
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        optim.SGD([nn.Parameter(torch.zeros(1)) * 2], lr=0.1)
+
+
+def test_zero_grad_sets_to_none_or_zeroes():
+    p = nn.Parameter(torch.ones(2))
+    p.grad = torch.ones(2)
+    optimizer = optim.SGD([p], lr=0.1)
+    optimizer.zero_grad(set_to_none=False)
+    assert p.grad.tolist() == [0.0, 0.0]
+    optimizer.zero_grad()
+    assert p.grad is None
+
+
+def test_a_failing_step_leaves_every_parameter_untouched():
+    good, bad = nn.Parameter(torch.ones(3)), nn.Parameter(torch.ones(2))
+    good.grad = torch.ones(3)
+    bad.grad = torch.ones(3)  # wrong shape: found only when bad's turn comes
+    optimizer = optim.Adam([good, bad], lr=0.1)
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        optimizer.step()
+    assert good.tolist() == [1.0, 1.0, 1.0]
+    assert len(optimizer.state) == 0
+    bad.grad = torch.ones(2)
+    optimizer.step()
+    np.testing.assert_allclose(good.detach().numpy(), 0.9, rtol=1e-6)
+    assert optimizer.state[good]["step"].item() == 1
+
+
+# --- state_dict ------------------------------------------------------------------------------------
+
+
+def test_state_dict_uses_pytorchs_layout():
+    model = nn.Linear(2, 1)
+    optimizer = optim.Adam(model.parameters(), lr=0.01, amsgrad=True)
+    model(torch.ones(3, 2)).sum().backward()
+    optimizer.step()
+    state = optimizer.state_dict()
+    assert set(state) == {"state", "param_groups"}
+    assert list(state["state"]) == [0, 1]
+    assert sorted(state["state"][0]) == ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"]
+    assert state["state"][0]["step"].item() == 1.0
+    group = state["param_groups"][0]
+    assert group["params"] == [0, 1] and group["lr"] == 0.01 and group["amsgrad"] is True
+
+
+@pytest.mark.parametrize(("optimizer_class", "options"), [
+    (optim.SGD, {"lr": 0.1, "momentum": 0.9}), (optim.Adam, {"lr": 0.1}),
+    (optim.RMSprop, {"momentum": 0.5, "centered": True}), (optim.Adagrad, {"lr_decay": 0.1}),
+])
+def test_state_dict_round_trip_continues_identically(optimizer_class, options):
+    def make():
+        torch.manual_seed(0)
+        model = nn.Linear(3, 2).double()
+        return model, optimizer_class(model.parameters(), **options)
+
+    def train(model, optimizer, steps):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            (model(torch.ones(4, 3, dtype=torch.float64)) ** 2).sum().backward()
+            optimizer.step()
+
+    model, optimizer = make()
+    train(model, optimizer, 2)
+    # state_dict() returns references, as in PyTorch: copy before training on
+    saved_model = copy.deepcopy(model.state_dict())
+    saved_optimizer = copy.deepcopy(optimizer.state_dict())
+    train(model, optimizer, 2)
+
+    resumed, resumed_optimizer = make()
+    resumed.load_state_dict(saved_model)
+    resumed_optimizer.load_state_dict(saved_optimizer)
+    train(resumed, resumed_optimizer, 2)
+    np.testing.assert_allclose(resumed.weight.detach().numpy(), model.weight.detach().numpy(),
+                               rtol=1e-12)
+
+
+def test_load_state_dict_rejects_mismatched_groups():
+    a, b = nn.Parameter(torch.zeros(1)), nn.Parameter(torch.zeros(1))
+    saved = optim.SGD([a, b], lr=0.1).state_dict()
+    with pytest.raises(ValueError, match="loaded state dict contains a parameter group that "
+                       "doesn't match the size of optimizer's group"):
+        optim.SGD([a], lr=0.1).load_state_dict(saved)
+    with pytest.raises(ValueError, match="loaded state dict has a different number of "
+                       "parameter groups"):
+        optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1).load_state_dict(saved)
+
+
+def test_load_state_dict_restores_hyper_parameters():
+    p = nn.Parameter(torch.zeros(1))
+    saved = optim.SGD([p], lr=0.5, momentum=0.9).state_dict()
+    optimizer = optim.SGD([p], lr=0.1)
+    optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["lr"] == 0.5
+    assert optimizer.param_groups[0]["params"][0] is p
+
+
+# --- LBFGS ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_minimises_rosenbrock(line_search_fn):
+    xy = nn.Parameter(torch.tensor([-1.5, 2.0], dtype=torch.float64))
+    optimizer = optim.LBFGS([xy], lr=1 if line_search_fn else 0.1, max_iter=100,
+                            line_search_fn=line_search_fn, history_size=10)
+
+    def closure():
+        optimizer.zero_grad()
+        x, y = xy[0], xy[1]
+        loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        loss.backward()
+        return loss
+
+    for _ in range(5 if line_search_fn else 30):
+        optimizer.step(closure)
+    np.testing.assert_allclose(xy.detach().numpy(), [1.0, 1.0], atol=1e-3)
+
+
+# --- schedulers ------------------------------------------------------------------------------------
+
+
+def _lrs(make_scheduler, epochs=10, lr=1.0):
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+    scheduler = make_scheduler(optimizer)
+    values = []
+    for _ in range(epochs):
+        values.append(scheduler.get_last_lr()[0])
+        optimizer.step()
+        scheduler.step()
+    return values
+
+
+def test_step_lr_sequence():
+    values = _lrs(lambda o: lr_scheduler.StepLR(o, step_size=3, gamma=0.5))
+    np.testing.assert_allclose(values, [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125])
+
+
+def test_multi_step_lr_sequence():
+    values = _lrs(lambda o: lr_scheduler.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.1))
+    np.testing.assert_allclose(values, [1, 1, 0.1, 0.1, 0.1, 0.001, 0.001, 0.001, 0.001, 0.001])
+
+
+def test_exponential_lr_sequence():
+    np.testing.assert_allclose(_lrs(lambda o: lr_scheduler.ExponentialLR(o, 0.9), 5),
+                               [0.9**k for k in range(5)])
+
+
+def test_cosine_annealing_follows_the_closed_form_over_periods():
+    values = _lrs(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.1), 12)
+    expected = [0.1 + 0.9 * (1 + math.cos(math.pi * k / 4)) / 2 for k in range(12)]
+    np.testing.assert_allclose(values, expected, atol=1e-12)
+
+
+def test_lambda_lr_per_group():
+    a, b = nn.Parameter(torch.zeros(1)), nn.Parameter(torch.zeros(1))
+    optimizer = optim.SGD([{"params": [a]}, {"params": [b], "lr": 2.0}], lr=1.0)
+    scheduler = lr_scheduler.LambdaLR(optimizer, [lambda e: 0.5**e, lambda e: 1 / (e + 1)])
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    assert scheduler.get_last_lr() == [0.125, 0.5]
+    with pytest.raises(ValueError, match="Expected 2 lr_lambdas, but got 1"):
+        lr_scheduler.LambdaLR(optimizer, [lambda e: 1.0])
+
+
+def test_reduce_lr_on_plateau():
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=2, factor=0.5, cooldown=1,
+                                               min_lr=0.2)
+    lrs = []
+    for metric in [5, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]:
+        scheduler.step(metric)
+        lrs.append(optimizer.param_groups[0]["lr"])
+    assert lrs == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25]
+    with pytest.raises(ValueError, match="Factor should be < 1.0."):
+        lr_scheduler.ReduceLROnPlateau(optimizer, factor=1.5)
+
+
+def test_scheduler_state_dict_round_trip():
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    state = scheduler.state_dict()
+    assert "optimizer" not in state and state["last_epoch"] == 3
+    other = lr_scheduler.StepLR(optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0), 5)
+    other.load_state_dict(state)
+    assert other.step_size == 2 and other.last_epoch == 3
+    assert other.get_last_lr() == scheduler.get_last_lr()
+    assert optimizer.param_groups[0]["initial_lr"] == 1.0
