@@ -67,7 +67,8 @@ class Case:
     impls: dict[str, Callable[[], Callable[[], object]]]
     work: float = 0.0
     size_value: float = 0.0  # the size as a number, for the plot's x axis
-    measure: Callable | None = None  # replaces the timing loop (the compile group)
+    # replaces the timing loop (the compile group): impl -> (Timing.measured(...), note)
+    measure: Callable | None = None
 
 
 @dataclass
@@ -223,46 +224,53 @@ def _import_torch():
 # --- timing --------------------------------------------------------------------------------
 
 
-def measure(fn: Callable, repeat: int, min_time: float, explicit_repeat: bool, sync=None):
-    """Time fn: the first call alone (it compiles or loads the kernels), warm-up calls
-    (untimed), then `repeat` samples. A sample times `inner` calls and divides, so that
-    the samples together last about `min_time` however fast one call is. Without an
-    explicit --repeat, slow calls get fewer samples (at least 5, about 2 s in all).
-    Returns (first, samples, inner)."""
+class Timing:
+    """One implementation of a case being timed. `prepare` makes the first call alone (it
+    compiles or loads the kernels) and untimed warm-up calls, and picks `inner`, the calls
+    per sample, so that the samples together last about `min_time` however fast one call
+    is; `sample` then times one batch. Without an explicit --repeat, slow calls get fewer
+    samples (at least 5, about 2 s in all)."""
 
-    def call():
-        fn()
-        if sync is not None:
-            sync()
+    def __init__(self, fn: Callable, sync: Callable | None):
+        self.fn = fn
+        self.sync = sync
+        self.samples: list[float] = []
+        self.first = self.inner = self.wanted = 0
 
-    gc.collect()
-    start = time.perf_counter()
-    call()
-    first = time.perf_counter() - start
+    def batch(self, calls: int) -> float:
+        """Seconds per call over `calls` calls."""
+        start = time.perf_counter()
+        for _ in range(calls):
+            self.fn()
+            if self.sync is not None:
+                self.sync()
+        return (time.perf_counter() - start) / calls
 
-    warm_up = min(0.05, min_time / 4)
-    calls, start = 0, time.perf_counter()
-    while calls < 2 or (time.perf_counter() - start < warm_up and calls < 1000):
-        call()
-        calls += 1
-    per_call = (time.perf_counter() - start) / calls
+    def prepare(self, repeat: int, min_time: float, explicit_repeat: bool) -> None:
+        gc.collect()
+        self.first = self.batch(1)
+        warm_up = min(0.05, min_time / 4)
+        calls, start = 0, time.perf_counter()
+        while calls < 2 or (time.perf_counter() - start < warm_up and calls < 1000):
+            self.batch(1)
+            calls += 1
+        per_call = max((time.perf_counter() - start) / calls, 1e-9)
+        self.wanted = repeat if explicit_repeat else min(repeat, max(5, math.ceil(2 / per_call)))
+        self.inner = max(1, int(min_time / self.wanted / per_call))
 
-    if not explicit_repeat:
-        repeat = min(repeat, max(5, math.ceil(2.0 / max(per_call, 1e-9))))
-    inner = max(1, int(min_time / repeat / max(per_call, 1e-9)))
-    samples = []
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            start = time.perf_counter()
-            for _ in range(inner):
-                call()
-            samples.append((time.perf_counter() - start) / inner)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return first, samples, inner
+    def sample(self) -> None:
+        self.samples.append(self.batch(self.inner))
+
+    @classmethod
+    def measured(cls, seconds: float) -> Timing:
+        """One measurement taken elsewhere (the wall time of a subprocess)."""
+        timing = cls(lambda: None, None)
+        timing.samples, timing.inner, timing.wanted = [seconds], 1, 1
+        return timing
+
+    @property
+    def done(self) -> bool:
+        return len(self.samples) >= self.wanted
 
 
 def summarize(samples: list[float]) -> tuple[float, float]:
@@ -296,39 +304,68 @@ class Progress:
 
 
 def run_cases(ctx: Context, group: str, cases: list[Case], impls, progress: Progress):
-    """Time every selected implementation of every case; returns (results, skipped)."""
+    """Time every selected implementation of every case; returns (results, skipped).
+    The samples of a case's implementations are taken in turn (ours, numpy, torch, ours,
+    ...), so that a burst of load from other processes slows all of them alike and their
+    ratios stay fair."""
     options = ctx.options
     results, skipped = [], []
-    jobs = [(case, impl) for case in cases for impl in IMPLS if impl in case.impls]
-    jobs = [(case, impl) for case, impl in jobs if impl in impls]
     sync = ctx.sync()
-    for number, (case, impl) in enumerate(jobs, 1):
-        progress(f"[{group} {number}/{len(jobs)}] {case.name} {case.size} {ctx.dtype} {impl}: "
-                 "first call (compiles or loads kernels), then timing...")  # fmt: skip
-        try:
-            if case.measure is not None:
-                first, samples, inner, note = case.measure(impl)
-            else:
-                fn = case.impls[impl]()
-                first, samples, inner = measure(
-                    fn, options.repeat, options.min_time, options.explicit_repeat, sync
-                )
-                note = ""
-        except Unavailable as missing:
-            skipped.append(Skipped(group, case.name, case.size, impl, f"unavailable: {missing}"))
-            continue
-        except Exception as error:  # a present API that fails: report it, go on
-            reason = f"error: {type(error).__name__}: {error}".splitlines()[0][:300]
-            skipped.append(Skipped(group, case.name, case.size, impl, reason))
-            continue
-        median, iqr = summarize(samples)
-        results.append(Result(
-            group, case.name, case.size, ctx.dtype, ctx.device, impl, median, iqr,
-            min(samples), max(samples), None if first is None else max(first - median, 0.0),
-            len(samples), inner, case.metric, metric_value(case.metric, case.work, median),
-            case.size_value, note=note,
-        ))  # fmt: skip
+    for number, case in enumerate(cases, 1):
+        names = [impl for impl in IMPLS if impl in case.impls and impl in impls]
+        timings, notes = {}, {}
+        for impl in names:
+            progress(f"[{group} {number}/{len(cases)}] {case.name} {case.size} {ctx.dtype} "
+                     f"{impl}: first call (compiles or loads kernels)...")  # fmt: skip
+            try:
+                if case.measure is not None:  # measured in its own way (compile group)
+                    timings[impl], notes[impl] = case.measure(impl)
+                else:
+                    timing = Timing(case.impls[impl](), sync)
+                    timing.prepare(options.repeat, options.min_time, options.explicit_repeat)
+                    timings[impl] = timing
+            except Exception as error:
+                skipped.append(Skipped(group, case.name, case.size, impl, _reason(error)))
+        if case.measure is None:
+            timings = _sample_in_turn(timings, group, case, skipped)
+        for impl, timing in timings.items():
+            median, iqr = summarize(timing.samples)
+            compile_s = None if case.measure is not None else max(timing.first - median, 0.0)
+            results.append(Result(
+                group, case.name, case.size, ctx.dtype, ctx.device, impl, median, iqr,
+                min(timing.samples), max(timing.samples), compile_s, len(timing.samples),
+                timing.inner, case.metric, metric_value(case.metric, case.work, median),
+                case.size_value, note=notes.get(impl, ""),
+            ))  # fmt: skip
     return results, skipped
+
+
+def _sample_in_turn(timings: dict, group: str, case: Case, skipped: list) -> dict:
+    """Take one sample of each unfinished implementation per round until all are done;
+    an implementation that raises is dropped with its error."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        while not all(t.done for t in timings.values()):
+            for impl, timing in list(timings.items()):
+                if timing.done:
+                    continue
+                try:
+                    timing.sample()
+                except Exception as error:
+                    skipped.append(Skipped(group, case.name, case.size, impl, _reason(error)))
+                    del timings[impl]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return timings
+
+
+def _reason(error: Exception) -> str:
+    """`unavailable: ...` for a missing API; `error: ...` for a present one that fails."""
+    if isinstance(error, Unavailable):
+        return f"unavailable: {error}"
+    return f"error: {type(error).__name__}: {error}".splitlines()[0][:300]
 
 
 def add_ratios(results: list[Result]) -> None:

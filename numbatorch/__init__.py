@@ -209,7 +209,7 @@ from .ops.shape import (  # noqa: E402
     vstack,
 )
 from .ops._common import broadcast_shapes  # noqa: E402
-from . import datasets, utils  # noqa: E402
+from . import datasets, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .ops.linalg import (  # noqa: E402
     addmm,
@@ -273,3 +273,22 @@ def promote_types(a, b):
 
 
 __version__ = "0.1.0"
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False):
+    return isclose(input, other, rtol, atol, equal_nan).all().item()
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, elementwise (NaNs equal with equal_nan)."""
+    close = (input - other).abs() <= atol + rtol * other.abs()
+    close = logical_or(close, eq(input, other))  # equal infinities
+    if equal_nan:
+        close = logical_or(close, logical_and(isnan(input), isnan(other)))
+    return close
+
+
+def equal(input: Tensor, other: Tensor):
+    return tuple(input.shape) == tuple(other.shape) and eq(input, other).all().item()

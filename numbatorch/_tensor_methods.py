@@ -243,6 +243,13 @@ def _bind() -> None:
         "new_empty": _new(_creation.empty), "new_full": new_full, "new_tensor": new_tensor,
         "view_as": view_as, "reshape_as": reshape_as, "t_": t_, "transpose_": transpose_,
         "squeeze_": squeeze_, "unsqueeze_": unsqueeze_,
+        "clamp_min": lambda self, min: ew.clamp(self, min=min),
+        "clamp_max": lambda self, max: ew.clamp(self, max=max),
+        "allclose": lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: (
+            __import__("numbatorch").allclose(self, other, rtol, atol, equal_nan)),
+        "isclose": lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: (
+            __import__("numbatorch").isclose(self, other, rtol, atol, equal_nan)),
+        "equal": lambda self, other: __import__("numbatorch").equal(self, other),
         "T": property(lambda self: sh.permute(self, *reversed(range(self.ndim)))),
         "mT": property(lambda self: sh.transpose(self, -2, -1)),
     }

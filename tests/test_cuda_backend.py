@@ -385,6 +385,109 @@ def test_nonzero_returns_device_indices():
     assert_same(found, C.nonzero(x))
 
 
+# --- matmul, optimizer updates, convolution, pooling ------------------------------------------
+
+
+def test_gemm_of_transposed_operand_with_bias_matches_cpu():
+    a = values((5, 3))  # used as a.T: a (3, 5) operand with strides (1, 3)
+    b, bias = values((5, 4)), values(4)
+    expected = np.empty((3, 4), np.float32)
+    C.gemm(a.T, b, expected, bias)
+    out = G.empty((3, 4), np.dtype(np.float32))
+    G.gemm(on_device(a.T, a.reshape(-1), G.from_host(a)), G.from_host(b), out,
+           G.from_host(bias))  # fmt: skip
+    assert_same(out, expected)
+    G.gemm(G.from_host(a.T.copy()), G.from_host(b), out, None, beta_accumulate=True)
+    assert_same(out, expected + a.T @ b)
+
+
+def test_gemm_with_empty_inner_dimension_gives_the_bias():
+    bias = values(3)
+    out = G.empty((2, 3), np.dtype(np.float32))
+    G.gemm(G.empty((2, 0), np.float32), G.empty((0, 3), np.float32), out, G.from_host(bias))
+    assert_same(out, np.broadcast_to(bias, (2, 3)).copy())
+
+
+def test_bmm_with_broadcast_batch_matches_cpu():
+    a, b = values((2, 3, 5), np.float64), values((5, 2), np.float64)
+    b_batched = np.broadcast_to(b, (2, 5, 2))
+    expected = np.empty((2, 3, 2))
+    C.bmm(a, b_batched, expected)
+    out = G.empty((2, 3, 2), np.dtype(np.float64))
+    G.bmm(G.from_host(a), on_device(b_batched, b.reshape(-1), G.from_host(b)), out)
+    assert_same(out, expected)
+
+
+OPTIMIZER_CASES = [  # (launcher, number of state arrays, empty state arrays, scalars)
+    ("sgd_step", 1, (), (0.1, 0.9, 0.1, 0.01, True, False, False)),
+    ("adam_step", 3, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 3, True, False, True)),
+    ("rmsprop_step", 3, (), (0.01, 0.99, 1e-8, 0.0, 0.9, True, False)),
+    ("adagrad_step", 1, (), (0.1, 1e-10, 0.0, True)),
+    ("adam_step", 3, (2,), (0.1, 0.9, 0.999, 1e-8, 0.0, 1, False, False, False)),
+]
+
+
+@pytest.mark.parametrize(("name", "states", "empty", "scalars"), OPTIMIZER_CASES)
+def test_optimizer_updates_match_cpu(name, states, empty, scalars):
+    param, grad = values(6), values(6)
+    state = [np.zeros(0, np.float32) if i in empty else np.abs(values(6)) for i in range(states)]
+    expected = [param.copy()] + [s.copy() for s in state]
+    getattr(C, name)(expected[0], grad, *expected[1:], *scalars)
+    device = [G.from_host(a) for a in [param, *state]]
+    getattr(G, name)(device[0], G.from_host(grad), *device[1:], *scalars)
+    for got, want in zip(device, expected):
+        # the simulator runs the update in Python, whose float32 scalars round differently
+        np.testing.assert_allclose(G.to_host(got), want, rtol=2e-6, atol=1e-7)
+
+
+def test_conv2d_forward_and_backward_match_cpu():
+    x, w, bias = values((2, 2, 5, 4)), values((4, 1, 3, 2)), values(4)
+    geometry = ((2, 1), (1, 1), (1, 1), 2)  # stride, padding, dilation, groups (depthwise x2)
+    oh, ow = C.conv_output_size(5, 3, 2, 1, 1), C.conv_output_size(4, 2, 1, 1, 1)
+    expected = np.empty((2, 4, oh, ow), np.float32)
+    C.conv2d_forward(x, w, bias, *geometry, expected)
+    out = G.empty(expected.shape, np.dtype(np.float32))
+    dx, dw = G.from_host(x), G.from_host(w)
+    G.conv2d_forward(dx, dw, G.from_host(bias), *geometry, out)
+    assert_same(out, expected)
+    grad_out = values(expected.shape)
+    expected_grads = [np.empty_like(x), np.empty_like(w), np.empty_like(bias)]
+    C.conv2d_backward(x, w, grad_out, *geometry, *expected_grads)
+    grads = [G.empty(a.shape, a.dtype) for a in expected_grads]
+    G.conv2d_backward(dx, dw, G.from_host(grad_out), *geometry, *grads)
+    for got, want in zip(grads, expected_grads):
+        assert_same(got, want)
+
+
+def test_pooling_forward_and_backward_match_cpu():
+    x = values((1, 2, 5, 4))
+    out, indices = np.empty((1, 2, 2, 2), np.float32), np.empty((1, 2, 2, 2), np.int64)
+    C.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
+    dx, dout, dindices = G.from_host(x), G.empty(out.shape, out.dtype), G.empty(out.shape,
+                                                                             indices.dtype)
+    G.max_pool2d_forward(dx, 2, 2, 2, 2, 0, 0, 1, 1, dout, dindices)
+    assert_same(dout, out)
+    assert_same(dindices, indices)
+    grad_in, dgrad_in = np.empty_like(x), G.empty(x.shape, x.dtype)
+    C.max_pool2d_backward(out, indices, grad_in)
+    G.max_pool2d_backward(dout, dindices, dgrad_in)
+    assert_same(dgrad_in, grad_in)
+    avg = (3, 2, 2, 2, 1, 1, False, False, 0)  # kernel, stride, padding, ceil, pad, divisor
+    C.avg_pool2d_forward(x, *avg, out)
+    G.avg_pool2d_forward(dx, *avg, dout)
+    assert_same(dout, out)
+    C.avg_pool2d_backward(out, *avg, grad_in)
+    G.avg_pool2d_backward(dout, *avg, dgrad_in)
+    assert_same(dgrad_in, grad_in)
+    adaptive, dadaptive = np.empty((1, 2, 3, 3), np.float32), G.empty((1, 2, 3, 3), x.dtype)
+    C.adaptive_avg_pool2d_forward(x, adaptive)
+    G.adaptive_avg_pool2d_forward(dx, dadaptive)
+    assert_same(dadaptive, adaptive)
+    C.adaptive_avg_pool2d_backward(adaptive, grad_in)
+    G.adaptive_avg_pool2d_backward(dadaptive, dgrad_in)
+    assert_same(dgrad_in, grad_in)
+
+
 # --- tensors on 'cuda' ------------------------------------------------------------------------
 
 
@@ -454,3 +557,21 @@ def test_cuda_reductions_and_indexing_through_tensors():
 def test_nonzero_of_cuda_tensor_is_on_cuda():
     x = torch.tensor([[0.0, 5.0], [4.0, 0.0]])
     assert x.cuda().nonzero().tolist() == x.nonzero().tolist()
+
+
+def test_training_step_on_cuda_matches_cpu():
+    data, target = values((4, 3)), values((4, 2))
+    results = []
+    for device in ("cpu", "cuda"):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 2).to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x, y = torch.tensor(data, device=device), torch.tensor(target, device=device)
+        loss = ((model(x) - y) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        results.append([loss.detach(), model.weight.detach(), model.bias.detach()])
+    for cpu_value, cuda_value in zip(*results):
+        assert cuda_value.device == torch.device("cuda", 0)
+        assert_close(cuda_value, cpu_value)

@@ -49,15 +49,24 @@ class Block(nn.Module):
         return self.norm(self.linear(x)) * self.scale
 
 
-# --- registration and traversal -----------------------------------------------------------------
+# --- registration and traversal ---
 
 
 def test_attribute_assignment_registers_parameters_buffers_and_modules():
     block = Block()
     assert [n for n, _ in block.named_parameters()] == [
-        "linear.weight", "linear.bias", "norm.weight", "norm.bias"]
+        "linear.weight",
+        "linear.bias",
+        "norm.weight",
+        "norm.bias",
+    ]
     assert [n for n, _ in block.named_buffers()] == [
-        "scale", "cache", "norm.running_mean", "norm.running_var", "norm.num_batches_tracked"]
+        "scale",
+        "cache",
+        "norm.running_mean",
+        "norm.running_var",
+        "norm.num_batches_tracked",
+    ]
     assert [n for n, _ in block.named_children()] == ["linear", "norm"]
     assert [n for n, _ in block.named_modules()] == ["", "linear", "norm"]
     assert block.linear is block._modules["linear"]
@@ -88,8 +97,11 @@ def test_assigning_none_and_deleting():
 
 def test_assigning_a_plain_tensor_to_a_parameter_name_raises():
     layer = nn.Linear(2, 2)
-    with pytest.raises(TypeError, match=r"cannot assign 'torch.FloatTensor' as parameter "
-                       r"'weight' \(torch.nn.Parameter or None expected\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"cannot assign 'torch.FloatTensor' as parameter "
+        r"'weight' \(torch.nn.Parameter or None expected\)",
+    ):
         layer.weight = torch.zeros(2, 2)
 
 
@@ -124,7 +136,7 @@ def test_forward_is_required():
         nn.Module()(1)
 
 
-# --- modes, gradients, apply ---------------------------------------------------------------------
+# --- modes, gradients, apply ---
 
 
 def test_train_and_eval_propagate_to_children():
@@ -179,24 +191,33 @@ def test_forward_hooks_can_replace_inputs_and_outputs():
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     post = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape) or out + 1)
     out = layer(torch.randn(3, 2))
-    np.testing.assert_allclose(out.detach().numpy(), (layer.bias.detach() + 1).expand(3, 2)
-                               .numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        out.detach().numpy(), (layer.bias.detach() + 1).expand(3, 2).numpy(), rtol=1e-6
+    )
     assert seen == [torch.Size([3, 2])]
     pre.remove()
     post.remove()
     x = torch.randn(1, 2)
-    np.testing.assert_allclose(layer(x).detach().numpy(), F.linear(x, layer.weight, layer.bias)
-                               .detach().numpy())
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(), F.linear(x, layer.weight, layer.bias).detach().numpy()
+    )
     assert seen == [torch.Size([3, 2])]
 
 
-# --- state_dict ------------------------------------------------------------------------------------
+# --- state_dict ---
 
 
 def test_state_dict_keys_in_pytorch_order():
     assert list(Block().state_dict()) == [
-        "scale", "linear.weight", "linear.bias", "norm.weight", "norm.bias",
-        "norm.running_mean", "norm.running_var", "norm.num_batches_tracked"]
+        "scale",
+        "linear.weight",
+        "linear.bias",
+        "norm.weight",
+        "norm.bias",
+        "norm.running_mean",
+        "norm.running_var",
+        "norm.num_batches_tracked",
+    ]
 
 
 def test_state_dict_values_are_detached_views():
@@ -213,8 +234,9 @@ def test_load_state_dict_round_trip():
     result = target.load_state_dict(source.state_dict())
     assert repr(result) == "<All keys matched successfully>"
     assert target.norm.running_mean.tolist() == [0.5, 0.5]
-    np.testing.assert_array_equal(target.linear.weight.detach().numpy(),
-                                  source.linear.weight.detach().numpy())
+    np.testing.assert_array_equal(
+        target.linear.weight.detach().numpy(), source.linear.weight.detach().numpy()
+    )
 
 
 def test_load_state_dict_missing_and_unexpected_keys_message():
@@ -227,7 +249,8 @@ def test_load_state_dict_missing_and_unexpected_keys_message():
     assert str(info.value) == (
         "Error(s) in loading state_dict for Block:\n"
         '\tMissing key(s) in state_dict: "linear.bias". \n'
-        '\tUnexpected key(s) in state_dict: "other.weight", "linear.extra". ')
+        '\tUnexpected key(s) in state_dict: "other.weight", "linear.extra". '
+    )
     result = Block().load_state_dict(state, strict=False)
     assert result.missing_keys == ["linear.bias"]
     assert result.unexpected_keys == ["other.weight", "linear.extra"]
@@ -236,8 +259,10 @@ def test_load_state_dict_missing_and_unexpected_keys_message():
 def test_load_state_dict_size_mismatch_message():
     with pytest.raises(RuntimeError) as info:
         nn.Linear(4, 2).load_state_dict(nn.Linear(4, 3).state_dict())
-    assert "size mismatch for weight: copying a param with shape torch.Size([3, 4]) from " \
-           "checkpoint, the shape in current model is torch.Size([2, 4])." in str(info.value)
+    assert (
+        "size mismatch for weight: copying a param with shape torch.Size([3, 4]) from "
+        "checkpoint, the shape in current model is torch.Size([2, 4])." in str(info.value)
+    )
 
 
 def test_deepcopy_and_pickle_keep_parameters():
@@ -245,11 +270,12 @@ def test_deepcopy_and_pickle_keep_parameters():
     for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
         assert isinstance(clone[0].weight, nn.Parameter)
         assert clone[0].weight is not model[0].weight
-        np.testing.assert_array_equal(clone[0].weight.detach().numpy(),
-                                      model[0].weight.detach().numpy())
+        np.testing.assert_array_equal(
+            clone[0].weight.detach().numpy(), model[0].weight.detach().numpy()
+        )
 
 
-# --- repr ------------------------------------------------------------------------------------------
+# --- repr ---
 
 
 def test_lenet_repr_matches_pytorch():
@@ -260,18 +286,29 @@ def test_lenet_repr_matches_pytorch():
         "  (fc1): Linear(in_features=400, out_features=120, bias=True)\n"
         "  (fc2): Linear(in_features=120, out_features=84, bias=True)\n"
         "  (fc3): Linear(in_features=84, out_features=10, bias=True)\n"
-        ")")
+        ")"
+    )
 
 
 def test_nested_repr_indents_children():
-    model = nn.Sequential(OrderedDict([
-        ("features", nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False),
-                                   nn.BatchNorm2d(8), nn.ReLU(inplace=True),
-                                   nn.MaxPool2d(2))),
-        ("pool", nn.AdaptiveAvgPool2d((1, 1))),
-        ("flatten", nn.Flatten()),
-        ("head", nn.Linear(8, 10)),
-    ]))
+    model = nn.Sequential(
+        OrderedDict(
+            [
+                (
+                    "features",
+                    nn.Sequential(
+                        nn.Conv2d(3, 8, 3, padding=1, bias=False),
+                        nn.BatchNorm2d(8),
+                        nn.ReLU(inplace=True),
+                        nn.MaxPool2d(2),
+                    ),
+                ),
+                ("pool", nn.AdaptiveAvgPool2d((1, 1))),
+                ("flatten", nn.Flatten()),
+                ("head", nn.Linear(8, 10)),
+            ]
+        )
+    )
     assert repr(model) == (
         "Sequential(\n"
         "  (features): Sequential(\n"
@@ -284,42 +321,56 @@ def test_nested_repr_indents_children():
         "  (pool): AdaptiveAvgPool2d(output_size=(1, 1))\n"
         "  (flatten): Flatten(start_dim=1, end_dim=-1)\n"
         "  (head): Linear(in_features=8, out_features=10, bias=True)\n"
-        ")")
+        ")"
+    )
 
 
-@pytest.mark.parametrize(("module", "text"), [
-    (nn.Conv1d(3, 4, 3, stride=2, dilation=2, groups=1), "Conv1d(3, 4, kernel_size=(3,), "
-     "stride=(2,), dilation=(2,))"),
-    (nn.Conv2d(4, 4, (3, 5), padding="same", groups=2), "Conv2d(4, 4, kernel_size=(3, 5), "
-     "stride=(1, 1), padding=same, groups=2)"),
-    (nn.ConvTranspose2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2)),
-     "ConvTranspose2d(16, 33, kernel_size=(3, 5), stride=(2, 1), padding=(4, 2))"),
-    (nn.AvgPool2d(3, stride=2), "AvgPool2d(kernel_size=3, stride=2, padding=0)"),
-    (nn.AvgPool1d(3), "AvgPool1d(kernel_size=(3,), stride=(3,), padding=(0,))"),
-    (nn.LayerNorm(10), "LayerNorm((10,), eps=1e-05, elementwise_affine=True)"),
-    (nn.Dropout(0.2), "Dropout(p=0.2, inplace=False)"),
-    (nn.Embedding(10, 3, padding_idx=0), "Embedding(10, 3, padding_idx=0)"),
-    (nn.LeakyReLU(0.1, inplace=True), "LeakyReLU(negative_slope=0.1, inplace=True)"),
-    (nn.ELU(), "ELU(alpha=1.0)"),
-    (nn.GELU(), "GELU(approximate='none')"),
-    (nn.SiLU(), "SiLU()"),
-    (nn.Softmax(dim=1), "Softmax(dim=1)"),
-    (nn.LogSoftmax(dim=-1), "LogSoftmax(dim=-1)"),
-    (nn.Unflatten(1, (2, 5)), "Unflatten(dim=1, unflattened_size=(2, 5))"),
-    (nn.CrossEntropyLoss(), "CrossEntropyLoss()"),
-    (nn.Identity(), "Identity()"),
-    (nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU()]),
-     "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
-     "  (3): ReLU()\n)"),
-    (nn.ParameterList([nn.Parameter(torch.zeros(2, 3)), nn.Parameter(torch.zeros(4))]),
-     "ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n"
-     "    (1): Parameter containing: [torch.float32 of size 4]\n)"),
-])
+@pytest.mark.parametrize(
+    ("module", "text"),
+    [
+        (
+            nn.Conv1d(3, 4, 3, stride=2, dilation=2, groups=1),
+            "Conv1d(3, 4, kernel_size=(3,), stride=(2,), dilation=(2,))",
+        ),
+        (
+            nn.Conv2d(4, 4, (3, 5), padding="same", groups=2),
+            "Conv2d(4, 4, kernel_size=(3, 5), stride=(1, 1), padding=same, groups=2)",
+        ),
+        (
+            nn.ConvTranspose2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2)),
+            "ConvTranspose2d(16, 33, kernel_size=(3, 5), stride=(2, 1), padding=(4, 2))",
+        ),
+        (nn.AvgPool2d(3, stride=2), "AvgPool2d(kernel_size=3, stride=2, padding=0)"),
+        (nn.AvgPool1d(3), "AvgPool1d(kernel_size=(3,), stride=(3,), padding=(0,))"),
+        (nn.LayerNorm(10), "LayerNorm((10,), eps=1e-05, elementwise_affine=True)"),
+        (nn.Dropout(0.2), "Dropout(p=0.2, inplace=False)"),
+        (nn.Embedding(10, 3, padding_idx=0), "Embedding(10, 3, padding_idx=0)"),
+        (nn.LeakyReLU(0.1, inplace=True), "LeakyReLU(negative_slope=0.1, inplace=True)"),
+        (nn.ELU(), "ELU(alpha=1.0)"),
+        (nn.GELU(), "GELU(approximate='none')"),
+        (nn.SiLU(), "SiLU()"),
+        (nn.Softmax(dim=1), "Softmax(dim=1)"),
+        (nn.LogSoftmax(dim=-1), "LogSoftmax(dim=-1)"),
+        (nn.Unflatten(1, (2, 5)), "Unflatten(dim=1, unflattened_size=(2, 5))"),
+        (nn.CrossEntropyLoss(), "CrossEntropyLoss()"),
+        (nn.Identity(), "Identity()"),
+        (
+            nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU()]),
+            "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
+            "  (3): ReLU()\n)",
+        ),
+        (
+            nn.ParameterList([nn.Parameter(torch.zeros(2, 3)), nn.Parameter(torch.zeros(4))]),
+            "ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n"
+            "    (1): Parameter containing: [torch.float32 of size 4]\n)",
+        ),
+    ],
+)
 def test_layer_repr(module, text):
     assert repr(module) == text
 
 
-# --- containers ------------------------------------------------------------------------------------
+# --- containers ---
 
 
 def test_sequential_indexing_slicing_and_editing():
@@ -352,8 +403,7 @@ def test_module_list_and_dict():
     assert isinstance(layers[1:], nn.ModuleList)
     heads = nn.ModuleDict({"a": nn.Linear(2, 1), "b": nn.Linear(2, 2)})
     assert list(heads.keys()) == ["a", "b"] and "a" in heads
-    assert [n for n, _ in heads.named_parameters()] == ["a.weight", "a.bias", "b.weight",
-                                                        "b.bias"]
+    assert [n for n, _ in heads.named_parameters()] == ["a.weight", "a.bias", "b.weight", "b.bias"]
 
 
 def test_parameter_list_wraps_tensors():
@@ -363,7 +413,7 @@ def test_parameter_list_wraps_tensors():
     assert [n for n, _ in params.named_parameters()] == ["0", "1"]
 
 
-# --- layers ------------------------------------------------------------------------------------------
+# --- layers ---
 
 
 def test_linear_and_conv_default_initialisation_bounds():
@@ -389,8 +439,9 @@ def test_linear_without_bias():
     layer = nn.Linear(3, 2, bias=False)
     assert layer.bias is None and len(list(layer.parameters())) == 1
     x = torch.randn(4, 3)
-    np.testing.assert_allclose(layer(x).detach().numpy(),
-                               x.numpy() @ layer.weight.detach().numpy().T, rtol=1e-5)
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(), x.numpy() @ layer.weight.detach().numpy().T, rtol=1e-5
+    )
 
 
 def test_conv_layers_call_their_functional_forms():
@@ -398,7 +449,9 @@ def test_conv_layers_call_their_functional_forms():
     conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2)
     np.testing.assert_allclose(
         conv(x).detach().numpy(),
-        F.conv2d(x, conv.weight, conv.bias, 2, 1, 1, 2).detach().numpy(), rtol=1e-6)
+        F.conv2d(x, conv.weight, conv.bias, 2, 1, 1, 2).detach().numpy(),
+        rtol=1e-6,
+    )
     up = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1)
     assert up(x).shape == torch.Size([2, 3, 11, 11])
     assert up(x, output_size=[12, 12]).shape == torch.Size([2, 3, 12, 12])
@@ -440,13 +493,13 @@ def test_batch_norm_tracks_running_statistics():
     assert bn.num_batches_tracked.item() == 1
     values = x.numpy().transpose(1, 0, 2, 3).reshape(3, -1)
     np.testing.assert_allclose(bn.running_mean.numpy(), 0.5 * values.mean(1), rtol=1e-5)
-    np.testing.assert_allclose(bn.running_var.numpy(), 0.5 + 0.5 * values.var(1, ddof=1),
-                               rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.5 + 0.5 * values.var(1, ddof=1), rtol=1e-5)
     normalized = y.detach().numpy().transpose(1, 0, 2, 3).reshape(3, -1)
     np.testing.assert_allclose(normalized.mean(1), 0, atol=1e-5)
     bn.eval()
     expected = (x.numpy() - bn.running_mean.numpy()[:, None, None]) / np.sqrt(
-        bn.running_var.numpy()[:, None, None] + 1e-5)
+        bn.running_var.numpy()[:, None, None] + 1e-5
+    )
     np.testing.assert_allclose(bn(x).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
     assert bn.num_batches_tracked.item() == 1
 
@@ -479,8 +532,11 @@ def test_layer_norm_normalizes_the_last_dims():
     y = ln(torch.randn(4, 2, 3) * 3 + 2).detach().numpy().reshape(4, 6)
     np.testing.assert_allclose(y.mean(1), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(1), 1, rtol=1e-3)
-    with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[2, 3\], expected input "
-                       r"with shape \[\*, 2, 3\], but got input of size\[4, 3\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Given normalized_shape=\[2, 3\], expected input "
+        r"with shape \[\*, 2, 3\], but got input of size\[4, 3\]",
+    ):
         ln(torch.randn(4, 3))
 
 
@@ -514,13 +570,20 @@ def test_flatten_and_unflatten():
     assert nn.Unflatten(1, (3, 2, 2))(nn.Flatten()(x)).shape == torch.Size([2, 3, 2, 2])
 
 
-@pytest.mark.parametrize(("module", "function"), [
-    (nn.ReLU(), F.relu), (nn.LeakyReLU(0.3), lambda x: F.leaky_relu(x, 0.3)),
-    (nn.ELU(0.7), lambda x: F.elu(x, 0.7)), (nn.GELU("tanh"), lambda x: F.gelu(x, "tanh")),
-    (nn.SiLU(), F.silu), (nn.Sigmoid(), torch.sigmoid), (nn.Tanh(), torch.tanh),
-    (nn.Softmax(dim=0), lambda x: F.softmax(x, 0)),
-    (nn.LogSoftmax(dim=1), lambda x: F.log_softmax(x, 1)),
-])
+@pytest.mark.parametrize(
+    ("module", "function"),
+    [
+        (nn.ReLU(), F.relu),
+        (nn.LeakyReLU(0.3), lambda x: F.leaky_relu(x, 0.3)),
+        (nn.ELU(0.7), lambda x: F.elu(x, 0.7)),
+        (nn.GELU("tanh"), lambda x: F.gelu(x, "tanh")),
+        (nn.SiLU(), F.silu),
+        (nn.Sigmoid(), torch.sigmoid),
+        (nn.Tanh(), torch.tanh),
+        (nn.Softmax(dim=0), lambda x: F.softmax(x, 0)),
+        (nn.LogSoftmax(dim=1), lambda x: F.log_softmax(x, 1)),
+    ],
+)
 def test_activation_layers_match_functional(module, function):
     x = torch.randn(3, 4)
     np.testing.assert_allclose(module(x).numpy(), function(x).numpy(), rtol=1e-6)
@@ -532,14 +595,20 @@ def test_relu_inplace_layer_modifies_its_input():
     assert x.tolist() == [0.0, 1.0]
 
 
-@pytest.mark.parametrize(("loss", "function"), [
-    (nn.MSELoss(reduction="sum"), lambda x, y: F.mse_loss(x, y, reduction="sum")),
-    (nn.L1Loss(), F.l1_loss),
-    (nn.SmoothL1Loss(beta=0.5), lambda x, y: F.smooth_l1_loss(x, y, beta=0.5)),
-    (nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0, 1.0, 1.0])),
-     lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=torch.tensor(
-         [2.0, 1.0, 1.0]))),
-])
+@pytest.mark.parametrize(
+    ("loss", "function"),
+    [
+        (nn.MSELoss(reduction="sum"), lambda x, y: F.mse_loss(x, y, reduction="sum")),
+        (nn.L1Loss(), F.l1_loss),
+        (nn.SmoothL1Loss(beta=0.5), lambda x, y: F.smooth_l1_loss(x, y, beta=0.5)),
+        (
+            nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0, 1.0, 1.0])),
+            lambda x, y: F.binary_cross_entropy_with_logits(
+                x, y, pos_weight=torch.tensor([2.0, 1.0, 1.0])
+            ),
+        ),
+    ],
+)
 def test_loss_layers_match_functional(loss, function):
     x, y = torch.randn(2, 3), torch.rand(2, 3)
     np.testing.assert_allclose(loss(x, y).item(), function(x, y).item(), rtol=1e-6)
@@ -561,7 +630,7 @@ def test_legacy_reduction_arguments():
     assert loss.reduction == "sum"
 
 
-# --- init and clipping -------------------------------------------------------------------------------
+# --- init and clipping ---
 
 
 def test_calculate_gain_and_fans():
@@ -613,8 +682,10 @@ def test_clip_grad_norm_scales_gradients_and_returns_the_total_norm():
 def test_clip_grad_norm_error_if_nonfinite():
     p = nn.Parameter(torch.zeros(1))
     p.grad = torch.tensor([float("inf")])
-    with pytest.raises(RuntimeError, match="The total norm of order 2.0 for gradients from "
-                       "`parameters` is non-finite"):
+    with pytest.raises(
+        RuntimeError,
+        match="The total norm of order 2.0 for gradients from `parameters` is non-finite",
+    ):
         nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
 
 

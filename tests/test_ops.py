@@ -11,6 +11,7 @@ from op_table import (
     mark_device,
     nonzero,
     random_values,
+    skip_on_simulator,
     value_params,
 )
 
@@ -24,6 +25,7 @@ def _cuda_backend_may_be_missing(request, device):
 
 @pytest.mark.parametrize(("op", "dtype", "layout"), value_params())
 def test_value_matches_numpy(op, dtype, layout, device):
+    skip_on_simulator(device, op, dtype, layout)
     check_value(op, dtype, layout, device)
 
 

@@ -56,9 +56,16 @@ def test_mlp_learns_digits(digits):
 def test_cnn_learns_digits(digits):
     torch.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Dropout(0.1), nn.Linear(16 * 2 * 2, 10),
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.1),
+        nn.Linear(16 * 2 * 2, 10),
     )
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.3)

@@ -142,8 +142,10 @@ def test_polynomial_fit_with_nn_and_rmsprop():
         loss.backward()
         optimizer.step()
     linear_layer = model[0]
-    result = (f"Result: y = {linear_layer.bias.item()} + {linear_layer.weight[:, 0].item()} x + "
-              f"{linear_layer.weight[:, 1].item()} x^2 + {linear_layer.weight[:, 2].item()} x^3")
+    result = (
+        f"Result: y = {linear_layer.bias.item()} + {linear_layer.weight[:, 0].item()} x + "
+        f"{linear_layer.weight[:, 1].item()} x^2 + {linear_layer.weight[:, 2].item()} x^3"
+    )
     assert result.startswith("Result: y = ")
     assert loss.item() < 10  # sin is close to x - x^3/6 on [-pi, pi]
 

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 from .. import nets
-from ..harness import Case, require
+from ..harness import Case, Timing, require
 
 NETS_FILE = nets.__file__
 
@@ -65,6 +65,6 @@ def _measurer(ctx, work: str, needs: tuple, cache):
             raise RuntimeError(f"child process failed: {lines[-1]}")
         parts = json.loads(done.stdout.strip().splitlines()[-1])
         note = f"import {parts['import_s']:.2f} s + first result {parts['first_result_s']:.2f} s"
-        return None, [wall], 1, note
+        return Timing.measured(wall), note
 
     return measure

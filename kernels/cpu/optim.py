@@ -17,8 +17,18 @@ from numba import njit, prange
 from ._launch import parallel_for
 
 
-def _sgd(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
-         maximize, first_step):  # fmt: skip
+def _sgd(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum,
+    dampening,
+    weight_decay,
+    nesterov,
+    maximize,
+    first_step,
+):
     """SGD with momentum (the buffer starts as the first gradient), dampening, Nesterov."""
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
@@ -31,8 +41,22 @@ def _sgd(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, ne
         param[i] = param[i] - lr * g
 
 
-def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
-          weight_decay, step, amsgrad, maximize, decoupled_weight_decay):  # fmt: skip
+def _adam(
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    max_exp_avg_sq,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    step,
+    amsgrad,
+    maximize,
+    decoupled_weight_decay,
+):
     """Adam (decoupled_weight_decay=True is AdamW); `step` counts this update too."""
     step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = math.sqrt(1 - beta2**step)
@@ -54,8 +78,20 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
         param[i] = p - step_size * m / (math.sqrt(v) / bias_correction2_sqrt + eps)
 
 
-def _rmsprop(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-             weight_decay, momentum, centered, maximize):  # fmt: skip
+def _rmsprop(
+    param,
+    grad,
+    square_avg,
+    grad_avg,
+    momentum_buffer,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+):
     """RMSprop, optionally centered and with momentum."""
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
@@ -102,35 +138,116 @@ def _run(kernels, param, *args) -> None:
     (parallel if parallel_for(param.size) else serial)(*flat)
 
 
-def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
-             maximize, first_step) -> None:  # fmt: skip
+def sgd_step(
+    param,
+    grad,
+    momentum_buffer,
+    lr,
+    momentum,
+    dampening,
+    weight_decay,
+    nesterov,
+    maximize,
+    first_step,
+) -> None:
     """One SGD update of param (and momentum_buffer, when momentum != 0) in place."""
-    _run(_SGD, param, grad, momentum_buffer, float(lr), float(momentum), float(dampening),
-         float(weight_decay), bool(nesterov), bool(maximize), bool(first_step))  # fmt: skip
+    _run(
+        _SGD,
+        param,
+        grad,
+        momentum_buffer,
+        float(lr),
+        float(momentum),
+        float(dampening),
+        float(weight_decay),
+        bool(nesterov),
+        bool(maximize),
+        bool(first_step),
+    )
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
-              weight_decay, step, amsgrad, maximize, decoupled_weight_decay) -> None:  # fmt: skip
+def adam_step(
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    max_exp_avg_sq,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    step,
+    amsgrad,
+    maximize,
+    decoupled_weight_decay,
+) -> None:
     """One Adam/AdamW update of param, exp_avg, exp_avg_sq (and max_exp_avg_sq with
     amsgrad) in place; `step` is the 1-based count including this update."""
-    _run(_ADAM, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, float(lr), float(beta1),
-         float(beta2), float(eps), float(weight_decay), float(step), bool(amsgrad),
-         bool(maximize), bool(decoupled_weight_decay))  # fmt: skip
+    _run(
+        _ADAM,
+        param,
+        grad,
+        exp_avg,
+        exp_avg_sq,
+        max_exp_avg_sq,
+        float(lr),
+        float(beta1),
+        float(beta2),
+        float(eps),
+        float(weight_decay),
+        float(step),
+        bool(amsgrad),
+        bool(maximize),
+        bool(decoupled_weight_decay),
+    )
 
 
-def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-                 weight_decay, momentum, centered, maximize) -> None:  # fmt: skip
+def rmsprop_step(
+    param,
+    grad,
+    square_avg,
+    grad_avg,
+    momentum_buffer,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+) -> None:
     """One RMSprop update of param and square_avg (grad_avg when centered, momentum_buffer
     when momentum > 0) in place."""
-    _run(_RMSPROP, param, grad, square_avg, grad_avg, momentum_buffer, float(lr),
-         float(alpha), float(eps), float(weight_decay), float(momentum), bool(centered),
-         bool(maximize))  # fmt: skip
+    _run(
+        _RMSPROP,
+        param,
+        grad,
+        square_avg,
+        grad_avg,
+        momentum_buffer,
+        float(lr),
+        float(alpha),
+        float(eps),
+        float(weight_decay),
+        float(momentum),
+        bool(centered),
+        bool(maximize),
+    )
 
 
 def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize) -> None:
     """One Adagrad update of param and state_sum in place, at learning rate `clr`."""
-    _run(_ADAGRAD, param, grad, state_sum, float(clr), float(eps), float(weight_decay),
-         bool(maximize))  # fmt: skip
+    _run(
+        _ADAGRAD,
+        param,
+        grad,
+        state_sum,
+        float(clr),
+        float(eps),
+        float(weight_decay),
+        bool(maximize),
+    )
 
 
 __all__ = ["adagrad_step", "adam_step", "rmsprop_step", "sgd_step"]

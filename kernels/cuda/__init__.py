@@ -7,14 +7,22 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ._launch import restride
+from ._launch import empty, restride
+from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
+from .matmul import bmm, gemm
+from .optim import adagrad_step, adam_step, rmsprop_step, sgd_step
+from .pool import (
+    adaptive_avg_pool2d_backward,
+    adaptive_avg_pool2d_forward,
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_forward,
+    pool_output_size,
+)
 from .reduction import cumsum, reduce, softmax
-
-
-def empty(shape: tuple, dtype: np.dtype):
-    return cuda.device_array(tuple(shape), dtype)
 
 
 def as_strided(storage, shape: tuple, strides: tuple, offset: int):
@@ -43,7 +51,10 @@ def from_host(array: np.ndarray):
 
 
 __all__ = [
-    "as_strided", "binary", "copy", "cumsum", "empty", "fill", "from_host", "gather",
-    "index_put", "index_select", "nonzero", "range_fill", "reduce", "scatter", "softmax", "to_host",
-    "unary", "where",
+    "adagrad_step", "adam_step", "adaptive_avg_pool2d_backward", "adaptive_avg_pool2d_forward",
+    "as_strided", "avg_pool2d_backward", "avg_pool2d_forward", "binary", "bmm", "col2im",
+    "conv2d_backward", "conv2d_forward", "conv_output_size", "copy", "cumsum", "empty", "fill",
+    "from_host", "gather", "gemm", "im2col", "index_put", "index_select", "max_pool2d_backward",
+    "max_pool2d_forward", "nonzero", "pool_output_size", "range_fill", "reduce", "rmsprop_step",
+    "scatter", "sgd_step", "softmax", "to_host", "unary", "where",
 ]

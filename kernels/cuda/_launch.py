@@ -4,6 +4,8 @@ the `MAX_DIMS`-D shape of the general strided kernels (the same folding as the C
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import cuda, njit
 from numba.cuda.core import config
@@ -47,12 +49,27 @@ else:
         return DeviceNDArray(shape, byte_strides, array.dtype, gpu_data=data)
 
 
+def empty(shape: tuple, dtype: np.dtype):
+    return cuda.device_array(tuple(shape), dtype)
+
+
 def device_function(fn):
     """An `@njit(inline="always")` helper of the CPU kernels as a CUDA kernel calls it:
     numba-cuda compiles it into the kernel, with the caller's constant opcode pruning its
     branches. The simulator runs kernels as Python on array wrappers that the CPU
     dispatcher cannot type, so there the helper's Python source runs."""
     return fn.py_func if SIMULATOR else fn
+
+
+def per_slice(kernel):
+    """A CPU kernel whose body is a `prange` loop over independent slices (elements of a
+    parameter, planes of an image) as a CUDA device function that a thread calls on its
+    own one-slice views: the kernel's Python source with `prange` bound to `range`, which
+    the CUDA target lacks. So the update and pooling rules exist once, for both devices."""
+    fn = getattr(kernel, "py_func", kernel)
+    body = types.FunctionType(fn.__code__, {**fn.__globals__, "prange": range}, fn.__name__,
+                              fn.__defaults__, fn.__closure__)  # fmt: skip
+    return cuda.jit(device=True)(body)
 
 
 def per_opcode(fn):
@@ -130,3 +147,28 @@ def launch_strided(kernel, operands: list, out, extra: tuple = ()) -> None:
     for i in range(out.shape[0]):
         views = [restride(a, inner, s[1:], i * s[0]) for a, s in zip([*operands, out], strides)]
         launch_strided(kernel, views[:-1], views[-1], extra)
+
+
+def flat_memory(x):
+    """A 1-D view starting at x's first element that covers every element x reaches."""
+    if x.is_c_contiguous():
+        return x.reshape(-1)
+    itemsize = x.dtype.itemsize
+    extent = 1 + sum((n - 1) * s for n, s in zip(x.shape, x.strides)) // itemsize
+    return restride(x, (extent,), (itemsize,))
+
+
+_TABLES: dict = {}
+MAX_TABLES = 1024
+
+
+def from_host_cached(key, build):
+    """A device copy of the small host table `build()` returns, kept under `key`: offset
+    tables repeat every training step, and a host-to-device copy costs more than most of
+    the kernels that read them. Kernels only read them, so callers share them."""
+    table = _TABLES.get(key)
+    if table is None:
+        if len(_TABLES) >= MAX_TABLES:
+            _TABLES.clear()
+        table = _TABLES[key] = cuda.to_device(np.asarray(build(), order="C"))
+    return table

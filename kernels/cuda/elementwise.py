@@ -17,7 +17,7 @@ from numba import cuda, njit
 
 from ..cpu._launch import unravel
 from ..cpu.elementwise import ROUND, _Lazy, apply_binary, apply_unary
-from ._launch import flat, launch, launch_strided, per_opcode
+from ._launch import empty, flat, launch, launch_strided, per_opcode
 
 
 @njit(inline="always")
@@ -227,6 +227,15 @@ def fill(out, value) -> None:
         _fill_contiguous[launch(out.size)](fo, value)
     else:
         launch_strided(_fill_strided, [], out, (value,))
+
+
+def contiguous(x):
+    """x itself when C-contiguous, else a C-contiguous device copy."""
+    if x.is_c_contiguous():
+        return x
+    out = empty(x.shape, x.dtype)
+    copy(x, out)
+    return out
 
 
 def range_fill(out, start: float, step: float) -> None:

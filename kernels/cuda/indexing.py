@@ -14,7 +14,7 @@ from numba import cuda
 from ..cpu.elementwise import _Lazy
 from ..cpu.indexing import _offset
 from ..cpu.indexing import nonzero as _cpu_nonzero
-from ._launch import device_function, launch, restride
+from ._launch import device_function, flat_memory, from_host_cached, launch
 
 offset = device_function(_offset)
 
@@ -90,20 +90,12 @@ def _config(mode: int, numel: int) -> tuple[int, int]:
     return (1, 1) if mode == SERIAL_ADD else launch(numel)
 
 
-def _flat_memory(x):
-    """A 1-D view starting at x's first element that covers every element x reaches."""
-    if x.is_c_contiguous():
-        return x.reshape(-1)
-    itemsize = x.dtype.itemsize
-    extent = 1 + sum((n - 1) * s for n, s in zip(x.shape, x.strides)) // itemsize
-    return restride(x, (extent,), (itemsize,))
-
-
-def _int64_device(*rows) -> list:
-    """Small int64 tables (shape, strides) on the device: one transfer, then views."""
-    table = cuda.to_device(np.concatenate([np.asarray(r, np.int64) for r in rows]))
+def _int64_tables(*rows) -> list:
+    """Small int64 tables (shapes, strides) on the device: one cached transfer, then views."""
+    key = tuple(tuple(int(v) for v in r) for r in rows)
+    table = from_host_cached(("index", key), lambda: np.array(sum(key, ()), np.int64))
     views, at = [], 0
-    for r in rows:
+    for r in key:
         views.append(table[at:at + len(r)])
         at += len(r)
     return views
@@ -129,9 +121,9 @@ def gather(x, index, dim: int, out) -> None:
     out C-contiguous of one shape."""
     if out.size:
         itemsize = x.dtype.itemsize
-        shape, xstrides = _int64_device(index.shape, [s // itemsize for s in x.strides])
+        shape, xstrides = _int64_tables(index.shape, [s // itemsize for s in x.strides])
         _gather[launch(out.size)](
-            _flat_memory(x), xstrides, index.reshape(-1), shape, dim, out.reshape(-1)
+            flat_memory(x), xstrides, index.reshape(-1), shape, dim, out.reshape(-1)
         )
 
 
@@ -140,14 +132,14 @@ def scatter(out, index, dim: int, src, accumulate: bool) -> None:
     index C-contiguous int64, src any strides with at least index's sizes."""
     if index.size:
         itemsize = out.dtype.itemsize
-        shape, ostrides, sstrides = _int64_device(
+        shape, ostrides, sstrides = _int64_tables(
             index.shape,
             [s // itemsize for s in out.strides],
             [s // src.dtype.itemsize for s in src.strides],
         )
         mode = _mode(out, accumulate)
         _SCATTER[mode][_config(mode, index.size)](
-            out.reshape(-1), ostrides, index.reshape(-1), shape, dim, _flat_memory(src), sstrides
+            out.reshape(-1), ostrides, index.reshape(-1), shape, dim, flat_memory(src), sstrides
         )
 
 

@@ -54,8 +54,9 @@ def _clamp(input, min_val, max_val):
     return ew.Clamp.apply(input, float(min_val), float(max_val))
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
-             inplace: bool = False) -> Tensor:  # fmt: skip
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _maybe_inplace(_clamp, input, inplace, min_val, max_val)
@@ -177,8 +178,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 def _channel_dropout(input, p, training, inplace, spatial: int, name: str):
     if input.ndim not in (spatial + 1, spatial + 2):
-        raise RuntimeError(f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but got "
-                           f"input of size: {list(input.shape)}")  # fmt: skip
+        raise RuntimeError(
+            f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but got "
+            f"input of size: {list(input.shape)}"
+        )
     batched = input.ndim == spatial + 2
     lead = input.shape[:2] if batched else input.shape[:1]
     mask_shape = tuple(lead) + (1,) * spatial
@@ -236,7 +239,6 @@ class NativeBatchNorm(BuiltinFunction):
         x_hat, weight, invstd = ctx.saved_tensors
         channels = x_hat.shape[1]
         shape = (1, channels) + (1,) * (x_hat.ndim - 2)
-        dims = (0,) + tuple(range(2, x_hat.ndim))
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_x = grad_w = grad_b = None
         if need_x:
@@ -255,18 +257,28 @@ class NativeBatchNorm(BuiltinFunction):
         return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:  # fmt: skip
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     if training:
         per_channel = input.numel() // max(input.shape[1], 1) if input.ndim > 1 else 0
         if per_channel == 1 or input.ndim < 2:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")  # fmt: skip
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input "
+                f"size {input.shape}"
+            )
     elif running_mean is None or running_var is None:
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    return NativeBatchNorm.apply(input, weight, bias, running_mean, running_var, training,
-                                 momentum, eps)  # fmt: skip
+    return NativeBatchNorm.apply(
+        input, weight, bias, running_mean, running_var, training, momentum, eps
+    )
 
 
 class NativeLayerNorm(BuiltinFunction):
@@ -296,22 +308,32 @@ class NativeLayerNorm(BuiltinFunction):
         if need_x:
             g = (grad * weight if weight is not None else grad).reshape(-1, n)
             rows = x_hat.reshape(-1, n)
-            grad_x = ((g - g.mean(1, keepdim=True) - rows * (g * rows).mean(1, keepdim=True))
-                      * invstd).reshape(x_hat.shape)  # fmt: skip
+            grad_x = (
+                (g - g.mean(1, keepdim=True) - rows * (g * rows).mean(1, keepdim=True)) * invstd
+            ).reshape(x_hat.shape)
         if need_w:
             grad_w = (grad * x_hat).reshape(-1, n).sum(0).reshape(weight.shape)
         if need_b:
-            grad_b = grad.reshape(-1, n).sum(0).reshape(weight.shape if weight is not None
-                                                        else x_hat.shape[-1:])  # fmt: skip
+            grad_b = (
+                grad.reshape(-1, n)
+                .sum(0)
+                .reshape(weight.shape if weight is not None else x_hat.shape[-1:])
+            )
         return grad_x, None, grad_w, grad_b, None
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:  # fmt: skip
-    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-                        else tuple(normalized_shape))  # fmt: skip
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    normalized_shape = (
+        (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    )
     k = len(normalized_shape)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != normalized_shape:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
@@ -319,9 +341,11 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != normalized_shape:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
-                               f"{name} of shape {list(t.shape)} and normalized_shape = "
-                               f"{list(normalized_shape)}")  # fmt: skip
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got "
+                f"{name} of shape {list(t.shape)} and normalized_shape = "
+                f"{list(normalized_shape)}"
+            )
     return NativeLayerNorm.apply(input, math.prod(normalized_shape), weight, bias, eps)
 
 
@@ -348,9 +372,15 @@ class Embedding(BuiltinFunction):
         return grad_weight, None, None
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
-              max_norm: float | None = None, norm_type: float = 2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:  # fmt: skip
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     if input.dtype not in (_dtype.int64, _dtype.int32):
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -431,7 +461,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             f"got padding length {len(pad)} and input of dimension {input.ndim}"
         )
     if mode != "constant" and value:
-        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     out = input
     for i in range(len(pad) // 2):
         dim = input.ndim - 1 - i
@@ -440,8 +470,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             out = _pad_constant(out, dim, left, right, 0.0 if value is None else value)
         else:
             index = _pad_indices(out.shape[dim], left, right, mode)
-            out = out.index_select(dim, _creation.tensor(index, dtype=_dtype.int64,
-                                                         device=input.device))  # fmt: skip
+            out = out.index_select(
+                dim, _creation.tensor(index, dtype=_dtype.int64, device=input.device)
+            )
     return out
 
 
@@ -463,8 +494,9 @@ def _pad_constant(x: Tensor, dim: int, left: int, right: int, value) -> Tensor:
     return sh.cat(parts, dim) if len(parts) > 1 else x
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
-              out: Tensor | None = None) -> Tensor:  # fmt: skip
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None
+) -> Tensor:
     denominator = ew.clamp(rd.norm(input, p, dim, keepdim=True), min=eps).expand_as(input)
     result = input / denominator
     return result if out is None else out.copy_(result)
@@ -487,9 +519,11 @@ def _legacy_reduction(size_average, reduce) -> str:
 
 def _reduction(size_average, reduce, reduction: str) -> str:
     if size_average is not None or reduce is not None:
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      "reduction='{}' instead.".format(_legacy_reduction(size_average, reduce)),
-                      stacklevel=3)  # fmt: skip
+        warnings.warn(
+            "size_average and reduce args will be deprecated, please use "
+            f"reduction='{_legacy_reduction(size_average, reduce)}' instead.",
+            stacklevel=3,
+        )
         return _legacy_reduction(size_average, reduce)
     return reduction
 
@@ -514,12 +548,19 @@ def _warn_broadcast(input: Tensor, target: Tensor) -> None:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.", stacklevel=3,
-        )  # fmt: skip
+            "Please ensure they have the same size.",
+            stacklevel=3,
+        )
 
 
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:  # fmt: skip
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_broadcast(input, target)
@@ -545,12 +586,21 @@ class MseLoss(BuiltinFunction):
         scale = grad * (2 / max(diff.numel(), 1)) if reduction == "mean" else grad * 2
         grad_diff = diff * scale
         need_input, need_target = ctx.needs_input_grad[:2]
-        return (sum_to_shape(grad_diff, input_shape) if need_input else None,
-                sum_to_shape(-grad_diff, target_shape) if need_target else None, None)
+        return (
+            sum_to_shape(grad_diff, input_shape) if need_input else None,
+            sum_to_shape(-grad_diff, target_shape) if need_target else None,
+            None,
+        )
 
 
-def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:  # fmt: skip
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_broadcast(input, target)
@@ -560,8 +610,14 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(loss, reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                   reduction: str = "mean", beta: float = 1.0) -> Tensor:  # fmt: skip
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if beta < 0:
@@ -574,8 +630,13 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     return _reduce(loss, reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
-               weight: Tensor | None = None) -> Tensor:  # fmt: skip
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -609,8 +670,10 @@ def _check_targets(input: Tensor, target: Tensor) -> None:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         return
     if target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0] if target.ndim else 0}).")  # fmt: skip
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target "
+            f"batch_size ({target.shape[0] if target.ndim else 0})."
+        )
     expected = [input.shape[0], *input.shape[2:]]
     if list(target.shape) != expected:
         if input.ndim == 2:
@@ -618,8 +681,9 @@ def _check_targets(input: Tensor, target: Tensor) -> None:
         raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
 
 
-def _target_weights(flat_target: Tensor, weight: Tensor | None, ignore_index: int,
-                    classes: int, dtype) -> tuple[Tensor, Tensor]:  # fmt: skip
+def _target_weights(
+    flat_target: Tensor, weight: Tensor | None, ignore_index: int, classes: int, dtype
+) -> tuple[Tensor, Tensor]:
     """The targets with ignored entries set to class 0, and each sample's weight w[t]
     (0 where t == ignore_index); raises PyTorch's IndexError for a class out of range."""
     valid = flat_target != ignore_index
@@ -654,22 +718,31 @@ class NllLoss(BuiltinFunction):
         shape, reduction = ctx.meta
         scale = grad / total if reduction == "mean" else grad
         picked = -(weights * scale)
-        grad_rows = picked.new_zeros(shape).scatter(1, safe_target.unsqueeze(1),
-                                                    picked.unsqueeze(1))  # fmt: skip
+        grad_rows = picked.new_zeros(shape).scatter(
+            1, safe_target.unsqueeze(1), picked.unsqueeze(1)
+        )
         return grad_rows, None, None, None
 
 
 def _nll(log_probs: Tensor, target: Tensor, weight, ignore_index: int, reduction: str):
     """nll_loss of checked inputs; also returns the per-sample weights."""
     rows = _class_last(log_probs)
-    safe, weights = _target_weights(target.reshape(-1).to(_dtype.int64), weight, ignore_index,
-                                    rows.shape[1], rows.dtype)  # fmt: skip
+    safe, weights = _target_weights(
+        target.reshape(-1).to(_dtype.int64), weight, ignore_index, rows.shape[1], rows.dtype
+    )
     loss = NllLoss.apply(rows, safe, weights, reduction)
     return (loss.reshape(target.shape) if reduction == "none" else loss), weights
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
-             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_targets(input, target)
@@ -680,13 +753,22 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 def _check_weight(input: Tensor, weight: Tensor | None) -> None:
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or "
-                           f"no classes but got weight tensor of shape: {list(weight.shape)}")  # fmt: skip
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or "
+            f"no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  size_average=None, ignore_index: int = -100, reduce=None,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:  # fmt: skip
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """log_softmax over the class dim (1, or 0 for an unbatched input), then the negative
     log-likelihood of class indices or, for a floating target, of class probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -757,8 +839,14 @@ class BinaryCrossEntropy(BuiltinFunction):
         return grad_input, grad_target
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -774,17 +862,23 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
-                                     weight: Tensor | None = None, size_average=None,
-                                     reduce=None, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:  # fmt: skip
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """(1 - t) x + w_pos(t) * softplus(-x), the stable form of -[t log s(x) + (1-t) log(1-s(x))]
     with w_pos(t) = 1 + (pos_weight - 1) t."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})")  # fmt: skip
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
     softplus_neg = ew.Softplus.apply(-input, 1.0, math.inf)
     if pos_weight is not None:
         softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
@@ -794,8 +888,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     return _reduce(loss, reduction)
 
 
-def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
-           reduction: str = "mean", log_target: bool = False) -> Tensor:  # fmt: skip
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     if log_target:
         loss = ew.exp(target) * (target - input)
@@ -810,18 +910,62 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
             "reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
-            "major release.", stacklevel=2,
-        )  # fmt: skip
+            "major release.",
+            stacklevel=2,
+        )
     return _reduce(loss, reduction)
 
 
 __all__ = [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d",
-    "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "dropout1d", "dropout2d",
-    "elu", "embedding", "flatten", "gelu", "hardsigmoid", "hardswish", "hardtanh", "huber_loss",
-    "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid",
-    "max_pool1d", "max_pool2d", "max_pool2d_with_indices", "mish", "mse_loss", "nll_loss",
-    "normalize", "one_hot", "pad", "relu", "relu6", "relu_", "selu", "sigmoid", "silu",
-    "smooth_l1_loss", "softmax", "softmin", "softplus", "softsign", "tanh",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cross_entropy",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "elu",
+    "embedding",
+    "flatten",
+    "gelu",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool2d_with_indices",
+    "mish",
+    "mse_loss",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "relu",
+    "relu6",
+    "relu_",
+    "selu",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softmin",
+    "softplus",
+    "softsign",
+    "tanh",
 ]

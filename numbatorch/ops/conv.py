@@ -12,6 +12,7 @@ from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only
 from ..tensor import Tensor
 from ._common import check_device, empty, expanded_array, kernels
+from .shape import cat
 
 
 def transposed_output_size(size, k, s, p, d, output_padding):
@@ -24,8 +25,9 @@ class Convolution(BuiltinFunction):
     (C, OC/groups, KH, KW) when transposed."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, dilation, transposed, output_padding,
-                groups):  # fmt: skip
+    def forward(
+        ctx, x, weight, bias, stride, padding, dilation, transposed, output_padding, groups
+    ):
         ctx.save_for_backward(x, weight)
         ctx.meta = (stride, padding, dilation, transposed, groups)
         backend = kernels(x)
@@ -36,30 +38,49 @@ class Convolution(BuiltinFunction):
             out = empty(
                 (x.shape[0], out_channels)
                 + tuple(
-                    transposed_output_size(x.shape[2 + i], (kh, kw)[i], stride[i], padding[i],
-                                           dilation[i], output_padding[i])
+                    transposed_output_size(
+                        x.shape[2 + i],
+                        (kh, kw)[i],
+                        stride[i],
+                        padding[i],
+                        dilation[i],
+                        output_padding[i],
+                    )
                     for i in range(2)
                 ),
-                x.dtype, x.device,
-            )  # fmt: skip
+                x.dtype,
+                x.device,
+            )
             # the transposed convolution is the input-gradient of the convolution that maps
             # `out`'s shape onto x's; only the shape of its first argument is read
-            backend.conv2d_backward(out._array, w_c._array, x_c._array, stride, padding,
-                                    dilation, groups, out._array, None, None)  # fmt: skip
+            backend.conv2d_backward(
+                out._array,
+                w_c._array,
+                x_c._array,
+                stride,
+                padding,
+                dilation,
+                groups,
+                out._array,
+                None,
+                None,
+            )
             if bias is not None:
                 shape = tuple(out.shape)
                 bias_view = bias.to(x.dtype).reshape(1, out_channels, 1, 1)
                 backend.binary(E.ADD, out._array, expanded_array(bias_view, shape), out._array)
             return out
         oh, ow = (
-            backend.conv_output_size(x.shape[2 + i], (kh, kw)[i], stride[i], padding[i],
-                                     dilation[i])
+            backend.conv_output_size(
+                x.shape[2 + i], (kh, kw)[i], stride[i], padding[i], dilation[i]
+            )
             for i in range(2)
-        )  # fmt: skip
+        )
         out = empty((x.shape[0], weight.shape[0], oh, ow), x.dtype, x.device)
         bias_array = None if bias is None else bias.to(x.dtype).contiguous()._array
-        backend.conv2d_forward(x_c._array, w_c._array, bias_array, stride, padding, dilation,
-                               groups, out._array)  # fmt: skip
+        backend.conv2d_forward(
+            x_c._array, w_c._array, bias_array, stride, padding, dilation, groups, out._array
+        )
         return out
 
     @staticmethod
@@ -76,18 +97,37 @@ class Convolution(BuiltinFunction):
         if not transposed:
             grad_b = empty((weight.shape[0],), grad.dtype, grad.device) if need_b else None
             backend.conv2d_backward(
-                x.contiguous()._array, w_c._array, grad._array, stride, padding, dilation,
-                groups, _array(grad_x), _array(grad_w), _array(grad_b),
-            )  # fmt: skip
+                x.contiguous()._array,
+                w_c._array,
+                grad._array,
+                stride,
+                padding,
+                dilation,
+                groups,
+                _array(grad_x),
+                _array(grad_w),
+                _array(grad_b),
+            )
         else:
             # out = A^T x for the convolution A of `weight`: grad_x = A grad, and the weight
             # gradient is that of <A grad, x>, a convolution's weight gradient
             if need_x:
-                backend.conv2d_forward(grad._array, w_c._array, None, stride, padding, dilation,
-                                       groups, grad_x._array)  # fmt: skip
+                backend.conv2d_forward(
+                    grad._array, w_c._array, None, stride, padding, dilation, groups, grad_x._array
+                )
             if need_w:
-                backend.conv2d_backward(grad._array, w_c._array, x.contiguous()._array, stride,
-                                        padding, dilation, groups, None, grad_w._array, None)  # fmt: skip
+                backend.conv2d_backward(
+                    grad._array,
+                    w_c._array,
+                    x.contiguous()._array,
+                    stride,
+                    padding,
+                    dilation,
+                    groups,
+                    None,
+                    grad_w._array,
+                    None,
+                )
             if need_b:
                 grad_b = grad.sum(dim=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None, None, None, None
@@ -107,9 +147,11 @@ def _tuple(value, n: int, name: str = "") -> tuple:
     if len(value) == 1:
         return value * n
     if len(value) != n:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
-                           f"values to match the convolution dimensions, but got {name}="
-                           f"{list(value)}")  # fmt: skip
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {n} "
+            f"values to match the convolution dimensions, but got {name}="
+            f"{list(value)}"
+        )
     return value
 
 
@@ -136,11 +178,15 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed, d
         )
     w = list(weight.shape)
     if w[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {w} instead")  # fmt: skip
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at "
+            f"dimension 0, but got weight of size {w} instead"
+        )
     if w[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size {w} instead")  # fmt: skip
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} "
+            f"at dimension 0, but got weight of size {w} instead"
+        )
     if not transposed:
         if input.shape[1] != w[1] * groups:
             raise RuntimeError(
@@ -172,8 +218,10 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed, d
                 f"with {w[1] * groups} elements, but got bias of size {_sizes(bias)} instead"
             )
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"\"slow_conv2d_cpu\" not implemented for "
-                           f"'{_TYPE_WORD.get(input.dtype.name, input.dtype.name)}'")  # fmt: skip
+        raise RuntimeError(
+            f'"slow_conv2d_cpu" not implemented for '
+            f"'{_TYPE_WORD.get(input.dtype.name, input.dtype.name)}'"
+        )
     if input.dtype is not weight.dtype:
         raise RuntimeError(
             f"Input type ({input.type()}) and weight type ({weight.type()}) should be the same"
@@ -184,8 +232,14 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed, d
         )
 
 
-_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-              "uint8": "Byte", "bool": "Bool"}  # fmt: skip
+_TYPE_WORD = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def _batched(input: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
@@ -212,8 +266,6 @@ def _same_padding(input, weight, stride, dilation, dims):
             axis = 2 + i
             zeros_shape = list(input.shape)
             zeros_shape[axis] = 1
-            from .shape import cat
-
             input = cat([input, input.new_zeros(zeros_shape)], axis)
     return input, tuple(padding)
 
@@ -234,15 +286,13 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims, n
     if dims == 1:
         input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
-    out = Convolution.apply(input, weight, bias, stride, padding, dilation, False, (0, 0),
-                            groups)  # fmt: skip
+    out = Convolution.apply(input, weight, bias, stride, padding, dilation, False, (0, 0), groups)
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
 
 
-def _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, dims,
-                name):  # fmt: skip
+def _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, dims, name):
     input, unbatched = _batched(input, dims, name)
     stride = _tuple(stride, dims, "stride")
     padding = _tuple(padding, dims, "padding")
@@ -262,8 +312,9 @@ def _transposed(input, weight, bias, stride, padding, output_padding, groups, di
         input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
         output_padding = (0, *output_padding)
-    out = Convolution.apply(input, weight, bias, stride, padding, dilation, True,
-                            output_padding, groups)  # fmt: skip
+    out = Convolution.apply(
+        input, weight, bias, stride, padding, dilation, True, output_padding, groups
+    )
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -280,16 +331,38 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):  # fmt: skip
-    return _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
-                       "conv_transpose2d")  # fmt: skip
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    return _transposed(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        2,
+        "conv_transpose2d",
+    )
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):  # fmt: skip
-    return _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
-                       "conv_transpose1d")  # fmt: skip
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    return _transposed(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        1,
+        "conv_transpose1d",
+    )
 
 
 __all__ = ["Convolution", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]

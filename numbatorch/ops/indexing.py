@@ -252,21 +252,10 @@ def masked_select(input, mask):
 
 
 def nonzero(input, *, as_tuple=False):
-    host = input.contiguous()
-    found = from_array(kernels(input).nonzero(host._array), input.device) \
-        if input.device.type == "cpu" else _nonzero_device(input)
+    found = from_array(kernels(input).nonzero(input.contiguous()._array), input.device)
     if as_tuple:
         return tuple(found[:, d] for d in range(max(input.ndim, 1)))
     return found
-
-
-def _nonzero_device(input):
-    from .._dispatch import backend
-
-    host = backend(input.device).to_host(input.contiguous()._array)
-    from ..kernels.cpu import nonzero as cpu_nonzero
-
-    return from_array(cpu_nonzero(np.ascontiguousarray(host)), input.device).to(input.device)
 
 
 def argwhere(input):

@@ -18,8 +18,15 @@ class MaxPool2DWithIndices(BuiltinFunction):
     def forward(ctx, x, kernel_size, stride, padding, dilation, output_size):
         out = empty((*x.shape[:2], *output_size), x.dtype, x.device)
         indices = empty(out.shape, _dtype.int64, x.device)
-        kernels(x).max_pool2d_forward(x.contiguous()._array, *kernel_size, *stride, *padding,
-                                      *dilation, out._array, indices._array)  # fmt: skip
+        kernels(x).max_pool2d_forward(
+            x.contiguous()._array,
+            *kernel_size,
+            *stride,
+            *padding,
+            *dilation,
+            out._array,
+            indices._array,
+        )
         ctx.save_for_backward(indices)
         ctx.input_meta = (x.shape, x.dtype)
         ctx.mark_non_differentiable(indices)
@@ -30,21 +37,36 @@ class MaxPool2DWithIndices(BuiltinFunction):
         (indices,) = ctx.saved_tensors
         shape, dtype = ctx.input_meta
         grad_in = empty(shape, dtype, grad.device)
-        kernels(grad).max_pool2d_backward(grad.contiguous()._array, indices._array,
-                                          grad_in._array)  # fmt: skip
+        kernels(grad).max_pool2d_backward(grad.contiguous()._array, indices._array, grad_in._array)
         return grad_in, None, None, None, None, None
 
 
 class AvgPool2D(BuiltinFunction):
     @staticmethod
-    def forward(ctx, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                divisor_override, output_size):  # fmt: skip
+    def forward(
+        ctx,
+        x,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        output_size,
+    ):
         out = empty((*x.shape[:2], *output_size), x.dtype, x.device)
         ctx.meta = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
         ctx.input_meta = (x.shape, x.dtype)
-        kernels(x).avg_pool2d_forward(x.contiguous()._array, *kernel_size, *stride, *padding,
-                                      ceil_mode, count_include_pad, divisor_override,
-                                      out._array)  # fmt: skip
+        kernels(x).avg_pool2d_forward(
+            x.contiguous()._array,
+            *kernel_size,
+            *stride,
+            *padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+            out._array,
+        )
         return out
 
     @staticmethod
@@ -52,9 +74,16 @@ class AvgPool2D(BuiltinFunction):
         kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override = ctx.meta
         shape, dtype = ctx.input_meta
         grad_in = empty(shape, dtype, grad.device)
-        kernels(grad).avg_pool2d_backward(grad.contiguous()._array, *kernel_size, *stride,
-                                          *padding, ceil_mode, count_include_pad,
-                                          divisor_override, grad_in._array)  # fmt: skip
+        kernels(grad).avg_pool2d_backward(
+            grad.contiguous()._array,
+            *kernel_size,
+            *stride,
+            *padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+            grad_in._array,
+        )
         return grad_in, None, None, None, None, None, None, None
 
 
@@ -90,8 +119,10 @@ def _pair(value, name: str) -> tuple:
 
 def _batched(input: Tensor, name: str) -> tuple[Tensor, bool]:
     if input.ndim not in (3, 4) or input.numel() == 0 and input.ndim == 3:
-        raise RuntimeError(f"{name}: Expected 3D or 4D (batch mode) tensor for input, but got "
-                           f"input of size: {list(input.shape)}")  # fmt: skip
+        raise RuntimeError(
+            f"{name}: Expected 3D or 4D (batch mode) tensor for input, but got "
+            f"input of size: {list(input.shape)}"
+        )
     if input.ndim == 3:
         return input.unsqueeze(0), True
     return input, False
@@ -99,40 +130,54 @@ def _batched(input: Tensor, name: str) -> tuple[Tensor, bool]:
 
 def _output_sizes(name, x, kernel, stride, padding, dilation, ceil_mode):
     if any(k <= 0 for k in kernel):
-        raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got kH: "
-                           f"{kernel[0]} kW: {kernel[1]}")  # fmt: skip
+        raise RuntimeError(
+            f"{name}: kernel_size must be greater than zero, but got kH: "
+            f"{kernel[0]} kW: {kernel[1]}"
+        )
     if any(s <= 0 for s in stride):
-        raise RuntimeError(f"{name}: stride should be greater than zero, but got dH: "
-                           f"{stride[0]} dW: {stride[1]}")  # fmt: skip
+        raise RuntimeError(
+            f"{name}: stride should be greater than zero, but got dH: {stride[0]} dW: {stride[1]}"
+        )
     if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"{name}: dilation should be greater than zero, but got dilationH: "
-                           f"{dilation[0]} dilationW: {dilation[1]}")  # fmt: skip
+        raise RuntimeError(
+            f"{name}: dilation should be greater than zero, but got dilationH: "
+            f"{dilation[0]} dilationW: {dilation[1]}"
+        )
     for k, p, d in zip(kernel, padding, dilation):
         if p < 0 or p > ((k - 1) * d + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={p}, kernel_size={k} and dilation={d}")  # fmt: skip
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation={d}"
+            )
     backend = kernels(x)
     sizes = tuple(
-        backend.pool_output_size(x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i],
-                                 ceil_mode)
+        backend.pool_output_size(
+            x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode
+        )
         for i in range(2)
-    )  # fmt: skip
+    )
     if any(s < 1 for s in sizes):
         c, h, w = x.shape[1:]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
-                           f"({c}x{sizes[0]}x{sizes[1]}). Output size is too small")  # fmt: skip
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+            f"({c}x{sizes[0]}x{sizes[1]}). Output size is too small"
+        )
     return sizes
 
 
 # --- the functional API ---------------------------------------------------------------------
 
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False):  # fmt: skip
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
+):
     x, unbatched = _batched(input, "max_pool2d")
     kernel = _pair(kernel_size, "max_pool2d: kernel_size")
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(
-        stride, "max_pool2d: stride")  # fmt: skip
+    stride = (
+        kernel
+        if stride is None or stride == [] or stride == ()
+        else _pair(stride, "max_pool2d: stride")
+    )
     padding = _pair(padding, "max_pool2d: padding")
     dilation = _pair(dilation, "max_pool2d: dilation")
     sizes = _output_sizes("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
@@ -142,19 +187,29 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return out, indices
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):  # fmt: skip
-    out, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation,
-                                           ceil_mode)  # fmt: skip
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    out, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, indices) if return_indices else out
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):  # fmt: skip
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     x, unbatched = _batched(input, "avg_pool2d")
     kernel = _pair(kernel_size, "avg_pool2d: kernel_size")
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(
-        stride, "avg_pool2d: stride")  # fmt: skip
+    stride = (
+        kernel
+        if stride is None or stride == [] or stride == ()
+        else _pair(stride, "avg_pool2d: stride")
+    )
     padding = _pair(padding, "avg_pool2d: padding")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
@@ -165,15 +220,24 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                 f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}"
             )
     sizes = _output_sizes("avg_pool2d", x, kernel, stride, padding, (1, 1), ceil_mode)
-    out = AvgPool2D.apply(x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad),
-                          int(divisor_override or 0), sizes)  # fmt: skip
+    out = AvgPool2D.apply(
+        x,
+        kernel,
+        stride,
+        padding,
+        bool(ceil_mode),
+        bool(count_include_pad),
+        int(divisor_override or 0),
+        sizes,
+    )
     return out.squeeze(0) if unbatched else out
 
 
 def adaptive_avg_pool2d(input, output_size):
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
-                           f"{list(input.shape)}")  # fmt: skip
+        raise RuntimeError(
+            f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}"
+        )
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
     output_size = tuple(output_size)
@@ -182,16 +246,20 @@ def adaptive_avg_pool2d(input, output_size):
     x, unbatched = (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
     sizes = tuple(x.shape[2 + i] if s is None else int(s) for i, s in enumerate(output_size))
     if any(s < 0 for s in sizes):
-        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than "
-                           f"or equal to 0 but received {{{sizes[0]}, {sizes[1]}}}")  # fmt: skip
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: elements of output_size must be greater than "
+            f"or equal to 0 but received {{{sizes[0]}, {sizes[1]}}}"
+        )
     out = AdaptiveAvgPool2D.apply(x, sizes)
     return out.squeeze(0) if unbatched else out
 
 
 def _as_2d(input: Tensor, name: str) -> Tensor:
     if input.ndim not in (2, 3):
-        raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor for input, but got "
-                           f"input of size: {list(input.shape)}")  # fmt: skip
+        raise RuntimeError(
+            f"{name}: Expected 2D or 3D (batch mode) tensor for input, but got "
+            f"input of size: {list(input.shape)}"
+        )
     return input.unsqueeze(-2)
 
 
@@ -199,32 +267,49 @@ def _single(value) -> int:
     return value if isinstance(value, int) else int(tuple(value)[0])
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):  # fmt: skip
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
     out, indices = max_pool2d_with_indices(
-        _as_2d(input, "max_pool1d"), (1, _single(kernel_size)), (1, _single(stride)),
-        (0, _single(padding)), (1, _single(dilation)), ceil_mode,
-    )  # fmt: skip
+        _as_2d(input, "max_pool1d"),
+        (1, _single(kernel_size)),
+        (1, _single(stride)),
+        (0, _single(padding)),
+        (1, _single(dilation)),
+        ceil_mode,
+    )
     out, indices = out.squeeze(-2), indices.squeeze(-2)
     return (out, indices) if return_indices else out
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):  # fmt: skip
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
-    return avg_pool2d(_as_2d(input, "avg_pool1d"), (1, _single(kernel_size)),
-                      (1, _single(stride)), (0, _single(padding)), ceil_mode,
-                      count_include_pad).squeeze(-2)  # fmt: skip
+    return avg_pool2d(
+        _as_2d(input, "avg_pool1d"),
+        (1, _single(kernel_size)),
+        (1, _single(stride)),
+        (0, _single(padding)),
+        ceil_mode,
+        count_include_pad,
+    ).squeeze(-2)
 
 
 def adaptive_avg_pool1d(input, output_size):
-    return adaptive_avg_pool2d(_as_2d(input, "adaptive_avg_pool1d"),
-                               (1, _single(output_size))).squeeze(-2)  # fmt: skip
+    return adaptive_avg_pool2d(
+        _as_2d(input, "adaptive_avg_pool1d"), (1, _single(output_size))
+    ).squeeze(-2)
 
 
 __all__ = [
-    "AdaptiveAvgPool2D", "AvgPool2D", "MaxPool2DWithIndices", "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d",
+    "AdaptiveAvgPool2D",
+    "AvgPool2D",
+    "MaxPool2DWithIndices",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "max_pool1d",
+    "max_pool2d",
     "max_pool2d_with_indices",
 ]

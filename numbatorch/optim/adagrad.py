@@ -7,9 +7,20 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach=None, *,
-                 maximize: bool = False, differentiable: bool = False, fused=None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach=None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused=None,
+    ) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:
@@ -17,15 +28,24 @@ class Adagrad(Optimizer):
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")  # fmt: skip
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if differentiable:
             raise NotImplementedError("differentiable optimizers are not supported")
-        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
-                    "maximize": maximize, "differentiable": differentiable, "fused": fused}  # fmt: skip
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
         super().__init__(params, defaults)
         # like PyTorch, Adagrad's state exists from construction
         for group in self.param_groups:
@@ -44,7 +64,15 @@ class Adagrad(Optimizer):
             state = self._init_state(group, param)
             step = self._increment(state["step"])
             clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-            self._run(param, "adagrad_step", grad, state["sum"], clr, group["eps"],
-                      group["weight_decay"], group["maximize"])  # fmt: skip
+            self._run(
+                param,
+                "adagrad_step",
+                grad,
+                state["sum"],
+                clr,
+                group["eps"],
+                group["weight_decay"],
+                group["maximize"],
+            )
 
         return update

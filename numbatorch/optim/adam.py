@@ -20,17 +20,38 @@ def _check(lr, betas, eps, weight_decay) -> None:
 
 
 class Adam(Optimizer):
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, foreach=None,
-                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
-                 fused=None, decoupled_weight_decay: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach=None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         _check(lr, betas, eps, weight_decay)
         if capturable or differentiable:
             raise NotImplementedError("capturable and differentiable optimizers are not supported")
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
-                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
-                    "capturable": capturable, "differentiable": differentiable, "fused": fused,
-                    "decoupled_weight_decay": decoupled_weight_decay}  # fmt: skip
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
         super().__init__(params, defaults)
 
     def _update(self, group, param, grad):
@@ -44,12 +65,26 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = self._zeros_like(param)
             step = self._increment(state["step"])
             beta1, beta2 = group["betas"]
-            max_exp_avg_sq = (state["max_exp_avg_sq"] if group["amsgrad"]
-                              else self._empty_like(param))  # fmt: skip
-            self._run(param, "adam_step", grad, state["exp_avg"], state["exp_avg_sq"],
-                      max_exp_avg_sq, group["lr"], beta1, beta2, group["eps"],
-                      group["weight_decay"], step, group["amsgrad"], group["maximize"],
-                      group["decoupled_weight_decay"])  # fmt: skip
+            max_exp_avg_sq = (
+                state["max_exp_avg_sq"] if group["amsgrad"] else self._empty_like(param)
+            )
+            self._run(
+                param,
+                "adam_step",
+                grad,
+                state["exp_avg"],
+                state["exp_avg_sq"],
+                max_exp_avg_sq,
+                group["lr"],
+                beta1,
+                beta2,
+                group["eps"],
+                group["weight_decay"],
+                step,
+                group["amsgrad"],
+                group["maximize"],
+                group["decoupled_weight_decay"],
+            )
 
         return update
 
@@ -57,10 +92,32 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: param *= 1 - lr * weight_decay before the step."""
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
-                 foreach=None, capturable: bool = False, differentiable: bool = False,
-                 fused=None) -> None:  # fmt: skip
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
-                         maximize=maximize, capturable=capturable, differentiable=differentiable,
-                         fused=fused, decoupled_weight_decay=True)  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )

@@ -26,8 +26,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None) -> float:
     return (low + high) / 2.0
 
 
-def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9,
-                  max_ls=25):  # fmt: skip
+def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
     """A step t along d satisfying the strong Wolfe conditions (bracketing, then zoom)."""
     d_norm = float(d.abs().max())
     g = g.clone()
@@ -53,8 +52,9 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
         previous = t
-        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
-                               bounds=(min_step, max_step))  # fmt: skip
+        t = _cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step)
+        )
         t_prev, f_prev, g_prev, gtd_prev = previous, f_new, g_new.clone(), gtd_new
         f_new, g_new = obj_func(x, t, d)
         evals += 1
@@ -68,13 +68,17 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     while not done and ls_iter < max_ls:
         if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
             break
-        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1],
-                               bracket_f[1], bracket_gtd[1])  # fmt: skip
+        t = _cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
         eps = 0.1 * (max(bracket) - min(bracket))
         if min(max(bracket) - t, t - min(bracket)) < eps:
             if insufficient_progress or t >= max(bracket) or t <= min(bracket):
-                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) \
+                t = (
+                    max(bracket) - eps
+                    if abs(t - max(bracket)) < abs(t - min(bracket))
                     else min(bracket) + eps
+                )
                 insufficient_progress = False
             else:
                 insufficient_progress = True
@@ -93,38 +97,58 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
                 done = True
             elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
                 bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
-                bracket_g[high_pos], bracket_gtd[high_pos] = (bracket_g[low_pos],
-                                                              bracket_gtd[low_pos])  # fmt: skip
+                bracket_g[high_pos], bracket_gtd[high_pos] = (
+                    bracket_g[low_pos],
+                    bracket_gtd[low_pos],
+                )
             bracket[low_pos], bracket_f[low_pos] = t, f_new
             bracket_g[low_pos], bracket_gtd[low_pos] = g_new.clone(), gtd_new
     return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], evals
 
 
 class LBFGS(Optimizer):
-    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
-                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 history_size: int = 100, line_search_fn: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval,
-                    "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
-                    "history_size": history_size, "line_search_fn": line_search_fn}  # fmt: skip
+        defaults = {
+            "lr": lr,
+            "max_iter": max_iter,
+            "max_eval": max_eval,
+            "tolerance_grad": tolerance_grad,
+            "tolerance_change": tolerance_change,
+            "history_size": history_size,
+            "line_search_fn": line_search_fn,
+        }
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        return cat([p.grad.reshape(-1) if p.grad is not None else p.new_zeros(p.numel())
-                    for p in self._params])  # fmt: skip
+        return cat(
+            [
+                p.grad.reshape(-1) if p.grad is not None else p.new_zeros(p.numel())
+                for p in self._params
+            ]
+        )
 
     def _add_grad(self, step_size: float, update) -> None:
         offset = 0
         for p in self._params:
             n = p.numel()
-            p.add_(update[offset:offset + n].view_as(p), alpha=step_size)
+            p.add_(update[offset : offset + n].view_as(p), alpha=step_size)
             offset += n
 
     def _directional_evaluate(self, closure, x, t, d):
@@ -214,8 +238,9 @@ class LBFGS(Optimizer):
                 def obj_func(x, step, direction):
                     return self._directional_evaluate(closure, x, step, direction)
 
-                loss, flat_grad, t, evals = _strong_wolfe(obj_func, x_init, t, d, loss,
-                                                          flat_grad, gtd)  # fmt: skip
+                loss, flat_grad, t, evals = _strong_wolfe(
+                    obj_func, x_init, t, d, loss, flat_grad, gtd
+                )
                 self._add_grad(t, d)
                 opt_cond = float(flat_grad.abs().max()) <= tolerance_grad
             else:
@@ -236,7 +261,16 @@ class LBFGS(Optimizer):
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
-        state.update({"d": d, "t": t, "old_dirs": old_dirs, "old_stps": old_stps, "ro": ro,
-                      "H_diag": h_diag, "prev_flat_grad": prev_flat_grad,
-                      "prev_loss": prev_loss})  # fmt: skip
+        state.update(
+            {
+                "d": d,
+                "t": t,
+                "old_dirs": old_dirs,
+                "old_stps": old_stps,
+                "ro": ro,
+                "H_diag": h_diag,
+                "prev_flat_grad": prev_flat_grad,
+                "prev_loss": prev_loss,
+            }
+        )
         return orig_loss

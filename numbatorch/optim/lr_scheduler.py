@@ -22,8 +22,10 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming an optimizer")  # fmt: skip
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] "
+                        "when resuming an optimizer"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -64,23 +66,27 @@ _LRScheduler = LRScheduler
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch), one lambda for all groups or one per group."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1,
-                 verbose="deprecated") -> None:  # fmt: skip
+    def __init__(
+        self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1, verbose="deprecated"
+    ) -> None:
         self.optimizer = optimizer
         if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         else:
             if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                                 f"{len(lr_lambda)}")  # fmt: skip
+                raise ValueError(
+                    f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}"
+                )
             self.lr_lambdas = list(lr_lambda)
         super().__init__(optimizer, last_epoch, verbose)
 
     def state_dict(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         # plain functions and lambdas cannot be saved; callable objects save their __dict__
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]  # fmt: skip
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -98,8 +104,14 @@ class LambdaLR(LRScheduler):
 class StepLR(LRScheduler):
     """lr *= gamma every step_size epochs."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1, verbose="deprecated") -> None:  # fmt: skip
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        step_size: int,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+        verbose="deprecated",
+    ) -> None:
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
@@ -116,8 +128,14 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone epoch (a milestone listed twice counts twice)."""
 
-    def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1,
-                 last_epoch: int = -1, verbose="deprecated") -> None:  # fmt: skip
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+        verbose="deprecated",
+    ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
@@ -129,15 +147,17 @@ class MultiStepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list:
         milestones = sorted(self.milestones.elements())
-        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
-                for base in self.base_lrs]  # fmt: skip
+        return [
+            base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs
+        ]
 
 
 class ExponentialLR(LRScheduler):
     """lr *= gamma every epoch."""
 
-    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1,
-                 verbose="deprecated") -> None:  # fmt: skip
+    def __init__(
+        self, optimizer: Optimizer, gamma: float, last_epoch: int = -1, verbose="deprecated"
+    ) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
 
@@ -154,8 +174,14 @@ class CosineAnnealingLR(LRScheduler):
     """lr follows eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2, in PyTorch's
     recursive form."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803
-                 last_epoch: int = -1, verbose="deprecated") -> None:  # fmt: skip
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_max: int,
+        eta_min: float = 0.0,  # noqa: N803
+        last_epoch: int = -1,
+        verbose="deprecated",
+    ) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch, verbose)
@@ -165,29 +191,48 @@ class CosineAnnealingLR(LRScheduler):
         if epoch == 0:
             return lrs
         if self._step_count == 1 and epoch > 0:
-            return [eta_min + (base - eta_min) * (1 + math.cos(epoch * math.pi / t_max)) / 2
-                    for base in self.base_lrs]  # fmt: skip
+            return [
+                eta_min + (base - eta_min) * (1 + math.cos(epoch * math.pi / t_max)) / 2
+                for base in self.base_lrs
+            ]
         if (epoch - 1 - t_max) % (2 * t_max) == 0:
-            return [lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                    for lr, base in zip(lrs, self.base_lrs)]  # fmt: skip
-        return [(1 + math.cos(math.pi * epoch / t_max))
-                / (1 + math.cos(math.pi * (epoch - 1) / t_max)) * (lr - eta_min) + eta_min
-                for lr in lrs]  # fmt: skip
+            return [
+                lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                for lr, base in zip(lrs, self.base_lrs)
+            ]
+        return [
+            (1 + math.cos(math.pi * epoch / t_max))
+            / (1 + math.cos(math.pi * (epoch - 1) / t_max))
+            * (lr - eta_min)
+            + eta_min
+            for lr in lrs
+        ]
 
     def _get_closed_form_lr(self) -> list:
-        return [self.eta_min + (base - self.eta_min)
-                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base in self.base_lrs]  # fmt: skip
+        return [
+            self.eta_min
+            + (base - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for base in self.base_lrs
+        ]
 
 
 class ReduceLROnPlateau(LRScheduler):
     """lr *= factor once the metric passed to `step(metric)` has not improved for
     `patience` epochs (then waits `cooldown` epochs)."""
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr=0, eps: float = 1e-8,
-                 verbose="deprecated") -> None:  # fmt: skip
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr=0,
+        eps: float = 1e-8,
+        verbose="deprecated",
+    ) -> None:
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if not isinstance(optimizer, Optimizer):
@@ -196,8 +241,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got "
-                                 f"{len(min_lr)}")  # fmt: skip
+                raise ValueError(
+                    f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
+                )
             self.default_min_lr = None
             self.min_lrs = list(min_lr)
         else:
@@ -262,6 +308,11 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 __all__ = [
-    "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR",
-    "ReduceLROnPlateau", "StepLR",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiStepLR",
+    "ReduceLROnPlateau",
+    "StepLR",
 ]

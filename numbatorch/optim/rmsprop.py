@@ -7,10 +7,20 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
-                 capturable: bool = False, foreach=None, maximize: bool = False,
-                 differentiable: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach=None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -23,10 +33,18 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {alpha}")
         if capturable or differentiable:
             raise NotImplementedError("capturable and differentiable optimizers are not supported")
-        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
-                    "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
-                    "foreach": foreach, "maximize": maximize,
-                    "differentiable": differentiable}  # fmt: skip
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+        }
         super().__init__(params, defaults)
 
     def _update(self, group, param, grad):
@@ -41,10 +59,20 @@ class RMSprop(Optimizer):
                     state["grad_avg"] = self._zeros_like(param)
             self._increment(state["step"])
             empty = self._empty_like(param)
-            self._run(param, "rmsprop_step", grad, state["square_avg"],
-                      state.get("grad_avg", empty) if group["centered"] else empty,
-                      state.get("momentum_buffer", empty) if group["momentum"] > 0 else empty,
-                      group["lr"], group["alpha"], group["eps"], group["weight_decay"],
-                      group["momentum"], group["centered"], group["maximize"])  # fmt: skip
+            self._run(
+                param,
+                "rmsprop_step",
+                grad,
+                state["square_avg"],
+                state.get("grad_avg", empty) if group["centered"] else empty,
+                state.get("momentum_buffer", empty) if group["momentum"] > 0 else empty,
+                group["lr"],
+                group["alpha"],
+                group["eps"],
+                group["weight_decay"],
+                group["momentum"],
+                group["centered"],
+                group["maximize"],
+            )
 
         return update

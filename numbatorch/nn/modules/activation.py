@@ -33,8 +33,7 @@ class Hardtanh(Module):
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_text(
-            self.inplace, ", ")  # fmt: skip
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_text(self.inplace, ", ")
 
 
 class ReLU6(Hardtanh):

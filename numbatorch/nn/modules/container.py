@@ -53,8 +53,10 @@ class Sequential(Module):
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")  # fmt: skip
+            raise ValueError(
+                "add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given."
+            )
         result = Sequential()
         for module in (*self, *other):
             result.append(module)
@@ -143,10 +145,13 @@ class ModuleList(Module):
         return module
 
     def extend(self, modules) -> ModuleList:
-        if isinstance(modules, (Tensor, Module)) and not isinstance(modules, (ModuleList,
-                                                                              Sequential)):
-            raise TypeError("ModuleList.extend should be called with an iterable, but got "
-                            + type(modules).__name__)  # fmt: skip
+        if isinstance(modules, (Tensor, Module)) and not isinstance(
+            modules, (ModuleList, Sequential)
+        ):
+            raise TypeError(
+                "ModuleList.extend should be called with an iterable, but got "
+                + type(modules).__name__
+            )
         for module in modules:
             self.append(module)
         return self

@@ -22,8 +22,10 @@ class Unflatten(Module):
     def __init__(self, dim: int | str, unflattened_size) -> None:
         super().__init__()
         if not isinstance(unflattened_size, (tuple, list)):
-            raise TypeError("unflattened_size must be tuple of ints, but found type "
-                            f"{type(unflattened_size).__name__}")  # fmt: skip
+            raise TypeError(
+                "unflattened_size must be tuple of ints, but found type "
+                f"{type(unflattened_size).__name__}"
+            )
         self.dim = dim
         self.unflattened_size = unflattened_size
 

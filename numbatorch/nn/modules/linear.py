@@ -24,13 +24,15 @@ class Identity(Module):
 class Linear(Module):
     """y = x W^T + b with W (out_features, in_features), initialised as in PyTorch."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
-                 dtype=None) -> None:  # fmt: skip
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None
+    ) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty(out_features, in_features, device=device,
-                                                dtype=dtype))  # fmt: skip
+        self.weight = Parameter(
+            _creation.empty(out_features, in_features, device=device, dtype=dtype)
+        )
         if bias:
             self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
         else:
@@ -48,5 +50,7 @@ class Linear(Module):
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")  # fmt: skip
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

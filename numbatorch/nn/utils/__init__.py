@@ -15,9 +15,14 @@ def vector_to_parameters(vec, parameters) -> None:
     offset = 0
     for param in parameters:
         n = param.numel()
-        param.data = vec[offset:offset + n].reshape(param.shape).detach().clone()
+        param.data = vec[offset : offset + n].reshape(param.shape).detach().clone()
         offset += n
 
 
-__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameters_to_vector",
+    "vector_to_parameters",
+]

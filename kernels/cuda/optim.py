@@ -1,0 +1,95 @@
+"""Fused optimizer updates on device arrays: the CPU's update loops (kernels/cpu/optim.py),
+run a thread per element.
+
+Each CPU update is a `prange` loop over the parameter's elements whose body is the whole
+update rule; `per_slice` compiles that source as a device function that each thread calls
+on the one-element slices of its element: one copy of every formula for both devices. Arrays
+are C-contiguous of the parameter's size; an unused state array is passed empty (its
+slices are empty too, and the update never reads them).
+"""
+
+from __future__ import annotations
+
+from numba import cuda
+
+from ..cpu import optim as cpu
+from ._launch import launch, per_slice
+
+_sgd = per_slice(cpu._sgd)
+_adam = per_slice(cpu._adam)
+_rmsprop = per_slice(cpu._rmsprop)
+_adagrad = per_slice(cpu._adagrad)
+
+
+@cuda.jit(cache=True)
+def _sgd_kernel(param, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
+                first_step):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _sgd(param[i:i + 1], grad[i:i + 1], buffer[i:i + 1], lr, momentum, dampening,
+             weight_decay, nesterov, maximize, first_step)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+                 weight_decay, step, amsgrad, maximize, decoupled_weight_decay):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _adam(param[i:i + 1], grad[i:i + 1], exp_avg[i:i + 1], exp_avg_sq[i:i + 1],
+              max_exp_avg_sq[i:i + 1], lr, beta1, beta2, eps, weight_decay, step, amsgrad,
+              maximize, decoupled_weight_decay)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _rmsprop_kernel(param, grad, square_avg, grad_avg, buffer, lr, alpha, eps, weight_decay,
+                    momentum, centered, maximize):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _rmsprop(param[i:i + 1], grad[i:i + 1], square_avg[i:i + 1], grad_avg[i:i + 1],
+                 buffer[i:i + 1], lr, alpha, eps, weight_decay, momentum, centered,
+                 maximize)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _adagrad_kernel(param, grad, state_sum, clr, eps, weight_decay, maximize):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _adagrad(param[i:i + 1], grad[i:i + 1], state_sum[i:i + 1], clr, eps, weight_decay,
+                 maximize)  # fmt: skip
+
+
+def _run(kernel, param, *args) -> None:
+    if param.size:
+        flat = [a.reshape(-1) if hasattr(a, "reshape") else a for a in (param, *args)]
+        kernel[launch(param.size)](*flat)
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+             maximize, first_step) -> None:  # fmt: skip
+    """One SGD update of param (and momentum_buffer, when momentum != 0) in place."""
+    _run(_sgd_kernel, param, grad, momentum_buffer, float(lr), float(momentum),
+         float(dampening), float(weight_decay), bool(nesterov), bool(maximize),
+         bool(first_step))  # fmt: skip
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, step, amsgrad, maximize, decoupled_weight_decay) -> None:  # fmt: skip
+    """One Adam/AdamW update of param, exp_avg, exp_avg_sq (and max_exp_avg_sq with
+    amsgrad) in place; `step` is the 1-based count including this update."""
+    _run(_adam_kernel, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, float(lr),
+         float(beta1), float(beta2), float(eps), float(weight_decay), float(step),
+         bool(amsgrad), bool(maximize), bool(decoupled_weight_decay))  # fmt: skip
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize) -> None:  # fmt: skip
+    """One RMSprop update of param and square_avg (grad_avg when centered, momentum_buffer
+    when momentum > 0) in place."""
+    _run(_rmsprop_kernel, param, grad, square_avg, grad_avg, momentum_buffer, float(lr),
+         float(alpha), float(eps), float(weight_decay), float(momentum), bool(centered),
+         bool(maximize))  # fmt: skip
+
+
+def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize) -> None:
+    """One Adagrad update of param and state_sum in place, at learning rate `clr`."""
+    _run(_adagrad_kernel, param, grad, state_sum, float(clr), float(eps), float(weight_decay),
+         bool(maximize))
+
+
+__all__ = ["adagrad_step", "adam_step", "rmsprop_step", "sgd_step"]
