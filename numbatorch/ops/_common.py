@@ -83,7 +83,10 @@ def operand(x, dtype, shape):
     """The backend array of an operand: a tensor cast and broadcast to `shape`, or a
     Python scalar as a 1-element host array (the launchers treat it as a scalar)."""
     if isinstance(x, Tensor):
-        return expanded_array(cast(x, dtype), shape)
+        x = cast(x, dtype)
+        if x._array.size == 1 and x._array.shape != shape:
+            return x._array.reshape(1)  # a one-element tensor takes the scalar fast path
+        return expanded_array(x, shape)
     return np.array([x], dtype.numpy)
 
 

@@ -64,6 +64,28 @@ class Addmm(BuiltinFunction):
         return (grad_bias, grad.mm(b.t()) if need_a else None, a.t().mm(grad) if need_b else None)
 
 
+class Linear(BuiltinFunction):
+    """input @ weight.T + bias on 2-D input, the bias added in the GEMM's output loop.
+    Backward computes the weight's gradient as grad.T @ input, already in the weight's
+    (out, in) layout, so no transposed copy is made. PyTorch shows this node as
+    AddmmBackward0 (bias, input, weight)."""
+
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, bias, input, weight):
+        ctx.save_for_backward(input, weight)
+        return _gemm(input, weight.t(), bias.to(input.dtype) if bias is not None else None)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        need_bias, need_input, need_weight = ctx.needs_input_grad
+        return (grad.sum(0) if need_bias else None,
+                grad.mm(weight) if need_input else None,
+                grad.t().mm(input) if need_weight else None)
+
+
 class Bmm(BuiltinFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -252,15 +274,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows} and {_shape_text(weight.t())})"
         )
-    if input.ndim == 2 and bias is not None and bias.ndim == 1:
-        return addmm(bias, input, weight.t())
+    check_device(input, weight, bias)
+    _check_dtypes(input, weight)
+    if bias is not None and bias.ndim != 1:
+        return matmul(input, weight.t()) + bias
     flat = input.reshape(-1, input.shape[-1]) if input.ndim != 2 else input
-    if bias is not None and bias.ndim == 1:
-        result = addmm(bias, flat, weight.t())
-    else:
-        result = mm(flat, weight.t())
-        if bias is not None:
-            result = result + bias
+    result = Linear.apply(bias, flat, weight)
     return result.reshape(*input.shape[:-1], weight.shape[0]) if input.ndim != 2 else result
 
 
