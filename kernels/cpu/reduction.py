@@ -23,6 +23,7 @@ from ._launch import parallel_for
 # large array splits into parallel chunks only for these)
 _CHUNKABLE = frozenset({SUM, MEAN, PROD, MAX, MIN, ALL, ANY})
 CHUNK = 1 << 15
+COLUMNS = 256  # outputs per task when reducing over a non-last axis
 FASTMATH = {"contract", "arcp", "nsz", "reassoc"}  # reassoc lets the sums vectorize
 
 
@@ -30,7 +31,13 @@ FASTMATH = {"contract", "arcp", "nsz", "reassoc"}  # reassoc lets the sums vecto
 def _reduce_range(op, x, start, n, step, zero, p):
     """Reduce x[start + k*step] for k < n; returns (accumulator, index)."""
     idx = 0
-    if op == SUM or op == MEAN:
+    if (op == SUM or op == MEAN) and step == 1:
+        # a slice indexed from 0: no wraparound checks, so LLVM vectorises the sum
+        acc = zero
+        row = x[start:start + n]
+        for k in range(n):
+            acc += row[k]
+    elif op == SUM or op == MEAN:
         acc = zero
         for k in range(n):
             acc += x[start + k * step]
@@ -127,11 +134,29 @@ def _family(op):
             acc, _ = _reduce_range(op, x, start, min(CHUNK, x.size - start), 1, zero, p)
             partials[c] = acc
 
+    def columns(x, out, n, inner, zero, count):
+        """Sum/mean over the middle axis when inner > 1: a block of COLUMNS outputs
+        accumulates row after row, so the loads are contiguous and vectorise."""
+        blocks = (inner + COLUMNS - 1) // COLUMNS
+        for t in prange((out.size // inner) * blocks):
+            o = np.int64(t) // blocks
+            j0 = (np.int64(t) % blocks) * COLUMNS
+            width = min(COLUMNS, inner - j0)
+            acc = np.full(COLUMNS, zero)
+            for k in range(n):
+                start = (o * n + k) * inner + j0
+                row = x[start:start + width]
+                for j in range(width):
+                    acc[j] += row[j]
+            for j in range(width):
+                out[o * inner + j0 + j] = acc[j] / count if op == MEAN else acc[j]
+
     options = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
     return (
         njit(**options)(axis),
         njit(parallel=True, **options)(axis),
         njit(parallel=True, **options)(chunks),
+        njit(parallel=True, **options)(columns) if op in (SUM, MEAN) else None,
     )
 
 
@@ -156,7 +181,7 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
         return
     floating = x.dtype.kind == "f"
     zero = np.float64(0) if floating else np.int64(0)
-    serial, parallel, chunked = _FAMILIES[op]
+    serial, parallel, chunked, columns = _FAMILIES[op]
     flat_x, flat_out = x.reshape(-1), out.reshape(-1)
     if op in _CHUNKABLE and out.size == 1 and parallel_for(x.size) and n > CHUNK:
         partials = np.empty((n + CHUNK - 1) // CHUNK, np.float64 if floating else np.int64)
@@ -164,6 +189,9 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
         # a mean's partials are sums; the combining pass divides by the true count
         combine_op = _COMBINE.get(op, op) if op != MEAN else MEAN
         _FAMILIES[combine_op][0](partials, flat_out, partials.size, 1, zero, p, n)
+        return
+    if columns is not None and inner > 1:
+        columns(flat_x, flat_out, n, inner, zero, n)
         return
     (parallel if parallel_for(x.size) and out.size > 1 else serial)(
         flat_x, flat_out, n, inner, zero, p, n
