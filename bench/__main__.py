@@ -96,6 +96,8 @@ def main(argv=None) -> int:
         return 2
     options.threads = harness.set_threads(ctx, options.threads or harness.available_cores())
     impls = [i for i in options.impl if i not in harness.REFERENCES or i in options.compare]
+    if options.device != "cpu":
+        impls = [i for i in impls if i != "numpy"]  # numpy has no GPU: nothing to compare
 
     ours_selected = any(i not in harness.REFERENCES for i in impls)
     if ours_selected and options.device == "cpu":
@@ -113,6 +115,8 @@ def main(argv=None) -> int:
         print(harness.machine_line(info))
         if missing:
             print("  (torch is not installed: its columns are empty)")
+        if options.device != "cpu":
+            print("  (numpy runs on the CPU only: no numpy rows on this device)")
         print(flush=True)
 
     results, skipped = [], []

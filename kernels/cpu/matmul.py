@@ -123,21 +123,21 @@ def _micro_kernel(kc, ap, a_at, bp, b_at, c, c_at, ldc, rows, cols):
 @njit(cache=True)
 def _pack_a_panel(a, a_rs, a_cs, i0, rows, k0, kc, ap, at):
     """Copy A[i0:i0+rows, k0:k0+kc] (A[i, p] = a[i*a_rs + p*a_cs]) into ap[at:] as a
-    k-major MR-row micro-panel, ap[at + p*MR + i], zero-padded to MR rows."""
+    k-major MR-row micro-panel, ap[at + p*MR + i], zero-padded to MR rows. A full panel
+    copies MR elements per step with a constant trip count, so each step is one vector
+    store (and one vector load when A is column-major)."""
     a_rs, a_cs, i0, rows = uint64(a_rs), uint64(a_cs), uint64(i0), uint64(rows)
     k0, kc, at = uint64(k0), uint64(kc), uint64(at)
     if rows < _MR:
         for t in range(kc * _MR):
             ap[at + t] = 0
-    if a_cs <= a_rs:  # read along the shorter stride
-        for i in range(rows):
-            src = (i0 + i) * a_rs + k0 * a_cs
-            for p in range(kc):
-                ap[at + p * _MR + i] = a[src + p * a_cs]
-    else:
-        for p in range(kc):
-            src = i0 * a_rs + (k0 + p) * a_cs
-            dst = at + p * _MR
+    for p in range(kc):
+        src = i0 * a_rs + (k0 + p) * a_cs
+        dst = at + p * _MR
+        if rows == _MR:
+            for i in range(_MR):
+                ap[dst + i] = a[src + i * a_rs]
+        else:
             for i in range(rows):
                 ap[dst + i] = a[src + i * a_rs]
 
@@ -188,13 +188,27 @@ def _depth_step(k):
 
 @njit(parallel=True, cache=True)
 def _gemm_packed(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias, bias_at,
-                 bias_rs, bias_cs, accumulate, mc, nc):  # fmt: skip
-    """`gemm_batched` for products big enough to pay for packing, in parallel over q and
-    (mc x nc) blocks of C. For each depth block a task packs its A rows into MR-row
-    micro-panels (kept in L2) and its B columns into NR-column micro-panels, then runs
-    the micro-kernel over every tile of its block, one B micro-panel (in L1) at a time."""
+                 bias_rs, bias_cs, accumulate, a_distinct, a_which, mc, nc):  # fmt: skip
+    """`gemm_batched` for products big enough to pay for packing. First packs each
+    distinct A (a_distinct: their offsets; A[q, r] is number a_which[q, r]) once, in depth
+    blocks of MR-row micro-panels: block k0 of A number u starts at ap[(u*k + k0)*m_pad].
+    Then runs in parallel over q and (mc x nc) blocks of C; for each depth block a task
+    packs its B columns into NR-column micro-panels and runs the micro-kernel over its
+    tiles, one B micro-panel (held in L1) against all its A micro-panels (in L2)."""
     nr = np.int64(_tile_cols(c))
+    panels = (m + MR - 1) // MR
+    m_pad = panels * MR
     step = _depth_step(k)
+    ap = np.empty(a_distinct.size * m_pad * k, c.dtype)
+    for task in prange(a_distinct.size * panels):
+        u = np.int64(task) // panels
+        i0 = np.int64(task) % panels * MR
+        a_u = a[a_distinct[u] :]
+        for k0 in range(0, k, step):
+            kc = min(step, k - k0)
+            at = (u * k + k0) * m_pad + i0 * kc
+            _pack_a_panel(a_u, a_rs, a_cs, i0, min(MR, m - i0), k0, kc, ap, at)
+
     row_blocks = (m + mc - 1) // mc
     col_blocks = (n + nc - 1) // nc
     blocks = row_blocks * col_blocks
@@ -207,23 +221,20 @@ def _gemm_packed(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
         c_q = c_at[q] + i0 * n + j0
         b_q = bias_at[q] + i0 * bias_rs + j0 * bias_cs
         _start_block(c, c_q, n, rows, cols, bias, b_q, bias_rs, bias_cs, accumulate)
-        row_panels = (rows + MR - 1) // MR
         col_panels = (cols + nr - 1) // nr
-        ap = np.empty(step * row_panels * MR, c.dtype)
+        row_panels = (rows + MR - 1) // MR
         bp = np.empty(step * col_panels * nr, c.dtype)
-        for r in range(a_at.shape[1]):
-            a_qr = a[a_at[q, r] :]
+        for r in range(b_at.shape[1]):
+            a_qr = a_which[q, r] * k * m_pad
             for k0 in range(0, k, step):
                 kc = min(step, k - k0)
-                for ip in range(row_panels):
-                    i = ip * MR
-                    _pack_a_panel(a_qr, a_rs, a_cs, i0 + i, min(MR, rows - i), k0, kc, ap, i * kc)
                 _pack_b(b, b_at[q, r], b_rs, b_cs, k0, kc, j0, cols, bp)
                 for jp in range(col_panels):
                     j = jp * nr
                     for ip in range(row_panels):
                         i = ip * MR
-                        _micro_kernel(kc, ap, i * kc, bp, j * kc, c, c_q + i * n + j, n,
+                        a_tile = a_qr + k0 * m_pad + (i0 + i) * kc
+                        _micro_kernel(kc, ap, a_tile, bp, j * kc, c, c_q + i * n + j, n,
                                       min(MR, rows - i), min(nr, cols - j))  # fmt: skip
 
 
@@ -365,9 +376,12 @@ def gemm_batched(
             _gemm_direct_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n,
                  k, bias, bias_at, bias_rs, bias_cs, accumulate)  # fmt: skip
         return
+    # pack each distinct A once: conv and broadcast batches reuse one weight matrix
+    distinct, which = np.unique(a_at, return_inverse=True)
     mc, nc = _task_shape(m, n, TILE_BYTES // dtype.itemsize, products)
     _run_tiled(_gemm_packed, a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias,
-               bias_at, bias_rs, bias_cs, accumulate, mc, nc)  # fmt: skip
+               bias_at, bias_rs, bias_cs, accumulate, distinct, which.reshape(a_at.shape), mc,
+               nc)  # fmt: skip
 
 
 _ONE = np.zeros((1, 1), np.int64)
