@@ -9,12 +9,12 @@ import math
 
 import numpy as np
 import pytest
-
-import numbatorch as torch
 from numbatorch.kernels import cpu as C
 from numbatorch.kernels import cuda as G
 from numbatorch.kernels.cpu import elementwise as E
 from numbatorch.kernels.cpu import reduction as R
+
+import numbatorch as torch
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA (or simulator)")
 
@@ -33,9 +33,10 @@ def values(shape, dtype=np.float32):
 def on_device(view: np.ndarray, base: np.ndarray, device_base):
     """The device view with `view`'s shape, strides and offset into `base` (1-D)."""
     itemsize = base.itemsize
-    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0])
-    return G.as_strided(device_base, view.shape, tuple(s // itemsize for s in view.strides),
-                        offset // itemsize)
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return G.as_strided(
+        device_base, view.shape, tuple(s // itemsize for s in view.strides), offset // itemsize
+    )
 
 
 # each layout takes a 1-D base of 24 elements to a (3, 4)-shaped view of it
@@ -131,8 +132,7 @@ def test_unary_matches_cpu(op, dtype, p0, p1, layout):
 
 
 def test_round_is_half_to_even_like_the_cpu():
-    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, np.inf, np.nan, 1e20],
-                 np.float32)
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, np.inf, np.nan, 1e20], np.float32)
     expected = np.empty_like(x)
     C.unary(E.ROUND, x, expected)
     out = G.empty(x.shape, x.dtype)
@@ -150,8 +150,11 @@ BINARY_CASES = [  # (op, dtype, result dtype)
     (E.BITWISE_AND, np.int64, np.int64),
     (E.LOGICAL_XOR, np.bool_, np.bool_),
 ]
-PAIRS = [("contiguous", "contiguous"), ("transposed", "broadcast_row"),
-         ("offset_stepped", "broadcast_column")]
+PAIRS = [
+    ("contiguous", "contiguous"),
+    ("transposed", "broadcast_row"),
+    ("offset_stepped", "broadcast_column"),
+]
 
 
 @pytest.mark.parametrize(("op", "dtype", "result"), BINARY_CASES)
@@ -201,8 +204,9 @@ def test_where_broadcasts_condition_and_zero_dim_operand():
     np.testing.assert_array_equal(expected, np.where(cond, a, b))
 
 
-@pytest.mark.parametrize(("source", "target"), [(np.float32, np.int64), (np.float64, np.bool_),
-                                                (np.int64, np.float32)])
+@pytest.mark.parametrize(
+    ("source", "target"), [(np.float32, np.int64), (np.float64, np.bool_), (np.int64, np.float32)]
+)
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "broadcast_column"])
 def test_copy_casts_any_layout_like_cpu(source, target, layout):
     x, dx = operand(layout, source)
@@ -295,6 +299,24 @@ def test_reduce_propagates_nan_like_cpu(op):
     assert_same(out, expected)
 
 
+@pytest.mark.parametrize(
+    ("op", "dtype", "out_dtype"),
+    [(R.MEAN, np.float32, np.float32), (R.MAX, np.int64, np.int64), (R.ALL, np.bool_, np.bool_)],
+)
+def test_reduce_of_one_long_line_splits_over_blocks(monkeypatch, op, dtype, out_dtype):
+    from numbatorch.kernels.cuda import reduction
+
+    # the thresholds of a GPU, scaled down: 4 blocks of 32 threads, then a combining pass
+    monkeypatch.setattr(reduction, "SPLIT_N", 64)
+    monkeypatch.setattr(reduction, "SPLIT_ITEMS", 1)
+    monkeypatch.setattr(reduction, "SPLIT_THREADS", 32)
+    x = values((1, 100), dtype)
+    if dtype == np.bool_:
+        x[:] = True
+    out, expected = _reduce_both(op, x, out_dtype, 100, 1, 0.0)
+    assert_same(out, expected)
+
+
 def test_reduce_over_middle_axis_with_inner_block_path():
     x = values((2, 36, 3), np.float64)
     out, expected = _reduce_both(R.SUM, x, np.float64, 36, 3, 0.0)
@@ -340,8 +362,9 @@ def test_index_select_matches_cpu():
     assert_same(out, expected)
 
 
-@pytest.mark.parametrize(("dtype", "accumulate"), [(np.float32, True), (np.int64, False),
-                                                   (np.bool_, True)])
+@pytest.mark.parametrize(
+    ("dtype", "accumulate"), [(np.float32, True), (np.int64, False), (np.bool_, True)]
+)
 def test_index_put_adds_repeated_indices_like_cpu(dtype, accumulate):
     target = values((2, 4, 2), dtype)
     src = values((2, 3, 2), dtype)
@@ -430,7 +453,11 @@ OPTIMIZER_CASES = [  # (launcher, number of state arrays, empty state arrays, sc
 @pytest.mark.parametrize(("name", "states", "empty", "scalars"), OPTIMIZER_CASES)
 def test_optimizer_updates_match_cpu(name, states, empty, scalars):
     param, grad = values(6), values(6)
-    state = [np.zeros(0, np.float32) if i in empty else np.abs(values(6)) for i in range(states)]
+    # non-negative states, the first (a running square) large enough for centred RMSprop
+    state = [
+        np.zeros(0, np.float32) if i in empty else (i == 0) + np.abs(values(6)) / 10
+        for i in range(states)
+    ]
     expected = [param.copy()] + [s.copy() for s in state]
     getattr(C, name)(expected[0], grad, *expected[1:], *scalars)
     device = [G.from_host(a) for a in [param, *state]]
@@ -463,8 +490,11 @@ def test_pooling_forward_and_backward_match_cpu():
     x = values((1, 2, 5, 4))
     out, indices = np.empty((1, 2, 2, 2), np.float32), np.empty((1, 2, 2, 2), np.int64)
     C.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
-    dx, dout, dindices = G.from_host(x), G.empty(out.shape, out.dtype), G.empty(out.shape,
-                                                                             indices.dtype)
+    dx, dout, dindices = (
+        G.from_host(x),
+        G.empty(out.shape, out.dtype),
+        G.empty(out.shape, indices.dtype),
+    )
     G.max_pool2d_forward(dx, 2, 2, 2, 2, 0, 0, 1, 1, dout, dindices)
     assert_same(dout, out)
     assert_same(dindices, indices)
@@ -494,9 +524,9 @@ def test_pooling_forward_and_backward_match_cpu():
 def assert_close(cuda_tensor, cpu_tensor) -> None:
     """torch.testing.assert_close's check: same shape and dtype, values to float tolerance."""
     assert cuda_tensor.shape == cpu_tensor.shape and cuda_tensor.dtype == cpu_tensor.dtype
-    np.testing.assert_allclose(cuda_tensor.detach().cpu().numpy(), cpu_tensor.detach().numpy(),
-                               rtol=1.3e-6,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        cuda_tensor.detach().cpu().numpy(), cpu_tensor.detach().numpy(), rtol=1.3e-6, atol=1e-5
+    )
 
 
 def test_tensor_expression_on_cuda_matches_cpu():
@@ -552,11 +582,11 @@ def test_cuda_reductions_and_indexing_through_tensors():
     assert_close(g[:, [2, 0]].cpu(), x[:, [2, 0]])
 
 
-@pytest.mark.xfail(strict=True, reason="numbatorch/ops/indexing.py `_nonzero_device` wraps the "
-                   "CPU kernel's host array as a cuda tensor instead of calling the backend")
 def test_nonzero_of_cuda_tensor_is_on_cuda():
     x = torch.tensor([[0.0, 5.0], [4.0, 0.0]])
-    assert x.cuda().nonzero().tolist() == x.nonzero().tolist()
+    found = x.cuda().nonzero()
+    assert found.is_cuda and found.tolist() == x.nonzero().tolist()
+    assert x.cuda()[x.cuda() > 1].tolist() == [5.0, 4.0]
 
 
 def test_training_step_on_cuda_matches_cpu():

@@ -36,6 +36,25 @@ UNARY_BOOL = frozenset({LOGICAL_NOT})
 
 
 @njit(inline="always")
+def _floor(x):
+    """floor that stays a float: `math.floor` returns an int64, which large floats, inf
+    and nan overflow. Python's float % 1.0 lies in [0, 1), so x - x % 1.0 is the floor."""
+    if not abs(x) < 4503599627370496.0:  # 2**52: integral already, or inf/nan
+        return x
+    return x - x % 1.0
+
+
+@njit(inline="always")
+def _round_half_even(x):
+    """Round half to even, like PyTorch's round (np.round does not compile for CUDA)."""
+    below = _floor(x)
+    rest = x - below
+    if rest > 0.5 or (rest == 0.5 and below % 2.0 != 0.0):
+        return below + 1.0
+    return below
+
+
+@njit(inline="always")
 def apply_unary(op, x, p0, p1):
     """The scalar math of unary op `op`; p0/p1 are its parameters (clamp bounds, slopes)."""
     if op == NEG:
@@ -73,13 +92,13 @@ def apply_unary(op, x, p0, p1):
     if op == LOGICAL_NOT:
         return not x
     if op == FLOOR:
-        return math.floor(x)
+        return _floor(x)
     if op == CEIL:
-        return math.ceil(x)
+        return -_floor(-x)
     if op == ROUND:
-        return np.round(x)  # half to even, like PyTorch
+        return _round_half_even(x)
     if op == TRUNC:
-        return math.trunc(x)
+        return _floor(x) if x >= 0 else -_floor(-x)
     if op == EXPM1:
         return math.expm1(x)
     if op == ERF:

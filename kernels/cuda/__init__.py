@@ -29,8 +29,7 @@ def as_strided(storage, shape: tuple, strides: tuple, offset: int):
     """A view of the 1-D device array `storage` with element `strides`, starting at element
     `offset` (strides may be 0, for broadcasting, and in any order)."""
     itemsize = storage.dtype.itemsize
-    return restride(storage, tuple(shape), tuple(s * itemsize for s in strides),
-                    offset * itemsize)
+    return restride(storage, tuple(shape), tuple(s * itemsize for s in strides), offset * itemsize)
 
 
 def to_host(array) -> np.ndarray:
@@ -51,10 +50,40 @@ def from_host(array: np.ndarray):
 
 
 __all__ = [
-    "adagrad_step", "adam_step", "adaptive_avg_pool2d_backward", "adaptive_avg_pool2d_forward",
-    "as_strided", "avg_pool2d_backward", "avg_pool2d_forward", "binary", "bmm", "col2im",
-    "conv2d_backward", "conv2d_forward", "conv_output_size", "copy", "cumsum", "empty", "fill",
-    "from_host", "gather", "gemm", "im2col", "index_put", "index_select", "max_pool2d_backward",
-    "max_pool2d_forward", "nonzero", "pool_output_size", "range_fill", "reduce", "rmsprop_step",
-    "scatter", "sgd_step", "softmax", "to_host", "unary", "where",
+    "adagrad_step",
+    "adam_step",
+    "adaptive_avg_pool2d_backward",
+    "adaptive_avg_pool2d_forward",
+    "as_strided",
+    "avg_pool2d_backward",
+    "avg_pool2d_forward",
+    "binary",
+    "bmm",
+    "col2im",
+    "conv2d_backward",
+    "conv2d_forward",
+    "conv_output_size",
+    "copy",
+    "cumsum",
+    "empty",
+    "fill",
+    "from_host",
+    "gather",
+    "gemm",
+    "im2col",
+    "index_put",
+    "index_select",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
+    "nonzero",
+    "pool_output_size",
+    "range_fill",
+    "reduce",
+    "rmsprop_step",
+    "scatter",
+    "sgd_step",
+    "softmax",
+    "to_host",
+    "unary",
+    "where",
 ]

@@ -141,8 +141,9 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups, out) -> None:
         cols_at = g.table("cols", count, cols_sample, groups, g.ckk * g.spatial, shape=(-1, 1))
         out_at = from_host_cached(
             (g.key, "out", b0, count),
-            lambda b0=b0, count=count: _table(count, sample, groups, g.ocg * g.spatial)
-            + b0 * sample,
+            lambda b0=b0, count=count: (
+                _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+            ),
         )
         bias_at = g.table("bias", count, 0, groups, g.ocg)
         gemm_batched(w.reshape(-1), w_at, g.ckk, 1, cols, cols_at, g.spatial, 1, out_flat,

@@ -10,37 +10,15 @@ grid-stride loop over flat element numbers.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from numba import cuda, njit
+from numba import cuda
 
 from ..cpu._launch import unravel
-from ..cpu.elementwise import ROUND, _Lazy, apply_binary, apply_unary
+from ..cpu.elementwise import _Lazy, apply_binary, apply_unary
 from ._launch import empty, flat, launch, launch_strided, per_opcode
 
 
-@njit(inline="always")
-def _round_half_even(x):
-    """Round half to even, like PyTorch's round. `np.round` on a scalar emits IR that NVVM
-    rejects, and `math.floor` returns an int64 that large floats overflow."""
-    if not abs(x) < 4503599627370496.0:  # 2**52: integral already, or inf/nan
-        return x
-    below = x - x % 1.0
-    rest = x - below
-    if rest > 0.5 or (rest == 0.5 and below % 2.0 != 0.0):
-        return below + 1.0
-    return below
-
-
-@njit(inline="always")
-def _unary_math(op, x, p0, p1):
-    if op == ROUND:
-        return _round_half_even(x)
-    return apply_unary(op, x, p0, p1)
-
-
-unary_math = per_opcode(_unary_math)
+unary_math = per_opcode(apply_unary)
 binary_math = per_opcode(apply_binary)
 
 

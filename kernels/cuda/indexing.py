@@ -20,8 +20,9 @@ offset = device_function(_offset)
 
 # how a write lands: plain store, atomic add, or add by one thread in order
 STORE, ATOMIC_ADD, SERIAL_ADD = range(3)
-_ATOMIC_DTYPES = frozenset(map(np.dtype, ("float32", "float64", "int32", "int64", "uint32",
-                                          "uint64")))
+_ATOMIC_DTYPES = frozenset(
+    map(np.dtype, ("float32", "float64", "int32", "int64", "uint32", "uint64"))
+)
 
 
 @cuda.jit(cache=True)
@@ -96,7 +97,7 @@ def _int64_tables(*rows) -> list:
     table = from_host_cached(("index", key), lambda: np.array(sum(key, ()), np.int64))
     views, at = [], 0
     for r in key:
-        views.append(table[at:at + len(r)])
+        views.append(table[at : at + len(r)])
         at += len(r)
     return views
 
@@ -111,9 +112,7 @@ def index_put(out, index, src, n: int, inner: int, accumulate: bool) -> None:
     """out[:, index, :] = src (or += with accumulate) in the (outer, n, inner) layout."""
     if src.size:
         mode = _mode(out, accumulate)
-        _INDEX_PUT[mode][_config(mode, src.size)](
-            out.reshape(-1), index, src.reshape(-1), n, inner
-        )
+        _INDEX_PUT[mode][_config(mode, src.size)](out.reshape(-1), index, src.reshape(-1), n, inner)
 
 
 def gather(x, index, dim: int, out) -> None:

@@ -93,8 +93,10 @@ def _gemm_kernel(dtype):
     return cuda.jit(cache=True)(kernel)
 
 
-_KERNELS = {np.dtype(np.float32): _gemm_kernel(float32),
-            np.dtype(np.float64): _gemm_kernel(float64)}
+_KERNELS = {
+    np.dtype(np.float32): _gemm_kernel(float32),
+    np.dtype(np.float64): _gemm_kernel(float64),
+}
 
 
 def gemm_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias=None,

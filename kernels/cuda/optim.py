@@ -88,8 +88,16 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, 
 
 def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize) -> None:
     """One Adagrad update of param and state_sum in place, at learning rate `clr`."""
-    _run(_adagrad_kernel, param, grad, state_sum, float(clr), float(eps), float(weight_decay),
-         bool(maximize))
+    _run(
+        _adagrad_kernel,
+        param,
+        grad,
+        state_sum,
+        float(clr),
+        float(eps),
+        float(weight_decay),
+        bool(maximize),
+    )
 
 
 __all__ = ["adagrad_step", "adam_step", "rmsprop_step", "sgd_step"]

@@ -34,7 +34,7 @@ def _max_forward_kernel(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
 @cuda.jit(cache=True)
 def _max_backward_kernel(grad_out, indices, grad_in):
     for p in range(cuda.grid(1), grad_in.shape[0], cuda.gridsize(1)):
-        _max_backward(grad_out[p:p + 1], indices[p:p + 1], grad_in[p:p + 1])
+        _max_backward(grad_out[p : p + 1], indices[p : p + 1], grad_in[p : p + 1])
 
 
 @cuda.jit(cache=True)
@@ -55,13 +55,13 @@ def _avg_backward_kernel(grad_out, kh, kw, sh, sw, ph, pw, count_include_pad,
 @cuda.jit(cache=True)
 def _adaptive_forward_kernel(x, out):
     for p in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
-        _adaptive_forward(x[p:p + 1], out[p:p + 1])
+        _adaptive_forward(x[p : p + 1], out[p : p + 1])
 
 
 @cuda.jit(cache=True)
 def _adaptive_backward_kernel(grad_out, grad_in):
     for p in range(cuda.grid(1), grad_in.shape[0], cuda.gridsize(1)):
-        _adaptive_backward(grad_out[p:p + 1], grad_in[p:p + 1])
+        _adaptive_backward(grad_out[p : p + 1], grad_in[p : p + 1])
 
 
 def _planes(x):
@@ -76,8 +76,9 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices) -> None:
     plane (PyTorch's return_indices). All C-contiguous."""
     if out.size:
         planes = _planes(x)
-        _max_forward_kernel[launch(planes.shape[0])](planes, kh, kw, sh, sw, ph, pw, dh, dw,
-                                                     _planes(out), _planes(indices))
+        _max_forward_kernel[launch(planes.shape[0])](
+            planes, kh, kw, sh, sw, ph, pw, dh, dw, _planes(out), _planes(indices)
+        )
 
 
 def max_pool2d_backward(grad_out, indices, grad_in) -> None:
@@ -85,8 +86,7 @@ def max_pool2d_backward(grad_out, indices, grad_in) -> None:
     input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
     if grad_in.size:
         planes = _planes(grad_in)
-        _max_backward_kernel[launch(planes.shape[0])](_planes(grad_out), _planes(indices),
-                                                      planes)
+        _max_backward_kernel[launch(planes.shape[0])](_planes(grad_out), _planes(indices), planes)
 
 
 def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pad,
@@ -129,6 +129,11 @@ def adaptive_avg_pool2d_backward(grad_out, grad_in) -> None:
 
 
 __all__ = [
-    "adaptive_avg_pool2d_backward", "adaptive_avg_pool2d_forward", "avg_pool2d_backward",
-    "avg_pool2d_forward", "max_pool2d_backward", "max_pool2d_forward", "pool_output_size",
+    "adaptive_avg_pool2d_backward",
+    "adaptive_avg_pool2d_forward",
+    "avg_pool2d_backward",
+    "avg_pool2d_forward",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
+    "pool_output_size",
 ]

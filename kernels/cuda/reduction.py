@@ -5,8 +5,11 @@ softmax/log_softmax along it.
 A short axis (n <= SMALL_N) is reduced by one thread per output with the CPU's own
 `_reduce_range`/`_finalize`. A longer one gets a block per output: each thread reduces
 every `blockDim`-th element with `_reduce_range`, then the block combines the partial
-results in a shared-memory tree. Accumulation runs in float64 for floating inputs and
-int64 otherwise, as on the CPU, so both devices agree to rounding.
+results in a shared-memory tree. A single output over a long axis (`x.sum()`) would leave
+all but one multiprocessor idle, so there many blocks write partial results first and a
+second launch combines them, as the CPU splits such sums into chunks. Accumulation runs
+in float64 for floating inputs and int64 otherwise, as on the CPU, so both devices agree
+to rounding.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from numba import cuda, float64, int64, njit
 
 from ..cpu.elementwise import _Lazy
 from ..cpu.reduction import (
+    _CHUNKABLE,
+    _COMBINE,
     ALL,
     ANY,
     ARGMAX,
     ARGMIN,
     LOGSUMEXP,
     MAX,
+    MEAN,
     MIN,
     NORM,
     PROD,
@@ -32,9 +38,12 @@ from ..cpu.reduction import (
     _finalize,
     _reduce_range,
 )
-from ._launch import MAX_BLOCKS, THREADS, block_threads, device_function, launch
+from ._launch import MAX_BLOCKS, THREADS, block_threads, device_function, empty, launch
 
 SMALL_N = 32  # up to this many items per output, a thread per output beats a block
+SPLIT_N = 1 << 15  # one output over more items than this is reduced by many blocks
+SPLIT_ITEMS = 16  # items per thread in the first pass of such a split reduction
+SPLIT_THREADS = THREADS  # threads per block of that first pass
 
 reduce_range = device_function(_reduce_range)
 finalize = device_function(_finalize)
@@ -84,21 +93,22 @@ def _family(key):
     op, floating = key
     accumulator = float64 if floating else int64
 
-    def per_output(x, out, n, inner, zero, p):
-        """x: 1-D (outer*n*inner), out: 1-D (outer*inner), both contiguous."""
+    def per_output(x, out, n, inner, zero, p, count):
+        """x: 1-D (outer*n*inner), out: 1-D (outer*inner), both contiguous. `count` is the
+        number of elements a mean divides by (n, unless x holds partial sums)."""
         for r in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             start = (r // inner) * n * inner + r % inner
             acc, idx = reduce_range(op, x, start, n, inner, zero, p)
-            out[r] = finalize(op, acc, idx, n, p)
+            out[r] = finalize(op, acc, idx, count, p)
 
-    def per_block(x, out, n, inner, zero, p):
+    def per_block(x, out, n, inner, zero, p, count):
         """As `per_output`, one block per output; blockDim a power of two <= THREADS."""
         values = cuda.shared.array(THREADS, accumulator)
         indices = cuda.shared.array(THREADS, int64)
         t = cuda.threadIdx.x
         threads = cuda.blockDim.x
         active = min(n, threads)
-        count = (n - t + threads - 1) // threads  # elements t, t + threads, ... below n
+        own = (n - t + threads - 1) // threads  # elements t, t + threads, ... below n
         for r in range(cuda.blockIdx.x, out.size, cuda.gridDim.x):
             start = (r // inner) * n * inner + r % inner
             first = start + t * inner
@@ -107,7 +117,7 @@ def _family(key):
                 # two passes as on the CPU: the mean (or max) first, then the deviations
                 if t < active:
                     acc, _ = reduce_range(
-                        SUM if op == VAR else MAX, x, first, count, threads * inner, zero, p
+                        SUM if op == VAR else MAX, x, first, own, threads * inner, zero, p
                     )
                     values[t] = acc
                     indices[t] = t
@@ -115,7 +125,7 @@ def _family(key):
                 centre = values[0] / n if op == VAR else values[0]
                 cuda.syncthreads()
                 acc = zero
-                for k in range(count):
+                for k in range(own):
                     v = x[first + k * threads * inner]
                     if op == VAR:
                         acc += (v - centre) * (v - centre)
@@ -128,16 +138,32 @@ def _family(key):
                     acc = math.log(acc) + centre if abs(centre) != math.inf else centre
             else:
                 if t < active:
-                    acc, local = reduce_range(op, x, first, count, threads * inner, zero, p)
+                    acc, local = reduce_range(op, x, first, own, threads * inner, zero, p)
                     values[t] = acc
                     indices[t] = t + local * threads
                 _block_combine(op, values, indices, active, p)
                 acc, idx = values[0], indices[0]
             if t == 0:
-                out[r] = finalize(op, acc, idx, n, p)
+                out[r] = finalize(op, acc, idx, count, p)
             cuda.syncthreads()  # the next output reuses the shared arrays
 
-    return cuda.jit(cache=True)(per_output), cuda.jit(cache=True)(per_block)
+    def partials(x, out, zero, p):
+        """out[b] = block b's partial result (before `_finalize`) over the x[i] its threads
+        visit, i = b*blockDim + t + k*gridsize: the first pass of a split reduction. Every
+        block has at least one element (gridDim*blockDim < x.size + blockDim)."""
+        values = cuda.shared.array(THREADS, accumulator)
+        indices = cuda.shared.array(THREADS, int64)
+        t = cuda.threadIdx.x
+        first, step = cuda.grid(1), cuda.gridsize(1)
+        active = min(cuda.blockDim.x, x.size - cuda.blockIdx.x * cuda.blockDim.x)
+        if t < active:
+            acc, _ = reduce_range(op, x, first, (x.size - first + step - 1) // step, step, zero, p)
+            values[t] = acc
+        _block_combine(op, values, indices, active, p)
+        if t == 0:
+            out[cuda.blockIdx.x] = values[0]
+
+    return tuple(cuda.jit(cache=True)(f) for f in (per_output, per_block, partials))
 
 
 _FAMILIES = _Lazy(_family)
@@ -150,13 +176,28 @@ def reduce(op: int, x, out, n: int, inner: int, p: float = 0.0) -> None:
         return
     floating = x.dtype.kind == "f"
     zero = np.float64(0) if floating else np.int64(0)
-    per_output, per_block = _FAMILIES[op, floating]
     flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    if op in _CHUNKABLE and out.size == 1 and n > SPLIT_N:
+        blocks = min(-(-n // (SPLIT_THREADS * SPLIT_ITEMS)), MAX_BLOCKS)
+        partial = empty((blocks,), zero.dtype)
+        # a mean's partials are sums; the combining pass divides by the true count
+        _FAMILIES[SUM if op == MEAN else op, floating][2][blocks, SPLIT_THREADS](
+            flat_x, partial, zero, p
+        )
+        combine = MEAN if op == MEAN else _COMBINE.get(op, op)
+        _rows(combine, floating, partial, flat_out, blocks, 1, zero, p, n)
+        return
+    _rows(op, floating, flat_x, flat_out, n, inner, zero, p, n)
+
+
+def _rows(op, floating, x, out, n, inner, zero, p, count) -> None:
+    """Launch reduction `op` of flat x (outer, n, inner) into flat out (outer*inner)."""
+    per_output, per_block, _ = _FAMILIES[op, floating]
     if n <= SMALL_N:
-        per_output[launch(out.size)](flat_x, flat_out, n, inner, zero, p)
+        per_output[launch(out.size)](x, out, n, inner, zero, p, count)
     else:
         blocks = min(out.size, MAX_BLOCKS)
-        per_block[blocks, block_threads(n)](flat_x, flat_out, n, inner, zero, p)
+        per_block[blocks, block_threads(n)](x, out, n, inner, zero, p, count)
 
 
 # --- scans and softmax ---------------------------------------------------------------------

@@ -349,6 +349,8 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     if isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
     correction = (1 if unbiased else 0) if correction is None else correction
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return Var.apply(input, dims_of(dim, input.ndim), correction, keepdim)
 
 
