@@ -59,38 +59,30 @@ def _float_dtype(*operands):
 
 
 class Add(BuiltinFunction):
-    @staticmethod
-    def forward(ctx, a, b, alpha=1):
+    """a + alpha * b (Sub: a - alpha * b, the same op with the sign of b flipped)."""
+
+    op, sign = E.ADD, 1
+
+    @classmethod
+    def forward(cls, ctx, a, b, alpha=1):
         if True in ctx.needs_input_grad:  # what backward needs, only when it will run
             ctx.shapes = (shape_of(a), shape_of(b))
             ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
         ctx.alpha = alpha
         if alpha != 1:
             b = binary(E.MUL, b, alpha) if isinstance(b, Tensor) else b * alpha
-        return binary(E.ADD, a, b)
+        return binary(cls.op, a, b)
 
-    @staticmethod
-    def backward(ctx, grad):
-        grad_b = grad if ctx.alpha == 1 else grad * ctx.alpha
+    @classmethod
+    def backward(cls, ctx, grad):
+        scale = cls.sign * ctx.alpha
+        grad_b = grad if scale == 1 else grad * scale
         return (sum_to_shape(grad, ctx.shapes[0], ctx.dtypes[0]),
                 sum_to_shape(grad_b, ctx.shapes[1], ctx.dtypes[1]), None)
 
 
-class Sub(BuiltinFunction):
-    @staticmethod
-    def forward(ctx, a, b, alpha=1):
-        if True in ctx.needs_input_grad:  # what backward needs, only when it will run
-            ctx.shapes = (shape_of(a), shape_of(b))
-            ctx.dtypes = (getattr(a, "dtype", None), getattr(b, "dtype", None))
-        ctx.alpha = alpha
-        if alpha != 1:
-            b = binary(E.MUL, b, alpha) if isinstance(b, Tensor) else b * alpha
-        return binary(E.SUB, a, b)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (sum_to_shape(grad, ctx.shapes[0], ctx.dtypes[0]),
-                sum_to_shape(-grad * ctx.alpha, ctx.shapes[1], ctx.dtypes[1]), None)
+class Sub(Add):
+    op, sign = E.SUB, -1
 
 
 class Mul(BuiltinFunction):
