@@ -214,6 +214,8 @@ def _bind() -> None:
         setattr(Tensor, name, function)
     for name in _INPLACE:
         setattr(Tensor, name + "_", ew.inplace(_METHODS[name]))
+    for name, op in (("add", ew.E.ADD), ("sub", ew.E.SUB), ("mul", ew.E.MUL)):
+        setattr(Tensor, name + "_", ew.inplace_binary(_METHODS[name], op))
     operators = {
         "__add__": ew.add, "__radd__": _reflected(ew.add), "__sub__": ew.sub,
         "__rsub__": _reflected(ew.sub), "__mul__": ew.mul, "__rmul__": _reflected(ew.mul),

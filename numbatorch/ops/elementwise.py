@@ -389,11 +389,43 @@ def _with_out(result: Tensor, out: Tensor | None) -> Tensor:
     return result if out is None else write_into(out, result)
 
 
+def _same_view(x: Tensor, y: Tensor) -> bool:
+    return x._offset == y._offset and x._array.strides == y._array.strides and \
+        x._array.shape == y._array.shape
+
+
+def binary_into(op: int, a, b, out: Tensor) -> bool:
+    """Compute op(a, b) straight into `out` (an `out=` argument or an in-place op) when no
+    temporary is needed: autograd not recording, dtype and shape already out's, and no
+    operand overlapping out other than out itself. False when it cannot."""
+    if tracking(a, b, out):
+        return False
+    if promote(a, b) is not out.dtype:
+        return False
+    shape = tuple(out._array.shape)
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            if x._storage is out._storage and not _same_view(x, out):
+                return False
+            if x._storage.device != out._storage.device:
+                return False
+    if broadcast_shapes(shape_of(a) or (), shape_of(b) or ()) != shape:
+        return False
+    kernels(out).binary(op, operand(a, out.dtype, shape), operand(b, out.dtype, shape),
+                        out._array)
+    out._bump_version()
+    return True
+
+
 def add(input, other, *, alpha=1, out=None):
+    if out is not None and alpha == 1 and binary_into(E.ADD, input, other, out):
+        return out
     return _with_out(Add.apply(input, other, alpha), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
+    if out is not None and alpha == 1 and binary_into(E.SUB, input, other, out):
+        return out
     return _with_out(Sub.apply(input, other, alpha), out)
 
 
@@ -405,6 +437,8 @@ def rsub(input, other, alpha=1):
 
 
 def mul(input, other, *, out=None):
+    if out is not None and binary_into(E.MUL, input, other, out):
+        return out
     return _with_out(Mul.apply(input, other), out)
 
 
@@ -600,6 +634,20 @@ def _finfo(dtype):
 
     info = np.finfo(dtype.numpy)
     return float(info.min), float(info.max)
+
+
+def inplace_binary(function, op: int):
+    """The in-place twin of a binary arithmetic op: straight into x's memory when
+    nothing needs a temporary, else as `inplace`."""
+    fallback = inplace(function)
+
+    def method(self, other, **kwargs):
+        if kwargs.get("alpha", 1) == 1 and binary_into(op, self, other, self):
+            return self
+        return fallback(self, other, **kwargs)
+
+    method.__name__ = function.__name__ + "_"
+    return method
 
 
 def inplace(function):
