@@ -302,6 +302,9 @@ _fill_parallel = njit(parallel=True, cache=True)(_fill_contiguous)
 # --- launchers -----------------------------------------------------------------------------
 
 
+_HALF = np.dtype(np.float16)
+
+
 def _flat(x: np.ndarray) -> np.ndarray | None:
     """A 1-D view of a C-contiguous array, or None when it is not contiguous."""
     return x.reshape(-1) if x.flags.c_contiguous else None
@@ -338,6 +341,11 @@ def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> No
 
 def copy(x: np.ndarray, out: np.ndarray) -> None:
     """out[...] = x, converting dtype; x may be a broadcast view of out's shape."""
+    if _HALF in (x.dtype, out.dtype):
+        # Numba has no float16 type on the CPU: half tensors are stored and converted,
+        # and this conversion is the one place numpy does the work
+        np.copyto(out, x, casting="unsafe")
+        return
     fx, fo = _flat(x), _flat(out)
     if fx is not None and fo is not None:
         (_copy_parallel if parallel_for(out.size) else _copy_serial)(fx, fo)
@@ -348,7 +356,7 @@ def copy(x: np.ndarray, out: np.ndarray) -> None:
 def fill(out: np.ndarray, value) -> None:
     """out[...] = value."""
     fo = _flat(out)
-    if fo is None:
+    if fo is None or out.dtype == _HALF:
         copy(np.full(1, value, out.dtype).reshape((1,) * out.ndim), out)
         return
     value = out.dtype.type(value)
