@@ -89,7 +89,7 @@ def main(argv=None) -> float:
     parser.add_argument("--root", default="data", help="folder for MNIST files")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", default="checkpoints/digits.pt")
@@ -104,12 +104,15 @@ def main(argv=None) -> float:
     test_loader = DataLoader(test_set, batch_size=256)
     model = (DigitsCNN(side=side) if args.model == "cnn" else mlp(side)).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    # the learning rate decays to zero over the run: the last epochs settle the weights
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_acc": []}
     start_epoch = 0
     if args.resume and os.path.exists(args.checkpoint):
         state = torch.load(args.checkpoint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
         history = state["history"]
         start_epoch = state["epoch"]
         print(f"resumed from {args.checkpoint} at epoch {start_epoch}")
@@ -128,6 +131,7 @@ def main(argv=None) -> float:
             optimizer.step()
             loss_sum += loss.item() * labels.shape[0]
             seen += labels.shape[0]
+        scheduler.step()
         elapsed = time.perf_counter() - began
         test_loss, accuracy = evaluate(model, test_loader, device)
         for key, value in zip(history, (epoch + 1, loss_sum / seen, test_loss, accuracy)):
@@ -136,7 +140,8 @@ def main(argv=None) -> float:
               f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s", flush=True)
         os.makedirs(os.path.dirname(args.checkpoint) or ".", exist_ok=True)
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "history": history, "epoch": epoch + 1}, args.checkpoint)
+                    "scheduler": scheduler.state_dict(), "history": history,
+                    "epoch": epoch + 1}, args.checkpoint)
     print(f"final test accuracy {accuracy:.2%}; checkpoint {args.checkpoint}")
     if args.plot:
         plot_curves(history, args.plot)
