@@ -51,6 +51,7 @@ class Tensor:
     _grad_accumulator = None
     _hooks: list | None = None
     _retains_grad = False
+    _owned = False  # set by the engine on a gradient no one else holds
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
         # the legacy constructor: Tensor(2, 3) allocates, Tensor([1, 2]) copies data
@@ -313,10 +314,13 @@ class Tensor:
         if grad.shape != self.shape:
             grad = grad.sum_to_size(self.shape)
         if self.grad is None:
-            # a fresh copy: the incoming gradient may be shared with another input's
-            self.grad = grad.clone() if not create_graph else grad + 0
-            if not create_graph:
-                self.grad = self.grad.detach()
+            if create_graph:
+                self.grad = grad + 0
+            elif grad._owned and not self._hooks:
+                self.grad = grad.detach()  # nobody else holds it: keep it, no copy
+            else:
+                # the incoming gradient may be shared with another input's: copy it
+                self.grad = grad.clone().detach()
         elif create_graph:
             self.grad = self.grad + grad
         else:
@@ -491,7 +495,9 @@ def empty_like_array(shape: tuple, dtype, dev: device) -> Tensor:
 
 def view_of(t: Tensor, shape: tuple, strides: tuple, offset: int) -> Tensor:
     """A tensor sharing `t`'s storage with the given shape, element strides and offset."""
-    array = backend(t.device).as_strided(t._storage.data, shape, strides, offset)
+    # an empty view may start past the end of its storage (x[:, 1] of a (0, 2) tensor)
+    start = offset if all(shape) else 0
+    array = backend(t.device).as_strided(t._storage.data, shape, strides, start)
     v = Tensor._make(t._storage, array, offset, t.dtype)
     v._base = t._base if t._base is not None else t
     return v

@@ -87,6 +87,7 @@ def run_backward(
             grad_inputs = _call_backward(node, grads)
             if not retain_graph:
                 node._release()
+            _mark_owned(grads, grad_inputs)
             for edge, grad in zip(node._edges, grad_inputs):
                 if edge is None:
                     continue
@@ -109,6 +110,20 @@ def run_backward(
             )
         return captured
     return None
+
+
+def _mark_owned(grads: list, grad_inputs) -> None:
+    """Flag the gradients no one else holds: freshly made by this backward (not a view,
+    not an incoming gradient passed through) and sent along one edge only. A leaf may
+    keep such a gradient as its `.grad` without the defensive copy."""
+    incoming = {id(g) for g in grads if g is not None}
+    seen: dict[int, int] = {}
+    for g in grad_inputs:
+        if g is not None:
+            seen[id(g)] = seen.get(id(g), 0) + 1
+    for g in grad_inputs:
+        if g is not None and g._base is None and seen[id(g)] == 1 and id(g) not in incoming:
+            g._owned = True
 
 
 def _skip(node: Node, counts: dict, buffers: dict, ready: list) -> None:
