@@ -54,7 +54,8 @@ _METHODS = {
 }
 
 _INPLACE = [
-    "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt",
+    "add", "sub", "mul", "div", "true_divide", "pow", "neg", "abs", "exp", "log", "log1p",
+    "sqrt", "rsqrt",
     "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "floor", "ceil", "round", "trunc",
     "clamp", "clip", "remainder", "fmod", "floor_divide", "sign", "square", "masked_fill",
     "scatter", "scatter_add", "index_add", "index_copy", "index_fill", "lerp", "erf",

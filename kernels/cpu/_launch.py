@@ -4,7 +4,7 @@ reshaping of strided operands onto the fixed rank of the general strided kernels
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import from_dtype, njit, typeof, types
 
 MAX_DIMS = 4  # rank of the general strided kernels; higher ranks are coalesced or split
 
@@ -76,4 +76,24 @@ def call_strided(kernel, *arrays: np.ndarray, extra=()) -> None:
         for i in range(out.shape[0]):
             call_strided(kernel, *[a[i] for a in full], extra=extra)
         return
-    kernel(*views, *extra)
+    _any_layout(kernel, views, extra)(*views, *extra)
+
+
+_overloads: dict = {}
+
+
+def _any_layout(kernel, views: list, extra: tuple):
+    """The kernel's overload typed for strided ('A') arrays of these dtypes. Called
+    through its dispatcher, Numba would compile one per mix of C/F/A layouts that the
+    views happen to have (up to ~6 per dtype); the 'A' overload serves them all. Inputs
+    are typed read-only even when writeable (an in-place op reads its output)."""
+    key = (kernel, *(v.dtype for v in views), *map(type, extra))
+    entry = _overloads.get(key)
+    if entry is None:
+        last = len(views) - 1
+        signature = tuple(
+            types.Array(from_dtype(v.dtype), v.ndim, "A", readonly=i < last)
+            for i, v in enumerate(views)
+        ) + tuple(typeof(e) for e in extra)
+        entry = _overloads[key] = kernel.compile(signature)
+    return entry

@@ -39,7 +39,7 @@ def broadcast_shapes(*shapes) -> tuple:
             elif n != 1 and n != result[d]:
                 raise RuntimeError(
                     f"The size of tensor a ({result[d]}) must match the size of tensor b ({n}) "
-                    f"at non-singleton dimension {i}"
+                    f"at non-singleton dimension {d}"
                 )
     return tuple(result)
 

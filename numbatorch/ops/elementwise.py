@@ -469,6 +469,9 @@ def fmod(input, other):
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's public name
+    if (isinstance(input, Tensor) and not input.dtype.is_floating_point
+            and isinstance(exponent, int) and exponent < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
         if isinstance(input, Tensor):
             return _with_out(Square.apply(input), out)
@@ -553,7 +556,16 @@ def _unary_api(function):
     return api
 
 
-neg = negative = _unary_api(Neg)
+def neg(input, *, out=None):
+    if input.dtype is _dtype.bool:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return _with_out(Neg.apply(input), out)
+
+
+negative = neg
 abs = absolute = _unary_api(Abs)  # noqa: A001
 sign = _unary_api(Sign)
 exp = _unary_api(Exp)

@@ -21,12 +21,12 @@ from ._common import (
 from .shape import basic_index, geometry
 
 
-def _check_index_range(index: Tensor, size: int, dim: int) -> None:
+def _check_index_range(index: Tensor, size: int, dim: int, error=IndexError) -> None:
     if index.numel():
         low, high = int(index.min().item()), int(index.max().item())
         bad = high if high >= size else low
         if high >= size or low < -size:
-            raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+            raise error(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def _layout(x: Tensor, dim: int) -> tuple[Tensor, int, int]:
@@ -219,7 +219,8 @@ def _check_gather(name, input, dim, index):
                 f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
                 f"smaller than self {list(input.shape)} apart from dimension {dim}"
             )
-    _check_index_range(index, input.shape[dim] if input.ndim else 1, dim)
+    # gather and scatter raise RuntimeError here, unlike indexing (PyTorch's choice)
+    _check_index_range(index, input.shape[dim] if input.ndim else 1, dim, RuntimeError)
 
 
 def gather(input, dim, index, *, sparse_grad=False):
@@ -369,12 +370,12 @@ def _linear_index(view: Tensor, positions) -> tuple[Tensor, int, int, tuple]:
 
 def _advanced(view: Tensor, positions) -> Tensor:
     view, start, length, shape, linear = _linear_index(view, positions)
-    block = view.shape[start:start + length]
     flat = view.reshape(*view.shape[:start], -1, *view.shape[start + length:]) \
         if length != 1 else view
     picked = Index.apply(flat, start, linear.contiguous())
-    del block
-    return picked.reshape(*view.shape[:start], *shape, *view.shape[start + length:])
+    result_shape = (*view.shape[:start], *shape, *view.shape[start + length:])
+    # no reshape node when the shape is already right: x[idx] is IndexBackward0
+    return picked if tuple(picked.shape) == result_shape else picked.reshape(*result_shape)
 
 
 def setitem(x: Tensor, index, value) -> None:
@@ -430,6 +431,7 @@ def _write_linear(view, start, length, shape, linear, value):
     out_shape[start] = linear.numel()
     target_shape = tuple(view.shape[:start]) + tuple(shape) + tuple(view.shape[start + length:])
     if isinstance(value, Tensor):
+        _check_value_shape(value, target_shape)
         values = value.to(view.dtype).expand(*target_shape).reshape(out_shape).contiguous()
     else:
         values = _full(tuple(out_shape), value, view)
@@ -440,19 +442,26 @@ def _write_linear(view, start, length, shape, linear, value):
     kernels(view).index_put(flat._array, linear._array, values._array, n, inner, False)
 
 
+def _check_value_shape(value: Tensor, shape: tuple) -> None:
+    from ._common import broadcast_shapes
+
+    try:
+        fits = tuple(broadcast_shapes(shape, value.shape)) == tuple(shape)
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast "
+            f"to indexing result of shape {list(shape)}"
+        )
+
+
 def _assign(target: Tensor, value) -> None:
+    """target[...] = value for a basic-indexing view: a copy_, whose errors are expand's."""
     if isinstance(value, Tensor):
         check_device(target, value)
-        source = value.to(target.dtype)
-        from ._common import broadcast_shapes
-
-        shape = broadcast_shapes(target.shape, source.shape)
-        if tuple(shape) != tuple(target.shape):
-            raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast "
-                f"to indexing result of shape {list(target.shape)}"
-            )
-        kernels(target).copy(expanded_array(source, tuple(target.shape)), target._array)
+        source = value.to(target.dtype).expand(*target.shape)
+        kernels(target).copy(source._array, target._array)
     else:
         kernels(target).fill(target._array, value)
 

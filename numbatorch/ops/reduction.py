@@ -167,6 +167,24 @@ class MaxMinAll(BuiltinFunction):
         return mask * (grad / mask.sum()), None
 
 
+# PyTorch names the nodes after the op and overload: max(dim) is MaxBackward0, max() is
+# MaxBackward1
+class Max(MaxMin):
+    node_name = "MaxBackward0"
+
+
+class Min(MaxMin):
+    node_name = "MinBackward0"
+
+
+class MaxAll(MaxMinAll):
+    node_name = "MaxBackward1"
+
+
+class MinAll(MaxMinAll):
+    node_name = "MinBackward1"
+
+
 class Var(BuiltinFunction):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
@@ -295,13 +313,13 @@ def _extreme(input, dim, keepdim, is_max):
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
-        return MaxMinAll.apply(input, is_max)
+        return (MaxAll if is_max else MinAll).apply(input, is_max)
     if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
         from .elementwise import maximum, minimum
 
         return (maximum if is_max else minimum)(input, dim)
     dim = wrap_dim(dim, input.ndim)
-    values, indices = MaxMin.apply(input, dim, keepdim, is_max)
+    values, indices = (Max if is_max else Min).apply(input, dim, keepdim, is_max)
     return values_indices(values, indices)
 
 

@@ -1,0 +1,583 @@
+"""Autograd as PyTorch defines it: leaves and grad_fn names, backward and autograd.grad,
+accumulation, graph freeing, hooks, grad modes, custom Functions and the in-place checks."""
+
+import numpy as np
+import pytest
+
+import numbatorch as torch
+from numbatorch.autograd import Function
+
+
+def leaf(values, dtype=torch.float32):
+    return torch.tensor(values, dtype=dtype, requires_grad=True)
+
+
+# --- leaves, grad_fn, next_functions --------------------------------------------------------
+
+
+def test_tensors_do_not_require_grad_by_default():
+    t = torch.ones(2)
+    assert not t.requires_grad and t.is_leaf and t.grad is None and t.grad_fn is None
+
+
+def test_requires_grad_marks_a_leaf():
+    t = torch.ones(2)
+    assert t.requires_grad_() is t
+    assert t.requires_grad and t.is_leaf
+    t.requires_grad = False
+    assert not t.requires_grad
+
+
+def test_only_floating_tensors_can_require_grad():
+    with pytest.raises(
+        RuntimeError, match="only Tensors of floating point dtype can require gradients"
+    ):
+        torch.ones(2, dtype=torch.int64).requires_grad_()
+
+
+def test_results_of_ops_on_grad_tensors_are_not_leaves():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
+
+
+def test_ops_on_tensors_without_grad_record_nothing():
+    y = torch.ones(2) * 2
+    assert y.grad_fn is None and not y.requires_grad
+
+
+GRAD_FN_NAMES = [
+    ("x + y", lambda x, y: x + y, "AddBackward0"),
+    ("x - y", lambda x, y: x - y, "SubBackward0"),
+    ("x * y", lambda x, y: x * y, "MulBackward0"),
+    ("x / y", lambda x, y: x / y, "DivBackward0"),
+    ("x ** 3", lambda x, y: x**3, "PowBackward0"),
+    ("x ** 2", lambda x, y: x**2, "PowBackward0"),
+    ("mean", lambda x, y: x.mean(), "MeanBackward0"),
+    ("sum", lambda x, y: x.sum(), "SumBackward0"),
+    ("view", lambda x, y: x.view(2, 1), "ViewBackward0"),
+    ("exp", lambda x, y: x.exp(), "ExpBackward0"),
+    ("neg", lambda x, y: -x, "NegBackward0"),
+    ("relu", lambda x, y: x.relu(), "ReluBackward0"),
+    ("sigmoid", lambda x, y: x.sigmoid(), "SigmoidBackward0"),
+    ("tanh", lambda x, y: torch.tanh(x), "TanhBackward0"),
+    ("transpose", lambda x, y: x.view(1, 2).t(), "TBackward0"),
+    ("permute", lambda x, y: x.view(1, 2).permute(1, 0), "PermuteBackward0"),
+    ("unsqueeze", lambda x, y: x.unsqueeze(0), "UnsqueezeBackward0"),
+    ("expand", lambda x, y: x.expand(3, 2), "ExpandBackward0"),
+    ("cat", lambda x, y: torch.cat([x, y]), "CatBackward0"),
+    ("stack", lambda x, y: torch.stack([x, y]), "StackBackward0"),
+    ("index", lambda x, y: x[torch.tensor([0])], "IndexBackward0"),
+    ("select", lambda x, y: x[0], "SelectBackward0"),
+    ("slice", lambda x, y: x[1:], "SliceBackward0"),
+    ("clone", lambda x, y: x.clone(), "CloneBackward0"),
+    ("max", lambda x, y: x.max(), "MaxBackward1"),
+    ("clamp", lambda x, y: x.clamp(0, 1), "ClampBackward1"),
+    ("softmax", lambda x, y: x.softmax(0), "SoftmaxBackward0"),
+    ("log_softmax", lambda x, y: x.log_softmax(0), "LogSoftmaxBackward0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fn", "name"), GRAD_FN_NAMES, ids=[t for t, _, _ in GRAD_FN_NAMES]
+)
+def test_grad_fn_names_match_pytorch(text, fn, name):
+    result = fn(leaf([1.0, 2.0]), leaf([3.0, 4.0]))
+    assert type(result.grad_fn).__name__ == name
+    assert result.grad_fn.name() == name
+
+
+def test_next_functions_lead_to_the_inputs_nodes():
+    x, y = leaf([1.0]), leaf([2.0])
+    z = x * y + x
+    add = z.grad_fn
+    (mul, _), (accumulate, _) = add.next_functions[:2]  # add's alpha follows as (None, 0)
+    assert type(mul).__name__ == "MulBackward0"
+    assert type(accumulate).__name__ == "AccumulateGrad"
+    assert accumulate.variable is x
+    assert [node.variable for node, _ in mul.next_functions] == [x, y]
+
+
+def test_next_functions_of_an_input_without_grad_is_none():
+    z = leaf([1.0]) * torch.ones(1)
+    assert z.grad_fn.next_functions[1] == (None, 0)
+
+
+# --- backward ---------------------------------------------------------------------------
+
+
+def test_backward_of_a_scalar_fills_leaf_grads():
+    x = leaf([1.0, 2.0, 3.0])
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    assert not x.grad.requires_grad
+
+
+def test_backward_with_an_explicit_gradient():
+    x = leaf([1.0, 2.0])
+    (x * 3).backward(torch.tensor([1.0, 0.5]))
+    assert x.grad.tolist() == [3.0, 1.5]
+
+
+def test_backward_of_a_non_scalar_needs_a_gradient():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
+        (x * 2).backward()
+
+
+def test_backward_of_a_tensor_without_grad_fn_raises():
+    with pytest.raises(
+        RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"
+    ):
+        torch.ones(1).sum().backward()
+
+
+def test_gradient_shape_must_match_the_output():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * 2).backward(torch.ones(3))
+
+
+def test_grads_accumulate_across_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [5.0, 5.0]
+
+
+def test_a_tensor_used_twice_gets_the_sum_of_both_paths():
+    x = leaf([3.0])
+    (x * x + x).backward()
+    assert x.grad.tolist() == [7.0]
+
+
+def test_second_backward_through_a_freed_graph_raises():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [4.0, 8.0]
+
+
+def test_non_leaf_grads_are_not_kept():
+    x = leaf([1.0])
+    y = x * 2
+    (y * 3).backward()
+    assert y.grad is None
+
+
+def test_retain_grad_keeps_a_non_leaf_grad():
+    x = leaf([1.0])
+    y = x * 2
+    y.retain_grad()
+    (y * 3).backward()
+    assert y.retains_grad
+    assert y.grad.tolist() == [3.0]
+    assert x.grad.tolist() == [6.0]
+
+
+def test_broadcast_gradients_are_reduced_to_each_input_shape():
+    a = leaf([[1.0], [2.0], [3.0]])  # (3, 1)
+    b = leaf([1.0, 2.0, 3.0, 4.0])  # (4,)
+    c = leaf(2.0)  # 0-d
+    (a * b * c).sum().backward()
+    assert a.grad.shape == (3, 1) and b.grad.shape == (4,) and c.grad.shape == ()
+    assert a.grad.tolist() == [[20.0], [20.0], [20.0]]
+    assert b.grad.tolist() == [12.0, 12.0, 12.0, 12.0]
+    assert c.grad.item() == 60.0
+
+
+def test_gradient_keeps_the_inputs_dtype():
+    x = leaf([1.0], dtype=torch.float64)
+    (x * torch.ones(1)).sum().backward()
+    assert x.grad.dtype == torch.float64
+
+
+def test_backward_inputs_restricts_which_leaves_get_grads():
+    x, y = leaf([1.0]), leaf([2.0])
+    (x * y).backward(inputs=[x])
+    assert x.grad.tolist() == [2.0] and y.grad is None
+
+
+# --- autograd.grad and higher order -------------------------------------------------------------
+
+
+def test_autograd_grad_returns_gradients_without_touching_grad():
+    x = leaf([1.0, 2.0])
+    (g,) = torch.autograd.grad((x**3).sum(), x)
+    assert g.tolist() == [3.0, 12.0]
+    assert x.grad is None
+
+
+def test_autograd_grad_of_an_unused_input_raises_unless_allowed():
+    x, y = leaf([1.0]), leaf([1.0])
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        torch.autograd.grad((x * 2).sum(), [x, y], retain_graph=True)
+    gx, gy = torch.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)
+    assert gx.tolist() == [2.0] and gy is None
+
+
+def test_second_derivative_of_a_quadratic_is_twice_its_leading_coefficient():
+    a, b, c = 3.0, -2.0, 5.0
+    x = leaf([0.5, 1.5])
+    y = (a * x**2 + b * x + c).sum()
+    (dy,) = torch.autograd.grad(y, x, create_graph=True)
+    assert dy.requires_grad
+    np.testing.assert_allclose(dy.detach().numpy(), 2 * a * np.array([0.5, 1.5]) + b)
+    (d2y,) = torch.autograd.grad(dy.sum(), x)
+    assert d2y.tolist() == [2 * a, 2 * a]
+
+
+def test_third_derivative_through_create_graph():
+    x = leaf([2.0], dtype=torch.float64)
+    (d1,) = torch.autograd.grad((x**4).sum(), x, create_graph=True)
+    (d2,) = torch.autograd.grad(d1.sum(), x, create_graph=True)
+    (d3,) = torch.autograd.grad(d2.sum(), x)
+    assert d3.item() == pytest.approx(24 * 2.0)
+
+
+def test_backward_with_create_graph_gives_a_differentiable_grad():
+    x = leaf([3.0])
+    (x**3).backward(create_graph=True)
+    assert x.grad.requires_grad
+    (d2,) = torch.autograd.grad(x.grad.sum(), x)
+    assert d2.item() == 18.0
+
+
+def test_gradcheck_accepts_a_correct_gradient_and_rejects_a_wrong_one():
+    class WrongSquare(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * x  # should be 2x
+
+    x = leaf([0.5, -1.5], dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda t: t * t, (x,))
+    with pytest.raises(torch.autograd.GradcheckError, match="Jacobian mismatch"):
+        torch.autograd.gradcheck(WrongSquare.apply, (x,))
+    assert not torch.autograd.gradcheck(WrongSquare.apply, (x,), raise_exception=False)
+
+
+# --- hooks ---------------------------------------------------------------------------------------
+
+
+def test_hook_on_a_leaf_can_replace_its_gradient():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda grad: grad * 10)
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [20.0, 20.0]
+
+
+def test_hook_on_a_non_leaf_changes_what_flows_back():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    seen = []
+    y.register_hook(lambda grad: seen.append(grad.tolist()))
+    y.register_hook(lambda grad: grad + 1)
+    (y * 3).sum().backward()
+    assert seen == [[3.0, 3.0]]
+    assert x.grad.tolist() == [8.0, 8.0]
+
+
+def test_removed_hook_no_longer_runs():
+    x = leaf([1.0])
+    handle = x.register_hook(lambda grad: grad * 100)
+    handle.remove()
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0]
+
+
+def test_hook_on_a_tensor_without_grad_raises():
+    with pytest.raises(
+        RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"
+    ):
+        torch.ones(1).register_hook(lambda grad: grad)
+
+
+# --- detach, .data ----------------------------------------------------------------------
+
+
+def test_detach_shares_storage_and_drops_history():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    d[0] = 100
+    assert y[0].item() == 100
+
+
+def test_detach_in_place():
+    y = leaf([1.0]) * 2
+    assert y.detach_() is y
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_data_is_a_detached_alias():
+    x = leaf([1.0, 2.0])
+    data = x.data
+    assert not data.requires_grad
+    data.mul_(3)  # no leaf error: .data is outside autograd
+    assert x.tolist() == [3.0, 6.0]
+    assert x.requires_grad
+
+
+def test_assigning_data_replaces_values_but_keeps_the_leaf():
+    x = leaf([1.0, 2.0])
+    x.data = torch.tensor([5.0, 6.0])
+    assert x.tolist() == [5.0, 6.0] and x.requires_grad and x.is_leaf
+
+
+# --- grad modes ----------------------------------------------------------------------------
+
+
+def test_no_grad_context_records_nothing():
+    x = leaf([1.0])
+    with torch.no_grad():
+        y = x * 2
+        assert not torch.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert torch.is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator():
+    @torch.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(leaf([1.0])).requires_grad
+    assert torch.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad():
+    x = leaf([1.0])
+    with torch.no_grad():
+        with torch.enable_grad():
+            y = x * 2
+        z = x * 2
+    assert y.requires_grad and not z.requires_grad
+
+
+def test_enable_grad_as_a_decorator():
+    @torch.enable_grad()
+    def double(t):
+        return t * 2
+
+    with torch.no_grad():
+        assert double(leaf([1.0])).requires_grad
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_set_grad_enabled_as_a_context_manager(mode):
+    x = leaf([1.0])
+    with torch.set_grad_enabled(mode):
+        y = x * 2
+    assert y.requires_grad is mode
+    assert torch.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_function_and_a_decorator():
+    torch.set_grad_enabled(False)
+    try:
+        assert not (leaf([1.0]) * 2).requires_grad
+    finally:
+        torch.set_grad_enabled(True)
+
+    @torch.set_grad_enabled(False)
+    def double(t):
+        return t * 2
+
+    assert torch.is_grad_enabled()
+    assert not double(leaf([1.0])).requires_grad
+    assert torch.is_grad_enabled()
+
+
+def test_grad_mode_is_restored_after_an_exception():
+    with pytest.raises(ValueError), torch.no_grad():
+        raise ValueError
+    assert torch.is_grad_enabled()
+
+
+def test_inplace_under_no_grad_keeps_the_history():
+    x = leaf([1.0])
+    y = x * 2
+    with torch.no_grad():
+        y.add_(1)
+    assert y.grad_fn is not None
+
+
+def test_inplace_update_of_a_leaf_under_no_grad_is_allowed():
+    w = leaf([1.0, 2.0])
+    with torch.no_grad():
+        w -= 0.5 * torch.ones(2)
+    assert w.tolist() == [0.5, 1.5] and w.is_leaf and w.requires_grad
+
+
+# --- custom Functions ------------------------------------------------------------------------
+
+
+class MyFunc(Function):
+    """y = x * exp(s) with s a Python scalar."""
+
+    @staticmethod
+    def forward(ctx, x, w, scale):
+        ctx.save_for_backward(x, w)
+        ctx.scale = scale
+        return x * w * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        gx = grad * w * ctx.scale if ctx.needs_input_grad[0] else None
+        gw = grad * x * ctx.scale if ctx.needs_input_grad[1] else None
+        return gx, gw, None
+
+
+def test_custom_function_forward_and_backward():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = MyFunc.apply(x, w, 2.0)
+    assert y.tolist() == [6.0, 16.0]
+    assert type(y.grad_fn).__name__ == "MyFuncBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 8.0]
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_custom_function_sees_which_inputs_need_grad():
+    seen = []
+
+    class Probe(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(ctx.needs_input_grad)
+            return grad, None
+
+    Probe.apply(leaf([1.0]), torch.ones(1)).sum().backward()
+    assert seen == [(True, False)]
+
+
+def test_custom_function_passes_gradcheck():
+    x, w = leaf([0.3, -0.7], torch.float64), leaf([1.1, 0.4], torch.float64)
+    assert torch.autograd.gradcheck(lambda a, b: MyFunc.apply(a, b, 1.5), (x, w))
+
+
+def test_custom_function_without_grad_inputs_records_nothing():
+    y = MyFunc.apply(torch.ones(1), torch.ones(1), 1.0)
+    assert y.grad_fn is None
+
+
+def test_saved_tensors_are_freed_after_backward():
+    x, w = leaf([1.0]), leaf([2.0])
+    y = MyFunc.apply(x, w, 1.0)
+    node = y.grad_fn
+    y.backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        node.saved_tensors  # noqa: B018 - the property access is the behaviour tested
+
+
+def test_variable_is_the_legacy_alias_returning_a_tensor():
+    v = torch.autograd.Variable(torch.ones(2), requires_grad=True)
+    assert isinstance(v, torch.Tensor) and v.requires_grad
+
+
+# --- in-place checks ---------------------------------------------------------------------------
+
+
+def test_inplace_on_a_leaf_requiring_grad_raises():
+    x = leaf([1.0])
+    with pytest.raises(
+        RuntimeError,
+        match="a leaf Variable that requires grad is being used in an in-place operation.",
+    ):
+        x.add_(1)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda x: x.__setitem__(0, 1.0),
+        lambda x: x.fill_(1),
+        lambda x: x.zero_(),
+        lambda x: x.copy_(torch.ones(1)),
+        lambda x: x.__iadd__(1),
+    ],
+    ids=["setitem", "fill_", "zero_", "copy_", "+="],
+)
+def test_every_inplace_form_on_a_leaf_requiring_grad_raises(write):
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        write(leaf([2.0]))
+
+
+def test_modifying_a_saved_tensor_in_place_fails_at_backward():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = y * y  # saves y
+    y.add_(1)
+    with pytest.raises(
+        RuntimeError,
+        match=r"one of the variables needed for gradient "
+        r"computation has been modified by an inplace "
+        r"operation: \[torch.FloatTensor \[2\]\], which is "
+        r"output 0 of AddBackward0, is at version 1; "
+        r"expected version 0 instead",
+    ):
+        z.sum().backward()
+
+
+def test_modifying_an_unsaved_tensor_in_place_is_fine():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = y + 1  # add saves nothing
+    y.mul_(3)
+    z.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_gradient_flows_through_an_inplace_op_on_a_non_leaf():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    y.mul_(3)
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_gradient_of_overwritten_values_is_zero():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 1
+    y[1] = 0.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_fill_cuts_the_gradient_to_the_old_values():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    y.fill_(5)
+    (y * x).sum().backward()
+    assert x.grad.tolist() == [5.0, 5.0]
+
+
+def test_copy_from_a_tensor_without_grad_cuts_the_old_history():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    y.copy_(torch.tensor([4.0, 4.0]))
+    (y + x).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
