@@ -394,11 +394,6 @@ def test_add_result_dtype_follows_promotion(a, b, dtype):
     assert (b + a).dtype == dtype
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Numba has no float16 arithmetic on the CPU; "
-    "float16 kernels need a float32 compute path",
-)
 def test_half_arithmetic_stays_half():
     t = torch.tensor([1.0, 2.0], dtype=torch.float16)
     assert (t + torch.tensor(1.0)).dtype == torch.float16

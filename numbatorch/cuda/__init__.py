@@ -13,6 +13,8 @@ def is_available() -> bool:
     """True where Numba sees a CUDA GPU (or runs its simulator, NUMBA_ENABLE_CUDASIM=1)."""
     try:
         from numba import cuda
+
+        import numbatorch.kernels.cuda  # noqa: F401 - needs numba-cuda, not numba's old copy
     except ImportError:
         return False
     try:

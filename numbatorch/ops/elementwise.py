@@ -11,6 +11,7 @@ from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from th
 from ..tensor import Tensor
 from ._common import (
     broadcast_shapes,
+    cast,
     check_device,
     check_inplace,
     empty,
@@ -37,6 +38,9 @@ def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
         t = a if isinstance(a, Tensor) else b
         dtype = compute_dtype or promote(a, b)
         shape = t._array.shape
+    if dtype is _dtype.float16:  # Numba has no half arithmetic: compute in float32
+        wide_out = _dtype.float32 if out_dtype in (None, _dtype.float16) else out_dtype
+        return cast(binary(op, a, b, wide_out, _dtype.float32), out_dtype or dtype)
     out = empty(shape, out_dtype or dtype, t._storage.device)
     kernels(t).binary(op, operand(a, dtype, shape), operand(b, dtype, shape), out._array)
     return out
@@ -44,6 +48,8 @@ def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
 
 def unary(op: int, x: Tensor, p0: float = 0.0, p1: float = 0.0, dtype=None) -> Tensor:
     src = x if dtype is None or x.dtype is dtype else x.to(dtype)
+    if src.dtype is _dtype.float16:  # Numba has no half arithmetic: compute in float32
+        return cast(unary(op, cast(src, _dtype.float32), p0, p1), _dtype.float16)
     out = empty(x.shape, src.dtype, x.device)
     kernels(x).unary(op, src._array, out._array, p0, p1)
     return out
@@ -400,7 +406,7 @@ def binary_into(op: int, a, b, out: Tensor) -> bool:
     operand overlapping out other than out itself. False when it cannot."""
     if tracking(a, b, out):
         return False
-    if promote(a, b) is not out.dtype:
+    if promote(a, b) is not out.dtype or out.dtype is _dtype.float16:
         return False
     shape = tuple(out._array.shape)
     for x in (a, b):

@@ -10,7 +10,7 @@ from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
-from ._common import dims_of, empty, kernels, wrap_dim
+from ._common import cast, dims_of, empty, kernels, wrap_dim
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -46,6 +46,9 @@ def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float =
             f"{_NAMES.get(op, 'reduction')}(): Expected reduction dim to be specified for "
             "input.numel() == 0. Specify the reduction dim with the 'dim' argument."
         )
+    if x.dtype is _dtype.float16:  # Numba has no half arithmetic: reduce in float32
+        wide = _dtype.float32 if out_dtype is _dtype.float16 else out_dtype
+        return cast(reduce(op, cast(x, _dtype.float32), dims, keepdim, wide, p), out_dtype)
     source, n, inner = _layout(x, dims)
     kernels(x).reduce(op, source._array, out._array, n, inner, p)
     return out
@@ -415,6 +418,8 @@ def count_nonzero(input, dim=None):
 
 
 def cumsum(input, dim, *, dtype=None):
+    if input.dtype is _dtype.float16 and dtype is None:  # no half arithmetic in Numba
+        return cumsum(input.float(), dim).half()
     source = input if dtype is None else input.to(dtype)
     return Cumsum.apply(source, wrap_dim(dim, input.ndim))
 
@@ -427,12 +432,28 @@ def _softmax_dtype(input, dtype):
     return input
 
 
+def _half_in_float32(function):
+    """Run a softmax-like op on a float16 tensor in float32 (Numba has no half
+    arithmetic) and give the result back in float16."""
+
+    def wrapper(input, dim=None, dtype=None, _stacklevel=3):
+        if input.dtype is _dtype.float16 and dtype is None:
+            return function(input.float(), dim).half()
+        return function(input, dim, dtype)
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+@_half_in_float32
 def softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
     return Softmax.apply(_softmax_dtype(input, dtype), wrap_dim(dim, input.ndim), False)
 
 
+@_half_in_float32
 def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
