@@ -30,29 +30,55 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="device the kernels run on (default cpu); CUDA timings are "
                         "synchronised after every call")  # fmt: skip
-    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                        help="element type of the data (default float32)")
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        default="float32",
+        help="element type of the data (default float32)",
+    )
     parser.add_argument(
         "--sizes", default="default",
         help="a preset (tiny, small, default, large) or a comma list such as 1K,64K,1M: "
         "element counts for elementwise/reduction, square sizes n for matmul; groups with "
         "fixed shapes use the default preset for a list (default: default)",
     )  # fmt: skip
-    parser.add_argument("--repeat", type=int, default=None, metavar="N",
-                        help="timed samples per implementation (default 20, fewer for "
-                        "calls slower than 0.1 s); warm-up calls are never timed")
-    parser.add_argument("--min-time", type=float, default=0.2, metavar="SECONDS",
-                        help="time the samples of one implementation should add up to; "
-                        "fast calls are timed in batches to reach it (default 0.2)")
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="threads for Numba, PyTorch and numpy's BLAS alike "
-                        "(default: the cores this process may use)")
-    parser.add_argument("--compare", default="numpy,torch", metavar="LIST",
-                        help="references to time beside ours: numpy,torch (default), one "
-                        "of them, or none; a missing library is skipped with a note")
-    parser.add_argument("--impl", default=",".join(harness.IMPLS), metavar="LIST",
-                        help="implementations to time (default all: "
-                        f"{','.join(harness.IMPLS)})")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        metavar="N",
+        help="timed samples per implementation (default 20, fewer for "
+        "calls slower than 0.1 s); warm-up calls are never timed",
+    )
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="time the samples of one implementation should add up to; "
+        "fast calls are timed in batches to reach it (default 0.2)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads for Numba, PyTorch and numpy's BLAS alike "
+        "(default: the cores this process may use)",
+    )
+    parser.add_argument(
+        "--compare",
+        default="numpy,torch",
+        metavar="LIST",
+        help="references to time beside ours: numpy,torch (default), one "
+        "of them, or none; a missing library is skipped with a note",
+    )
+    parser.add_argument(
+        "--impl",
+        default=",".join(harness.IMPLS),
+        metavar="LIST",
+        help=f"implementations to time (default all: {','.join(harness.IMPLS)})",
+    )
     parser.add_argument(
         "--torch-subprocess", choices=("auto", "always", "never"), default="auto",
         help="time PyTorch in a separate process, where Numba's thread pool cannot fight "
@@ -60,11 +86,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         f"down more than {harness.FIGHT_LIMIT:g}x",
     )  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
-    parser.add_argument("--plot", metavar="FILE.png",
-                        help="draw matmul GFLOP/s and elementwise GB/s against size "
-                        "(needs matplotlib)")
-    parser.add_argument("--no-table", action="store_true",
-                        help="print no machine line and no tables (with --json)")
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="draw matmul GFLOP/s and elementwise GB/s against size (needs matplotlib)",
+    )
+    parser.add_argument(
+        "--no-table", action="store_true", help="print no machine line and no tables (with --json)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     options = parser.parse_args(argv)
 

@@ -497,9 +497,17 @@ def machine_info(ctx: Context) -> dict:
         "torch_timing": None,
         "gpu": _gpu_name(),
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "env": {name: os.environ.get(name) for name in
-                ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GOMP_SPINCOUNT", "OMP_NUM_THREADS",
-                 "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR")},  # fmt: skip
+        "env": {
+            name: os.environ.get(name)
+            for name in (
+                "OPENBLAS_CORETYPE",
+                "OPENBLAS_L2_SIZE",
+                "GOMP_SPINCOUNT",
+                "OMP_NUM_THREADS",
+                "NUMBA_NUM_THREADS",
+                "NUMBA_CACHE_DIR",
+            )
+        },  # fmt: skip
     }
     if ctx.torch is not None:
         info["torch"] = ctx.torch.__version__
@@ -527,11 +535,18 @@ def machine_line(info: dict) -> str:
         f"  BLAS: {blas}",
         f"  torch: {torch}; GPU: {info['gpu'] or 'none'}",
         f"  load average {info['load_average']:.1f} on {info['cores']} cores"
-        + (" (busy: parallel kernels suffer most; compare within one run)"
-           if info["load_average"] > 0.5 * info["cores"] else ""),
-        "  OPENBLAS env: " + (" ".join(openblas) + " set (numpy's BLAS is slowed; compare "
-                              "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`)"
-                              if openblas else "not set"),  # fmt: skip
+        + (
+            " (busy: parallel kernels suffer most; compare within one run)"
+            if info["load_average"] > 0.5 * info["cores"]
+            else ""
+        ),
+        "  OPENBLAS env: "
+        + (
+            " ".join(openblas) + " set (numpy's BLAS is slowed; compare "
+            "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`)"
+            if openblas
+            else "not set"
+        ),  # fmt: skip
     ]
     return "\n".join(lines)
 
@@ -578,8 +593,10 @@ def _blas() -> list[str]:
         # the package that ships the library: site-packages/numpy.libs/... -> numpy
         path = pool.get("filepath", "")
         owner = path.split("site-packages/")[-1].split("/")[0].removesuffix(".libs")
-        described.append(f"{owner}: {pool.get('internal_api')} {pool.get('version')} "
-                         f"{pool.get('architecture') or ''} {pool.get('num_threads')} threads")
+        described.append(
+            f"{owner}: {pool.get('internal_api')} {pool.get('version')} "
+            f"{pool.get('architecture') or ''} {pool.get('num_threads')} threads"
+        )
     return described
 
 
@@ -677,7 +694,7 @@ def plot(path: str, results: list[Result]) -> str:
     rows_of_panels = -(-len(panels) // columns)
     figure, axes = plt.subplots(rows_of_panels, columns, figsize=(4.5 * columns,
                                 3.6 * rows_of_panels), squeeze=False)  # fmt: skip
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     for ax, (group, name) in zip(axes.flat, panels):
         rows = [r for r in results if r.group == group and r.name == name]

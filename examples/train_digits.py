@@ -34,8 +34,9 @@ class DigitsCNN(nn.Module):
 
 
 def mlp(side: int, classes: int = 10) -> nn.Module:
-    return nn.Sequential(nn.Flatten(), nn.Linear(side * side, 128), nn.ReLU(),
-                         nn.Linear(128, classes))
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(side * side, 128), nn.ReLU(), nn.Linear(128, classes)
+    )
 
 
 def datasets(name: str, root: str):
@@ -117,8 +118,10 @@ def main(argv=None) -> float:
         start_epoch = state["epoch"]
         print(f"resumed from {args.checkpoint} at epoch {start_epoch}")
 
-    print(f"training {args.model} on {args.data}: {len(train_set)} train / {len(test_set)} test "
-          f"images, device {device}")
+    print(
+        f"training {args.model} on {args.data}: {len(train_set)} train / {len(test_set)} test "
+        f"images, device {device}"
+    )
     accuracy = history["test_acc"][-1] if history["test_acc"] else 0.0
     for epoch in range(start_epoch, start_epoch + args.epochs):
         model.train()
@@ -136,12 +139,22 @@ def main(argv=None) -> float:
         test_loss, accuracy = evaluate(model, test_loader, device)
         for key, value in zip(history, (epoch + 1, loss_sum / seen, test_loss, accuracy)):
             history[key].append(value)
-        print(f"epoch {epoch + 1:3d}  loss {loss_sum / seen:.4f}  test loss {test_loss:.4f}  "
-              f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s", flush=True)
+        print(
+            f"epoch {epoch + 1:3d}  loss {loss_sum / seen:.4f}  test loss {test_loss:.4f}  "
+            f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s",
+            flush=True,
+        )
         os.makedirs(os.path.dirname(args.checkpoint) or ".", exist_ok=True)
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "history": history,
-                    "epoch": epoch + 1}, args.checkpoint)
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "history": history,
+                "epoch": epoch + 1,
+            },
+            args.checkpoint,
+        )
     print(f"final test accuracy {accuracy:.2%}; checkpoint {args.checkpoint}")
     if args.plot:
         plot_curves(history, args.plot)

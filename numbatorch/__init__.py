@@ -225,6 +225,7 @@ from .ops.linalg import (  # noqa: E402
     vdot,
 )
 
+
 def _legacy(dtype_):
     class _Legacy(Tensor):
         def __new__(cls, *args, **kwargs):
@@ -275,13 +276,15 @@ def promote_types(a, b):
 __version__ = "0.1.0"
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-             equal_nan: bool = False):
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+):
     return isclose(input, other, rtol, atol, equal_nan).all().item()
 
 
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
+def isclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise (NaNs equal with equal_nan)."""
     close = (input - other).abs() <= atol + rtol * other.abs()
     close = logical_or(close, eq(input, other))  # equal infinities

@@ -135,8 +135,11 @@ def _tensor_data(data, dtype=None) -> np.ndarray:
         elif array.dtype.kind in "iu":
             inferred = _dtype.int64
         elif array.dtype.kind == "f":
-            inferred = _dtype.get_default_dtype() if not isinstance(data, Tensor) else \
-                _dtype.from_numpy(array.dtype)
+            inferred = (
+                _dtype.get_default_dtype()
+                if not isinstance(data, Tensor)
+                else _dtype.from_numpy(array.dtype)
+            )
         elif array.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
         else:
@@ -148,8 +151,9 @@ def _tensor_data(data, dtype=None) -> np.ndarray:
 
 
 # --- factories -------------------------------------------------------------------------------
-def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
-           pin_memory: bool = False) -> Tensor:
+def tensor(
+    data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     array = _tensor_data(data, dtype)
     return _finish(from_array(array), device, requires_grad)
 
@@ -182,19 +186,32 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if array.flags.c_contiguous:
         return from_array(array)
     extent = 1 + sum((n - 1) * s for n, s in zip(array.shape, array.strides)) // itemsize
-    flat = np.lib.stride_tricks.as_strided(array, (extent,), (itemsize,)) if array.size else \
-        array.reshape(-1)
+    flat = (
+        np.lib.stride_tricks.as_strided(array, (extent,), (itemsize,))
+        if array.size
+        else array.reshape(-1)
+    )
     return Tensor._make(Storage(flat, CPU), array, 0, dtype)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
-    return _filled(_size(size), 0, _dtype.to_dtype(dtype) if dtype else
-                   _dtype.get_default_dtype(), device, requires_grad)
+    return _filled(
+        _size(size),
+        0,
+        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype(),
+        device,
+        requires_grad,
+    )
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _filled(_size(size), 1, _dtype.to_dtype(dtype) if dtype else
-                   _dtype.get_default_dtype(), device, requires_grad)
+    return _filled(
+        _size(size),
+        1,
+        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype(),
+        device,
+        requires_grad,
+    )
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
@@ -211,8 +228,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 def _like(input: Tensor, dtype, device):
-    return (_dtype.to_dtype(dtype) if dtype else input.dtype,
-            as_device(device) if device is not None else input.device)
+    return (
+        _dtype.to_dtype(dtype) if dtype else input.dtype,
+        as_device(device) if device is not None else input.device,
+    )
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -247,17 +266,19 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     return _finish(from_array(array), device, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False) -> Tensor:
+def randint(
+    low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
     if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:
-        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+        raise TypeError('randint() missing 1 required positional arguments: "size"')
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
-                           f"to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.int64
     array = _rng(generator).integers(low, high, tuple(size)).astype(dtype.numpy)
     return _finish(from_array(array), device, requires_grad)
@@ -294,16 +315,19 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 def bernoulli(input, p=None, *, generator=None):
     probability = input if p is None else full_like(input, p)
-    return (rand(*input.shape, generator=generator, dtype=input.dtype, device=input.device)
-            < probability).to(input.dtype)
+    return (
+        rand(*input.shape, generator=generator, dtype=input.dtype, device=input.device)
+        < probability
+    ).to(input.dtype)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     probs = input.detach().double()._host()
     rng = _rng(generator)
     rows = probs.reshape(-1, probs.shape[-1])
-    picks = [rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum())
-             for r in rows]
+    picks = [
+        rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows
+    ]
     out = np.array(picks, np.int64).reshape(*probs.shape[:-1], num_samples)
     return from_array(out).to(input.device)
 
@@ -338,9 +362,12 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None):
-    return (linspace(start, end, steps, dtype=_dtype.float64) * math.log(base)).exp().to(
-        _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
-    ).to(as_device(device))
+    return (
+        (linspace(start, end, steps, dtype=_dtype.float64) * math.log(base))
+        .exp()
+        .to(_dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype())
+        .to(as_device(device))
+    )
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:

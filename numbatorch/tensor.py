@@ -13,9 +13,15 @@ from .autograd import grad_mode
 from .autograd.function import AccumulateGrad
 
 _TYPE_NAMES = {
-    "float64": "DoubleTensor", "float32": "FloatTensor", "float16": "HalfTensor",
-    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-    "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+    "float64": "DoubleTensor",
+    "float32": "FloatTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
 }
 
 
@@ -62,8 +68,10 @@ class Tensor:
             self._init(other._storage, other._array, other._offset, other.dtype)
             return
         dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
-        if args and all(isinstance(a, int) for a in args) or (
-            len(args) == 1 and isinstance(args[0], (Size, tuple)) and not args[0]
+        if (
+            args
+            and all(isinstance(a, int) for a in args)
+            or (len(args) == 1 and isinstance(args[0], (Size, tuple)) and not args[0])
         ):
             shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
             array = np.zeros(shape, dtype.numpy)  # zeroed, unlike PyTorch, for determinism
@@ -135,8 +143,10 @@ class Tensor:
         return self._offset
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return bool(self._array.flags.c_contiguous) if self.device.type == "cpu" else (
-            self._array.is_c_contiguous()
+        return (
+            bool(self._array.flags.c_contiguous)
+            if self.device.type == "cpu"
+            else (self._array.is_c_contiguous())
         )
 
     def is_floating_point(self) -> bool:
@@ -251,8 +261,15 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self.detach().cpu()._host().copy(), self.dtype.name, str(self.device),
-                           self.requires_grad))
+        return (
+            _rebuild,
+            (
+                self.detach().cpu()._host().copy(),
+                self.dtype.name,
+                str(self.device),
+                self.requires_grad,
+            ),
+        )
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -381,9 +398,7 @@ class Tensor:
 
     def register_hook(self, hook):
         if not self.requires_grad:
-            raise RuntimeError(
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = []

@@ -258,7 +258,8 @@ def test_mnist_download_rejects_file_with_wrong_md5(tmp_path):
     mirror, resources = make_mirror(tmp_path / "mirror")
     resources[0] = (resources[0][0], "0" * 32)
     LocalMNIST = type("MNIST", (MNIST,), {"mirrors": [mirror], "resources": resources})
-    with pytest.raises(RuntimeError, match=f"(?s)Error downloading {resources[0][0]}.*md5 mismatch"):
+    expected = f"(?s)Error downloading {resources[0][0]}.*md5 mismatch"
+    with pytest.raises(RuntimeError, match=expected):
         LocalMNIST(tmp_path / "data", download=True)
     assert not (tmp_path / "data" / "MNIST" / "raw" / resources[0][0]).exists()
 

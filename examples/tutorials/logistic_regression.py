@@ -9,7 +9,7 @@ y = torch.cat([torch.ones(n, 1), torch.zeros(n, 1)])
 model = torch.nn.Linear(2, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 loss_fn = torch.nn.BCEWithLogitsLoss()
-for epoch in range(200):
+for _ in range(200):
     optimizer.zero_grad()
     loss = loss_fn(model(x), y)
     loss.backward()

@@ -5,7 +5,7 @@ import numbatorch as torch
 a, b, c = 2.0, -8.0, 3.0  # the minimum is at x = -b / (2a) = 2
 x = torch.tensor(0.0, requires_grad=True)
 optimizer = torch.optim.SGD([x], lr=0.1)
-for step in range(100):
+for _ in range(100):
     optimizer.zero_grad()
     y = a * x**2 + b * x + c
     y.backward()

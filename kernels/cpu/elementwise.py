@@ -23,13 +23,66 @@ FASTMATH = {"contract", "arcp", "nsz"}
 CHUNK = 4096  # elements per parallel task: big enough to amortise the loop set-up
 
 # --- opcodes -----------------------------------------------------------------------------
-(NEG, ABS, SIGN, EXP, LOG, LOG1P, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, RECIPROCAL,
- LOGICAL_NOT, FLOOR, CEIL, ROUND, TRUNC, EXPM1, ERF, CLAMP, LEAKY_RELU, ELU, SQUARE,
- IDENTITY, LOG2, SILU, GELU, SOFTPLUS) = range(30)
+(
+    NEG,
+    ABS,
+    SIGN,
+    EXP,
+    LOG,
+    LOG1P,
+    SQRT,
+    RSQRT,
+    SIN,
+    COS,
+    TANH,
+    SIGMOID,
+    RELU,
+    RECIPROCAL,
+    LOGICAL_NOT,
+    FLOOR,
+    CEIL,
+    ROUND,
+    TRUNC,
+    EXPM1,
+    ERF,
+    CLAMP,
+    LEAKY_RELU,
+    ELU,
+    SQUARE,
+    IDENTITY,
+    LOG2,
+    SILU,
+    GELU,
+    SOFTPLUS,
+) = range(30)
 
-(ADD, SUB, MUL, DIV, FLOOR_DIVIDE, REMAINDER, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT,
- GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR, ATAN2, RELU_BACKWARD, SIGMOID_BACKWARD,
- TANH_BACKWARD, BITWISE_AND, BITWISE_OR, BITWISE_XOR) = range(25)
+(
+    ADD,
+    SUB,
+    MUL,
+    DIV,
+    FLOOR_DIVIDE,
+    REMAINDER,
+    POW,
+    MAXIMUM,
+    MINIMUM,
+    EQ,
+    NE,
+    LT,
+    LE,
+    GT,
+    GE,
+    LOGICAL_AND,
+    LOGICAL_OR,
+    LOGICAL_XOR,
+    ATAN2,
+    RELU_BACKWARD,
+    SIGMOID_BACKWARD,
+    TANH_BACKWARD,
+    BITWISE_AND,
+    BITWISE_OR,
+    BITWISE_XOR,
+) = range(25)
 
 COMPARISONS = frozenset({EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR})
 UNARY_BOOL = frozenset({LOGICAL_NOT})

@@ -123,8 +123,9 @@ def gather(x: np.ndarray, index: np.ndarray, dim: int, out: np.ndarray) -> None:
         shape = np.array(index.shape, np.int64)
         xstrides = np.array(x.strides, np.int64) // x.itemsize
         base = _base_view(x)
-        _GATHER[parallel_for(out.size)](base, xstrides, index.reshape(-1), shape, dim,
-                                        out.reshape(-1))
+        _GATHER[parallel_for(out.size)](
+            base, xstrides, index.reshape(-1), shape, dim, out.reshape(-1)
+        )
 
 
 def scatter(out: np.ndarray, index: np.ndarray, dim: int, src: np.ndarray, accumulate: bool):
@@ -134,8 +135,16 @@ def scatter(out: np.ndarray, index: np.ndarray, dim: int, src: np.ndarray, accum
         shape = np.array(index.shape, np.int64)
         ostrides = np.array(out.strides, np.int64) // out.itemsize
         sstrides = np.array(src.strides, np.int64) // src.itemsize
-        _scatter(out.reshape(-1), ostrides, index.reshape(-1), shape, dim, _base_view(src),
-                 sstrides, accumulate)
+        _scatter(
+            out.reshape(-1),
+            ostrides,
+            index.reshape(-1),
+            shape,
+            dim,
+            _base_view(src),
+            sstrides,
+            accumulate,
+        )
 
 
 def _base_view(x: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ def _reduce_range(op, x, start, n, step, zero, p):
     if (op == SUM or op == MEAN) and step == 1:
         # a slice indexed from 0: no wraparound checks, so LLVM vectorises the sum
         acc = zero
-        row = x[start:start + n]
+        row = x[start : start + n]
         for k in range(n):
             acc += row[k]
     elif op == SUM or op == MEAN:
@@ -145,7 +145,7 @@ def _family(op):
             acc = np.full(COLUMNS, zero)
             for k in range(n):
                 start = (o * n + k) * inner + j0
-                row = x[start:start + width]
+                row = x[start : start + width]
                 for j in range(width):
                     acc[j] += row[j]
             for j in range(width):
@@ -241,9 +241,7 @@ def _softmax(x, out, n, inner, log):
 _cumsum_serial = njit(cache=True)(_cumsum)
 _cumsum_parallel = njit(parallel=True, cache=True)(_cumsum)
 _softmax_serial = njit(cache=True, fastmath={"contract", "arcp", "nsz"})(_softmax)
-_softmax_parallel = njit(parallel=True, cache=True, fastmath={"contract", "arcp", "nsz"})(
-    _softmax
-)
+_softmax_parallel = njit(parallel=True, cache=True, fastmath={"contract", "arcp", "nsz"})(_softmax)
 
 
 def cumsum(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:

@@ -17,7 +17,6 @@ from ..cpu._launch import unravel
 from ..cpu.elementwise import _Lazy, apply_binary, apply_unary
 from ._launch import empty, flat, launch, launch_strided, per_opcode
 
-
 unary_math = per_opcode(apply_unary)
 binary_math = per_opcode(apply_binary)
 

@@ -52,8 +52,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, grads, retain_graph, create_graph, inputs=_as_list(inputs))
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """The gradients of `outputs` with respect to `inputs`, without touching `.grad`."""
     from .engine import run_backward
 
@@ -62,9 +71,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
     retain_graph = create_graph if retain_graph is None else retain_graph
     grads = _make_grads(outputs, grad_outputs, create_graph)
-    result = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs_list,
-                          accumulate_into_grad=False,
-                          allow_unused=bool(allow_unused) or materialize_grads)
+    result = run_backward(
+        outputs,
+        grads,
+        retain_graph,
+        create_graph,
+        inputs=inputs_list,
+        accumulate_into_grad=False,
+        allow_unused=bool(allow_unused) or materialize_grads,
+    )
     if materialize_grads:
         from .._creation import zeros_like
 
@@ -80,7 +95,18 @@ def Variable(data, requires_grad: bool = False, volatile: bool = False):  # noqa
 
 
 __all__ = [
-    "Function", "GradcheckError", "Node", "Variable", "backward", "enable_grad", "grad",
-    "gradcheck", "gradgradcheck", "inference_mode", "is_grad_enabled", "no_grad",
-    "once_differentiable", "set_grad_enabled",
+    "Function",
+    "GradcheckError",
+    "Node",
+    "Variable",
+    "backward",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "inference_mode",
+    "is_grad_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_grad_enabled",
 ]

@@ -128,8 +128,9 @@ class Function:
         from ..tensor import Tensor
 
         ctx = cls._node_class()
-        needs = tuple([isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None)
-                       for a in args])
+        needs = tuple(
+            [isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None) for a in args]
+        )
         track = grad_mode._enabled and True in needs
         ctx.needs_input_grad = needs
         if not track:  # nothing inside can track either: skip the grad-mode switch

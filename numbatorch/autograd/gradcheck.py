@@ -31,8 +31,16 @@ def _outputs(result):
     return [result] if isinstance(result, Tensor) else [r for r in result if isinstance(r, Tensor)]
 
 
-def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, **_ignored) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_ignored,
+) -> bool:
     """True when the analytical Jacobian of `fn` at `inputs` (float64 tensors that
     require grad) matches the numerical one; else raises GradcheckError."""
     from ..tensor import Tensor
@@ -48,7 +56,8 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
             warnings.warn(
                 "Input #0 requires gradient and is not a double precision floating point. "
                 "This check will likely fail if all the inputs are not of double precision "
-                "floating point.", stacklevel=2,
+                "floating point.",
+                stacklevel=2,
             )
     for out_index, out in enumerate(outputs):
         if not out.requires_grad:
@@ -62,8 +71,9 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
             for j in range(n_out):
                 seed = out.detach().new_zeros(out.shape).reshape(-1)
                 seed[j] = 1.0
-                (g,) = autograd_grad(out, t, seed.reshape(out.shape), retain_graph=True,
-                                     allow_unused=True)
+                (g,) = autograd_grad(
+                    out, t, seed.reshape(out.shape), retain_graph=True, allow_unused=True
+                )
                 analytical = g.reshape(-1) if g is not None else t.detach().new_zeros(t.numel())
                 for k in range(t.numel()):
                     a, n = analytical[k].item(), numerical[k][j].item()
@@ -78,8 +88,17 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True, **_ignored) -> bool:
+def gradgradcheck(
+    fn,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    **_ignored,
+) -> bool:
     """gradcheck of the first derivative (the vector-Jacobian product) of `fn`."""
     from ..tensor import Tensor
     from . import grad as autograd_grad
@@ -99,5 +118,6 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
         return tuple(g for g in grads if g is not None)
 
     del differentiable
-    return gradcheck(first_derivative, inputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_derivative, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception
+    )

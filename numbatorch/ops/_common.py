@@ -74,8 +74,10 @@ def expanded_array(t: Tensor, shape: tuple):
         return t._array
     ndim = len(shape)
     strides = (0,) * (ndim - t.ndim) + t.stride()
-    strides = tuple(0 if t_n == 1 and n != 1 else s for s, n, t_n in
-                    zip(strides, shape, (1,) * (ndim - t.ndim) + tuple(t.shape)))
+    strides = tuple(
+        0 if t_n == 1 and n != 1 else s
+        for s, n, t_n in zip(strides, shape, (1,) * (ndim - t.ndim) + tuple(t.shape))
+    )
     return view_of(t, shape, strides, t._offset)._array
 
 
@@ -140,8 +142,15 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
 
 
 _TYPE_WORD = {
-    "float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    "float64": "Double",
+    "float32": "Float",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
 }
 
 

@@ -83,8 +83,11 @@ class Add(BuiltinFunction):
     def backward(cls, ctx, grad):
         scale = cls.sign * ctx.alpha
         grad_b = grad if scale == 1 else grad * scale
-        return (sum_to_shape(grad, ctx.shapes[0], ctx.dtypes[0]),
-                sum_to_shape(grad_b, ctx.shapes[1], ctx.dtypes[1]), None)
+        return (
+            sum_to_shape(grad, ctx.shapes[0], ctx.dtypes[0]),
+            sum_to_shape(grad_b, ctx.shapes[1], ctx.dtypes[1]),
+            None,
+        )
 
 
 class Sub(Add):
@@ -104,8 +107,10 @@ class Mul(BuiltinFunction):
         a = a if a is not None else ctx.scalars[0]
         b = b if b is not None else ctx.scalars[1]
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to_shape(grad * b, shape_of(a), getattr(a, "dtype", None)) if need_a else None,
-                sum_to_shape(grad * a, shape_of(b), getattr(b, "dtype", None)) if need_b else None)
+        return (
+            sum_to_shape(grad * b, shape_of(a), getattr(a, "dtype", None)) if need_a else None,
+            sum_to_shape(grad * a, shape_of(b), getattr(b, "dtype", None)) if need_b else None,
+        )
 
 
 class Div(BuiltinFunction):
@@ -122,8 +127,11 @@ class Div(BuiltinFunction):
         b = b if b is not None else ctx.scalars[1]
         need_a, need_b = ctx.needs_input_grad
         grad_a = sum_to_shape(grad / b, shape_of(a), getattr(a, "dtype", None)) if need_a else None
-        grad_b = (sum_to_shape(-grad * a / (b * b), shape_of(b), getattr(b, "dtype", None))
-                  if need_b else None)
+        grad_b = (
+            sum_to_shape(-grad * a / (b * b), shape_of(b), getattr(b, "dtype", None))
+            if need_b
+            else None
+        )
         return grad_a, grad_b
 
 
@@ -167,8 +175,10 @@ class Maximum(BuiltinFunction):
         a, b = ctx.saved_tensors
         # ties split the gradient evenly, as PyTorch does
         share = (a > b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-        return (sum_to_shape(grad * share, a.shape, a.dtype),
-                sum_to_shape(grad * (1 - share), b.shape, b.dtype))
+        return (
+            sum_to_shape(grad * share, a.shape, a.dtype),
+            sum_to_shape(grad * (1 - share), b.shape, b.dtype),
+        )
 
 
 class Minimum(BuiltinFunction):
@@ -181,8 +191,10 @@ class Minimum(BuiltinFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         share = (a < b).to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
-        return (sum_to_shape(grad * share, a.shape, a.dtype),
-                sum_to_shape(grad * (1 - share), b.shape, b.dtype))
+        return (
+            sum_to_shape(grad * share, a.shape, a.dtype),
+            sum_to_shape(grad * (1 - share), b.shape, b.dtype),
+        )
 
 
 class Atan2(BuiltinFunction):
@@ -195,8 +207,10 @@ class Atan2(BuiltinFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         denominator = a * a + b * b
-        return (sum_to_shape(grad * b / denominator, a.shape, a.dtype),
-                sum_to_shape(-grad * a / denominator, b.shape, b.dtype))
+        return (
+            sum_to_shape(grad * b / denominator, a.shape, a.dtype),
+            sum_to_shape(-grad * a / denominator, b.shape, b.dtype),
+        )
 
 
 class Remainder(BuiltinFunction):
@@ -229,8 +243,9 @@ class _Unary(BuiltinFunction):
 
     @classmethod
     def forward(cls, ctx, x, p0=0.0, p1=0.0):
-        dtype = _dtype.get_default_dtype() if cls.floating and not x.dtype.is_floating_point \
-            else None
+        dtype = (
+            _dtype.get_default_dtype() if cls.floating and not x.dtype.is_floating_point else None
+        )
         y = unary(cls.op, x, p0, p1, dtype)
         ctx.save_for_backward(x, y)
         ctx.params = (p0, p1)
@@ -265,24 +280,32 @@ Sigmoid = _unary_op("Sigmoid", E.SIGMOID, lambda x, y, p: y * (1 - y))
 Relu = _unary_op("Relu", E.RELU, lambda x, y, p: (x > 0).to(x.dtype), floating=False)
 Reciprocal = _unary_op("Reciprocal", E.RECIPROCAL, lambda x, y, p: -y * y)
 Erf = _unary_op("Erf", E.ERF, lambda x, y, p: exp(-x * x) * (2 / math.sqrt(math.pi)))
-Square = _unary_op("Square", E.SQUARE, lambda x, y, p: 2 * x, floating=False,
-                   node_name="PowBackward0")
-Clamp = _unary_op(
-    "Clamp", E.CLAMP, lambda x, y, p: ((x >= p[0]) & (x <= p[1])).to(x.dtype),
-    floating=False, node_name="ClampBackward1",
+Square = _unary_op(
+    "Square", E.SQUARE, lambda x, y, p: 2 * x, floating=False, node_name="PowBackward0"
 )
-LeakyRelu = _unary_op("LeakyRelu", E.LEAKY_RELU,
-                      lambda x, y, p: where(x > 0, 1.0, p[0]).to(x.dtype))
+Clamp = _unary_op(
+    "Clamp",
+    E.CLAMP,
+    lambda x, y, p: ((x >= p[0]) & (x <= p[1])).to(x.dtype),
+    floating=False,
+    node_name="ClampBackward1",
+)
+LeakyRelu = _unary_op(
+    "LeakyRelu", E.LEAKY_RELU, lambda x, y, p: where(x > 0, 1.0, p[0]).to(x.dtype)
+)
 Elu = _unary_op("Elu", E.ELU, lambda x, y, p: where(x > 0, 1.0, y + p[0]).to(x.dtype))
 Silu = _unary_op("Silu", E.SILU, lambda x, y, p: sigmoid(x) * (1 + x * (1 - sigmoid(x))))
 Gelu = _unary_op(
-    "Gelu", E.GELU,
-    lambda x, y, p: 0.5 * (1 + erf(x * 0.7071067811865476))
-    + x * exp(-0.5 * x * x) * 0.3989422804014327,
+    "Gelu",
+    E.GELU,
+    lambda x, y, p: (
+        0.5 * (1 + erf(x * 0.7071067811865476)) + x * exp(-0.5 * x * x) * 0.3989422804014327
+    ),
 )
 Softplus = _unary_op(
-    "Softplus", E.SOFTPLUS, lambda x, y, p: where(x * p[0] > p[1], 1.0, sigmoid(x * p[0]))
-    .to(x.dtype)
+    "Softplus",
+    E.SOFTPLUS,
+    lambda x, y, p: where(x * p[0] > p[1], 1.0, sigmoid(x * p[0])).to(x.dtype),
 )
 _ZERO = lambda x, y, p: x * 0  # noqa: E731 - the derivative of piecewise-constant ops
 Sign = _unary_op("Sign", E.SIGN, _ZERO, floating=False)
@@ -317,9 +340,11 @@ class Where(BuiltinFunction):
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
         zero = grad * 0
-        return (None,
-                sum_to_shape(where(condition, grad, zero), ctx.shapes[0], ctx.dtypes[0]),
-                sum_to_shape(where(condition, zero, grad), ctx.shapes[1], ctx.dtypes[1]))
+        return (
+            None,
+            sum_to_shape(where(condition, grad, zero), ctx.shapes[0], ctx.dtypes[0]),
+            sum_to_shape(where(condition, zero, grad), ctx.shapes[1], ctx.dtypes[1]),
+        )
 
 
 def full_like_scalar(value, dtype, like: Tensor) -> Tensor:
@@ -356,8 +381,9 @@ def _from_host(host, device) -> Tensor:
     from .._dispatch import backend
     from ..tensor import from_array
 
-    return from_array(backend(device).from_host(host.copy() if device.type == "cpu" else host),
-                      device)
+    return from_array(
+        backend(device).from_host(host.copy() if device.type == "cpu" else host), device
+    )
 
 
 class Fill(BuiltinFunction):
@@ -373,8 +399,7 @@ class Fill(BuiltinFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_value = grad.sum().reshape(ctx.value_shape) if ctx.value_shape is not None \
-            else None
+        grad_value = grad.sum().reshape(ctx.value_shape) if ctx.value_shape is not None else None
         return grad * 0, grad_value
 
 
@@ -396,8 +421,11 @@ def _with_out(result: Tensor, out: Tensor | None) -> Tensor:
 
 
 def _same_view(x: Tensor, y: Tensor) -> bool:
-    return x._offset == y._offset and x._array.strides == y._array.strides and \
-        x._array.shape == y._array.shape
+    return (
+        x._offset == y._offset
+        and x._array.strides == y._array.strides
+        and x._array.shape == y._array.shape
+    )
 
 
 def binary_into(op: int, a, b, out: Tensor) -> bool:
@@ -417,8 +445,7 @@ def binary_into(op: int, a, b, out: Tensor) -> bool:
                 return False
     if broadcast_shapes(shape_of(a) or (), shape_of(b) or ()) != shape:
         return False
-    kernels(out).binary(op, operand(a, out.dtype, shape), operand(b, out.dtype, shape),
-                        out._array)
+    kernels(out).binary(op, operand(a, out.dtype, shape), operand(b, out.dtype, shape), out._array)
     out._bump_version()
     return True
 
@@ -475,8 +502,12 @@ def fmod(input, other):
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's public name
-    if (isinstance(input, Tensor) and not input.dtype.is_floating_point
-            and isinstance(exponent, int) and exponent < 0):
+    if (
+        isinstance(input, Tensor)
+        and not input.dtype.is_floating_point
+        and isinstance(exponent, int)
+        and exponent < 0
+    ):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
         if isinstance(input, Tensor):
@@ -533,10 +564,13 @@ def _bitwise(op, name):
     def bitwise(input, other):
         dtype = promote(input, other)
         if dtype.is_floating_point:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
         if dtype is _dtype.bool:
-            logical = {E.BITWISE_AND: E.LOGICAL_AND, E.BITWISE_OR: E.LOGICAL_OR,
-                       E.BITWISE_XOR: E.LOGICAL_XOR}[op]
+            logical = {
+                E.BITWISE_AND: E.LOGICAL_AND,
+                E.BITWISE_OR: E.LOGICAL_OR,
+                E.BITWISE_XOR: E.LOGICAL_XOR,
+            }[op]
             return binary(logical, input, other, out_dtype=_dtype.bool)
         return binary(op, input, other)
 

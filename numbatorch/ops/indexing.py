@@ -32,7 +32,7 @@ def _check_index_range(index: Tensor, size: int, dim: int, error=IndexError) -> 
 def _layout(x: Tensor, dim: int) -> tuple[Tensor, int, int]:
     x = x.contiguous()
     inner = 1
-    for s in x.shape[dim + 1:]:
+    for s in x.shape[dim + 1 :]:
         inner *= s
     return x, x.shape[dim], inner
 
@@ -153,8 +153,9 @@ class MaskedFill(BuiltinFunction):
         ctx.save_for_backward(mask)
         fill = value.to(x.dtype) if isinstance(value, Tensor) else _full((), value, x)
         out = empty(x.shape, x.dtype, x.device)
-        kernels(x).where(expanded_array(mask, shape), expanded_array(fill, shape), x._array,
-                         out._array)
+        kernels(x).where(
+            expanded_array(mask, shape), expanded_array(fill, shape), x._array, out._array
+        )
         return out
 
     @staticmethod
@@ -210,8 +211,8 @@ def _check_gather(name, input, dim, index):
     if index.ndim != input.ndim and input.ndim:
         raise RuntimeError(
             "Index tensor must have the same number of dimensions as input tensor"
-            if name == "gather" else
-            "Index tensor must have the same number of dimensions as self tensor"
+            if name == "gather"
+            else "Index tensor must have the same number of dimensions as self tensor"
         )
     for d in range(index.ndim):
         if d != dim and index.shape[d] > input.shape[d]:
@@ -277,9 +278,7 @@ def _normalize(index, ndim: int) -> tuple:
 
             item = tensor(item)
             if item.dtype.is_floating_point:
-                raise IndexError(
-                    "tensors used as indices must be long, int, byte or bool tensors"
-                )
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         elif isinstance(item, bool):
             from .._creation import tensor
 
@@ -287,15 +286,14 @@ def _normalize(index, ndim: int) -> tuple:
         items.append(item)
     consumed = sum(
         (it.ndim if isinstance(it, Tensor) and it.dtype is _dtype.bool else 1)
-        for it in items if it is not None and it is not Ellipsis
+        for it in items
+        if it is not None and it is not Ellipsis
     )
     if consumed > ndim:
-        raise IndexError(
-            f"too many indices for tensor of dimension {ndim}"
-        )
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if Ellipsis in [it if it is Ellipsis else None for it in items]:
         at = next(i for i, it in enumerate(items) if it is Ellipsis)
-        items[at:at + 1] = [slice(None)] * (ndim - consumed)
+        items[at : at + 1] = [slice(None)] * (ndim - consumed)
     return tuple(items)
 
 
@@ -337,7 +335,7 @@ def _linear_index(view: Tensor, positions) -> tuple[Tensor, int, int, tuple]:
     dims, tensors = [], []
     for dim, span, it in positions:
         if it.dtype is _dtype.bool:
-            shape = view.shape[dim:dim + span]
+            shape = view.shape[dim : dim + span]
             if tuple(it.shape) != tuple(shape):
                 bad = next(i for i, (a, b) in enumerate(zip(it.shape, shape)) if a != b)
                 raise IndexError(
@@ -370,10 +368,13 @@ def _linear_index(view: Tensor, positions) -> tuple[Tensor, int, int, tuple]:
 
 def _advanced(view: Tensor, positions) -> Tensor:
     view, start, length, shape, linear = _linear_index(view, positions)
-    flat = view.reshape(*view.shape[:start], -1, *view.shape[start + length:]) \
-        if length != 1 else view
+    flat = (
+        view.reshape(*view.shape[:start], -1, *view.shape[start + length :])
+        if length != 1
+        else view
+    )
     picked = Index.apply(flat, start, linear.contiguous())
-    result_shape = (*view.shape[:start], *shape, *view.shape[start + length:])
+    result_shape = (*view.shape[:start], *shape, *view.shape[start + length :])
     # no reshape node when the shape is already right: x[idx] is IndexBackward0
     return picked if tuple(picked.shape) == result_shape else picked.reshape(*result_shape)
 
@@ -395,8 +396,13 @@ def _write(x: Tensor, index, value) -> None:
         target = basic_index(x, items).detach()
         _assign(target, value)
         return
-    if (len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype is _dtype.bool
-            and items[0].shape == x.shape and not isinstance(value, Tensor)):
+    if (
+        len(items) == 1
+        and isinstance(items[0], Tensor)
+        and items[0].dtype is _dtype.bool
+        and items[0].shape == x.shape
+        and not isinstance(value, Tensor)
+    ):
         kernels(x).where(items[0]._array, _full((), value, x)._array, x._array, x._array)
         return
     # advanced: scatter the values through the linear index into x's flattened block
@@ -426,10 +432,10 @@ def _write(x: Tensor, index, value) -> None:
 
 
 def _write_linear(view, start, length, shape, linear, value):
-    flat = view.reshape(*view.shape[:start], -1, *view.shape[start + length:])
+    flat = view.reshape(*view.shape[:start], -1, *view.shape[start + length :])
     out_shape = list(flat.shape)
     out_shape[start] = linear.numel()
-    target_shape = tuple(view.shape[:start]) + tuple(shape) + tuple(view.shape[start + length:])
+    target_shape = tuple(view.shape[:start]) + tuple(shape) + tuple(view.shape[start + length :])
     if isinstance(value, Tensor):
         _check_value_shape(value, target_shape)
         values = value.to(view.dtype).expand(*target_shape).reshape(out_shape).contiguous()
@@ -437,7 +443,7 @@ def _write_linear(view, start, length, shape, linear, value):
         values = _full(tuple(out_shape), value, view)
     n = flat.shape[start]
     inner = 1
-    for s in flat.shape[start + 1:]:
+    for s in flat.shape[start + 1 :]:
         inner *= s
     kernels(view).index_put(flat._array, linear._array, values._array, n, inner, False)
 
@@ -485,8 +491,9 @@ class SetItem(BuiltinFunction):
         _write(grad_x, index, 0.0)
         grad_value = None
         if value_shape is not None:
-            grad_value = getitem(grad, index).sum_to_size(value_shape) \
-                if _numel(value_shape) > 0 else None
+            grad_value = (
+                getitem(grad, index).sum_to_size(value_shape) if _numel(value_shape) > 0 else None
+            )
         return grad_x, grad_value, None
 
 
@@ -497,6 +504,19 @@ def _numel(shape) -> int:
     return n
 
 
-__all__ = ["gather", "geometry", "getitem", "index_add", "index_copy", "index_fill",
-           "index_select", "masked_fill", "masked_select", "nonzero", "scatter",
-           "scatter_add", "setitem", "view_of"]
+__all__ = [
+    "gather",
+    "geometry",
+    "getitem",
+    "index_add",
+    "index_copy",
+    "index_fill",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "nonzero",
+    "scatter",
+    "scatter_add",
+    "setitem",
+    "view_of",
+]

@@ -8,8 +8,13 @@ from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor
 from ._common import check_device, empty, kernels
 
-_DTYPE_WORD = {"float32": "float", "float64": "double", "float16": "c10::Half",
-               "int64": "long int", "int32": "int"}
+_DTYPE_WORD = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+}
 
 
 def _check_dtypes(a: Tensor, b: Tensor) -> None:
@@ -81,9 +86,11 @@ class Linear(BuiltinFunction):
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
         need_bias, need_input, need_weight = ctx.needs_input_grad
-        return (grad.sum(0) if need_bias else None,
-                grad.mm(weight) if need_input else None,
-                grad.t().mm(input) if need_weight else None)
+        return (
+            grad.sum(0) if need_bias else None,
+            grad.mm(weight) if need_input else None,
+            grad.t().mm(input) if need_weight else None,
+        )
 
 
 class Bmm(BuiltinFunction):
@@ -99,8 +106,10 @@ class Bmm(BuiltinFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad.bmm(b.transpose(1, 2)) if need_a else None,
-                a.transpose(1, 2).bmm(grad) if need_b else None)
+        return (
+            grad.bmm(b.transpose(1, 2)) if need_a else None,
+            a.transpose(1, 2).bmm(grad) if need_b else None,
+        )
 
 
 # --- the functional API ---------------------------------------------------------------------
@@ -113,7 +122,7 @@ def _shape_text(t: Tensor) -> str:
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     check_device(input, mat2)
     if input.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if input.shape[1] != mat2.shape[0]:
@@ -138,8 +147,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
             f"{_shape_text(mat2)})"
         )
     _check_dtypes(mat1, mat2)
-    if beta == 1 and alpha == 1 and input.ndim <= 1 and (
-        input.ndim == 0 or input.shape[0] in (1, mat2.shape[1])
+    if (
+        beta == 1
+        and alpha == 1
+        and input.ndim <= 1
+        and (input.ndim == 0 or input.shape[0] in (1, mat2.shape[1]))
     ):
         bias = input.expand(mat2.shape[1]) if input.ndim == 0 or input.shape[0] == 1 else input
         return Addmm.apply(bias, mat1, mat2)
@@ -149,9 +161,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     check_device(input, mat2)
     if input.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if mat2.shape[0] != input.shape[0] or mat2.shape[1] != input.shape[2]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -163,9 +175,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
     if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(
-            f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
-        )
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(
             f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
@@ -236,13 +246,15 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
     if b_vector:
         b = b.unsqueeze(1)
     if a.shape[-1] != b.shape[-2]:
+        if a.ndim > 2 and b.ndim > 2:
+            raise RuntimeError(
+                "Expected size for first two dimensions of batch2 tensor to be: "
+                f"[{_numel(a.shape[:-2])}, {a.shape[-1]}] but got: "
+                f"[{_numel(b.shape[:-2])}, {b.shape[-2]}]."
+            )
+        rows = _shape_text(a.reshape(-1, a.shape[-1]))
         raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{_numel(a.shape[:-2]) if a.ndim > 2 else 1}, {a.shape[-1]}] but got: "
-            f"[{_numel(b.shape[:-2]) if b.ndim > 2 else 1}, {b.shape[-2]}]."
-            if a.ndim > 2 and b.ndim > 2 else
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(a.reshape(-1, a.shape[-1]))}"
-            f" and {_shape_text(b)})"
+            f"mat1 and mat2 shapes cannot be multiplied ({rows} and {_shape_text(b)})"
         )
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
@@ -298,8 +310,8 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(terms) != len(operands):
         raise RuntimeError(
             "einsum(): more operands were provided than specified in the equation"
-            if len(operands) > len(terms) else
-            "einsum(): fewer operands were provided than specified in the equation"
+            if len(operands) > len(terms)
+            else "einsum(): fewer operands were provided than specified in the equation"
         )
     for term, op in zip(terms, operands):
         if len(term) != op.ndim or len(set(term)) != len(term):
@@ -310,7 +322,7 @@ def einsum(equation: str, *operands) -> Tensor:
             )
     result, term = operands[0], terms[0]
     for other, other_term in zip(operands[1:], terms[1:]):
-        keep = set(output) | set("".join(terms[terms.index(other_term) + 1:]))
+        keep = set(output) | set("".join(terms[terms.index(other_term) + 1 :]))
         result, term = _einsum_pair(result, term, other, other_term, keep)
     return _einsum_finish(result, term, output)
 
@@ -333,11 +345,15 @@ def _einsum_pair(a, ta, b, tb, keep):
     sizes = {c: a.shape[ta.index(c)] for c in ta}
     sizes.update({c: b.shape[tb.index(c)] for c in tb})
     a3 = a.permute(*[ta.index(c) for c in batch + left + contract]).reshape(
-        _numel(sizes[c] for c in batch), _numel(sizes[c] for c in left),
-        _numel(sizes[c] for c in contract))
+        _numel(sizes[c] for c in batch),
+        _numel(sizes[c] for c in left),
+        _numel(sizes[c] for c in contract),
+    )
     b3 = b.permute(*[tb.index(c) for c in batch + contract + right]).reshape(
-        _numel(sizes[c] for c in batch), _numel(sizes[c] for c in contract),
-        _numel(sizes[c] for c in right))
+        _numel(sizes[c] for c in batch),
+        _numel(sizes[c] for c in contract),
+        _numel(sizes[c] for c in right),
+    )
     product = bmm(a3, b3).reshape(*[sizes[c] for c in batch + left + right])
     return product, "".join(batch + left + right)
 

@@ -25,7 +25,7 @@ def _layout(x: Tensor, dims: tuple) -> tuple[Tensor, int, int]:
     adjacent = dims == tuple(range(dims[0], dims[-1] + 1)) if dims else True
     if adjacent and x.is_contiguous():
         inner = 1
-        for size in shape[dims[-1] + 1:] if dims else ():
+        for size in shape[dims[-1] + 1 :] if dims else ():
             inner *= size
         return x, n, inner
     kept = tuple(d for d in range(x.ndim) if d not in dims)
@@ -105,8 +105,14 @@ class Mean(BuiltinFunction):
         return _grad_to_input(grad / n, shape, dims, keepdim).to(dtype), None, None, None
 
 
-_TYPE_WORD = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-              "uint8": "Byte", "bool": "Bool"}
+_TYPE_WORD = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 class Prod(BuiltinFunction):
@@ -380,13 +386,11 @@ def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
 
 
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):

@@ -109,8 +109,9 @@ class Permute(BuiltinFunction):
     def forward(ctx, x, dims):
         ctx.dims = dims
         strides = x.stride()
-        return view_of(x, tuple(x.shape[d] for d in dims), tuple(strides[d] for d in dims),
-                       x._offset)
+        return view_of(
+            x, tuple(x.shape[d] for d in dims), tuple(strides[d] for d in dims), x._offset
+        )
 
     @staticmethod
     def backward(ctx, grad):
@@ -250,14 +251,14 @@ def flatten(input, start_dim=0, end_dim=-1):
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape
-    return reshape(input, *shape[:start], _numel(shape[start:end + 1]), *shape[end + 1:])
+    return reshape(input, *shape[:start], _numel(shape[start : end + 1]), *shape[end + 1 :])
 
 
 def unflatten(input, dim, sizes):
     dim = wrap_dim(dim, input.ndim)
     shape = input.shape
     sizes = infer_shape(sizes, shape[dim])
-    return reshape(input, *shape[:dim], *sizes, *shape[dim + 1:])
+    return reshape(input, *shape[:dim], *sizes, *shape[dim + 1 :])
 
 
 def expand(input, *sizes):
@@ -269,8 +270,9 @@ def expand(input, *sizes):
             f"equal to the number of dimensions in the tensor ({input.ndim})"
         )
     lead = len(sizes) - input.ndim
-    sizes = tuple(input.shape[i - lead] if s == -1 and i >= lead else s
-                  for i, s in enumerate(sizes))
+    sizes = tuple(
+        input.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+    )
     if sizes == tuple(input.shape):
         return input
     return Expand.apply(input, sizes)
@@ -291,7 +293,8 @@ def permute(input, *dims):
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
             "length of the desired ordering of dimensions i.e. input.dim() = "
             f"{input.ndim} is not equal to len(dims) = {len(dims)}"
-            if len(dims) != input.ndim else "permute(): duplicate dims are not allowed."
+            if len(dims) != input.ndim
+            else "permute(): duplicate dims are not allowed."
         )
     return Permute.apply(input, dims)
 
@@ -366,8 +369,7 @@ def cat(tensors, dim=0, *, out=None):
     for i, t in enumerate(nonempty):
         if t.ndim != ref.ndim:
             raise RuntimeError(
-                "Tensors must have same number of dimensions: got "
-                f"{ref.ndim} and {t.ndim}"
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}"
             )
         for d in range(ref.ndim):
             if d != dim and t.shape[d] != ref.shape[d]:

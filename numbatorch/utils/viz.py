@@ -34,8 +34,7 @@ class Digraph:
                 "use Digraph.save() to keep the DOT text."
             )
         target = f"{filename}.{format}"
-        subprocess.run([dot, f"-T{format}", "-o", target], input=self.source.encode(),
-                       check=True)
+        subprocess.run([dot, f"-T{format}", "-o", target], input=self.source.encode(), check=True)
         return target
 
 
@@ -70,7 +69,8 @@ def make_dot(output, params: dict | None = None) -> Digraph:
                 lines.append(f"  {node_id(next_fn)} -> {node_id(fn)}")
 
     for out in outputs:
-        lines.append(f'  {node_id(out)} [label="output\\n{_shape(out)}", fillcolor=darkolivegreen1]')
+        label = f"output\\n{_shape(out)}"
+        lines.append(f'  {node_id(out)} [label="{label}", fillcolor=darkolivegreen1]')
         if out.grad_fn is not None:
             visit(out.grad_fn)
             lines.append(f"  {node_id(out.grad_fn)} -> {node_id(out)}")
