@@ -128,7 +128,11 @@ class _ConvNd(Module):
         return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """Conv1d/Conv2d: one constructor; a subclass names its dims and functional op."""
+
+    _dims = 2
+
     def __init__(
         self,
         in_channels: int,
@@ -157,47 +161,21 @@ class Conv1d(_ConvNd):
             padding_mode,
             device,
             dtype,
-            dims=1,
+            dims=self._dims,
         )
 
     def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias, F.conv1d)
+        return self._conv_forward(input, self.weight, self.bias, self._function)
 
 
-class Conv2d(_ConvNd):
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-            dims=2,
-        )
+class Conv1d(_Conv):
+    _dims = 1
+    _function = staticmethod(F.conv1d)
 
-    def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias, F.conv2d)
+
+class Conv2d(_Conv):
+    _dims = 2
+    _function = staticmethod(F.conv2d)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -228,7 +206,11 @@ class _ConvTransposeNd(_ConvNd):
         return tuple(result)
 
 
-class ConvTranspose1d(_ConvTransposeNd):
+class _ConvTranspose(_ConvTransposeNd):
+    """ConvTranspose1d/2d: one constructor; a subclass names its dims and functional op."""
+
+    _dims = 2
+
     def __init__(
         self,
         in_channels: int,
@@ -260,12 +242,12 @@ class ConvTranspose1d(_ConvTransposeNd):
             padding_mode,
             device,
             dtype,
-            dims=1,
+            dims=self._dims,
         )
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose1d(
+        return self._function(
             input,
             self.weight,
             self.bias,
@@ -277,50 +259,11 @@ class ConvTranspose1d(_ConvTransposeNd):
         )
 
 
-class ConvTranspose2d(_ConvTransposeNd):
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation=1,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            True,
-            output_padding,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-            dims=2,
-        )
+class ConvTranspose1d(_ConvTranspose):
+    _dims = 1
+    _function = staticmethod(F.conv_transpose1d)
 
-    def forward(self, input, output_size=None):
-        output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            output_padding,
-            self.groups,
-            self.dilation,
-        )
+
+class ConvTranspose2d(_ConvTranspose):
+    _dims = 2
+    _function = staticmethod(F.conv_transpose2d)
