@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor
+from ..tensor import Tensor, view_of
 from ._common import check_device, empty, kernels
 
 _DTYPE_WORD = {
@@ -33,7 +33,7 @@ def _compute(t: Tensor) -> Tensor:
 
 def _gemm(a: Tensor, b: Tensor, bias: Tensor | None = None) -> Tensor:
     ca, cb = _compute(a), _compute(b)
-    out = empty((a.shape[0], b.shape[1]), ca.dtype, a.device)
+    out = empty((a._array.shape[0], b._array.shape[1]), ca.dtype, a._storage.device)
     bias_array = None if bias is None else _compute(bias).contiguous()._array
     kernels(a).gemm(ca._array, cb._array, out._array, bias_array)
     return out if out.dtype is a.dtype else out.to(a.dtype)
@@ -80,7 +80,12 @@ class Linear(BuiltinFunction):
     @staticmethod
     def forward(ctx, bias, input, weight):
         ctx.save_for_backward(input, weight)
-        return _gemm(input, weight.t(), bias.to(input.dtype) if bias is not None else None)
+        # weight.T as a bare view (the GEMM reads any strides): no autograd node needed here
+        out_features, in_features = weight._array.shape
+        weight_t = view_of(
+            weight, (in_features, out_features), weight.stride()[::-1], weight._offset
+        )
+        return _gemm(input, weight_t, bias.to(input.dtype) if bias is not None else None)
 
     @staticmethod
     def backward(ctx, grad):
@@ -281,7 +286,8 @@ def _numel(shape) -> int:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, the bias fused into the GEMM for 2-D inputs."""
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+    shape, weight_shape = input._array.shape, weight._array.shape
+    if not shape or weight.ndim != 2 or shape[-1] != weight_shape[-1]:
         rows = _shape_text(input.reshape(-1, input.shape[-1])) if input.ndim else "1x1"
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows} and {_shape_text(weight.t())})"
@@ -290,9 +296,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _check_dtypes(input, weight)
     if bias is not None and bias.ndim != 1:
         return matmul(input, weight.t()) + bias
-    flat = input.reshape(-1, input.shape[-1]) if input.ndim != 2 else input
-    result = Linear.apply(bias, flat, weight)
-    return result.reshape(*input.shape[:-1], weight.shape[0]) if input.ndim != 2 else result
+    if len(shape) == 2:
+        return Linear.apply(bias, input, weight)
+    result = Linear.apply(bias, input.reshape(-1, shape[-1]), weight)
+    return result.reshape(*shape[:-1], weight_shape[0])
 
 
 def einsum(equation: str, *operands) -> Tensor:
