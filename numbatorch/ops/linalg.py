@@ -286,7 +286,8 @@ def _numel(shape) -> int:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, the bias fused into the GEMM for 2-D inputs."""
-    shape, weight_shape = input._array.shape, weight._array.shape
+    # tuples: the CUDA simulator's shape objects refuse negative indices
+    shape, weight_shape = tuple(input._array.shape), tuple(weight._array.shape)
     if not shape or weight.ndim != 2 or shape[-1] != weight_shape[-1]:
         rows = _shape_text(input.reshape(-1, input.shape[-1])) if input.ndim else "1x1"
         raise RuntimeError(
