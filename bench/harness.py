@@ -28,6 +28,13 @@ REFERENCES = ("numpy", "torch")
 # A metric and whether more of it is better; `work` is bytes for GB/s, flops for GFLOP/s.
 METRICS = {"GB/s": True, "GFLOP/s": True, "us/call": False, "ms/step": False, "s": False}
 
+# Implementations whose worker threads keep spinning after a call returns: OpenBLAS's for
+# about 70 ms (THREAD_TIMEOUT), halving the speed of whatever runs next on a 2-core machine
+# (measured: our 1024^3 gemm 5.1 ms alone, 10.8 ms right after numpy's). A sample that
+# follows one of theirs waits SETTLE_S first, then makes one untimed call.
+SPINNING = ("blas", "numpy", "torch")
+SETTLE_S = 0.15
+
 FIGHT_LIMIT = 2.0  # in-process slowdown (probe) above which torch is timed in a subprocess
 
 
@@ -345,12 +352,17 @@ def _sample_in_turn(timings: dict, group: str, case: Case, skipped: list) -> dic
     an implementation that raises is dropped with its error."""
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    previous = None
     try:
         while not all(t.done for t in timings.values()):
             for impl, timing in list(timings.items()):
                 if timing.done:
                     continue
                 try:
+                    if previous in SPINNING and previous != impl:
+                        time.sleep(SETTLE_S)  # until the other library's threads sleep
+                        timing.batch(1)  # and this one's caches and threads are warm again
+                    previous = impl
                     timing.sample()
                 except Exception as error:
                     skipped.append(Skipped(group, case.name, case.size, impl, _reason(error)))
