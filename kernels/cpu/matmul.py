@@ -161,13 +161,13 @@ def _pack_b(b, b_at, b_rs, b_cs, k0, kc, j0, cols, bp):
                 dst = j * kc + p * nr
                 for jj in range(nr):
                     bp[dst + jj] = b[src + j + jj]
-    else:
+    else:  # column by column: each reads a run along k (rows of b, when b_rs == 1)
         for j in range(0, full, nr):
-            for p in range(kc):
-                src = (k0 + p) * b_rs + (j0 + j) * b_cs
-                dst = j * kc + p * nr
-                for jj in range(nr):
-                    bp[dst + jj] = b[src + jj * b_cs]
+            for jj in range(nr):
+                src = k0 * b_rs + (j0 + j + jj) * b_cs
+                dst = j * kc + jj
+                for p in range(kc):
+                    bp[dst + p * nr] = b[src + p * b_rs]
     if full < cols:
         for p in range(kc):
             src = (k0 + p) * b_rs + (j0 + full) * b_cs
@@ -334,6 +334,38 @@ def _task_shape(m: int, n: int, nr: int, products: int) -> tuple[int, int]:
     return rows * MR, cols * nr
 
 
+def _sum_split(m: int, n: int, products: int, terms: int) -> int:
+    """Into how many slices to cut the sum over r of `gemm_batched` so that the threads
+    have tasks to balance on (as many as `_task_shape` wants) without cutting C into
+    narrow blocks, each of which would stream all of A again: 1 when C's largest blocks
+    are enough, else the largest divisor of `terms` up to the tasks that are missing."""
+    target = 4 * numba.get_num_threads()  # tasks, as in `_task_shape`
+    blocks = products * -(-m // MC) * -(-n // NC)
+    if blocks >= target or terms < 2:
+        return 1
+    want = min(terms, -(-target // blocks))
+    return max(d for d in range(1, want + 1) if terms % d == 0)
+
+
+@njit(parallel=True, cache=True)
+def _sum_partials(partial, split, c, c_at, ldc, accumulate):
+    """C[q] (rows of ldc at c[c_at[q]:]) = sum_t partial[q*split + t], or += it when
+    `accumulate`; partial is (Q*split, m*ldc) C-contiguous. Parallel over C's rows."""
+    size = partial.shape[1]
+    rows = size // ldc
+    for task in prange(c_at.size * rows):
+        q = task // rows
+        at = task % rows * ldc
+        dst = uint64(c_at[q] + at)
+        if not accumulate:
+            for j in range(uint64(ldc)):
+                c[dst + j] = 0
+        for t in range(split):
+            src = partial[q * split + t]
+            for j in range(uint64(ldc)):
+                c[dst + j] += src[uint64(at) + j]
+
+
 def gemm_batched(
     a: np.ndarray,
     a_at: np.ndarray,
@@ -375,6 +407,18 @@ def gemm_batched(
         else:
             _gemm_direct_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n,
                  k, bias, bias_at, bias_rs, bias_cs, accumulate)  # fmt: skip
+        return
+    split = _sum_split(m, n, products, a_at.shape[1])
+    if split > 1 and not bias.size:
+        # too few C blocks to keep the threads busy, but a long sum over r (a conv's weight
+        # gradient sums over the batch): each of `split` tasks sums its slice of r into a
+        # partial C of its own, then one pass adds the partials into C
+        partial = np.empty((products * split, m * n), dtype)
+        whole_at = np.arange(products * split, dtype=np.int64) * (m * n)
+        reshape = (products * split, a_at.shape[1] // split)
+        gemm_batched(a, a_at.reshape(reshape), a_rs, a_cs, b, b_at.reshape(reshape), b_rs, b_cs,
+                     partial.reshape(-1), whole_at, m, n, k)  # fmt: skip
+        _sum_partials(partial, split, c, c_at, n, accumulate)
         return
     # pack each distinct A once: conv and broadcast batches reuse one weight matrix
     distinct, which = np.unique(a_at, return_inverse=True)

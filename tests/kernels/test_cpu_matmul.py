@@ -157,3 +157,25 @@ def test_bmm_broadcasts_a_batch_of_stride_zero(dtype, shape, broadcast):
     out = np.empty((3, m, n), dtype)
     matmul.bmm(a, b, out)
     _check(out, np.matmul(a.astype(np.float64), b.astype(np.float64)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("terms", [6, 7])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_gemm_batched_sums_over_r_in_parallel_slices(dtype, terms, accumulate):
+    # one small C and a long sum over r (a conv weight gradient's shape): the sum is cut
+    # into slices summed apart, then added together (7 terms: slices of one)
+    m, k, n = 6, 500, 40  # m*n*k above SMALL_GEMM: the packed kernel
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((terms, m, k)).astype(dtype)
+    b = rng.standard_normal((terms, n, k)).astype(dtype)  # read transposed: B[r] = b[r].T
+    out = rng.standard_normal((m, n)).astype(dtype)
+    expected = np.einsum("rik,rjk->ij", a.astype(np.float64), b.astype(np.float64))
+    if accumulate:
+        expected += out
+    t = np.arange(terms, dtype=np.int64)[None, :]
+    assert matmul._sum_split(m, n, 1, terms) > 1  # the sliced path runs
+    matmul.gemm_batched(matmul.flat_view(a)[0], t * m * k, k, 1, matmul.flat_view(b)[0],
+                        t * n * k, 1, k, out.reshape(-1), np.zeros(1, np.int64), m, n, k,
+                        accumulate=accumulate)  # fmt: skip
+    _check(out, expected)
