@@ -108,8 +108,8 @@ def _micro_kernel(kc, ap, a_at, bp, b_at, c, c_at, ldc, rows, cols):
             a = ap[a_p + i]
             for j in range(nr):
                 acc[i * nr + j] += a * bp[b_p + j]
-    if rows == _MR and cols == nr:
-        for i in range(_MR):
+    if cols == nr:  # whole rows of the tile: vector adds, however many rows
+        for i in range(rows):
             row = c_at + i * ldc
             for j in range(nr):
                 c[row + j] += acc[i * nr + j]
