@@ -605,3 +605,35 @@ def test_training_step_on_cuda_matches_cpu():
     for cpu_value, cuda_value in zip(*results):
         assert cuda_value.device == torch.device("cuda", 0)
         assert_close(cuda_value, cpu_value)
+
+
+def test_cnn_training_steps_on_cuda_match_cpu():
+    # conv -> ReLU -> max pool -> BatchNorm -> linear, cross-entropy, SGD with momentum:
+    # two steps, so the second one reads the momentum buffers the first left on the device
+    data = values((2, 1, 6, 6))
+    labels = np.array([0, 2])
+    results = []
+    for device in ("cpu", "cuda"):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 2, 3, padding=1),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.BatchNorm2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(18, 3),
+        ).to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x = torch.tensor(data, device=device)
+        y = torch.tensor(labels, device=device)
+        losses = []
+        for _ in range(2):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+        results.append(losses + [p.detach() for p in model.parameters()] + [model[3].running_var])
+    for cpu_value, cuda_value in zip(*results):
+        assert cuda_value.device == torch.device("cuda", 0)
+        assert_close(cuda_value, cpu_value)
