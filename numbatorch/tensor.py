@@ -9,6 +9,7 @@ import numpy as np
 from . import _dtype
 from ._device import CPU, Size, as_device, device
 from ._dispatch import backend
+from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.function import AccumulateGrad
 
@@ -311,10 +312,6 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
-    def _set_grad_fn(self, node, output_nr: int) -> None:
-        self.grad_fn = node
-        self._output_nr = output_nr
-
     def _grad_edge(self) -> tuple:
         if self.grad_fn is not None:
             return (self.grad_fn, self._output_nr)
@@ -522,3 +519,6 @@ def zeros(shape, dtype=None, device=None) -> Tensor:
     from ._creation import zeros as _zeros
 
     return _zeros(shape, dtype=dtype, device=device)
+
+
+_function.Tensor = Tensor  # Function.apply tells tensors from other arguments

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from . import grad_mode
 
+Tensor = None  # numbatorch.tensor.Tensor, bound there: that module imports this one
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -27,6 +29,7 @@ class Node:
     _freed = False
     _pre_hooks: dict | None = None  # output_nr -> hooks on that output's gradient
     _output_meta: list = ()  # (shape, dtype, device) per output, to make zero grads
+    _non_differentiable: frozenset | set = frozenset()  # ids of outputs given no grad_fn
     needs_input_grad: tuple = ()
     materialize_grads = True
 
@@ -125,34 +128,40 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from ..tensor import Tensor
-
         ctx = cls._node_class()
         needs = tuple(
             [isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None) for a in args]
         )
-        track = grad_mode._enabled and True in needs
         ctx.needs_input_grad = needs
-        if not track:  # nothing inside can track either: skip the grad-mode switch
-            return cls.forward(ctx, *args)
-        with grad_mode.no_grad():
+        if not grad_mode._enabled or True not in needs:
+            return cls.forward(ctx, *args)  # nothing inside can track either
+        grad_mode._enabled = False  # no_grad, without a context manager's cost
+        try:
             outputs = cls.forward(ctx, *args)
-        ctx._output_meta = []
-        ctx._edges = tuple(a._grad_edge() if need else None for a, need in zip(args, needs))
-        single = not isinstance(outputs, tuple)
-        skip = getattr(ctx, "_non_differentiable", ())
-        results = []
-        for nr, out in enumerate((outputs,) if single else outputs):
-            if isinstance(out, Tensor):
-                if any(out is a for a in args):
-                    out = out._alias()  # an input returned as is must keep its own history
-                ctx._output_meta.append((out.shape, out.dtype, out.device))
-                if out.dtype.is_floating_point and id(out) not in skip:
-                    out._set_grad_fn(ctx, nr)
-            else:
-                ctx._output_meta.append(None)
-            results.append(out)
-        return results[0] if single else tuple(results)
+        finally:
+            grad_mode._enabled = True
+        ctx._edges = tuple([a._grad_edge() if need else None for a, need in zip(args, needs)])
+        if not isinstance(outputs, tuple):
+            ctx._output_meta = [None]
+            return _track(ctx, 0, outputs, args)
+        ctx._output_meta = [None] * len(outputs)
+        return tuple([_track(ctx, nr, out, args) for nr, out in enumerate(outputs)])
+
+
+def _track(ctx: Node, nr: int, out, args: tuple):
+    """Output `nr` of the Function call `ctx`: made its grad_fn's output (an input
+    returned as is first gets an alias, so it keeps its own history)."""
+    if not isinstance(out, Tensor):
+        return out
+    for a in args:
+        if a is out:
+            out = out._alias()
+            break
+    ctx._output_meta[nr] = (out._array.shape, out.dtype, out._storage.device)
+    if out.dtype.is_floating_point and id(out) not in ctx._non_differentiable:
+        out.grad_fn = ctx
+        out._output_nr = nr
+    return out
 
 
 class BuiltinFunction(Function):

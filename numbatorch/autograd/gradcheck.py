@@ -102,6 +102,7 @@ def gradgradcheck(
     """gradcheck of the first derivative (the vector-Jacobian product) of `fn`."""
     from ..tensor import Tensor
     from . import grad as autograd_grad
+    from .grad_mode import enable_grad
 
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
@@ -112,9 +113,11 @@ def gradgradcheck(
         grad_outputs = [randn(*o.shape, dtype=o.dtype) for o in outputs]
 
     def first_derivative(*args):
-        outs = _outputs(fn(*args))
-        diff = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
-        grads = autograd_grad(outs, diff, grad_outputs, create_graph=True, allow_unused=True)
+        # gradcheck probes its function under no_grad; this one needs a graph to differentiate
+        with enable_grad():
+            outs = _outputs(fn(*args))
+            diff = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+            grads = autograd_grad(outs, diff, grad_outputs, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     del differentiable
