@@ -254,6 +254,27 @@ def test_backward_with_create_graph_gives_a_differentiable_grad():
     assert d2.item() == 18.0
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, w, b: torch.nn.functional.linear(x, w, b).tanh(),
+        lambda x, w, b: (x.mm(w.t()) + b).tanh(),
+        lambda x, w, b: torch.addmm(b, x, w.t()).tanh(),
+    ],
+    ids=["linear", "mm", "addmm"],
+)
+def test_products_differentiate_twice(fn):
+    # a plain backward calls the GEMM kernels directly; create_graph must still build
+    # the graph of the gradients through weight, input and bias
+    rng = np.random.default_rng(0)
+    x, w, b = (
+        torch.tensor(rng.standard_normal(shape), dtype=torch.float64, requires_grad=True)
+        for shape in ((3, 4), (2, 4), (2,))
+    )
+    assert torch.autograd.gradcheck(fn, (x, w, b))
+    assert torch.autograd.gradgradcheck(fn, (x, w, b))
+
+
 def test_gradcheck_accepts_a_correct_gradient_and_rejects_a_wrong_one():
     class WrongSquare(Function):
         @staticmethod

@@ -4,9 +4,12 @@ them matmul with all of PyTorch's rank cases, mv, dot, outer, einsum and linear.
 from __future__ import annotations
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
+from ..kernels.cpu.reduction import SUM
 from ..tensor import Tensor, view_of
 from ._common import check_device, empty, kernels
+from .reduction import reduce
 
 _DTYPE_WORD = {
     "float32": "float",
@@ -39,6 +42,22 @@ def _gemm(a: Tensor, b: Tensor, bias: Tensor | None = None) -> Tensor:
     return out if out.dtype is a.dtype else out.to(a.dtype)
 
 
+def _t(t: Tensor) -> Tensor:
+    """The transpose of a 2-D tensor as a bare view: no autograd node (for the GEMMs of a
+    backward pass that builds no graph, and of forwards that save their own inputs)."""
+    rows, cols = t._array.shape
+    return view_of(t, (cols, rows), t.stride()[::-1], t._offset)
+
+
+def _products_grads(grad: Tensor, a: Tensor, b: Tensor, need_a: bool, need_b: bool):
+    """The gradients of a @ b: grad @ b.T and a.T @ grad. Straight into the GEMM kernel
+    when no graph is being built (the usual backward); through differentiable ops under
+    create_graph."""
+    if grad_mode._enabled:
+        return (grad.mm(b.t()) if need_a else None, a.t().mm(grad) if need_b else None)
+    return (_gemm(grad, _t(b)) if need_a else None, _gemm(_t(a), grad) if need_b else None)
+
+
 class Mm(BuiltinFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -48,8 +67,7 @@ class Mm(BuiltinFunction):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (grad.mm(b.t()) if need_a else None, a.t().mm(grad) if need_b else None)
+        return _products_grads(grad, a, b, *ctx.needs_input_grad)
 
 
 class Addmm(BuiltinFunction):
@@ -66,7 +84,7 @@ class Addmm(BuiltinFunction):
         a, b = ctx.saved_tensors
         need_bias, need_a, need_b = ctx.needs_input_grad
         grad_bias = grad.sum_to_size(ctx.bias_shape) if need_bias else None
-        return (grad_bias, grad.mm(b.t()) if need_a else None, a.t().mm(grad) if need_b else None)
+        return (grad_bias, *_products_grads(grad, a, b, need_a, need_b))
 
 
 class Linear(BuiltinFunction):
@@ -80,21 +98,24 @@ class Linear(BuiltinFunction):
     @staticmethod
     def forward(ctx, bias, input, weight):
         ctx.save_for_backward(input, weight)
-        # weight.T as a bare view (the GEMM reads any strides): no autograd node needed here
-        out_features, in_features = weight._array.shape
-        weight_t = view_of(
-            weight, (in_features, out_features), weight.stride()[::-1], weight._offset
-        )
-        return _gemm(input, weight_t, bias.to(input.dtype) if bias is not None else None)
+        # weight.T as a bare view (the GEMM reads any strides)
+        return _gemm(input, _t(weight), bias.to(input.dtype) if bias is not None else None)
 
     @staticmethod
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
         need_bias, need_input, need_weight = ctx.needs_input_grad
+        if grad_mode._enabled:  # create_graph: differentiable ops build this pass's graph
+            return (
+                grad.sum(0) if need_bias else None,
+                grad.mm(weight) if need_input else None,
+                grad.t().mm(input) if need_weight else None,
+            )
+        # straight into the kernels; grad.T @ input is already in the weight's layout
         return (
-            grad.sum(0) if need_bias else None,
-            grad.mm(weight) if need_input else None,
-            grad.t().mm(input) if need_weight else None,
+            reduce(SUM, grad, (0,), False, grad.dtype) if need_bias else None,
+            _gemm(grad, weight) if need_input else None,
+            _gemm(_t(grad), input) if need_weight else None,
         )
 
 
