@@ -316,16 +316,18 @@ def flat_view(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
 
 def _task_shape(m: int, n: int, nr: int, products: int) -> tuple[int, int]:
     """Rows and columns of the parallel tasks: at most MC x NC, cut into narrower column
-    blocks (then lower row blocks) until each thread has four tasks to balance on, but
-    not below one register tile. Narrow column blocks cost nothing; lower row blocks
-    make each of them pack its B slice again. Blocks of a dimension are made equal."""
-    target = 4 * numba.get_num_threads()
+    blocks until each thread has four tasks to balance on, but not below one register
+    tile; then into lower row blocks only while some thread has no task at all. Narrow
+    column blocks cost nothing; lower row blocks make each of them pack its B slice again
+    (Linear(1000, 100) on 64 rows: 75 us as 8 tasks of 32 x 32, 66 us as 4 of 64 x 32).
+    Blocks of a dimension are made equal."""
+    threads = numba.get_num_threads()
     row_tiles, col_tiles = -(-m // MR), -(-n // nr)
     rows, cols = min(MC // MR, row_tiles), min(NC // nr, col_tiles)  # in tiles
-    while products * -(-row_tiles // rows) * -(-col_tiles // cols) < target:
+    while products * -(-row_tiles // rows) * -(-col_tiles // cols) < 4 * threads:
         if cols > 1:
             cols -= 1
-        elif rows > 1:
+        elif rows > 1 and products * -(-row_tiles // rows) * col_tiles < threads:
             rows -= 1
         else:
             break

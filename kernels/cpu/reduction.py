@@ -157,6 +157,7 @@ def _family(op):
         njit(parallel=True, **options)(axis),
         njit(parallel=True, **options)(chunks),
         njit(parallel=True, **options)(columns) if op in (SUM, MEAN) else None,
+        njit(**options)(columns) if op in (SUM, MEAN) else None,
     )
 
 
@@ -181,7 +182,7 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
         return
     floating = x.dtype.kind == "f"
     zero = np.float64(0) if floating else np.int64(0)
-    serial, parallel, chunked, columns = _FAMILIES[op]
+    serial, parallel, chunked, columns, serial_columns = _FAMILIES[op]
     flat_x, flat_out = x.reshape(-1), out.reshape(-1)
     if op in _CHUNKABLE and out.size == 1 and parallel_for(x.size) and n > CHUNK:
         partials = np.empty((n + CHUNK - 1) // CHUNK, np.float64 if floating else np.int64)
@@ -191,7 +192,7 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
         _FAMILIES[combine_op][0](partials, flat_out, partials.size, 1, zero, p, n)
         return
     if columns is not None and inner > 1:
-        columns(flat_x, flat_out, n, inner, zero, n)
+        (columns if parallel_for(x.size) else serial_columns)(flat_x, flat_out, n, inner, zero, n)
         return
     (parallel if parallel_for(x.size) and out.size > 1 else serial)(
         flat_x, flat_out, n, inner, zero, p, n
