@@ -29,6 +29,9 @@ def _typename(obj) -> str:
     )
 
 
+_PLACEHOLDERS: dict = {}  # (dtype, device) -> the 0-element tensor of `_empty_like`
+
+
 class Optimizer:
     """Subclasses implement `_update(group, param, grad)`, which validates and returns a
     callable applying the parameter's update (one fused kernel call). `step` validates
@@ -176,16 +179,21 @@ class Optimizer:
 
     @staticmethod
     def _empty_like(param: Tensor) -> Tensor:
-        """A 0-element state placeholder for an array a kernel does not use."""
-        from .._creation import empty
+        """A 0-element state placeholder for an array a kernel does not use: one per dtype
+        and device, made once (nothing ever writes into it)."""
+        key = (param.dtype, param.device)
+        if key not in _PLACEHOLDERS:
+            from .._creation import empty
 
-        return empty(0, dtype=param.dtype, device=param.device)
+            _PLACEHOLDERS[key] = empty(0, dtype=param.dtype, device=param.device)
+        return _PLACEHOLDERS[key]
 
     @staticmethod
     def _increment(step: Tensor) -> float:
         """step += 1 (a 0-d float32 tensor, as PyTorch keeps it); returns the new count."""
         value = step.item() + 1
-        step.fill_(value)
+        kernels(step).fill(step._array, value)
+        step._bump_version()
         return value
 
     # -- saving and loading ---------------------------------------------------------------------
