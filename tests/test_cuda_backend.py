@@ -484,6 +484,13 @@ def test_conv2d_forward_and_backward_match_cpu():
     G.conv2d_backward(dx, dw, G.from_host(grad_out), *geometry, *grads)
     for got, want in zip(grads, expected_grads):
         assert_same(got, want)
+    # the columns a forward keeps serve the weight gradient without a second im2col
+    columns = G.conv2d_forward(dx, dw, None, *geometry, out, True)
+    assert columns is not None
+    grad_w = G.empty(w.shape, w.dtype)
+    G.conv2d_backward(G.from_host(x + 1), dw, G.from_host(grad_out), *geometry, None, grad_w,
+                      None, columns)  # fmt: skip
+    assert_same(grad_w, expected_grads[1])
 
 
 def test_pooling_forward_and_backward_match_cpu():

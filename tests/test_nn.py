@@ -694,3 +694,19 @@ def test_clip_grad_value():
     p.grad = torch.tensor([-2.0, 0.5, 3.0])
     nn.utils.clip_grad_value_([p], 1.0)
     assert p.grad.tolist() == [-1.0, 0.5, 1.0]
+
+
+def test_conv2d_backward_twice_through_a_retained_graph_gives_the_same_gradients():
+    # the forward keeps its im2col columns for the weight gradient; a second backward
+    # through the retained graph must find them intact
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(2, 3, 3, padding=1)
+    x = torch.randn(2, 2, 5, 5, requires_grad=True)
+    y = (conv(x) ** 2).sum()
+    y.backward(retain_graph=True)
+    first = [t.grad.clone() for t in (x, conv.weight, conv.bias)]
+    for t in (x, conv.weight, conv.bias):
+        t.grad = None
+    y.backward()
+    for t, expected in zip((x, conv.weight, conv.bias), first):
+        assert torch.equal(t.grad, expected)

@@ -170,6 +170,11 @@ class _Conv:
     def chunks(self):
         return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
 
+    @property
+    def whole_batch(self) -> bool:
+        """The columns of the whole batch are made in one buffer (one chunk, not 1x1)."""
+        return not self.pointwise and self.chunk >= self.n
+
     def columns(self, x_chunk, cols_buffer):
         """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
         if self.pointwise:
@@ -197,11 +202,14 @@ def conv2d_forward(
     dilation: tuple[int, int],
     groups: int,
     out: np.ndarray,
-) -> None:
+    keep_columns: bool = False,
+) -> np.ndarray | None:
     """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
-    (+ bias (OC,)): per sample and group, out[b, g] = w[g] @ im2col(x[b, g])."""
+    (+ bias (OC,)): per sample and group, out[b, g] = w[g] @ im2col(x[b, g]).
+    With `keep_columns`, returns the im2col columns of the whole batch when they were
+    made in one piece (for `conv2d_backward`'s weight gradient), else None."""
     if out.size == 0:
-        return
+        return None
     x = np.ascontiguousarray(x)
     w = np.ascontiguousarray(w)
     g = _Conv(x, w, stride, padding, dilation, groups)
@@ -210,7 +218,7 @@ def conv2d_forward(
     bias_flat = None if bias is None else flat_view(np.ascontiguousarray(bias))[0]
     if g.ckk == 0:  # no input channels: only the bias is left
         out[...] = 0 if bias is None else bias[:, None, None]
-        return
+        return None
     out_flat = out.reshape(-1)
     sample = g.oc * g.spatial
     cols_sample = groups * g.ckk * g.spatial
@@ -224,6 +232,7 @@ def conv2d_forward(
         bias_at = _table(count, 0, groups, g.ocg)
         gemm_batched(w_flat, w_at, g.ckk, 1, cols, cols_at, g.spatial, 1, out_flat, out_at,
                      g.ocg, g.spatial, g.ckk, bias_flat, bias_at, 1, 0)  # fmt: skip
+    return cols_buffer if keep_columns and g.whole_batch else None
 
 
 def conv2d_backward(
@@ -237,11 +246,13 @@ def conv2d_backward(
     grad_x: np.ndarray | None,
     grad_w: np.ndarray | None,
     grad_b: np.ndarray | None,
+    columns: np.ndarray | None = None,
 ) -> None:
     """Gradients of `conv2d_forward` given grad_out (N, OC, OH, OW); each of grad_x
     (N, C, H, W), grad_w (OC, C/groups, KH, KW) and grad_b (OC,) that is not None is a
     C-contiguous array to overwrite. Per group: grad_w[g] = sum_b grad_out[b, g] @
-    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g])."""
+    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g]). `columns`: what
+    `conv2d_forward` kept of x's columns, read (never written) instead of made again."""
     x = np.ascontiguousarray(x)
     w = np.ascontiguousarray(w)
     grad_out = np.ascontiguousarray(grad_out)
@@ -259,7 +270,8 @@ def conv2d_backward(
         grad_x = None
     if grad_w is None and grad_x is None:
         return
-    # the columns of x are dead once grad_w has them, so dcols reuses their buffer
+    # the columns of x are dead once grad_w has them, so dcols reuses their buffer (a new
+    # one when the forward's columns are read: a retained graph may read them again)
     cols_buffer = g.buffer(x.dtype)
     w_flat = flat_view(w)[0]
     go_flat = flat_view(grad_out)[0]
@@ -268,7 +280,10 @@ def conv2d_backward(
     for b0, b1 in g.chunks():
         count = b1 - b0
         if grad_w is not None:
-            cols = g.columns(x[b0:b1], cols_buffer)
+            if columns is not None and g.whole_batch:
+                cols = flat_view(columns)[0]
+            else:
+                cols = g.columns(x[b0:b1], cols_buffer)
             # one product per group j, summed over the chunk's samples b (columns R):
             # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
             grad_out_at = _table(groups, g.ocg * g.spatial, count, sample) + b0 * sample

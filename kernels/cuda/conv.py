@@ -88,6 +88,11 @@ class _Conv:
     def chunks(self):
         return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
 
+    @property
+    def whole_batch(self) -> bool:
+        """The columns of the whole batch are made in one buffer (one chunk, not 1x1)."""
+        return not self.pointwise and self.chunk >= self.n
+
     def columns(self, x_chunk, cols_buffer):
         """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
         if self.pointwise:
@@ -118,16 +123,18 @@ def _fill_bias(out, bias) -> None:
         copy(restride(flat_memory(bias), out.shape, (0, bias.strides[0], 0, 0)), out)
 
 
-def conv2d_forward(x, w, bias, stride, padding, dilation, groups, out) -> None:
+def conv2d_forward(x, w, bias, stride, padding, dilation, groups, out, keep_columns=False):
     """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
-    (+ bias (OC,)): per sample and group, out[b, g] = w[g] @ im2col(x[b, g])."""
+    (+ bias (OC,)): per sample and group, out[b, g] = w[g] @ im2col(x[b, g]).
+    With `keep_columns`, returns the im2col columns of the whole batch when they were
+    made in one piece (for `conv2d_backward`'s weight gradient), else None."""
     if out.size == 0:
-        return
+        return None
     x, w = contiguous(x), contiguous(w)
     g = _Conv(x, w, stride, padding, dilation, groups)
     if g.ckk == 0:  # no input channels: only the bias is left
         _fill_bias(out, bias)
-        return
+        return None
     cols_buffer = g.buffer(out.dtype)
     bias_flat = None if bias is None else flat_memory(contiguous(bias))
     out_flat = out.reshape(-1)
@@ -148,6 +155,7 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups, out) -> None:
         bias_at = g.table("bias", count, 0, groups, g.ocg)
         gemm_batched(w.reshape(-1), w_at, g.ckk, 1, cols, cols_at, g.spatial, 1, out_flat,
                      out_at, g.ocg, g.spatial, g.ckk, bias_flat, bias_at, 1, 0)  # fmt: skip
+    return cols_buffer if keep_columns and g.whole_batch else None
 
 
 def _bias_gradient(grad_out, grad_b) -> None:
@@ -163,11 +171,12 @@ def _bias_gradient(grad_out, grad_b) -> None:
 
 
 def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w,
-                    grad_b) -> None:  # fmt: skip
+                    grad_b, columns=None) -> None:  # fmt: skip
     """Gradients of `conv2d_forward` given grad_out (N, OC, OH, OW); each of grad_x
     (N, C, H, W), grad_w (OC, C/groups, KH, KW) and grad_b (OC,) that is not None is a
     C-contiguous device array to overwrite. Per group: grad_w[g] = sum_b grad_out[b, g] @
-    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g])."""
+    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g]). `columns`: what
+    `conv2d_forward` kept of x's columns, read (never written) instead of made again."""
     x, w, grad_out = contiguous(x), contiguous(w), contiguous(grad_out)
     g = _Conv(x, w, stride, padding, dilation, groups)
     if grad_b is not None:
@@ -183,7 +192,8 @@ def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, g
         grad_x = None
     if grad_w is None and grad_x is None:
         return
-    # the columns of x are dead once grad_w has them, so dcols reuses their buffer
+    # the columns of x are dead once grad_w has them, so dcols reuses their buffer (a new
+    # one when the forward's columns are read: a retained graph may read them again)
     cols_buffer = g.buffer(x.dtype)
     go_flat = grad_out.reshape(-1)
     sample = g.oc * g.spatial
@@ -191,7 +201,10 @@ def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, g
     for b0, b1 in g.chunks():
         count = b1 - b0
         if grad_w is not None:
-            cols = g.columns(x[b0:b1], cols_buffer)
+            if columns is not None and g.whole_batch:
+                cols = columns.reshape(-1)
+            else:
+                cols = g.columns(x[b0:b1], cols_buffer)
             # one product per group j, summed over the chunk's samples b (columns R):
             # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
             grad_out_at = from_host_cached(

@@ -78,8 +78,17 @@ class Convolution(BuiltinFunction):
         )
         out = empty((x.shape[0], weight.shape[0], oh, ow), x.dtype, x.device)
         bias_array = None if bias is None else bias.to(x.dtype).contiguous()._array
-        backend.conv2d_forward(
-            x_c._array, w_c._array, bias_array, stride, padding, dilation, groups, out._array
+        # the weight's gradient needs x's im2col columns: kept from here when they fit
+        ctx.columns = backend.conv2d_forward(
+            x_c._array,
+            w_c._array,
+            bias_array,
+            stride,
+            padding,
+            dilation,
+            groups,
+            out._array,
+            ctx.needs_input_grad[1],
         )
         return out
 
@@ -107,6 +116,7 @@ class Convolution(BuiltinFunction):
                 _array(grad_x),
                 _array(grad_w),
                 _array(grad_b),
+                ctx.columns,
             )
         else:
             # out = A^T x for the convolution A of `weight`: grad_x = A grad, and the weight

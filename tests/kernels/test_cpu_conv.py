@@ -207,3 +207,29 @@ def test_conv2d_forward_with_no_input_channels_gives_the_bias():
     out = np.full((2, 3, 2, 2), np.nan)
     conv.conv2d_forward(x, weight, bias, (1, 1), (0, 0), (1, 1), 1, out)
     np.testing.assert_array_equal(out, np.broadcast_to(bias[:, None, None], out.shape))
+
+
+@pytest.mark.parametrize("name", ["plain", "depthwise", "stride2_padding"])
+def test_conv2d_backward_reads_the_columns_the_forward_kept(name):
+    case = CASES[name]
+    x, weight, bias = _inputs(case, np.float64)
+    out = np.empty(_out_shape(case))
+    columns = conv.conv2d_forward(x, weight, bias, *case[7:], out, True)
+    assert columns is not None
+    kept = columns.copy()
+    grad_out = np.random.default_rng(6).standard_normal(out.shape)
+    expected = [np.empty_like(x), np.empty_like(weight), np.empty_like(bias)]
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], *expected)
+    x_changed = x + 1  # so a backward that made its columns again would differ
+    got = [np.empty_like(x), np.empty_like(weight), np.empty_like(bias)]
+    conv.conv2d_backward(x_changed, weight, grad_out, *case[7:], *got, columns)
+    for ours, want in zip(got, expected):
+        np.testing.assert_allclose(ours, want, atol=1e-12)
+    np.testing.assert_array_equal(columns, kept)  # read, never written
+
+
+def test_conv2d_keeps_no_columns_when_made_in_chunks(monkeypatch):
+    monkeypatch.setattr(conv, "COLS_BUDGET", 1)
+    case = CASES["stride2_padding"]
+    x, weight, bias = _inputs(case, np.float64)
+    assert conv.conv2d_forward(x, weight, bias, *case[7:], np.empty(_out_shape(case)), True) is None
