@@ -179,3 +179,18 @@ def test_gemm_batched_sums_over_r_in_parallel_slices(dtype, terms, accumulate):
                         t * n * k, 1, k, out.reshape(-1), np.zeros(1, np.int64), m, n, k,
                         accumulate=accumulate)  # fmt: skip
     _check(out, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 4000, 7), (64, 84, 10), (3, 5, 2)])  # thin, small, tiny
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_gemm_of_rows_by_columns_runs_as_dot_products(dtype, shape, accumulate):
+    # a @ b.T: A's rows and B's columns lie along k in memory, as in x @ W.T; odd row and
+    # column counts leave single rows and columns beside the kernel's 2 x 2 blocks
+    m, k, n = shape
+    a, b = _operands(m, k, n, dtype, transpose_b=True, seed=7)
+    bias = np.random.default_rng(8).standard_normal(n).astype(dtype)
+    out = np.random.default_rng(9).standard_normal((m, n)).astype(dtype)
+    expected = _reference(a, b) + bias + (out if accumulate else 0)
+    matmul.gemm(a, b, out, bias, beta_accumulate=accumulate)
+    _check(out, expected)
