@@ -190,7 +190,7 @@ class _Conv:
     def buffer(self, dtype):
         if self.pointwise:
             return None
-        return np.empty((self.chunk, self.c * self.kh * self.kw, self.spatial), dtype)
+        return np.empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial), dtype)
 
 
 def conv2d_forward(
