@@ -85,7 +85,8 @@ def max_pool2d_backward(grad_out, indices, grad_in) -> None:
     """grad_in (N, C, H, W) = 0, then each grad_out (N, C, OH, OW) entry is added at the
     input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
     if grad_in.size:
-        planes = _planes(grad_in)
+        n, c, h, w = grad_in.shape
+        planes = grad_in.reshape(n * c, h * w)  # the flat index needs no division
         _max_backward_kernel[launch(planes.shape[0])](_planes(grad_out), _planes(indices), planes)
 
 
