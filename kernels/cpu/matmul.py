@@ -494,7 +494,10 @@ def gemm_batched(
                    bias_cs, accumulate, dtype.type(0))  # fmt: skip
         return
     # pack each distinct A once: conv and broadcast batches reuse one weight matrix
-    distinct, which = np.unique(a_at, return_inverse=True)
+    if a_at.size == 1:  # a single product: np.unique alone would cost ~5 us
+        distinct, which = a_at.reshape(1), _ONE
+    else:
+        distinct, which = np.unique(a_at, return_inverse=True)
     mc, nc = _task_shape(m, n, TILE_BYTES // dtype.itemsize, products)
     _run_tiled(_gemm_packed, a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias,
                bias_at, bias_rs, bias_cs, accumulate, distinct, which.reshape(a_at.shape), mc,
