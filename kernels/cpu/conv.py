@@ -164,8 +164,12 @@ class _Conv:
         self.ckk = cg * self.kh * self.kw  # GEMM depth per group
         # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
         self.pointwise = self.kh == self.kw == self.sh == self.sw == 1 and self.ph == self.pw == 0
-        per_sample = self.c * self.kh * self.kw * self.spatial * x.itemsize
-        self.chunk = self.n if self.pointwise else max(1, COLS_BUDGET // max(per_sample, 1))
+        per_sample = self.c * self.kh * self.kw * self.spatial * x.dtype.itemsize
+        self.chunk = self.n if self.pointwise else max(1, self.budget() // max(per_sample, 1))
+
+    def budget(self) -> int:
+        """Bytes of column buffer per chunk of the batch."""
+        return COLS_BUDGET
 
     def chunks(self):
         return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
@@ -178,19 +182,29 @@ class _Conv:
     def columns(self, x_chunk, cols_buffer):
         """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
         if self.pointwise:
-            return flat_view(x_chunk)[0]
+            return self.flat(x_chunk)
         cols = cols_buffer[: x_chunk.shape[0]]
         self.im2col(x_chunk, cols)
-        return flat_view(cols)[0]
-
-    def im2col(self, x_chunk, cols):
-        im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
-               self.dw, cols)  # fmt: skip
+        return self.flat(cols)
 
     def buffer(self, dtype):
         if self.pointwise:
             return None
-        return np.empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial), dtype)
+        return self.empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial),
+                          dtype)  # fmt: skip
+
+    # the backend's pieces (the CUDA side overrides them)
+    def im2col(self, x_chunk, cols):
+        im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
+               self.dw, cols)  # fmt: skip
+
+    @staticmethod
+    def flat(a):
+        return flat_view(a)[0]
+
+    @staticmethod
+    def empty(shape, dtype):
+        return np.empty(shape, dtype)
 
 
 def conv2d_forward(
@@ -281,7 +295,7 @@ def conv2d_backward(
         count = b1 - b0
         if grad_w is not None:
             if columns is not None and g.whole_batch:
-                cols = flat_view(columns)[0]
+                cols = g.flat(columns)
             else:
                 cols = g.columns(x[b0:b1], cols_buffer)
             # one product per group j, summed over the chunk's samples b (columns R):

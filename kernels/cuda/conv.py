@@ -63,49 +63,28 @@ def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out) -> None:
                                ow, out.reshape(-1))  # fmt: skip
 
 
-class _Conv:
-    """Sizes of one convolution, and the batch chunks its column buffer is cut into (the
-    CPU's `_Conv`, sized for device memory)."""
+class _Conv(cpu._Conv):
+    """The CPU's `_Conv` (sizes and batch chunks), sized for device memory, with the GEMM's
+    offset tables cached on the device per convolution."""
 
     def __init__(self, x, w, stride, padding, dilation, groups):
-        self.n, self.c, self.h, self.w = x.shape
-        self.oc, cg, self.kh, self.kw = w.shape
-        self.sh, self.sw = stride
-        self.ph, self.pw = padding
-        self.dh, self.dw = dilation
-        self.groups = groups
-        self.oh = conv_output_size(self.h, self.kh, self.sh, self.ph, self.dh)
-        self.ow = conv_output_size(self.w, self.kw, self.sw, self.pw, self.dw)
-        self.spatial = self.oh * self.ow
-        self.ocg = self.oc // groups
-        self.ckk = cg * self.kh * self.kw  # GEMM depth per group
-        # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
-        self.pointwise = self.kh == self.kw == self.sh == self.sw == 1 and self.ph == self.pw == 0
-        per_sample = self.c * self.kh * self.kw * self.spatial * x.dtype.itemsize
-        self.chunk = self.n if self.pointwise else max(1, COLS_BUDGET // max(per_sample, 1))
+        super().__init__(x, w, stride, padding, dilation, groups)
         self.key = (x.shape, w.shape, tuple(stride), tuple(padding), tuple(dilation), groups)
 
-    def chunks(self):
-        return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
+    def budget(self) -> int:
+        return COLS_BUDGET
 
-    @property
-    def whole_batch(self) -> bool:
-        """The columns of the whole batch are made in one buffer (one chunk, not 1x1)."""
-        return not self.pointwise and self.chunk >= self.n
-
-    def columns(self, x_chunk, cols_buffer):
-        """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
-        if self.pointwise:
-            return x_chunk.reshape(-1)
-        cols = cols_buffer[: x_chunk.shape[0]]
+    def im2col(self, x_chunk, cols):
         im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
                self.dw, cols)  # fmt: skip
-        return cols.reshape(-1)
 
-    def buffer(self, dtype):
-        if self.pointwise:
-            return None
-        return empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial), dtype)
+    @staticmethod
+    def flat(a):
+        return a.reshape(-1)
+
+    @staticmethod
+    def empty(shape, dtype):
+        return empty(shape, dtype)
 
     def table(self, name, *args, shape=None):
         """`_table(*args)` (reshaped to `shape`) on the device, cached per convolution."""
@@ -202,7 +181,7 @@ def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, g
         count = b1 - b0
         if grad_w is not None:
             if columns is not None and g.whole_batch:
-                cols = columns.reshape(-1)
+                cols = g.flat(columns)
             else:
                 cols = g.columns(x[b0:b1], cols_buffer)
             # one product per group j, summed over the chunk's samples b (columns R):
