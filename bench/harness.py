@@ -28,12 +28,15 @@ REFERENCES = ("numpy", "torch")
 # A metric and whether more of it is better; `work` is bytes for GB/s, flops for GFLOP/s.
 METRICS = {"GB/s": True, "GFLOP/s": True, "us/call": False, "ms/step": False, "s": False}
 
-# Implementations whose worker threads keep spinning after a call returns: OpenBLAS's for
-# about 70 ms (THREAD_TIMEOUT), halving the speed of whatever runs next on a 2-core machine
-# (measured: our 1024^3 gemm 5.1 ms alone, 10.8 ms right after numpy's). A sample that
-# follows one of theirs waits SETTLE_S first, then makes one untimed call.
-SPINNING = ("blas", "numpy", "torch")
+# Every library's worker threads keep spinning after a call returns (OpenBLAS's for about
+# 70 ms, THREAD_TIMEOUT; Numba's and PyTorch's OpenMP pools GOMP_SPINCOUNT turns), halving
+# the speed of whatever runs next on a 2-core machine (measured: our 1024^3 gemm 5.1 ms
+# alone, 10.8 ms right after numpy's). A sample that follows another implementation's waits
+# SETTLE_S, then runs untimed for WARM_S: after a pause the scheduler often wakes a worker
+# on the main thread's core, and a 10 ms sample taken then ran 2x slow (a running training
+# loop never pauses, so the warm figure is the one users see).
 SETTLE_S = 0.15
+WARM_S = 0.02
 
 FIGHT_LIMIT = 2.0  # in-process slowdown (probe) above which torch is timed in a subprocess
 
@@ -268,6 +271,13 @@ class Timing:
     def sample(self) -> None:
         self.samples.append(self.batch(self.inner))
 
+    def warm(self, seconds: float) -> None:
+        """Untimed calls for about `seconds` (at least one)."""
+        end = time.perf_counter() + seconds
+        self.batch(1)
+        while time.perf_counter() < end:
+            self.batch(1)
+
     @classmethod
     def measured(cls, seconds: float) -> Timing:
         """One measurement taken elsewhere (the wall time of a subprocess)."""
@@ -359,9 +369,9 @@ def _sample_in_turn(timings: dict, group: str, case: Case, skipped: list) -> dic
                 if timing.done:
                     continue
                 try:
-                    if previous in SPINNING and previous != impl:
-                        time.sleep(SETTLE_S)  # until the other library's threads sleep
-                        timing.batch(1)  # and this one's caches and threads are warm again
+                    if previous not in (None, impl):
+                        time.sleep(SETTLE_S)  # until the other one's threads sleep
+                        timing.warm(WARM_S)  # and this one's caches and threads are warm
                     previous = impl
                     timing.sample()
                 except Exception as error:

@@ -1,8 +1,14 @@
 """Process-wide runtime setup, decided once and in one place, before any kernel runs.
 
-- Numba's OpenMP pool spin-waits after each parallel region and starves other thread
-  pools (OpenBLAS, PyTorch's) that run in between; a short spin count gives the cores
-  back quickly (NUMBA_NOTES.md measured 8.5 ms vs 0.15 ms per iteration without it).
+- Numba's OpenMP workers spin GOMP_SPINCOUNT times (about 50 ns each here) after a
+  parallel region before they sleep. Too long a spin starves other thread pools (OpenBLAS,
+  PyTorch's) that run in between (NUMBA_NOTES.md: 8.5 ms vs 0.15 ms per iteration with
+  libgomp's default); too short a spin puts the worker to sleep in every Python gap
+  between two kernels, and the scheduler often wakes it on the main thread's core, where
+  both then share one core for milliseconds (a 256^3 GEMM ran 0.15 ms or 0.31 ms per call
+  depending on it, with 1000). 30000 (~1.5 ms) keeps the workers awake through a training
+  step: LeNet-5 step 5.2 -> 4.6 ms, two-layer step 0.52 -> 0.46 ms; a small parallel op
+  alternating with a numpy matmul stayed at 0.16 ms per iteration.
 - The on-disk kernel cache goes to a user-writable folder even when the package sits in
   a read-only site-packages (`NUMBA_CACHE_DIR` still wins when set).
 """
@@ -18,7 +24,7 @@ def _cache_dir() -> str:
     return os.path.join(base, "numbatorch", "numba")
 
 
-os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+os.environ.setdefault("GOMP_SPINCOUNT", "30000")
 if "NUMBA_CACHE_DIR" not in os.environ and "numba" not in sys.modules:
     os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
 

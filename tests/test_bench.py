@@ -67,3 +67,17 @@ def test_ratio_is_our_speed_over_the_reference_speed():
 
 def test_size_list_accepts_suffixes():
     assert harness.parse_size_list("1K,64K,1M,100") == [1024, 65536, 1 << 20, 100]
+
+
+def test_sample_after_another_implementation_follows_warm_up_calls(monkeypatch):
+    monkeypatch.setattr(harness, "SETTLE_S", 0.0)
+    monkeypatch.setattr(harness, "WARM_S", 0.0)
+    calls = []
+    timings = {}
+    for impl in ("ours", "numpy"):
+        timings[impl] = harness.Timing(lambda impl=impl: calls.append(impl), None)
+        timings[impl].inner, timings[impl].wanted = 2, 2
+    harness._sample_in_turn(timings, "g", harness.Case("c", "1", "us/call", {}), [])
+    # ours's first sample follows nothing; every later switch makes one untimed call first
+    assert calls == ["ours"] * 2 + ["numpy"] * 3 + ["ours"] * 3 + ["numpy"] * 3
+    assert [len(t.samples) for t in timings.values()] == [2, 2]
