@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
 from ..tensor import Tensor
@@ -236,10 +237,13 @@ class Remainder(BuiltinFunction):
 
 class _Unary(BuiltinFunction):
     """A unary op: `op` is the kernel opcode; `derivative(x, y, params)` gives dy/dx
-    as a tensor expression (differentiable again for higher-order gradients)."""
+    as a tensor expression (differentiable again for higher-order gradients).
+    `fused_backward`, where set, is (binary opcode, "x" or "y"): the whole
+    grad * dy/dx in one kernel pass, used when the backward builds no graph."""
 
     op: int
     floating = True  # integer inputs give float outputs (exp, log, ...)
+    fused_backward: tuple[int, str] | None = None
 
     @classmethod
     def forward(cls, ctx, x, p0=0.0, p1=0.0):
@@ -254,11 +258,17 @@ class _Unary(BuiltinFunction):
     @classmethod
     def backward(cls, ctx, grad):
         x, y = ctx.saved_tensors
+        if cls.fused_backward is not None and not grad_mode._enabled:
+            # one pass instead of three (derivative, cast, multiply): ReLU's backward on
+            # LeNet's 64x6x28x28 activations 150 -> ~30 us
+            opcode, operand = cls.fused_backward
+            return (binary(opcode, grad, x if operand == "x" else y), None, None)
         return (grad * cls.derivative(x, y, ctx.params), None, None)
 
 
-def _unary_op(name: str, opcode: int, derivative, floating: bool = True, node_name=None):
-    attributes = {"op": opcode, "floating": floating, "derivative": staticmethod(derivative)}
+def _unary_op(name: str, opcode: int, derivative, floating=True, node_name=None, fused=None):
+    attributes = {"op": opcode, "floating": floating, "derivative": staticmethod(derivative),
+                  "fused_backward": fused}  # fmt: skip
     if node_name:
         attributes["node_name"] = node_name
     return type(name, (_Unary,), attributes)
@@ -275,9 +285,14 @@ Sqrt = _unary_op("Sqrt", E.SQRT, lambda x, y, p: 0.5 / y)
 Rsqrt = _unary_op("Rsqrt", E.RSQRT, lambda x, y, p: -0.5 * y / x)
 Sin = _unary_op("Sin", E.SIN, lambda x, y, p: cos(x))
 Cos = _unary_op("Cos", E.COS, lambda x, y, p: -sin(x))
-Tanh = _unary_op("Tanh", E.TANH, lambda x, y, p: 1 - y * y)
-Sigmoid = _unary_op("Sigmoid", E.SIGMOID, lambda x, y, p: y * (1 - y))
-Relu = _unary_op("Relu", E.RELU, lambda x, y, p: (x > 0).to(x.dtype), floating=False)
+Tanh = _unary_op("Tanh", E.TANH, lambda x, y, p: 1 - y * y, fused=(E.TANH_BACKWARD, "y"))
+Sigmoid = _unary_op(
+    "Sigmoid", E.SIGMOID, lambda x, y, p: y * (1 - y), fused=(E.SIGMOID_BACKWARD, "y")
+)
+Relu = _unary_op(
+    "Relu", E.RELU, lambda x, y, p: (x > 0).to(x.dtype), floating=False,
+    fused=(E.RELU_BACKWARD, "x"),
+)  # fmt: skip
 Reciprocal = _unary_op("Reciprocal", E.RECIPROCAL, lambda x, y, p: -y * y)
 Erf = _unary_op("Erf", E.ERF, lambda x, y, p: exp(-x * x) * (2 / math.sqrt(math.pi)))
 Square = _unary_op(

@@ -194,3 +194,27 @@ def test_gemm_of_rows_by_columns_runs_as_dot_products(dtype, shape, accumulate):
     expected = _reference(a, b) + bias + (out if accumulate else 0)
     matmul.gemm(a, b, out, bias, beta_accumulate=accumulate)
     _check(out, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_batch_of_thin_products_reads_b_in_place(dtype, accumulate):
+    # fewer rows than a register tile over a wide B (a small conv's forward: one weight,
+    # many samples): the products run direct, in parallel over the batch
+    m, k, n, batch = 6, 25, 800, 5  # m*n*k above SMALL_GEMM
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((m, k)).astype(dtype)
+    cols = rng.standard_normal((batch, k, n)).astype(dtype)
+    bias = rng.standard_normal(m).astype(dtype)
+    out = rng.standard_normal((batch, m, n)).astype(dtype)
+    expected = np.einsum("ik,bkn->bin", w.astype(np.float64), cols) + bias[:, None]
+    if accumulate:
+        expected += out
+    assert m < matmul.MR and m * n * k > matmul.SMALL_GEMM
+    matmul.gemm_batched(matmul.flat_view(w)[0], np.zeros((batch, 1), np.int64), k, 1,
+                        matmul.flat_view(cols)[0], (np.arange(batch) * k * n)[:, None], n, 1,
+                        out.reshape(-1), np.arange(batch) * m * n, m, n, k,
+                        matmul.flat_view(bias)[0], np.zeros(batch, np.int64), 1, 0,
+                        accumulate=accumulate)  # fmt: skip
+    for b in range(batch):
+        _check(out[b], expected[b])
