@@ -9,7 +9,8 @@ DTYPES = [np.float32, np.float64]
 
 # (kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode)
 MAX_CASES = {
-    "plain": (2, 2, 2, 2, 0, 0, 1, 1, False),
+    "plain": (2, 2, 2, 2, 0, 0, 1, 1, False),  # the kernel's spelled-out 2x2 path
+    "plain_ceil": (2, 2, 2, 2, 0, 0, 1, 1, True),  # a last, partial window: the general path
     "overlapping_padded": (3, 3, 1, 1, 1, 1, 1, 1, False),
     "stride2_ceil": (3, 3, 2, 2, 1, 1, 1, 1, True),
     "dilation2": (2, 3, 1, 2, 1, 0, 2, 1, False),
@@ -75,6 +76,18 @@ def test_max_pool2d_forward_gives_maxima_and_flat_indices(dtype, name):
     expected_out, expected_indices = _reference_max_pool(x, *case)
     out = np.full(expected_out.shape, np.nan, dtype)
     indices = np.full(expected_out.shape, -1, np.int64)
+    pool.max_pool2d_forward(x, *case[:8], out, indices)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(indices, expected_indices)
+
+
+@pytest.mark.parametrize("name", ["plain", "overlapping_padded"])
+def test_max_pool2d_forward_indices_take_the_first_of_equal_maxima(name):
+    case = MAX_CASES[name]
+    x = np.random.default_rng(3).integers(-1, 2, SHAPE).astype(np.float32)  # many ties
+    expected_out, expected_indices = _reference_max_pool(x, *case)
+    out = np.empty(expected_out.shape, np.float32)
+    indices = np.empty(expected_out.shape, np.int64)
     pool.max_pool2d_forward(x, *case[:8], out, indices)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(indices, expected_indices)
