@@ -3,6 +3,8 @@ reshaping of strided operands onto the fixed rank of the general strided kernels
 
 from __future__ import annotations
 
+from types import FunctionType
+
 import numpy as np
 from numba import from_dtype, njit, typeof, types
 
@@ -27,6 +29,19 @@ def unravel(task, d1, d2, d3):
 
 def parallel_for(numel: int) -> bool:
     return numel >= parallel_threshold
+
+
+def twins(function, **options):
+    """(serial, parallel) kernels of one Python function whose outer loop is a `prange`.
+    The parallel one compiles a renamed copy: Numba's on-disk cache names an entry by the
+    function's qualified name and bytecode, not by its flags, so two jits of one function
+    share an entry and the second silently loads the first's code (measured: a "parallel"
+    twin compiled after its serial one ran on one thread, in every later process too)."""
+    copy = FunctionType(function.__code__, function.__globals__, function.__name__ + "_parallel",
+                        function.__defaults__, function.__closure__)  # fmt: skip
+    copy.__qualname__ = function.__qualname__ + "_parallel"
+    copy.__doc__ = function.__doc__
+    return njit(cache=True, **options)(function), njit(parallel=True, cache=True, **options)(copy)
 
 
 def _coalesce(shape, strides_list):

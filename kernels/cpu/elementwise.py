@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._launch import call_strided, parallel_for, unravel
+from ._launch import call_strided, parallel_for, twins, unravel
 
 # fastmath without `reassoc`, which would change results between the serial and parallel
 # twins; `nnan`/`ninf` are left out too because NaN and inf must propagate like PyTorch.
@@ -280,20 +280,14 @@ def _binary_family(op):
                 orow[j] = apply_binary(op, ar[j], br[j])
 
     serial, parallel, strided_kernel = _compile_family(contiguous, strided)
-    scalar = njit(cache=True, fastmath=FASTMATH, error_model="numpy")(scalar_right)
-    scalar_parallel = njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")(
-        scalar_right
-    )
+    scalar, scalar_parallel = twins(scalar_right, fastmath=FASTMATH, error_model="numpy")
     return serial, parallel, strided_kernel, scalar, scalar_parallel
 
 
 def _compile_family(contiguous, strided):
-    options = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
-    return (
-        njit(**options)(contiguous),
-        njit(parallel=True, **options)(contiguous),
-        njit(parallel=True, **options)(strided),
-    )
+    serial, parallel = twins(contiguous, fastmath=FASTMATH, error_model="numpy")
+    return serial, parallel, njit(parallel=True, cache=True, fastmath=FASTMATH,
+                                  error_model="numpy")(strided)  # fmt: skip
 
 
 class _Lazy(dict):
@@ -345,11 +339,9 @@ def _fill_contiguous(out, value):
         out[i] = value
 
 
-_copy_serial = njit(cache=True)(_copy_contiguous)
-_copy_parallel = njit(parallel=True, cache=True)(_copy_contiguous)
+_copy_serial, _copy_parallel = twins(_copy_contiguous)
 _copy_strided_kernel = njit(parallel=True, cache=True)(_copy_strided)
-_fill_serial = njit(cache=True)(_fill_contiguous)
-_fill_parallel = njit(parallel=True, cache=True)(_fill_contiguous)
+_fill_serial, _fill_parallel = twins(_fill_contiguous)
 
 
 # --- launchers -----------------------------------------------------------------------------
@@ -425,8 +417,7 @@ def _range_fill(out, start, step):
         out[i] = start + i * step
 
 
-_range_serial = njit(cache=True)(_range_fill)
-_range_parallel = njit(parallel=True, cache=True)(_range_fill)
+_range_serial, _range_parallel = twins(_range_fill)
 
 
 def range_fill(out: np.ndarray, start: float, step: float) -> None:

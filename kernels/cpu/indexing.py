@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._launch import parallel_for
+from ._launch import parallel_for, twins
 
 
 def _index_select(x, index, out, n, inner):
@@ -91,13 +91,9 @@ def _nonzero(x, shape):
     return out
 
 
-def _twins(fn):
-    return njit(cache=True)(fn), njit(parallel=True, cache=True)(fn)
-
-
-_INDEX_SELECT = _twins(_index_select)
-_INDEX_PUT = _twins(_index_put)
-_GATHER = _twins(_gather)
+_INDEX_SELECT = twins(_index_select)
+_INDEX_PUT = twins(_index_put)
+_GATHER = twins(_gather)
 
 
 def index_select(x: np.ndarray, index: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:

@@ -17,7 +17,7 @@ from numba.core import cgutils, config
 from numba.core.compiler_lock import global_compiler_lock
 from numba.extending import intrinsic, overload
 
-from ._launch import parallel_for
+from ._launch import parallel_for, twins
 
 MR = 8  # rows of the register tile
 TILE_BYTES = 128  # columns of the register tile: two 512-bit vectors (32 f32, 16 f64)
@@ -297,8 +297,7 @@ def _gemm_direct_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n
                      bias, bias_at[q], bias_rs, bias_cs, accumulate)  # fmt: skip
 
 
-@njit(parallel=True, fastmath=FASTMATH | {"reassoc"}, cache=True)
-def _gemm_dots(a, a_at, a_rs, b, b_at, b_cs, c, c_at, m, n, k, bias, bias_at, bias_rs,
+def _dots(a, a_at, a_rs, b, b_at, b_cs, c, c_at, m, n, k, bias, bias_at, bias_rs,
                bias_cs, accumulate, zero):  # fmt: skip
     """`gemm_batched` when A's rows and B's columns both run along k in memory (A[i, p]
     = a[a_at + i*a_rs + p], B[p, j] = b[b_at + p + j*b_cs]: x @ W.T, a conv's weight
@@ -337,7 +336,7 @@ def _gemm_dots(a, a_at, a_rs, b, b_at, b_cs, c, c_at, m, n, k, bias, bias_at, bi
                              accumulate)  # fmt: skip
 
 
-_gemm_dots_serial = njit(fastmath=FASTMATH | {"reassoc"}, cache=True)(_gemm_dots.py_func)
+_gemm_dots_serial, _gemm_dots = twins(_dots, fastmath=FASTMATH | {"reassoc"})
 
 
 @njit(inline="always")

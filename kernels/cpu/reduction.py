@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._launch import parallel_for
+from ._launch import parallel_for, twins
 
 (SUM, MEAN, PROD, MAX, MIN, ARGMAX, ARGMIN, ALL, ANY, NORM, VAR, LOGSUMEXP) = range(12)
 
@@ -151,13 +151,14 @@ def _family(op):
             for j in range(width):
                 out[o * inner + j0 + j] = acc[j] / count if op == MEAN else acc[j]
 
-    options = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
+    options = {"fastmath": FASTMATH, "error_model": "numpy"}
+    sums = op in (SUM, MEAN)
+    columns_serial, columns_parallel = twins(columns, **options) if sums else (None, None)
     return (
-        njit(**options)(axis),
-        njit(parallel=True, **options)(axis),
-        njit(parallel=True, **options)(chunks),
-        njit(parallel=True, **options)(columns) if op in (SUM, MEAN) else None,
-        njit(**options)(columns) if op in (SUM, MEAN) else None,
+        *twins(axis, **options),
+        njit(parallel=True, cache=True, **options)(chunks),
+        columns_parallel,
+        columns_serial,
     )
 
 
@@ -239,10 +240,8 @@ def _softmax(x, out, n, inner, log):
                 out[base + k * inner] = math.exp(x[base + k * inner] - top) * scale
 
 
-_cumsum_serial = njit(cache=True)(_cumsum)
-_cumsum_parallel = njit(parallel=True, cache=True)(_cumsum)
-_softmax_serial = njit(cache=True, fastmath={"contract", "arcp", "nsz"})(_softmax)
-_softmax_parallel = njit(parallel=True, cache=True, fastmath={"contract", "arcp", "nsz"})(_softmax)
+_cumsum_serial, _cumsum_parallel = twins(_cumsum)
+_softmax_serial, _softmax_parallel = twins(_softmax, fastmath={"contract", "arcp", "nsz"})
 
 
 def cumsum(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:

@@ -1,0 +1,23 @@
+"""The CPU launch plumbing: serial/parallel twins of one kernel body."""
+
+import pytest
+from numbatorch.kernels.cpu import elementwise, indexing, matmul, optim, reduction
+
+PAIRS = {
+    "copy": (elementwise._copy_serial, elementwise._copy_parallel),
+    "binary": elementwise._BINARY[elementwise.ADD][:2],
+    "gather": indexing._GATHER,
+    "sgd": optim._SGD,
+    "dots": (matmul._gemm_dots_serial, matmul._gemm_dots),
+    "softmax": (reduction._softmax_serial, reduction._softmax_parallel),
+}
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_parallel_twin_has_its_own_cache_entry(name):
+    # Numba names a cache entry by function, not flags: sharing one, the parallel twin
+    # would load the serial code compiled before it, and run on one thread
+    serial, parallel = PAIRS[name]
+    assert not serial.targetoptions.get("parallel")
+    assert parallel.targetoptions.get("parallel") is True
+    assert serial._cache._cache_file._index_name != parallel._cache._cache_file._index_name
