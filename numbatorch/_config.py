@@ -1,14 +1,16 @@
 """Process-wide runtime setup, decided once and in one place, before any kernel runs.
 
 - Numba's OpenMP workers spin GOMP_SPINCOUNT times (about 50 ns each here) after a
-  parallel region before they sleep. Too long a spin starves other thread pools (OpenBLAS,
-  PyTorch's) that run in between (NUMBA_NOTES.md: 8.5 ms vs 0.15 ms per iteration with
-  libgomp's default); too short a spin puts the worker to sleep in every Python gap
-  between two kernels, and the scheduler often wakes it on the main thread's core, where
-  both then share one core for milliseconds (a 256^3 GEMM ran 0.15 ms or 0.31 ms per call
-  depending on it, with 1000). 30000 (~1.5 ms) keeps the workers awake through a training
-  step: LeNet-5 step 5.2 -> 4.6 ms, two-layer step 0.52 -> 0.46 ms; a small parallel op
-  alternating with a numpy matmul stayed at 0.16 ms per iteration.
+  parallel region before they sleep. Too short a spin puts the worker to sleep in every
+  Python gap between two kernels, and the scheduler often wakes it on the main thread's
+  core, where both then share one core for milliseconds (a 256^3 GEMM ran 0.15 ms or
+  0.31 ms per call depending on it, with 1000). 30000 (~1.5 ms) keeps the workers awake
+  through a training step: median LeNet-5 step 7.0-7.5 -> 4.4-4.9 ms, two-layer step
+  0.61-0.73 -> 0.44 ms (libgomp's own default is 300000). The price falls on other thread
+  pools that run in between: a parallel op alternating with a numpy matmul took 0.25 ms
+  per iteration with 1000 and 1.7 ms with 30000 (NUMBA_NOTES.md). Code that mixes numpy
+  BLAS calls with numbatorch ops in a loop can set GOMP_SPINCOUNT=1000 itself: only a
+  value the environment does not already have is set here.
 - The on-disk kernel cache goes to a user-writable folder even when the package sits in
   a read-only site-packages (`NUMBA_CACHE_DIR` still wins when set).
 """
