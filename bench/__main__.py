@@ -124,6 +124,7 @@ def main(argv=None) -> int:
               "is False); run with --device cpu", file=sys.stderr)  # fmt: skip
         return 2
     options.threads = harness.set_threads(ctx, options.threads or harness.available_cores())
+    ctx.malloc_keeps_freed = harness.keep_freed_memory()
     impls = [i for i in options.impl if i not in harness.REFERENCES or i in options.compare]
     if options.device != "cpu":
         impls = [i for i in impls if i != "numpy"]  # numpy has no GPU: nothing to compare

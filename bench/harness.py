@@ -127,6 +127,7 @@ class Context:
         self.torch_in_subprocess = False
         self.fight = None  # the thread-fight probe's slowdown, when it ran
         self.blas_limits = None  # threadpoolctl's hold on numpy's BLAS threads
+        self.malloc_keeps_freed = False  # set by `keep_freed_memory`
 
     # --- sizes -----------------------------------------------------------------------
     def sizes(self, presets: dict) -> list:
@@ -414,6 +415,31 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+# glibc's malloc gives freed memory back to the OS by its own thresholds, which adapt to
+# the program's pattern. Two libraries in one process upset them: after PyTorch's LeNet
+# step ran, each of ours page-faulted 1000-1800 times and took 10.5-11.4 ms instead of 4.8-6.3 (same
+# run, 0.15 s pauses, PyTorch itself 3.9-4.8 ms either way). The bench keeps freed memory
+# for the whole process, for every implementation alike; numbatorch alone does not need it.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+KEEP_FREED_BYTES = 1 << 30
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc keep freed blocks up to KEEP_FREED_BYTES for reuse (no trimming of the
+    heap, no mmap per large array). False where the C library is not glibc."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES)) and bool(
+        mallopt(_M_MMAP_THRESHOLD, KEEP_FREED_BYTES)
+    )
+
+
 def set_threads(ctx: Context, threads: int) -> int:
     """Give Numba, PyTorch and numpy's BLAS the same thread count; returns it."""
     import numba
@@ -519,6 +545,7 @@ def machine_info(ctx: Context) -> dict:
         "torch_timing": None,
         "gpu": _gpu_name(),
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "malloc_keeps_freed": ctx.malloc_keeps_freed,
         "env": {
             name: os.environ.get(name)
             for name in (
@@ -556,6 +583,12 @@ def machine_line(info: dict) -> str:
         f"{info['threading_layer']} layer), llvmlite {info['llvmlite']}, numpy {info['numpy']}",
         f"  BLAS: {blas}",
         f"  torch: {torch}; GPU: {info['gpu'] or 'none'}",
+        "  malloc: "
+        + (
+            "freed memory kept for reuse (glibc thresholds 1 GiB, all implementations)"
+            if info.get("malloc_keeps_freed")
+            else "default thresholds"
+        ),  # fmt: skip
         f"  load average {info['load_average']:.1f} on {info['cores']} cores"
         + (
             " (busy: parallel kernels suffer most; compare within one run)"
