@@ -7,6 +7,8 @@ columns that im2col writes are still cached when the GEMM packs them.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit, prange, uint64
 
@@ -140,8 +142,10 @@ def col2im(
             out.reshape(-1))  # fmt: skip
 
 
+@functools.lru_cache(maxsize=256)
 def _table(outer: int, outer_stride: int, inner: int, inner_stride: int) -> np.ndarray:
-    """Offsets o*outer_stride + i*inner_stride for (o, i) in (outer, inner), o-major."""
+    """Offsets o*outer_stride + i*inner_stride for (o, i) in (outer, inner), o-major.
+    Cached (a training loop asks for the same few every step): never write into one."""
     o = np.arange(outer, dtype=np.int64)[:, None]
     i = np.arange(inner, dtype=np.int64)[None, :]
     return (o * outer_stride + i * inner_stride).reshape(-1)

@@ -502,6 +502,8 @@ def gemm_batched(
     # pack each distinct A once: conv and broadcast batches reuse one weight matrix
     if a_at.size == 1:  # a single product: np.unique alone would cost ~5 us
         distinct, which = a_at.reshape(1), _ONE
+    elif not (a_at != a_at.flat[0]).any():  # one A for all (a conv's weight): ~40 us less
+        distinct, which = np.full(1, a_at.flat[0], np.int64), np.zeros(a_at.shape, np.int64)
     else:
         distinct, which = np.unique(a_at, return_inverse=True)
     mc, nc = _task_shape(m, n, TILE_BYTES // dtype.itemsize, products)
