@@ -225,6 +225,23 @@ def positive(a):
     return np.abs(a) + 0.2
 
 
+def np_max_unpool2d(x, indices, size):
+    """Each x value put at its flat index in zero planes of `size`."""
+    n, c = x.shape[:2]
+    out = np.zeros((n, c, size[0] * size[1]), x.dtype)
+    np.put_along_axis(out, indices.reshape(n, c, -1), x.reshape(n, c, -1), axis=2)
+    return out.reshape(n, c, *size)
+
+
+def unpool_indices(size, pooled, seed):
+    """Valid, distinct max-pool indices into planes of `size` for a (1, 2, *pooled) input:
+    one pixel of each 2x2 window, chosen at random."""
+    rng = np.random.default_rng(seed)
+    rows = 2 * np.arange(pooled[0])[:, None] + rng.integers(0, 2, (2, *pooled))
+    cols = 2 * np.arange(pooled[1])[None, :] + rng.integers(0, 2, (2, *pooled))
+    return (rows * size[1] + cols)[None].astype(np.int64)
+
+
 def no_ties(a):
     """Distinct values (max pooling is not differentiable at ties)."""
     return a + np.arange(a.size).reshape(a.shape) * 1e-2
@@ -309,6 +326,18 @@ CASES = [
         lambda x: np_max_pool2d(x[:, :, None], (1, 3), (1, 2), (0, 1))[:, :, 0],
         ((2, 2, 7),),
         no_ties,
+    ),
+    Case(
+        "max_unpool2d",
+        lambda x, i: F.max_unpool2d(x, i, 2),
+        lambda x, i: np_max_unpool2d(x, i, (4, 6)),
+        ((1, 2, 2, 3), fixed(unpool_indices((4, 6), (2, 3), 0), torch.int64)),
+    ),
+    Case(
+        "max_unpool2d_output_size",
+        lambda x, i: F.max_unpool2d(x, i, 2, output_size=(5, 7)),
+        lambda x, i: np_max_unpool2d(x, i, (5, 7)),
+        ((1, 2, 2, 3), fixed(unpool_indices((5, 7), (2, 3), 1), torch.int64)),
     ),
     Case(
         "avg_pool2d", lambda x: F.avg_pool2d(x, 2), lambda x: np_avg_pool2d(x, 2), ((2, 2, 4, 4),)
@@ -649,6 +678,10 @@ def test_gradient_passes_gradcheck(case):
         (lambda x: F.conv_transpose2d(x, torch.randn(1, 2, 3, 3)), "ConvolutionBackward0"),
         (lambda x: F.max_pool2d(x, 2), "MaxPool2DWithIndicesBackward0"),
         (lambda x: F.avg_pool2d(x, 2), "AvgPool2DBackward0"),
+        (
+            lambda x: F.max_unpool2d(x, torch.arange(0, 64, 4).reshape(1, 1, 4, 4), 2),
+            "MaxUnpool2DBackward0",
+        ),
         (lambda x: F.adaptive_avg_pool2d(x, 2), "AdaptiveAvgPool2DBackward0"),
         (lambda x: F.batch_norm(x, None, None, training=True), "NativeBatchNormBackward0"),
         (lambda x: F.layer_norm(x, (4,)), "NativeLayerNormBackward0"),
@@ -844,6 +877,42 @@ def test_pool_messages():
         RuntimeError,
         "Given input size: (1x1x1). Calculated output size: (1x0x0). Output size is too small",
         lambda: F.max_pool2d(torch.randn(1, 1, 1, 1), 2),
+    )
+
+
+def test_max_unpool2d_inverts_max_pool2d_and_repr():
+    x = torch.randn(2, 3, 4, 6)
+    out, indices = F.max_pool2d(x, 2, return_indices=True)
+    restored = torch.nn.MaxUnpool2d(2)(out, indices)
+    kept = restored.numpy() != 0
+    np.testing.assert_array_equal(restored.numpy()[kept], x.numpy()[kept])
+    assert kept.sum() == out.numel()
+    assert repr(torch.nn.MaxUnpool2d(2)) == (
+        "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    )
+    unbatched = F.max_unpool2d(out[0], indices[0], 2)
+    np.testing.assert_array_equal(unbatched.numpy(), restored.numpy()[0])
+
+
+def test_max_unpool2d_messages():
+    x, i = torch.randn(1, 2, 2, 2), torch.tensor([[[[0, 1], [4, 5]]] * 2])
+    _raises(RuntimeError, "elements in indices should be type int64 but got: Float",
+            lambda: F.max_unpool2d(x, i.float(), 2))  # fmt: skip
+    _raises(
+        RuntimeError,
+        "Expected shape of indices to be same as that of the input tensor ([1, 2, 2, 2]) but "
+        "got indices tensor with shape: [1, 1, 2, 2]",
+        lambda: F.max_unpool2d(x, i[:, :1], 2),
+    )
+    _raises(
+        RuntimeError,
+        "Found an invalid max index: 16 (output volumes are of size 4x4)",
+        lambda: F.max_unpool2d(x, i + 11, 2),
+    )
+    _raises(
+        ValueError,
+        'invalid output_size "(9, 9)" (dim 0 must be between 2 and 6)',
+        lambda: F.max_unpool2d(x, i, 2, output_size=(9, 9)),
     )
 
 

@@ -35,6 +35,12 @@ def _planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
     return planes
 
 
+def _flat_planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
+    """x (N, C, H, W) C-contiguous as (N*C, H*W): a flat index h*W + w needs no division."""
+    planes = _planes(x, readonly)
+    return planes.reshape(planes.shape[0], -1)
+
+
 @njit(parallel=True, cache=True)
 def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
     """out[p, y, z] = max of x[p] over the dilated window at (y*sh - ph, z*sw - pw), the
@@ -96,17 +102,31 @@ def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
 
 
 @njit(parallel=True, cache=True)
-def _max_pool_backward(grad_out, indices, grad_in):
-    """grad_in[p] = 0, then grad_in[p, indices[p, y, z]] += grad_out[p, y, z]; grad_in is
-    (N*C, H*W), so the flat index needs no division."""
-    planes, size = grad_in.shape
-    oh, ow = grad_out.shape[1], grad_out.shape[2]
+def _scatter_planes(src, indices, out, accumulate):
+    """out[p] = 0, then out[p, indices[p, y, z]] += src[p, y, z] (max pooling's backward)
+    or, without `accumulate`, = src[p, y, z] (max unpooling, where of two entries with one
+    index the later stays). out is (N*C, H*W), so the flat index needs no division."""
+    planes, size = out.shape
+    h, w = src.shape[1], src.shape[2]
     for p in prange(planes):
         for t in range(size):
-            grad_in[p, t] = 0
-        for y in range(oh):
-            for z in range(ow):
-                grad_in[p, indices[p, y, z]] += grad_out[p, y, z]
+            out[p, t] = 0
+        for y in range(h):
+            for z in range(w):
+                if accumulate:
+                    out[p, indices[p, y, z]] += src[p, y, z]
+                else:
+                    out[p, indices[p, y, z]] = src[p, y, z]
+
+
+@njit(parallel=True, cache=True)
+def _max_unpool_backward(grad_out, indices, grad_in):
+    """grad_in[p, y, z] = grad_out[p, indices[p, y, z]]; grad_out is (N*C, OH*OW)."""
+    planes, h, w = grad_in.shape
+    for p in prange(planes):
+        for y in range(h):
+            for z in range(w):
+                grad_in[p, y, z] = grad_out[p, indices[p, y, z]]
 
 
 @njit(inline="always")
@@ -248,9 +268,23 @@ def max_pool2d_backward(grad_out: np.ndarray, indices: np.ndarray, grad_in: np.n
     input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
     if grad_in.size == 0:
         return
-    planes = _planes(grad_in)
-    _max_pool_backward(_planes(grad_out, True), _planes(indices, True),
-                       planes.reshape(planes.shape[0], -1))  # fmt: skip
+    _scatter_planes(_planes(grad_out, True), _planes(indices, True), _flat_planes(grad_in), True)
+
+
+def max_unpool2d_forward(x: np.ndarray, indices: np.ndarray, out: np.ndarray) -> None:
+    """out (N, C, OH, OW) = 0, then each x (N, C, H, W) entry is put at the flat position
+    indices (N, C, H, W) int64 (in range [0, OH*OW), checked by the caller) of its plane:
+    the inverse of `max_pool2d_forward`. All C-contiguous."""
+    if out.size == 0:
+        return
+    _scatter_planes(_planes(x, True), _planes(indices, True), _flat_planes(out), False)
+
+
+def max_unpool2d_backward(grad_out: np.ndarray, indices: np.ndarray, grad_in: np.ndarray) -> None:
+    """grad_in (N, C, H, W) = grad_out (N, C, OH, OW) read at `indices` in each plane."""
+    if grad_in.size == 0:
+        return
+    _max_unpool_backward(_flat_planes(grad_out, True), _planes(indices, True), _planes(grad_in))
 
 
 def avg_pool2d_forward(

@@ -20,6 +20,8 @@ from .pool import (
     avg_pool2d_forward,
     max_pool2d_backward,
     max_pool2d_forward,
+    max_unpool2d_backward,
+    max_unpool2d_forward,
     pool_output_size,
 )
 from .reduction import cumsum, reduce, softmax
@@ -75,6 +77,8 @@ __all__ = [
     "index_select",
     "max_pool2d_backward",
     "max_pool2d_forward",
+    "max_unpool2d_backward",
+    "max_unpool2d_forward",
     "nonzero",
     "pool_output_size",
     "range_fill",

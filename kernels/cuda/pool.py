@@ -17,7 +17,8 @@ from ..cpu.pool import pool_output_size
 from ._launch import launch, per_slice
 
 _max_forward = per_slice(cpu._max_pool_forward)
-_max_backward = per_slice(cpu._max_pool_backward)
+_scatter = per_slice(cpu._scatter_planes)
+_unpool_backward = per_slice(cpu._max_unpool_backward)
 _avg_forward = per_slice(cpu._avg_pool_forward)
 _avg_backward = per_slice(cpu._avg_pool_backward)
 _adaptive_forward = per_slice(cpu._adaptive_avg_pool_forward)
@@ -32,9 +33,15 @@ def _max_forward_kernel(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
 
 
 @cuda.jit(cache=True)
-def _max_backward_kernel(grad_out, indices, grad_in):
+def _scatter_kernel(src, indices, out, accumulate):
+    for p in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
+        _scatter(src[p : p + 1], indices[p : p + 1], out[p : p + 1], accumulate)
+
+
+@cuda.jit(cache=True)
+def _unpool_backward_kernel(grad_out, indices, grad_in):
     for p in range(cuda.grid(1), grad_in.shape[0], cuda.gridsize(1)):
-        _max_backward(grad_out[p : p + 1], indices[p : p + 1], grad_in[p : p + 1])
+        _unpool_backward(grad_out[p : p + 1], indices[p : p + 1], grad_in[p : p + 1])
 
 
 @cuda.jit(cache=True)
@@ -87,7 +94,26 @@ def max_pool2d_backward(grad_out, indices, grad_in) -> None:
     if grad_in.size:
         n, c, h, w = grad_in.shape
         planes = grad_in.reshape(n * c, h * w)  # the flat index needs no division
-        _max_backward_kernel[launch(planes.shape[0])](_planes(grad_out), _planes(indices), planes)
+        _scatter_kernel[launch(planes.shape[0])](_planes(grad_out), _planes(indices), planes, True)
+
+
+def max_unpool2d_forward(x, indices, out) -> None:
+    """out (N, C, OH, OW) = 0, then each x (N, C, H, W) entry is put at the flat position
+    `indices` of its plane (checked by the caller). All C-contiguous."""
+    if out.size:
+        n, c, oh, ow = out.shape
+        planes = out.reshape(n * c, oh * ow)
+        _scatter_kernel[launch(planes.shape[0])](_planes(x), _planes(indices), planes, False)
+
+
+def max_unpool2d_backward(grad_out, indices, grad_in) -> None:
+    """grad_in (N, C, H, W) = grad_out (N, C, OH, OW) read at `indices` in each plane."""
+    if grad_in.size:
+        n, c, oh, ow = grad_out.shape
+        planes = _planes(grad_in)
+        _unpool_backward_kernel[launch(planes.shape[0])](
+            grad_out.reshape(n * c, oh * ow), _planes(indices), planes
+        )
 
 
 def avg_pool2d_forward(x, kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pad,
@@ -136,5 +162,7 @@ __all__ = [
     "avg_pool2d_forward",
     "max_pool2d_backward",
     "max_pool2d_forward",
+    "max_unpool2d_backward",
+    "max_unpool2d_forward",
     "pool_output_size",
 ]

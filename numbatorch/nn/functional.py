@@ -29,6 +29,7 @@ from ..ops.pool import (
     max_pool1d,
     max_pool2d,
     max_pool2d_with_indices,
+    max_unpool2d,
 )
 from ..tensor import Tensor
 
@@ -950,6 +951,7 @@ __all__ = [
     "max_pool1d",
     "max_pool2d",
     "max_pool2d_with_indices",
+    "max_unpool2d",
     "mish",
     "mse_loss",
     "nll_loss",

@@ -129,8 +129,8 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
         )
     if not dest.dtype.is_floating_point and result.dtype.is_floating_point:
         raise RuntimeError(
-            f"result type {_TYPE_WORD[result.dtype.name]} can't be cast to the desired output "
-            f"type {_TYPE_WORD[dest.dtype.name]}"
+            f"result type {TYPE_WORD[result.dtype.name]} can't be cast to the desired output "
+            f"type {TYPE_WORD[dest.dtype.name]}"
         )
     kernels(dest).copy(result._array, dest._array)
     dest._bump_version()
@@ -141,7 +141,7 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
     return dest
 
 
-_TYPE_WORD = {
+TYPE_WORD = {
     "float64": "Double",
     "float32": "Float",
     "float16": "Half",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only
 from ..tensor import Tensor
-from ._common import check_device, empty, expanded_array, kernels
+from ._common import TYPE_WORD, check_device, empty, expanded_array, kernels
 from .shape import cat
 
 
@@ -230,7 +230,7 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed, d
     if not input.dtype.is_floating_point:
         raise RuntimeError(
             f'"slow_conv2d_cpu" not implemented for '
-            f"'{_TYPE_WORD.get(input.dtype.name, input.dtype.name)}'"
+            f"'{TYPE_WORD.get(input.dtype.name, input.dtype.name)}'"
         )
     if input.dtype is not weight.dtype:
         raise RuntimeError(
@@ -240,16 +240,6 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed, d
         raise RuntimeError(
             f"Input type ({input.type()}) and bias type ({bias.type()}) should be the same"
         )
-
-
-_TYPE_WORD = {
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 def _batched(input: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor
-from ._common import empty, kernels
+from ._common import TYPE_WORD, empty, kernels
 
 
 class MaxPool2DWithIndices(BuiltinFunction):
@@ -39,6 +39,29 @@ class MaxPool2DWithIndices(BuiltinFunction):
         grad_in = empty(shape, dtype, grad.device)
         kernels(grad).max_pool2d_backward(grad.contiguous()._array, indices._array, grad_in._array)
         return grad_in, None, None, None, None, None
+
+
+class MaxUnpool2D(BuiltinFunction):
+    """The inverse of max pooling: x (N, C, H, W) put at the flat positions `indices`
+    (as `max_pool2d` returns them) of zero planes of `output_size`."""
+
+    @staticmethod
+    def forward(ctx, x, indices, output_size):
+        out = empty((*x.shape[:2], *output_size), x.dtype, x.device)
+        indices = indices.contiguous()
+        kernels(x).max_unpool2d_forward(x.contiguous()._array, indices._array, out._array)
+        ctx.save_for_backward(indices)
+        ctx.input_meta = (x.shape, x.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (indices,) = ctx.saved_tensors
+        shape, dtype = ctx.input_meta
+        grad_in = empty(shape, dtype, grad.device)
+        kernels(grad).max_unpool2d_backward(grad.contiguous()._array, indices._array,
+                                            grad_in._array)  # fmt: skip
+        return grad_in, None, None
 
 
 class AvgPool2D(BuiltinFunction):
@@ -194,6 +217,56 @@ def max_pool2d(
     return (out, indices) if return_indices else out
 
 
+def _unpool_output_size(x, kernel, stride, padding, output_size) -> tuple:
+    """PyTorch's default (H - 1)*stride - 2*padding + kernel, or the asked size when it
+    lies within one stride of that default."""
+    default = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + kernel[i] for i in range(2))
+    if output_size is None:
+        return default
+    output_size = tuple(int(s) for s in output_size)
+    if len(output_size) == 4:
+        output_size = output_size[2:]
+    if len(output_size) != 2:
+        raise ValueError(
+            f"output_size should be a sequence containing 2 or 4 elements, but it has a length "
+            f"of '{len(output_size)}'"
+        )
+    for i in range(2):
+        low, high = default[i] - stride[i], default[i] + stride[i]
+        if not low < output_size[i] < high:
+            raise ValueError(
+                f'invalid output_size "{output_size}" (dim {i} must be between {low} and {high})'
+            )
+    return output_size
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    x, unbatched = _batched(input, "max_unpool2d")
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError(
+            f"elements in indices should be type int64 but got: {TYPE_WORD[indices.dtype.name]}"
+        )
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            "Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    kernel = _pair(kernel_size, "max_unpool2d: kernel_size")
+    stride = kernel if stride is None else _pair(stride, "max_unpool2d: stride")
+    padding = _pair(padding, "max_unpool2d: padding")
+    sizes = _unpool_output_size(x, kernel, stride, padding, output_size)
+    if indices.numel():
+        low, high = int(indices.min().item()), int(indices.max().item())
+        if low < 0 or high >= sizes[0] * sizes[1]:
+            bad = low if low < 0 else high
+            raise RuntimeError(
+                f"Found an invalid max index: {bad} (output volumes are of size "
+                f"{sizes[0]}x{sizes[1]})"
+            )
+    out = MaxUnpool2D.apply(x, indices.unsqueeze(0) if unbatched else indices, sizes)
+    return out.squeeze(0) if unbatched else out
+
+
 def avg_pool2d(
     input,
     kernel_size,
@@ -305,6 +378,7 @@ __all__ = [
     "AdaptiveAvgPool2D",
     "AvgPool2D",
     "MaxPool2DWithIndices",
+    "MaxUnpool2D",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "avg_pool1d",
@@ -312,4 +386,5 @@ __all__ = [
     "max_pool1d",
     "max_pool2d",
     "max_pool2d_with_indices",
+    "max_unpool2d",
 ]

@@ -10,7 +10,7 @@ from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
-from ._common import cast, dims_of, empty, kernels, wrap_dim
+from ._common import TYPE_WORD, cast, dims_of, empty, kernels, wrap_dim
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -90,7 +90,7 @@ class Mean(BuiltinFunction):
         if not x.dtype.is_floating_point and dtype is None:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {_TYPE_WORD.get(x.dtype.name, x.dtype.name)}"
+                f"point or complex dtype. Got: {TYPE_WORD.get(x.dtype.name, x.dtype.name)}"
             )
         out_dtype = _dtype.to_dtype(dtype) if dtype is not None else x.dtype
         ctx.meta = (x.shape, dims, keepdim, x.dtype)
@@ -103,16 +103,6 @@ class Mean(BuiltinFunction):
         for d in dims:
             n *= shape[d]
         return _grad_to_input(grad / n, shape, dims, keepdim).to(dtype), None, None, None
-
-
-_TYPE_WORD = {
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 class Prod(BuiltinFunction):

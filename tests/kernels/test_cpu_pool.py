@@ -203,3 +203,24 @@ def test_adaptive_avg_pool2d_backward_is_the_adjoint_of_forward(size):
     grad_in = np.full_like(x, np.nan)
     pool.adaptive_avg_pool2d_backward(grad_out, grad_in)
     np.testing.assert_allclose(np.vdot(grad_in, x), np.vdot(grad_out, out), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_unpool2d_puts_values_at_indices_and_backward_gathers_them(dtype):
+    x = _input(dtype)
+    out = np.empty((2, 3, 3, 4), dtype)
+    indices = np.empty((2, 3, 3, 4), np.int64)
+    pool.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
+    restored = np.full(x.shape, np.nan, dtype)
+    pool.max_unpool2d_forward(out, indices, restored)
+    expected = np.zeros(x.shape, dtype).reshape(2, 3, -1)
+    np.put_along_axis(expected, indices.reshape(2, 3, -1), out.reshape(2, 3, -1), axis=2)
+    np.testing.assert_array_equal(restored, expected.reshape(x.shape))
+    # the backward is the adjoint: <unpool(a), g> == <a, unpool_backward(g)>
+    grad_out = _input(dtype, seed=4)
+    grad_in = np.empty(out.shape, dtype)
+    pool.max_unpool2d_backward(grad_out, indices, grad_in)
+    np.testing.assert_array_equal(
+        grad_in, np.take_along_axis(grad_out.reshape(2, 3, -1), indices.reshape(2, 3, -1), 2)
+        .reshape(out.shape),
+    )  # fmt: skip
