@@ -19,7 +19,7 @@ from ..ops import reduction as rd
 from ..ops import shape as sh
 from ..ops._common import shape_of, sum_to_shape
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from ..ops.indexing import index_select
+from ..ops.indexing import Gather, Scatter, index_select
 from ..ops.linalg import linear
 from ..ops.pool import (
     adaptive_avg_pool1d,
@@ -701,11 +701,14 @@ def _target_weights(
 
 class NllLoss(BuiltinFunction):
     """The negative log-likelihood -w[t] * rows[t] of each row of `rows` (M, C) at its
-    class t, reduced; the mean divides by the sum of the weights w[t]."""
+    class t, reduced; the mean divides by the sum of the weights w[t]. The targets are
+    checked already (`_target_weights`), so the gather and scatter skip the public ops'
+    range checks (three reductions and host reads each)."""
 
     @staticmethod
     def forward(ctx, rows, safe_target, weights, reduction):
-        losses = -rows.gather(1, safe_target.unsqueeze(1)).squeeze(1) * weights
+        index = safe_target.contiguous().unsqueeze(1)
+        losses = -Gather.apply(rows, 1, index).squeeze(1) * weights
         total = weights.sum()
         ctx.save_for_backward(safe_target, weights, total)
         ctx.meta = (tuple(rows.shape), reduction)
@@ -719,9 +722,8 @@ class NllLoss(BuiltinFunction):
         shape, reduction = ctx.meta
         scale = grad / total if reduction == "mean" else grad
         picked = -(weights * scale)
-        grad_rows = picked.new_zeros(shape).scatter(
-            1, safe_target.unsqueeze(1), picked.unsqueeze(1)
-        )
+        index = safe_target.contiguous().unsqueeze(1)
+        grad_rows = Scatter.apply(picked.new_zeros(shape), 1, index, picked.unsqueeze(1), False)
         return grad_rows, None, None, None
 
 
