@@ -349,6 +349,31 @@ def test_softmax_matches_cpu(log, shape, n, inner):
     assert_same(out, expected)
 
 
+@pytest.mark.parametrize("bad_target", [False, True])
+def test_cross_entropy_rows_match_cpu(bad_target):
+    x = values((5, 4), np.float32) * 5
+    target = np.array([3, -100, 0, 7 if bad_target else 1, 2], np.int64)
+    arrays = {"lse": None, "losses": None, "valid": None}
+    expected = {k: np.empty(5, np.float32) for k in arrays}
+    bad = np.zeros(1, np.int64)
+    C.cross_entropy_forward(x, target, -100, *expected.values(), bad)
+    got = {k: G.empty((5,), np.float32) for k in arrays}
+    dbad = G.from_host(np.zeros(1, np.int64))
+    dx, dtarget = G.from_host(x), G.from_host(target)
+    G.cross_entropy_forward(dx, dtarget, -100, *got.values(), dbad)
+    for k in arrays:
+        assert_same(got[k], expected[k])
+    assert_same(dbad, bad)
+    assert bad[0] == bad_target
+    if not bad_target:
+        row_scale = expected["valid"] * 0.5
+        grad_x = np.empty_like(x)
+        C.cross_entropy_backward(x, target, expected["lse"], row_scale, grad_x)
+        dgrad_x = G.empty(x.shape, x.dtype)
+        G.cross_entropy_backward(dx, dtarget, got["lse"], G.from_host(row_scale), dgrad_x)
+        assert_same(dgrad_x, grad_x)
+
+
 # --- indexing ---------------------------------------------------------------------------------
 
 

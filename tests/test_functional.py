@@ -557,6 +557,12 @@ CASES = [
         ((3, 4), TARGETS),
     ),
     Case(
+        "cross_entropy_none",
+        lambda x, t: F.cross_entropy(x, t, reduction="none"),
+        lambda x, t: np_nll(np_log_softmax(x, 1), t, reduction="none"),
+        ((3, 4), TARGETS),
+    ),
+    Case(
         "cross_entropy_sum_weight",
         lambda x, t, w: F.cross_entropy(x, t, w, reduction="sum"),
         lambda x, t, w: np_nll(np_log_softmax(x, 1), t, w, reduction="sum"),
@@ -717,6 +723,13 @@ def test_cross_entropy_equals_log_softmax_then_nll():
     np.testing.assert_allclose(
         F.cross_entropy(x, t).item(), F.nll_loss(F.log_softmax(x, 1), t).item(), rtol=1e-6
     )
+
+
+def test_cross_entropy_has_a_second_derivative():
+    # the one-kernel backward builds no graph; create_graph takes a differentiable one
+    x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    target = torch.tensor([1, -100, 4, 0])
+    assert torch.autograd.gradgradcheck(lambda z: F.cross_entropy(z, target), [x])
 
 
 def test_binary_cross_entropy_with_logits_is_stable_for_large_logits():

@@ -22,7 +22,13 @@ from .pool import (
     max_unpool2d_forward,
     pool_output_size,
 )
-from .reduction import cumsum, reduce, softmax
+from .reduction import (
+    cross_entropy_backward,
+    cross_entropy_forward,
+    cumsum,
+    reduce,
+    softmax,
+)
 
 
 def empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
@@ -64,6 +70,8 @@ __all__ = [
     "conv2d_forward",
     "conv_output_size",
     "copy",
+    "cross_entropy_backward",
+    "cross_entropy_forward",
     "cumsum",
     "empty",
     "fill",

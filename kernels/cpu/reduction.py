@@ -240,7 +240,51 @@ def _softmax(x, out, n, inner, log):
                 out[base + k * inner] = math.exp(x[base + k * inner] - top) * scale
 
 
+def _cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
+    """x: 1-D contiguous (M*C); target: (M,) int64. Per row r: lse[r] = log(sum(exp(x[r])))
+    (max subtracted first), losses[r] = lse[r] - x[r, target[r]] and valid[r] = 1, or both
+    0 where target[r] == ignore_index. A target outside [0, C) sets bad[0] = 1."""
+    m = target.size
+    c = x.size // m
+    for r in prange(m):
+        base = np.int64(r) * c
+        top = x[base]
+        for k in range(1, c):
+            top = max(top, x[base + k])
+        if top == -math.inf:
+            top = 0.0
+        total = 0.0
+        for k in range(c):
+            total += math.exp(x[base + k] - top)
+        lse[r] = top + math.log(total)
+        t = target[r]
+        losses[r] = 0
+        valid[r] = 0
+        if t != ignore_index:
+            if t < 0 or t >= c:
+                bad[0] = 1
+            else:
+                losses[r] = lse[r] - x[base + t]
+                valid[r] = 1
+
+
+def _cross_entropy_rows_backward(x, target, lse, row_scale, grad_x):
+    """grad_x[r] = row_scale[r] * (softmax(x[r]) - onehot(target[r])), from the saved
+    lse; row_scale is 0 on ignored rows, whose targets are never read as classes."""
+    m = target.size
+    c = x.size // m
+    for r in prange(m):
+        base = np.int64(r) * c
+        scale = row_scale[r]
+        for k in range(c):
+            grad_x[base + k] = scale * math.exp(x[base + k] - lse[r])
+        if scale != 0:
+            grad_x[base + target[r]] -= scale
+
+
 _cumsum_serial, _cumsum_parallel = twins(_cumsum)
+_CE_FORWARD = twins(_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
+_CE_BACKWARD = twins(_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
 _softmax_serial, _softmax_parallel = twins(_softmax, fastmath={"contract", "arcp", "nsz"})
 
 
@@ -250,6 +294,27 @@ def cumsum(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:
         zero = np.float64(0) if x.dtype.kind == "f" else np.int64(0)
         kernel = _cumsum_parallel if parallel_for(x.size) else _cumsum_serial
         kernel(x.reshape(-1), out.reshape(-1), n, inner, zero)
+
+
+def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad) -> None:
+    """Cross-entropy of the rows of C-contiguous logits x (M, C) at class indices target
+    (M,) int64: lse, losses, valid (M,) and bad (1,) as in `_cross_entropy_rows`; bad[0]
+    must be 0 on entry."""
+    if target.size:
+        serial, parallel = _CE_FORWARD
+        (parallel if parallel_for(x.size) else serial)(
+            x.reshape(-1), target, ignore_index, lse, losses, valid, bad
+        )
+
+
+def cross_entropy_backward(x, target, lse, row_scale, grad_x) -> None:
+    """grad_x (M, C) = row_scale[:, None] * (softmax(x) - onehot(target)), rows of x and
+    lse as in `cross_entropy_forward`; row_scale (M,) is 0 on ignored rows."""
+    if target.size:
+        serial, parallel = _CE_BACKWARD
+        (parallel if parallel_for(x.size) else serial)(
+            x.reshape(-1), target, lse, row_scale, grad_x.reshape(-1)
+        )
 
 
 def softmax(x: np.ndarray, out: np.ndarray, n: int, inner: int, log: bool) -> None:

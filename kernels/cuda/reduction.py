@@ -35,10 +35,20 @@ from ..cpu.reduction import (
     PROD,
     SUM,
     VAR,
+    _cross_entropy_rows,
+    _cross_entropy_rows_backward,
     _finalize,
     _reduce_range,
 )
-from ._launch import MAX_BLOCKS, THREADS, block_threads, device_function, empty, launch
+from ._launch import (
+    MAX_BLOCKS,
+    THREADS,
+    block_threads,
+    device_function,
+    empty,
+    launch,
+    per_slice,
+)
 
 SMALL_N = 32  # up to this many items per output, a thread per output beats a block
 SPLIT_N = 1 << 15  # one output over more items than this is reduced by many blocks
@@ -285,6 +295,40 @@ def cumsum(x, out, n: int, inner: int) -> None:
         _cumsum[launch(x.size // n)](x.reshape(-1), out.reshape(-1), n, inner, zero)
 
 
+_ce_row = per_slice(_cross_entropy_rows)
+_ce_row_backward = per_slice(_cross_entropy_rows_backward)
+
+
+@cuda.jit(cache=True)
+def _cross_entropy_kernel(x, c, target, ignore_index, lse, losses, valid, bad):
+    for r in range(cuda.grid(1), target.size, cuda.gridsize(1)):
+        _ce_row(x[r * c : (r + 1) * c], target[r : r + 1], ignore_index, lse[r : r + 1],
+                losses[r : r + 1], valid[r : r + 1], bad)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _cross_entropy_backward_kernel(x, c, target, lse, row_scale, grad_x):
+    for r in range(cuda.grid(1), target.size, cuda.gridsize(1)):
+        _ce_row_backward(x[r * c : (r + 1) * c], target[r : r + 1], lse[r : r + 1],
+                         row_scale[r : r + 1], grad_x[r * c : (r + 1) * c])  # fmt: skip
+
+
+def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad) -> None:
+    """The CPU launcher's rows (see there), a thread per row."""
+    if target.size:
+        _cross_entropy_kernel[launch(target.size)](
+            x.reshape(-1), x.shape[1], target, ignore_index, lse, losses, valid, bad
+        )
+
+
+def cross_entropy_backward(x, target, lse, row_scale, grad_x) -> None:
+    """The CPU launcher's rows (see there), a thread per row."""
+    if target.size:
+        _cross_entropy_backward_kernel[launch(target.size)](
+            x.reshape(-1), x.shape[1], target, lse, row_scale, grad_x.reshape(-1)
+        )
+
+
 def softmax(x, out, n: int, inner: int, log: bool) -> None:
     """Softmax or log_softmax of C-contiguous x (outer, n, inner) along n into out."""
     if x.size == 0:
@@ -297,4 +341,4 @@ def softmax(x, out, n: int, inner: int, log: bool) -> None:
         _softmax_blocks[blocks, block_threads(n)](x.reshape(-1), out.reshape(-1), n, inner, log)
 
 
-__all__ = ["cumsum", "reduce", "softmax"]
+__all__ = ["cross_entropy_backward", "cross_entropy_forward", "cumsum", "reduce", "softmax"]

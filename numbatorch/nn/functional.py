@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import warnings
 
-from .. import _creation, _dtype
+from .. import _creation, _dispatch, _dtype
+from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
 from ..ops import reduction as rd
@@ -727,6 +728,49 @@ class NllLoss(BuiltinFunction):
         return grad_rows, None, None, None
 
 
+class CrossEntropyIndices(BuiltinFunction):
+    """cross_entropy of logits (M, C) at class indices, with no class weights or label
+    smoothing (the common case), in one kernel pass each way: log_softmax + nll_loss as
+    separate ops cost ~25 small ops per step (64 x 10, forward + backward: 313 -> ~60 us).
+    Its node is PyTorch's NllLossBackward0."""
+
+    node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, ignore_index, reduction):
+        x = x.contiguous()
+        rows, classes = x.shape
+        lse, losses, valid = (_creation.empty(rows, dtype=x.dtype, device=x.device)
+                              for _ in range(3))  # fmt: skip
+        bad = _creation.zeros(1, dtype=_dtype.int64, device=x.device)
+        kernels = _dispatch.backend(x.device)
+        kernels.cross_entropy_forward(x._array, target._array, ignore_index, lse._array,
+                                      losses._array, valid._array, bad._array)  # fmt: skip
+        if bad.item():
+            _target_weights(target, None, ignore_index, classes, x.dtype)  # PyTorch's error
+        count = valid.sum()
+        ctx.save_for_backward(x, target, lse, valid, count)
+        ctx.reduction = reduction
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total if reduction == "sum" else total / count
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target, lse, valid, count = ctx.saved_tensors
+        row_scale = valid * (grad / count if ctx.reduction == "mean" else grad)
+        if grad_mode.is_grad_enabled():  # create_graph: the same gradient, differentiable
+            safe = ew.where(valid > 0, target, 0)
+            onehot = one_hot(safe, x.shape[1]).to(x.dtype)
+            return (rd.softmax(x, 1) - onehot) * row_scale.unsqueeze(1), None, None, None
+        grad_x = _creation.empty(x.shape, dtype=x.dtype, device=x.device)
+        _dispatch.backend(x.device).cross_entropy_backward(
+            x._array, target._array, lse._array, row_scale.contiguous()._array, grad_x._array
+        )
+        return grad_x, None, None, None
+
+
 def _nll(log_probs: Tensor, target: Tensor, weight, ignore_index: int, reduction: str):
     """nll_loss of checked inputs; also returns the per-sample weights."""
     rows = _class_last(log_probs)
@@ -798,6 +842,14 @@ def cross_entropy(
             return loss.sum() / (input.numel() // max(classes, 1))
         return _reduce(loss, reduction)
     _check_targets(input, target)
+    if (
+        input.ndim == 2
+        and weight is None
+        and label_smoothing == 0
+        and input.dtype in (_dtype.float32, _dtype.float64)
+    ):
+        target = target.to(_dtype.int64).contiguous()
+        return CrossEntropyIndices.apply(input, target, ignore_index, reduction)
     log_probs = rd.log_softmax(input, class_dim)
     nll, weights = _nll(log_probs, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
