@@ -518,6 +518,17 @@ def test_conv2d_forward_and_backward_match_cpu():
     assert_same(grad_w, expected_grads[1])
 
 
+def run_both(name: str, args: list, outputs: tuple) -> None:
+    """Launcher `name` on the CPU and in the simulator on the same host arrays (and
+    scalars); the arrays at positions `outputs` come out the same."""
+    host = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    device = [G.from_host(a) if isinstance(a, np.ndarray) else a for a in args]
+    getattr(C, name)(*host)
+    getattr(G, name)(*device)
+    for i in outputs:
+        assert_same(device[i], host[i])
+
+
 def test_pooling_forward_and_backward_match_cpu():
     x = values((1, 2, 5, 4))
     out, indices = np.empty((1, 2, 2, 2), np.float32), np.empty((1, 2, 2, 2), np.int64)
@@ -536,21 +547,11 @@ def test_pooling_forward_and_backward_match_cpu():
     assert_same(dgrad_in, grad_in)
     # an overlapping, padded window: the general loops (the 2x2 above has its own path)
     general = (3, 3, 1, 1, 1, 1, 1, 1)
-    out3, indices3 = np.empty((1, 2, 5, 4), np.float32), np.empty((1, 2, 5, 4), np.int64)
-    C.max_pool2d_forward(x, *general, out3, indices3)
-    dout3, dindices3 = G.empty(out3.shape, out3.dtype), G.empty(out3.shape, np.int64)
-    G.max_pool2d_forward(dx, *general, dout3, dindices3)
-    assert_same(dout3, out3)
-    assert_same(dindices3, indices3)
-    # max_unpool2d puts the maxima back (and its backward gathers)
-    restored, drestored = np.empty_like(x), G.empty(x.shape, x.dtype)
-    C.max_unpool2d_forward(out, indices, restored)
-    G.max_unpool2d_forward(dout, dindices, drestored)
-    assert_same(drestored, restored)
-    gathered, dgathered = np.empty_like(out), G.empty(out.shape, out.dtype)
-    C.max_unpool2d_backward(x, indices, gathered)
-    G.max_unpool2d_backward(dx, dindices, dgathered)
-    assert_same(dgathered, gathered)
+    outputs = [np.empty((1, 2, 5, 4), np.float32), np.empty((1, 2, 5, 4), np.int64)]
+    run_both("max_pool2d_forward", [x, *general, *outputs], outputs=(9, 10))
+    # max_unpool2d puts the maxima back, and its backward gathers
+    run_both("max_unpool2d_forward", [out, indices, np.empty_like(x)], outputs=(2,))
+    run_both("max_unpool2d_backward", [x, indices, np.empty_like(out)], outputs=(2,))
     avg = (3, 2, 2, 2, 1, 1, False, False, 0)  # kernel, stride, padding, ceil, pad, divisor
     C.avg_pool2d_forward(x, *avg, out)
     G.avg_pool2d_forward(dx, *avg, dout)
