@@ -621,6 +621,8 @@ def test_numpy_of_cuda_tensor_raises_type_error():
 def test_mixing_devices_raises():
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         torch.ones(2) + torch.ones(2).cuda()
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        torch.nn.functional.cross_entropy(torch.ones(2, 3).cuda(), torch.tensor([0, 2]))
 
 
 def test_cuda_reductions_and_indexing_through_tensors():

@@ -18,7 +18,7 @@ from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops import shape as sh
-from ..ops._common import shape_of, sum_to_shape
+from ..ops._common import check_device, shape_of, sum_to_shape
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.indexing import Gather, Scatter, index_select
 from ..ops.linalg import linear
@@ -848,6 +848,7 @@ def cross_entropy(
         and label_smoothing == 0
         and input.dtype in (_dtype.float32, _dtype.float64)
     ):
+        check_device(input, target)
         target = target.to(_dtype.int64).contiguous()
         return CrossEntropyIndices.apply(input, target, ignore_index, reduction)
     log_probs = rd.log_softmax(input, class_dim)
