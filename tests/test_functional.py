@@ -725,6 +725,14 @@ def test_cross_entropy_equals_log_softmax_then_nll():
     )
 
 
+def test_cross_entropy_of_only_ignored_targets_is_nan_with_zero_gradient():
+    x = torch.randn(3, 4, requires_grad=True)
+    loss = F.cross_entropy(x, torch.tensor([-100, -100, -100]))
+    loss.backward()
+    assert math.isnan(loss.item())
+    assert x.grad.tolist() == [[0.0] * 4] * 3
+
+
 def test_cross_entropy_has_a_second_derivative():
     # the one-kernel backward builds no graph; create_graph takes a differentiable one
     x = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)

@@ -268,18 +268,20 @@ def _cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
                 valid[r] = 1
 
 
-def _cross_entropy_rows_backward(x, target, lse, row_scale, grad_x):
+def _cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x):
     """grad_x[r] = row_scale[r] * (softmax(x[r]) - onehot(target[r])), from the saved
-    lse; row_scale is 0 on ignored rows, whose targets are never read as classes."""
+    lse; exactly 0 where target[r] == ignore_index (whatever row_scale holds there: a mean
+    over no targets is nan, its gradient is 0 as in PyTorch)."""
     m = target.size
     c = x.size // m
     for r in prange(m):
         base = np.int64(r) * c
-        scale = row_scale[r]
+        t = target[r]
+        scale = row_scale[r] if t != ignore_index else 0.0
         for k in range(c):
             grad_x[base + k] = scale * math.exp(x[base + k] - lse[r])
-        if scale != 0:
-            grad_x[base + target[r]] -= scale
+        if t != ignore_index:
+            grad_x[base + t] -= scale
 
 
 _cumsum_serial, _cumsum_parallel = twins(_cumsum)
@@ -307,13 +309,13 @@ def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad)
         )
 
 
-def cross_entropy_backward(x, target, lse, row_scale, grad_x) -> None:
+def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x) -> None:
     """grad_x (M, C) = row_scale[:, None] * (softmax(x) - onehot(target)), rows of x and
-    lse as in `cross_entropy_forward`; row_scale (M,) is 0 on ignored rows."""
+    lse as in `cross_entropy_forward`, 0 on rows whose target is ignore_index."""
     if target.size:
         serial, parallel = _CE_BACKWARD
         (parallel if parallel_for(x.size) else serial)(
-            x.reshape(-1), target, lse, row_scale, grad_x.reshape(-1)
+            x.reshape(-1), target, ignore_index, lse, row_scale, grad_x.reshape(-1)
         )
 
 

@@ -307,10 +307,11 @@ def _cross_entropy_kernel(x, c, target, ignore_index, lse, losses, valid, bad):
 
 
 @cuda.jit(cache=True)
-def _cross_entropy_backward_kernel(x, c, target, lse, row_scale, grad_x):
+def _cross_entropy_backward_kernel(x, c, target, ignore_index, lse, row_scale, grad_x):
     for r in range(cuda.grid(1), target.size, cuda.gridsize(1)):
-        _ce_row_backward(x[r * c : (r + 1) * c], target[r : r + 1], lse[r : r + 1],
-                         row_scale[r : r + 1], grad_x[r * c : (r + 1) * c])  # fmt: skip
+        _ce_row_backward(x[r * c : (r + 1) * c], target[r : r + 1], ignore_index,
+                         lse[r : r + 1], row_scale[r : r + 1],
+                         grad_x[r * c : (r + 1) * c])  # fmt: skip
 
 
 def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad) -> None:
@@ -321,11 +322,11 @@ def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad)
         )
 
 
-def cross_entropy_backward(x, target, lse, row_scale, grad_x) -> None:
+def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x) -> None:
     """The CPU launcher's rows (see there), a thread per row."""
     if target.size:
         _cross_entropy_backward_kernel[launch(target.size)](
-            x.reshape(-1), x.shape[1], target, lse, row_scale, grad_x.reshape(-1)
+            x.reshape(-1), x.shape[1], target, ignore_index, lse, row_scale, grad_x.reshape(-1)
         )
 
 
