@@ -215,6 +215,22 @@ def _cumsum(x, out, n, inner, zero):
             out[base + k * inner] = acc
 
 
+@njit(inline="always")
+def line_max_and_exp_sum(x, base, n, step):
+    """The max of the line x[base + k*step], k < n (0 when all are -inf, so exp never sees
+    inf - inf), and the sum of exp(x - max) over it: the stable log-sum-exp's two parts,
+    shared by softmax and cross-entropy on both devices."""
+    top = x[base]
+    for k in range(1, n):
+        top = max(top, x[base + k * step])
+    if top == -math.inf:
+        top = 0.0
+    total = 0.0
+    for k in range(n):
+        total += math.exp(x[base + k * step] - top)
+    return top, total
+
+
 def _softmax(x, out, n, inner, log):
     """x, out: 1-D contiguous (outer*n*inner); softmax (or log_softmax) along the middle
     axis, with the max subtracted first so exp never overflows."""
@@ -222,14 +238,7 @@ def _softmax(x, out, n, inner, log):
         o = np.int64(t) // inner
         j = np.int64(t) % inner
         base = o * n * inner + j
-        top = x[base]
-        for k in range(1, n):
-            top = max(top, x[base + k * inner])
-        if top == -math.inf:
-            top = 0.0
-        total = 0.0
-        for k in range(n):
-            total += math.exp(x[base + k * inner] - top)
+        top, total = line_max_and_exp_sum(x, base, n, inner)
         if log:
             shift = top + math.log(total)
             for k in range(n):
@@ -248,14 +257,7 @@ def _cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
     c = x.size // m
     for r in prange(m):
         base = np.int64(r) * c
-        top = x[base]
-        for k in range(1, c):
-            top = max(top, x[base + k])
-        if top == -math.inf:
-            top = 0.0
-        total = 0.0
-        for k in range(c):
-            total += math.exp(x[base + k] - top)
+        top, total = line_max_and_exp_sum(x, base, c, 1)
         lse[r] = top + math.log(total)
         t = target[r]
         losses[r] = 0

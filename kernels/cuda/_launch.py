@@ -67,8 +67,11 @@ def per_slice(kernel):
     own one-slice views: the kernel's Python source with `prange` bound to `range`, which
     the CUDA target lacks. So the update and pooling rules exist once, for both devices."""
     fn = getattr(kernel, "py_func", kernel)
-    body = types.FunctionType(fn.__code__, {**fn.__globals__, "prange": range}, fn.__name__,
-                              fn.__defaults__, fn.__closure__)  # fmt: skip
+    scope = {**fn.__globals__, "prange": range}
+    if SIMULATOR:  # the body runs as Python there: so must the helpers it calls
+        scope = {k: device_function(v) if hasattr(v, "py_func") else v for k, v in scope.items()}
+    body = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__,
+                              fn.__closure__)  # fmt: skip
     return cuda.jit(device=True)(body)
 
 

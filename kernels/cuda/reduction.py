@@ -39,6 +39,7 @@ from ..cpu.reduction import (
     _cross_entropy_rows_backward,
     _finalize,
     _reduce_range,
+    line_max_and_exp_sum,
 )
 from ._launch import (
     MAX_BLOCKS,
@@ -235,6 +236,7 @@ def _softmax_write(x, out, at, top, total, log):
 
 
 softmax_write = device_function(_softmax_write)
+max_and_exp_sum = device_function(line_max_and_exp_sum)
 
 
 @cuda.jit(cache=True)
@@ -243,14 +245,7 @@ def _softmax_rows(x, out, n, inner, log):
     axis, a thread per line, the max subtracted first so exp never overflows."""
     for t in range(cuda.grid(1), x.size // n, cuda.gridsize(1)):
         base = (t // inner) * n * inner + t % inner
-        top = x[base]
-        for k in range(1, n):
-            top = max(top, x[base + k * inner])
-        if top == -math.inf:
-            top = 0.0
-        total = 0.0
-        for k in range(n):
-            total += math.exp(x[base + k * inner] - top)
+        top, total = max_and_exp_sum(x, base, n, inner)
         for k in range(n):
             softmax_write(x, out, base + k * inner, top, total, log)
 
