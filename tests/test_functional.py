@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from numbatorch.kernels.cpu import conv as conv_kernels
 
 import numbatorch as torch
 import numbatorch.nn.functional as F
@@ -672,6 +673,28 @@ def test_gradient_passes_gradcheck(case):
         return case.fn(*args)
 
     assert torch.autograd.gradcheck(fn, [tensors[i] for i in positions])
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_conv2d_as_winograd_matches_numpy_and_passes_gradcheck(monkeypatch, padding):
+    # the CPU runs 3x3 stride-1 convolutions with >= 16 channels as Winograd F(2x2, 3x3);
+    # forced here on small shapes, a non-contiguous input (a transposed view) included
+    monkeypatch.setattr(conv_kernels, "WINOGRAD_CHANNELS", 1)
+    rng = np.random.default_rng(7)
+    x_array = rng.uniform(-2, 2, (2, 3, 4, 5))
+    w_array, b_array = rng.uniform(-2, 2, (4, 3, 3, 3)), rng.uniform(-2, 2, 4)
+    x_t = torch.tensor(x_array.transpose(0, 1, 3, 2).copy(), requires_grad=True)
+    w = torch.tensor(w_array, requires_grad=True)
+    b = torch.tensor(b_array, requires_grad=True)
+
+    def conv(x_t, w, b):
+        x = x_t.transpose(2, 3)
+        assert not x.is_contiguous()
+        return F.conv2d(x, w, b, padding=padding)
+
+    expected = np_conv2d(x_array, w_array, b_array, padding=padding)
+    np.testing.assert_allclose(conv(x_t, w, b).detach().numpy(), expected, rtol=1e-10, atol=1e-10)
+    assert torch.autograd.gradcheck(conv, [x_t, w, b])
 
 
 # --- grad_fn names ---

@@ -1,5 +1,6 @@
 """2-D convolution (NCHW) on numpy arrays: im2col/col2im and the forward and backward
-passes built from them and the packed GEMM of matmul.py, groups and depthwise included.
+passes built from them and the packed GEMM of matmul.py, groups and depthwise included;
+3x3 stride-1 convolutions with enough channels run as Winograd F(2x2, 3x3) instead.
 
 The batch runs in chunks whose column buffer stays in the last-level cache, so the
 columns that im2col writes are still cached when the GEMM packs them.
@@ -12,9 +13,14 @@ import functools
 import numpy as np
 from numba import njit, prange, uint64
 
+from . import winograd
 from .matmul import flat_view, gemm_batched
 
 COLS_BUDGET = 8 << 20  # bytes of column buffer per chunk: a quarter of the 32 MB L3
+# Fewest input and output channels for which a 3x3 stride-1 convolution runs as Winograd
+# F(2x2, 3x3) (winograd.py): with fewer, its transforms cost more than its 2.25x fewer
+# multiplies save
+WINOGRAD_CHANNELS = 16
 
 
 def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
@@ -153,6 +159,13 @@ def col2im(
             out.reshape(-1))  # fmt: skip
 
 
+def _winograd(x, w, stride, padding, dilation, groups) -> bool:
+    """Whether this convolution runs as Winograd F(2x2, 3x3) rather than as im2col + GEMM."""
+    return min(w.shape[:2]) >= WINOGRAD_CHANNELS and winograd.supported(
+        x, w, stride, padding, dilation, groups
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def _table(outer: int, outer_stride: int, inner: int, inner_stride: int) -> np.ndarray:
     """Offsets o*outer_stride + i*inner_stride for (o, i) in (outer, inner), o-major.
@@ -241,6 +254,9 @@ def conv2d_forward(
         return None
     x = np.ascontiguousarray(x)
     w = np.ascontiguousarray(w)
+    if _winograd(x, w, stride, padding, dilation, groups):
+        winograd.forward(x, w, bias, padding, out)
+        return None
     g = _Conv(x, w, stride, padding, dilation, groups)
     cols_buffer = g.buffer(out.dtype)
     w_flat = flat_view(w)[0]
@@ -298,6 +314,12 @@ def conv2d_backward(
         grad_x[...] = 0
         grad_x = None
     if grad_w is None and grad_x is None:
+        return
+    if _winograd(x, w, stride, padding, dilation, groups):
+        if grad_x is not None:
+            winograd.input_grad(grad_out, w, padding, grad_x)
+        if grad_w is not None:
+            winograd.weight_grad(x, grad_out, padding, grad_w)
         return
     # the columns of x are dead once grad_w has them, so dcols reuses their buffer (a new
     # one when the forward's columns are read: a retained graph may read them again)

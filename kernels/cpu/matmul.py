@@ -94,32 +94,40 @@ _MR = np.uint64(MR)
 
 
 @njit(fastmath=FASTMATH, cache=True)
-def _micro_kernel(kc, ap, a_at, bp, b_at, c, c_at, ldc, rows, cols):
-    """c[c_at + i*ldc + j] += sum_p ap[a_at + p*MR + i] * bp[b_at + p*NR + j] for i < rows,
-    j < cols. ap/bp hold packed micro-panels, zero-padded to the full MR x NR tile."""
-    kc, a_at, b_at, c_at, ldc = uint64(kc), uint64(a_at), uint64(b_at), uint64(c_at), uint64(ldc)
+def _micro_kernel(kc, a, a_at, a_rs, a_cs, b, b_at, ldb, c, c_at, ldc, rows, cols, add):
+    """c[c_at + i*ldc + j] += (or = when not `add`) sum_p A[i, p] * B[p, j] for i < rows,
+    j < cols, with A[i, p] = a[a_at + i*a_rs + p*a_cs] and B[p, j] = b[b_at + p*ldb + j]
+    over the full MR x NR tile (padded with zeros or ignored where it passes rows/cols).
+    Packed micro-panels have a_rs = 1, a_cs = MR, ldb = NR; the Winograd kernels pass
+    their transforms' own layouts: A is only ever broadcast, one element per load."""
+    kc, a_at, a_rs, a_cs = uint64(kc), uint64(a_at), uint64(a_rs), uint64(a_cs)
+    b_at, ldb, c_at, ldc = uint64(b_at), uint64(ldb), uint64(c_at), uint64(ldc)
     rows, cols = uint64(rows), uint64(cols)
     nr = _tile_cols(c)
     acc = numba.carray(_register_tile(c), _MR * nr)
     for t in range(_MR * nr):
         acc[t] = 0
     for p in range(kc):
-        a_p = a_at + p * _MR
-        b_p = b_at + p * nr
+        a_p = a_at + p * a_cs
+        b_p = b_at + p * ldb
         for i in range(_MR):
-            a = ap[a_p + i]
+            x = a[a_p + i * a_rs]
             for j in range(nr):
-                acc[i * nr + j] += a * bp[b_p + j]
+                acc[i * nr + j] += x * b[b_p + j]
     if cols == nr:  # whole rows of the tile: vector adds, however many rows
         for i in range(rows):
             row = c_at + i * ldc
-            for j in range(nr):
-                c[row + j] += acc[i * nr + j]
+            if add:
+                for j in range(nr):
+                    c[row + j] += acc[i * nr + j]
+            else:
+                for j in range(nr):
+                    c[row + j] = acc[i * nr + j]
     else:
         for i in range(rows):
             row = c_at + i * ldc
             for j in range(cols):
-                c[row + j] += acc[i * nr + j]
+                c[row + j] = c[row + j] + acc[i * nr + j] if add else acc[i * nr + j]
 
 
 @njit(cache=True)
@@ -236,8 +244,8 @@ def _gemm_packed(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
                     for ip in range(row_panels):
                         i = ip * MR
                         a_tile = a_qr + k0 * m_pad + (i0 + i) * kc
-                        _micro_kernel(kc, ap, a_tile, bp, j * kc, c, c_q + i * n + j, n,
-                                      min(MR, rows - i), min(nr, cols - j))  # fmt: skip
+                        _micro_kernel(kc, ap, a_tile, 1, MR, bp, j * kc, nr, c, c_q + i * n + j,
+                                      n, min(MR, rows - i), min(nr, cols - j), True)  # fmt: skip
 
 
 @njit(cache=True)

@@ -138,7 +138,10 @@ def _numeric_gradient(loss, value, eps=1e-3):
 @pytest.mark.parametrize("name", ["plain", "stride2_padding", "dilation2", "groups2",
                                   "depthwise", "pointwise"])  # fmt: skip
 def test_conv2d_backward_matches_numeric_gradient(name):
-    case = CASES[name]
+    _check_backward_numerically(CASES[name])
+
+
+def _check_backward_numerically(case):
     x, weight, bias = _inputs(case, np.float64)
     grad_out = np.random.default_rng(2).standard_normal(_out_shape(case))
 
@@ -233,3 +236,81 @@ def test_conv2d_keeps_no_columns_when_made_in_chunks(monkeypatch):
     case = CASES["stride2_padding"]
     x, weight, bias = _inputs(case, np.float64)
     assert conv.conv2d_forward(x, weight, bias, *case[7:], np.empty(_out_shape(case)), True) is None
+
+
+# --- Winograd F(2x2, 3x3): 3x3 stride-1 convolutions with enough channels ---------------
+
+# odd and even sizes (partial 2x2 blocks at the edges), padding 0-2, channel counts that
+# are not multiples of the register tile, a batch larger than one task
+WINOGRAD_CASES = {
+    "odd_padding1": (2, 3, 7, 5, 5, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    "valid": (1, 9, 6, 9, 17, 3, 3, (1, 1), (0, 0), (1, 1), 1),
+    "padding2": (3, 4, 5, 4, 2, 3, 3, (1, 1), (2, 1), (1, 1), 1),
+    "wide": (2, 10, 3, 40, 9, 3, 3, (1, 1), (1, 0), (1, 1), 1),
+}
+
+
+@pytest.fixture
+def winograd_everywhere(monkeypatch):
+    monkeypatch.setattr(conv, "WINOGRAD_CHANNELS", 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(WINOGRAD_CASES))
+def test_winograd_forward_matches_reference(winograd_everywhere, dtype, name):
+    case = WINOGRAD_CASES[name]
+    x, weight, bias = _inputs(case, dtype)
+    out = np.full(_out_shape(case), np.nan, dtype)
+    assert conv.conv2d_forward(x, weight, bias, *case[7:], out, True) is None  # no columns
+    expected = _reference_conv(x.astype(np.float64), weight.astype(np.float64), bias, *case[7:])
+    np.testing.assert_allclose(out, expected, rtol=0, atol=ATOL[dtype] * 10)
+
+
+@pytest.mark.parametrize("name", list(WINOGRAD_CASES))
+def test_winograd_backward_matches_numeric_gradient(winograd_everywhere, name):
+    _check_backward_numerically(WINOGRAD_CASES[name])
+
+
+@pytest.mark.parametrize("name", list(WINOGRAD_CASES))
+def test_winograd_float32_gradients_match_float64(winograd_everywhere, name):
+    case = WINOGRAD_CASES[name]
+    x, weight, _ = _inputs(case, np.float64)
+    grad_out = np.random.default_rng(3).standard_normal(_out_shape(case))
+    grads64 = [np.empty_like(x), np.empty_like(weight)]
+    conv.conv2d_backward(x, weight, grad_out, *case[7:], *grads64, None)
+    f32 = [a.astype(np.float32) for a in (x, weight, grad_out)]
+    grads32 = [np.full(g.shape, np.nan, np.float32) for g in grads64]
+    conv.conv2d_backward(*f32, *case[7:], *grads32, None)
+    for ours, expected in zip(grads32, grads64):
+        scale = max(1.0, np.abs(expected).max())
+        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding", "dilation", "groups", "dtype", "expected"),
+    [
+        ((3, 3), (1, 1), (1, 1), (1, 1), 1, np.float32, True),
+        ((3, 3), (1, 1), (2, 0), (1, 1), 1, np.float64, True),
+        ((5, 5), (1, 1), (1, 1), (1, 1), 1, np.float32, False),
+        ((3, 3), (2, 2), (1, 1), (1, 1), 1, np.float32, False),
+        ((3, 3), (1, 1), (1, 1), (2, 2), 1, np.float32, False),
+        ((3, 3), (1, 1), (1, 1), (1, 1), 2, np.float32, False),
+        ((3, 3), (1, 1), (3, 1), (1, 1), 1, np.float32, False),
+    ],
+)
+def test_winograd_takes_only_3x3_stride1_ungrouped(
+    kernel, stride, padding, dilation, groups, dtype, expected
+):
+    x = np.empty((1, 16, 8, 8), dtype)
+    w = np.empty((16, 16 // groups, *kernel), dtype)
+    assert conv.winograd.supported(x, w, stride, padding, dilation, groups) is expected
+
+
+@pytest.mark.parametrize(("channels", "used"), [(15, False), (16, True)])
+def test_winograd_needs_enough_channels(monkeypatch, channels, used):
+    calls = []
+    monkeypatch.setattr(conv.winograd, "forward", lambda *args: calls.append(args))
+    x = np.zeros((1, channels, 4, 4), np.float32)
+    w = np.zeros((16, channels, 3, 3), np.float32)
+    conv.conv2d_forward(x, w, None, (1, 1), (1, 1), (1, 1), 1, np.empty((1, 16, 4, 4), np.float32))
+    assert bool(calls) is used

@@ -1,0 +1,448 @@
+"""3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray,
+"Fast Algorithms for Convolutional Neural Networks", 2015): each 2x2 block of outputs
+is A^T [(G g G^T) . (B^T d B)] A over its 4x4 input patch d, so one output block takes 16
+multiplies per (in, out) channel pair instead of 36. Summed over the input channels,
+the 16 elementwise products become 16 GEMMs, which run on the packed GEMM's micro-kernel.
+
+    B^T = [1  0 -1  0]     G = [ 1    0    0 ]     A^T = [1  1  1  0]
+          [0  1  1  0]         [1/2  1/2  1/2]           [0  1 -1 -1]
+          [0 -1  1  0]         [1/2 -1/2  1/2]
+          [0  1  0 -1]         [ 0    0    1 ]
+
+The three passes of training all take this form: the forward, the input gradient (the
+forward of the rotated, transposed weight over the output gradient, padded by 2 - p) and
+the weight gradient (G^T [sum over blocks of (A dY A^T) . (B^T d B)] G).
+
+Work is cut into tasks of a few rows of 2x2 blocks of one image; a task's transformed
+input (16 x C x blocks) and products stay in L2. Only for float32/float64, groups=1,
+kernel 3x3, stride 1, dilation 1, padding <= 2.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange, uint64
+
+from .matmul import _MR, MR, _micro_kernel, _register_tile, _run_tiled, _tile_cols
+
+TASK_BLOCKS = 64  # 2x2 output blocks per task (rounded to whole rows of blocks)
+# Elements between the 16 planes xi of a transform beyond their size: the 16 are written
+# (and read) together, and at power-of-two distances they all fall into one L1 set
+# (input transform of one task 60 -> 8 us)
+SKEW = 16
+
+
+@njit(inline="always")
+def _row_transform(d0, d1, d2, d3):
+    """(d0, d1, d2, d3) B: one row (or column) of B^T d B."""
+    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+
+
+@njit(inline="always")
+def _kernel_transform(g0, g1, g2):
+    """G g for one column (or row) of a 3x3 kernel."""
+    half = (g0 + g2) * 0.5
+    return g0, half + g1 * 0.5, half - g1 * 0.5, g2
+
+
+@njit(inline="always")
+def _output_transform(m0, m1, m2, m3):
+    """A^T m for one column (or row) of a 4x4 block of products."""
+    return m0 + m1 + m2, m1 - m2 - m3
+
+
+@njit(inline="always")
+def _grad_transform(y0, y1):
+    """A y for one column (or row) of a 2x2 block of output gradients."""
+    return y0, y0 + y1, y0 - y1, -y1
+
+
+@njit(inline="always")
+def _kernel_grad_transform(s0, s1, s2, s3):
+    """G^T s for one column (or row) of a 4x4 block of summed products."""
+    half = (s1 + s2) * 0.5
+    return s0 + half, (s1 - s2) * 0.5, half + s3
+
+
+@njit(cache=True)
+def _transform_weight(w, out_channels, in_channels, flip, kp, u):
+    """u[(xi*kp + o//MR)*in_channels*MR + i*MR + o%MR] = (G g G^T)[xi] for output channel
+    o and input channel i, g = w[o, i] (w: (out, in, 3, 3)), or with `flip` g = w[i, o]
+    rotated by 180 degrees (w: (in, out, 3, 3)): the weight of the input gradient. Rows
+    o past out_channels up to kp*MR are zero. u is packed as the micro-kernel's A."""
+    for t in range(u.size):
+        u[t] = 0
+    for o in range(out_channels):
+        for i in range(in_channels):
+            at = ((o * in_channels + i) if not flip else (i * out_channels + o)) * 9
+            g = np.empty(9, u.dtype)
+            for t in range(9):
+                g[t] = w[at + (8 - t if flip else t)]
+            rows = np.empty(12, u.dtype)  # G g: 4 rows of 3
+            for col in range(3):
+                r0, r1, r2, r3 = _kernel_transform(g[col], g[3 + col], g[6 + col])
+                rows[col], rows[3 + col], rows[6 + col], rows[9 + col] = r0, r1, r2, r3
+            for r in range(4):
+                v0, v1, v2, v3 = _kernel_transform(rows[3 * r], rows[3 * r + 1], rows[3 * r + 2])
+                base = (r * 4 * kp + o // MR) * in_channels * MR + i * MR + o % MR
+                step = kp * in_channels * MR  # from xi to xi + 1
+                u[base], u[base + step], u[base + 2 * step], u[base + 3 * step] = v0, v1, v2, v3
+
+
+@njit(cache=True)
+def _load_rows(x, plane, h, w, y0, pw, rows, half, scratch):
+    """The padded input rows y0, y0 + 1, ... a task's blocks read, split into even and
+    odd columns so that the transforms read them with unit stride: scratch[r*2*half + s]
+    = x[plane + (y0 + r)*w + 2*s - pw] and scratch[r*2*half + half + s] = the column after
+    it, 0 outside the image."""
+    plane, h, w, half = uint64(plane), np.int64(h), np.int64(w), np.int64(half)
+    lo = min((pw + 1) // 2, half)  # s from which both columns are in the image
+    hi = max(min((w + pw - 1) // 2, half), lo)  # ... up to which
+    for r in range(rows):
+        y = y0 + r
+        even = uint64(r * 2 * half)
+        odd = even + uint64(half)
+        if y < 0 or y >= h:
+            for s in range(uint64(2 * half)):
+                scratch[even + s] = 0
+            continue
+        src = plane + uint64(y * w)
+        for s in range(half):
+            if s < lo or s >= hi:  # the edges, checked one by one
+                q = 2 * s - pw
+                scratch[even + uint64(s)] = x[src + uint64(q)] if 0 <= q < w else 0
+                scratch[odd + uint64(s)] = x[src + uint64(q + 1)] if 0 <= q + 1 < w else 0
+        first = src + uint64(2 * lo - pw)
+        for s in range(uint64(hi - lo)):
+            scratch[even + uint64(lo) + s] = x[first + 2 * s]
+            scratch[odd + uint64(lo) + s] = x[first + 2 * s + 1]
+
+
+@njit(cache=True)
+def _transform_input(scratch, half, brows, bw, v, v_at, xi_step):
+    """v[v_at + xi*xi_step + r*bw + s] = (B^T d B)[xi] for the block (r, s) (r < brows,
+    s < bw), d the 4x4 patch of `_load_rows`' scratch at row 2r, column 2s.
+    One vector of blocks at a time, their 16 inputs first copied into a stack buffer:
+    LLVM cannot tell scratch and v apart, so it would not move loads past stores into v."""
+    xi_step = uint64(xi_step)
+    row = uint64(2 * half)
+    lanes = _tile_cols(v) // uint64(2)
+    buf = numba.carray(_register_tile(v), _MR * _tile_cols(v))  # 16 vectors of lanes
+    for r in range(uint64(brows)):
+        e0 = uint64(2) * r * row
+        j = uint64(v_at) + r * uint64(bw)
+        s0 = uint64(0)
+        while s0 + lanes <= uint64(bw):
+            for t in range(uint64(4)):  # the patch's rows, each as d0..d3 of the block
+                even = e0 + t * row + s0
+                odd = even + uint64(half)
+                for q in range(lanes):
+                    buf[(t * 4) * lanes + q] = scratch[even + q]
+                    buf[(t * 4 + 1) * lanes + q] = scratch[odd + q]
+                    buf[(t * 4 + 2) * lanes + q] = scratch[even + 1 + q]
+                    buf[(t * 4 + 3) * lanes + q] = scratch[odd + 1 + q]
+            for q in range(lanes):
+                h = _patch_rows(buf, q, lanes)
+                _put_block(v, j + s0 + q, xi_step, h)
+            s0 += lanes
+        for s in range(s0, uint64(bw)):  # the rest, one by one
+            for t in range(uint64(4)):
+                even = e0 + t * row + s
+                odd = even + uint64(half)
+                buf[t * 4], buf[t * 4 + 1] = scratch[even], scratch[odd]
+                buf[t * 4 + 2], buf[t * 4 + 3] = scratch[even + 1], scratch[odd + 1]
+            _put_block(v, j + s, xi_step, _patch_rows(buf, uint64(0), uint64(1)))
+
+
+@njit(inline="always")
+def _patch_rows(buf, q, lanes):
+    """d B for the 4x4 patch d[t][i] = buf[(4t + i)*lanes + q]: its 16 values, row-major."""
+    return (
+        _row_transform(buf[q], buf[lanes + q], buf[2 * lanes + q], buf[3 * lanes + q])
+        + _row_transform(buf[4 * lanes + q], buf[5 * lanes + q], buf[6 * lanes + q],
+                         buf[7 * lanes + q])
+        + _row_transform(buf[8 * lanes + q], buf[9 * lanes + q], buf[10 * lanes + q],
+                         buf[11 * lanes + q])
+        + _row_transform(buf[12 * lanes + q], buf[13 * lanes + q], buf[14 * lanes + q],
+                         buf[15 * lanes + q])
+    )  # fmt: skip
+
+
+@njit(inline="always")
+def _put_block(v, j, xi_step, h):
+    """v[j + xi*xi_step] = B^T (d B), given d B row-major in h."""
+    _put_column(v, j, xi_step, 0, h[0], h[4], h[8], h[12])
+    _put_column(v, j, xi_step, 1, h[1], h[5], h[9], h[13])
+    _put_column(v, j, xi_step, 2, h[2], h[6], h[10], h[14])
+    _put_column(v, j, xi_step, 3, h[3], h[7], h[11], h[15])
+
+
+@njit(inline="always")
+def _put_column(v, j, xi_step, q, c0, c1, c2, c3):
+    """Column q of B^T d B from column q of d B."""
+    t0, t1, t2, t3 = _row_transform(c0, c1, c2, c3)
+    v[j + uint64(q) * xi_step] = t0
+    v[j + uint64(4 + q) * xi_step] = t1
+    v[j + uint64(8 + q) * xi_step] = t2
+    v[j + uint64(12 + q) * xi_step] = t3
+
+
+@njit(cache=True)
+def _task_blocks(task, tasks_per_image, task_rows, bh):
+    """(image, first block row, block rows) of one task."""
+    b = task // tasks_per_image
+    r0 = task % tasks_per_image * task_rows
+    return b, r0, min(task_rows, bh - r0)
+
+
+@njit(parallel=True, cache=True)
+def _forward(x, n, c, h, w, ph, pw, u, k, kp, bias, out, oh, ow, task_rows):
+    """out (N, K, OH, OW) flat = the 3x3 convolution of x (N, C, H, W) flat, padded by
+    (ph, pw), with the transformed weight u (`_transform_weight`), + bias (K,)."""
+    nr = np.int64(_tile_cols(out))
+    bh, bw = (oh + 1) // 2, (ow + 1) // 2
+    tasks_per_image = (bh + task_rows - 1) // task_rows
+    panels = (task_rows * bw + nr - 1) // nr
+    tp = panels * nr  # blocks of a task, padded to whole register tiles
+    half = bw + 1  # even (and odd) columns of the padded rows a block row reads
+    for task in prange(n * tasks_per_image):
+        b, r0, brows = _task_blocks(task, tasks_per_image, task_rows, bh)
+        vx = c * tp + SKEW
+        v = np.empty(16 * vx, out.dtype)  # v[xi*vx + ch*tp + j]: the micro-kernel's B
+        mx = MR * tp + SKEW
+        m = np.empty(16 * mx, out.dtype)  # m[xi*mx + i*tp + j]: products of MR channels
+        scratch = np.empty((2 * brows + 2) * 2 * half, out.dtype)
+        for ch in range(c):
+            _load_rows(x, (b * c + ch) * h * w, h, w, 2 * r0 - ph, pw, 2 * brows + 2, half,
+                       scratch)  # fmt: skip
+            _transform_input(scratch, half, brows, bw, v, ch * tp, vx)
+        for xi in range(16):  # the padding blocks' columns, read by the last tile
+            for ch in range(c):
+                for j in range(brows * bw, tp):
+                    v[xi * vx + ch * tp + j] = 0
+        for ip in range(kp):
+            for xi in range(16):
+                for jp in range(panels):
+                    _micro_kernel(c, u, (xi * kp + ip) * c * MR, 1, MR, v, xi * vx + jp * nr,
+                                  tp, m, xi * mx + jp * nr, tp, MR, nr, False)  # fmt: skip
+            for i in range(min(MR, k - ip * MR)):
+                o = ip * MR + i
+                _put_outputs(m, i * tp, mx, bias[o], out, (b * k + o) * oh * ow, oh, ow,
+                             r0, brows, bw)  # fmt: skip
+
+
+@njit(cache=True)
+def _put_outputs(m, m_at, xi_step, beta, out, plane, oh, ow, r0, brows, bw):
+    """The 2x2 output blocks A^T m A + beta of blocks j = r*bw + s of m[m_at + xi*xi_step
+    + j], written to out's plane from block row r0 on, clipped at the bottom/right edge."""
+    m_at, xi_step, plane = uint64(m_at), uint64(xi_step), uint64(plane)
+    lanes = _tile_cols(out) // uint64(2)
+    buf = numba.carray(_register_tile(out), _MR * _tile_cols(out))  # 16 vectors of lanes
+    for r in range(brows):
+        y = 2 * (r0 + r)
+        at = plane + uint64(y * ow)
+        j = m_at + uint64(r * bw)
+        whole = ow // 2 if y + 1 < oh else 0  # blocks wholly inside the output
+        # a vector of blocks at a time, their products first copied to a stack buffer
+        # (as in `_transform_input`)
+        s0 = uint64(0)
+        while s0 + lanes <= uint64(whole):
+            for xi in range(uint64(16)):
+                src = j + s0 + xi * xi_step
+                for q in range(lanes):
+                    buf[xi * lanes + q] = m[src + q]
+            for q in range(lanes):
+                y00, y01, y10, y11 = _output_block(buf, q, lanes)
+                z = at + 2 * (s0 + q)
+                out[z] = y00 + beta
+                out[z + 1] = y01 + beta
+                out[z + uint64(ow)] = y10 + beta
+                out[z + uint64(ow) + 1] = y11 + beta
+            s0 += lanes
+        for s in range(s0, uint64(whole)):
+            y00, y01, y10, y11 = _output_block(m, j + s, xi_step)
+            out[at + 2 * s] = y00 + beta
+            out[at + 2 * s + 1] = y01 + beta
+            out[at + uint64(ow) + 2 * s] = y10 + beta
+            out[at + uint64(ow) + 2 * s + 1] = y11 + beta
+        for s in range(whole, bw):
+            y00, y01, y10, y11 = _output_block(m, j + uint64(s), xi_step)
+            z = at + uint64(2 * s)
+            out[z] = y00 + beta
+            if 2 * s + 1 < ow:
+                out[z + 1] = y01 + beta
+            if y + 1 < oh:
+                out[z + uint64(ow)] = y10 + beta
+                if 2 * s + 1 < ow:
+                    out[z + uint64(ow) + 1] = y11 + beta
+
+
+@njit(inline="always")
+def _output_block(m, j, xi_step):
+    """A^T m A for the 4x4 products m[j + xi*xi_step]: (y00, y01, y10, y11)."""
+    a0, b0 = _output_transform(m[j], m[j + 4 * xi_step], m[j + 8 * xi_step], m[j + 12 * xi_step])
+    a1, b1 = _output_transform(m[j + xi_step], m[j + 5 * xi_step], m[j + 9 * xi_step],
+                               m[j + 13 * xi_step])  # fmt: skip
+    a2, b2 = _output_transform(m[j + 2 * xi_step], m[j + 6 * xi_step], m[j + 10 * xi_step],
+                               m[j + 14 * xi_step])  # fmt: skip
+    a3, b3 = _output_transform(m[j + 3 * xi_step], m[j + 7 * xi_step], m[j + 11 * xi_step],
+                               m[j + 15 * xi_step])  # fmt: skip
+    y00, y01 = _output_transform(a0, a1, a2, a3)
+    y10, y11 = _output_transform(b0, b1, b2, b3)
+    return y00, y01, y10, y11
+
+
+@njit(parallel=True, cache=True)
+def _weight_grad(x, n, c, h, w, ph, pw, grad, k, oh, ow, task_rows, partial, zero):
+    """partial[t] (flat, xi-major 16 x cr x kq, cr = c rounded up to MR rows and kq = k to
+    NR columns) = sum over thread t's blocks of V[xi][ch, j] E[xi][j, o]: the transformed
+    input blocks B^T d B of x (N, C, H, W) padded by (ph, pw), times the transformed
+    output-gradient blocks A dY A^T of grad (N, K, OH, OW). Thread t takes tasks t,
+    t + threads, ...; the sum over threads is left to the caller."""
+    threads = partial.shape[0]
+    nr = np.int64(_tile_cols(grad))
+    cr = (c + MR - 1) // MR * MR
+    kq = (k + nr - 1) // nr * nr
+    bh, bw = (oh + 1) // 2, (ow + 1) // 2
+    tasks_per_image = (bh + task_rows - 1) // task_rows
+    tasks = n * tasks_per_image
+    tp = task_rows * bw
+    half = bw + 1
+    vx = cr * tp + SKEW
+    ex = tp * kq + SKEW
+    sx = cr * kq
+    for t in prange(threads):
+        acc = partial[t]
+        acc[:] = 0
+        v = np.zeros(16 * vx, grad.dtype)  # v[xi*vx + ch*tp + j], rows past c stay 0
+        e = np.zeros(16 * ex, grad.dtype)  # e[xi*ex + j*kq + o], columns past k stay 0
+        scratch = np.empty((2 * task_rows + 2) * 2 * half, grad.dtype)
+        for task in range(t, tasks, threads):
+            b, r0, brows = _task_blocks(task, tasks_per_image, task_rows, bh)
+            for ch in range(c):
+                _load_rows(x, (b * c + ch) * h * w, h, w, 2 * r0 - ph, pw, 2 * brows + 2, half,
+                           scratch)  # fmt: skip
+                _transform_input(scratch, half, brows, bw, v, ch * tp, vx)
+            _transform_grad(grad, (b * k) * oh * ow, k, oh, ow, r0, brows, bw, e, kq, ex, zero)
+            for xi in range(16):
+                for i in range(0, c, MR):
+                    for jp in range(0, kq, nr):
+                        _micro_kernel(brows * bw, v, xi * vx + i * tp, tp, 1, e, xi * ex + jp,
+                                      kq, acc, xi * sx + i * kq + jp, kq, min(MR, c - i), nr,
+                                      True)  # fmt: skip
+
+
+@njit(cache=True)
+def _transform_grad(grad, at, k, oh, ow, r0, brows, bw, e, kq, xi_step, zero):
+    """e[xi*xi_step + (r*bw + s)*kq + o] = (A y A^T)[xi] for the 2x2 block y of output
+    channel o at block (r0 + r, s) of grad[at:] (K, OH, OW), `zero` past its edges."""
+    at, xi_step, kq = uint64(at), uint64(xi_step), uint64(kq)
+    plane = uint64(oh * ow)
+    for r in range(brows):
+        y = 2 * (r0 + r)
+        for s in range(bw):
+            z = 2 * s
+            j = uint64(r * bw + s) * kq
+            right, down = z + 1 < ow, y + 1 < oh
+            for o in range(uint64(k)):
+                src = at + o * plane + uint64(y * ow + z)
+                y00 = grad[src]
+                y01 = grad[src + 1] if right else zero
+                y10 = grad[src + uint64(ow)] if down else zero
+                y11 = grad[src + uint64(ow) + 1] if right and down else zero
+                a0, a1, a2, a3 = _grad_transform(y00, y10)
+                b0, b1, b2, b3 = _grad_transform(y01, y11)
+                dst = j + o
+                _put_grad_row(e, dst, xi_step, a0, b0)
+                _put_grad_row(e, dst + 4 * xi_step, xi_step, a1, b1)
+                _put_grad_row(e, dst + 8 * xi_step, xi_step, a2, b2)
+                _put_grad_row(e, dst + 12 * xi_step, xi_step, a3, b3)
+
+
+@njit(inline="always")
+def _put_grad_row(e, dst, xi_step, p, q):
+    """One row of A y A^T from that row (p, q) of A y."""
+    t0, t1, t2, t3 = _grad_transform(p, q)
+    e[dst] = t0
+    e[dst + xi_step] = t1
+    e[dst + 2 * xi_step] = t2
+    e[dst + 3 * xi_step] = t3
+
+
+@njit(parallel=True, cache=True)
+def _finish_weight_grad(partial, c, k, kq, grad_w):
+    """grad_w[o, ch] (K, C, 3, 3) flat = G^T S G, S[xi] = sum over t of partial[t] at
+    (xi, ch, o) (the layout of `_weight_grad`)."""
+    cr = (c + MR - 1) // MR * MR
+    sx = cr * kq
+    for task in prange(k * c):
+        o, ch = task // c, task % c
+        s = np.zeros(16, partial.dtype)
+        for t in range(partial.shape[0]):
+            for xi in range(16):
+                s[xi] += partial[t, xi * sx + ch * kq + o]
+        rows = np.empty(12, partial.dtype)  # G^T s: 3 rows of 4
+        for col in range(4):
+            r0, r1, r2 = _kernel_grad_transform(s[col], s[4 + col], s[8 + col], s[12 + col])
+            rows[col], rows[4 + col], rows[8 + col] = r0, r1, r2
+        dst = (o * c + ch) * 9
+        for r in range(3):
+            q0, q1, q2 = _kernel_grad_transform(rows[4 * r], rows[4 * r + 1], rows[4 * r + 2],
+                                                rows[4 * r + 3])  # fmt: skip
+            grad_w[dst + 3 * r], grad_w[dst + 3 * r + 1], grad_w[dst + 3 * r + 2] = q0, q1, q2
+
+
+def supported(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups) -> bool:
+    """Whether these convolution parameters have a Winograd F(2x2, 3x3) form here."""
+    return (
+        w.shape[2:] == (3, 3)
+        and tuple(stride) == (1, 1)
+        and tuple(dilation) == (1, 1)
+        and groups == 1
+        and max(padding) <= 2
+        and x.dtype in (np.float32, np.float64)
+    )
+
+
+def forward(x, w, bias, padding, out, flip=False):
+    """out (N, K, OH, OW) C-contiguous = conv2d(x, w, bias, padding) for a 3x3 stride-1
+    kernel; with `flip`, w is (C, K, 3, 3) used rotated and transposed (the input gradient
+    of a convolution)."""
+    n, c, h, wd = x.shape
+    k, oh, ow = out.shape[1:]
+    kp = -(-k // MR)
+    u = np.empty(16 * kp * MR * c, out.dtype)
+    _transform_weight(w.reshape(-1), k, c, flip, kp, u)
+    bias = np.zeros(k, out.dtype) if bias is None else np.ascontiguousarray(bias)
+    bw = (ow + 1) // 2
+    task_rows = max(1, TASK_BLOCKS // bw)
+    _run_tiled(_forward, x.reshape(-1), n, c, h, wd, padding[0], padding[1], u, k, kp, bias,
+               out.reshape(-1), oh, ow, task_rows)  # fmt: skip
+
+
+def input_grad(grad_out, w, padding, grad_x):
+    """grad_x (N, C, H, W) = the input gradient of the 3x3 stride-1 convolution with w
+    (K, C, 3, 3) and `padding`, given grad_out (N, K, OH, OW): the forward of the rotated,
+    transposed weight over grad_out padded by 2 - padding."""
+    forward(grad_out, w, None, (2 - padding[0], 2 - padding[1]), grad_x, flip=True)
+
+
+def weight_grad(x, grad_out, padding, grad_w):
+    """grad_w (K, C, 3, 3) C-contiguous = the weight gradient of the 3x3 stride-1
+    convolution of x (N, C, H, W) with `padding`, given grad_out (N, K, OH, OW)."""
+    n, c, h, wd = x.shape
+    k, oh, ow = grad_out.shape[1:]
+    nr = _tile_cols(grad_out)
+    cr, kq = -(-c // MR) * MR, -(-k // nr) * nr
+    bw = (ow + 1) // 2
+    task_rows = max(1, TASK_BLOCKS // bw)
+    threads = min(numba.get_num_threads(), n * -(-((oh + 1) // 2) // task_rows))
+    partial = np.empty((threads, 16 * cr * kq), grad_w.dtype)
+    zero = grad_w.dtype.type(0)
+    _run_tiled(_weight_grad, x.reshape(-1), n, c, h, wd, padding[0], padding[1],
+               grad_out.reshape(-1), k, oh, ow, task_rows, partial, zero)  # fmt: skip
+    _finish_weight_grad(partial, c, k, kq, grad_w.reshape(-1))
+
+
+__all__ = ["forward", "input_grad", "supported", "weight_grad"]
