@@ -34,15 +34,16 @@ FASTMATH = {"contract", "nnan", "ninf", "nsz", "arcp"}
 
 
 @contextmanager
-def _tile_vectorizer():
-    """Compile with the SLP vectorizer on and the loop vectorizer off. The micro-kernel's
-    unrolled accumulators become 512-bit FMAs only through SLP (12 -> ~240 GFLOP/s on one
-    core); the loop vectorizer would vectorize its k loop with gathers instead. Numba reads
-    both flags when it builds a pass manager, so they are set only while we compile and
-    under the compiler lock, so no other compilation sees them."""
+def _tile_vectorizer(loops: bool = False):
+    """Compile with the SLP vectorizer on and the loop vectorizer off (or on with `loops`).
+    The micro-kernel's unrolled accumulators become 512-bit FMAs only through SLP (12 ->
+    ~240 GFLOP/s on one core). Numba reads both flags when it builds a pass manager, so
+    they are set only while we compile and under the compiler lock, so no other
+    compilation sees them. The loop vectorizer leaves the micro-kernel as it is (checked:
+    no gathers, same GFLOP/s) and is what vectorizes the Winograd transforms' loops."""
     with global_compiler_lock:
         saved = config.SLP_VECTORIZE, config.LOOP_VECTORIZE
-        config.SLP_VECTORIZE, config.LOOP_VECTORIZE = 1, 0
+        config.SLP_VECTORIZE, config.LOOP_VECTORIZE = 1, int(loops)
         try:
             yield
         finally:
@@ -52,12 +53,12 @@ def _tile_vectorizer():
 _compiled: set = set()
 
 
-def _run_tiled(kernel, *args) -> None:
+def _run_tiled(kernel, *args, loops: bool = False) -> None:
     """Call `kernel`, compiling (or loading from the cache) each signature once under
-    `_tile_vectorizer`: a plain first call would compile it with Numba's defaults."""
+    `_tile_vectorizer(loops)`: a plain first call would compile it with Numba's defaults."""
     key = (kernel, args[0].dtype)
     if key not in _compiled:
-        with _tile_vectorizer():
+        with _tile_vectorizer(loops):
             kernel.compile(tuple(numba.typeof(x) for x in args))
         _compiled.add(key)
     kernel(*args)

@@ -123,69 +123,85 @@ def _load_rows(x, plane, h, w, y0, pw, rows, half, scratch):
 def _transform_input(scratch, half, brows, bw, v, v_at, xi_step):
     """v[v_at + xi*xi_step + r*bw + s] = (B^T d B)[xi] for the block (r, s) (r < brows,
     s < bw), d the 4x4 patch of `_load_rows`' scratch at row 2r, column 2s.
-    One vector of blocks at a time, their 16 inputs first copied into a stack buffer:
-    LLVM cannot tell scratch and v apart, so it would not move loads past stores into v."""
-    xi_step = uint64(xi_step)
-    row = uint64(2 * half)
+    A vector of blocks at a time, through two stack buffers: LLVM cannot tell scratch and
+    v apart, nor v's 16 planes, and would vectorize no loop that reads the one and
+    writes the other (scalar: ~8 us per task of 32 channels x 64 blocks)."""
+    xi_step, row, half = uint64(xi_step), uint64(2 * half), uint64(half)
     lanes = _tile_cols(v) // uint64(2)
-    buf = numba.carray(_register_tile(v), _MR * _tile_cols(v))  # 16 vectors of lanes
+    patch = _vectors(v)  # patch[(4t + i)*lanes + q]: d[t][i] of block s0 + q
+    planes = _vectors(v)  # planes[xi*lanes + q]: (B^T d B)[xi] of block s0 + q
     for r in range(uint64(brows)):
-        e0 = uint64(2) * r * row
-        j = uint64(v_at) + r * uint64(bw)
-        s0 = uint64(0)
-        while s0 + lanes <= uint64(bw):
-            for t in range(uint64(4)):  # the patch's rows, each as d0..d3 of the block
-                even = e0 + t * row + s0
-                odd = even + uint64(half)
-                for q in range(lanes):
-                    buf[(t * 4) * lanes + q] = scratch[even + q]
-                    buf[(t * 4 + 1) * lanes + q] = scratch[odd + q]
-                    buf[(t * 4 + 2) * lanes + q] = scratch[even + 1 + q]
-                    buf[(t * 4 + 3) * lanes + q] = scratch[odd + 1 + q]
-            for q in range(lanes):
-                h = _patch_rows(buf, q, lanes)
-                _put_block(v, j + s0 + q, xi_step, h)
-            s0 += lanes
-        for s in range(s0, uint64(bw)):  # the rest, one by one
+        at = uint64(2) * r * row
+        dst = uint64(v_at) + r * uint64(bw)
+        for s0 in range(uint64(0), uint64(bw), lanes):
+            count = min(lanes, uint64(bw) - s0)
             for t in range(uint64(4)):
-                even = e0 + t * row + s
-                odd = even + uint64(half)
-                buf[t * 4], buf[t * 4 + 1] = scratch[even], scratch[odd]
-                buf[t * 4 + 2], buf[t * 4 + 3] = scratch[even + 1], scratch[odd + 1]
-            _put_block(v, j + s, xi_step, _patch_rows(buf, uint64(0), uint64(1)))
+                _copy(patch, (4 * t) * lanes, scratch, at + t * row + s0, count)
+                _copy(patch, (4 * t + 1) * lanes, scratch, at + t * row + half + s0, count)
+                _copy(patch, (4 * t + 2) * lanes, scratch, at + t * row + s0 + 1, count)
+                _copy(patch, (4 * t + 3) * lanes, scratch, at + t * row + half + s0 + 1, count)
+            for q in range(lanes):
+                _input_block(patch, planes, q, lanes)
+            for xi in range(uint64(16)):
+                _copy(v, dst + xi * xi_step + s0, planes, xi * lanes, count)
 
 
 @njit(inline="always")
-def _patch_rows(buf, q, lanes):
-    """d B for the 4x4 patch d[t][i] = buf[(4t + i)*lanes + q]: its 16 values, row-major."""
-    return (
-        _row_transform(buf[q], buf[lanes + q], buf[2 * lanes + q], buf[3 * lanes + q])
-        + _row_transform(buf[4 * lanes + q], buf[5 * lanes + q], buf[6 * lanes + q],
-                         buf[7 * lanes + q])
-        + _row_transform(buf[8 * lanes + q], buf[9 * lanes + q], buf[10 * lanes + q],
-                         buf[11 * lanes + q])
-        + _row_transform(buf[12 * lanes + q], buf[13 * lanes + q], buf[14 * lanes + q],
-                         buf[15 * lanes + q])
-    )  # fmt: skip
+def _copy(dst, dst_at, src, src_at, count):
+    """dst[dst_at + q] = src[src_at + q] for q < count, the whole vector of lanes when
+    count == lanes: then the loop has a constant trip count, is unrolled, and SLP makes it
+    one vector load and store (LLVM's loop vectorizer leaves loops this short scalar)."""
+    dst_at, src_at, count = uint64(dst_at), uint64(src_at), uint64(count)
+    lanes = _tile_cols(dst) // uint64(2)
+    if count == lanes:
+        for q in range(lanes):
+            dst[dst_at + q] = src[src_at + q]
+    else:
+        for q in range(count):
+            dst[dst_at + q] = src[src_at + q]
 
 
 @njit(inline="always")
-def _put_block(v, j, xi_step, h):
-    """v[j + xi*xi_step] = B^T (d B), given d B row-major in h."""
-    _put_column(v, j, xi_step, 0, h[0], h[4], h[8], h[12])
-    _put_column(v, j, xi_step, 1, h[1], h[5], h[9], h[13])
-    _put_column(v, j, xi_step, 2, h[2], h[6], h[10], h[14])
-    _put_column(v, j, xi_step, 3, h[3], h[7], h[11], h[15])
+def _interleave(dst, dst_at, src, even_at, odd_at, count):
+    """dst[dst_at + 2q] = src[even_at + q], dst[dst_at + 2q + 1] = src[odd_at + q] for q <
+    count, unrolled for a whole vector of lanes as in `_copy`."""
+    dst_at, even_at, odd_at, count = uint64(dst_at), uint64(even_at), uint64(odd_at), uint64(count)
+    lanes = _tile_cols(dst) // uint64(2)
+    if count == lanes:
+        for q in range(lanes):
+            dst[dst_at + 2 * q] = src[even_at + q]
+            dst[dst_at + 2 * q + 1] = src[odd_at + q]
+    else:
+        for q in range(count):
+            dst[dst_at + 2 * q] = src[even_at + q]
+            dst[dst_at + 2 * q + 1] = src[odd_at + q]
 
 
 @njit(inline="always")
-def _put_column(v, j, xi_step, q, c0, c1, c2, c3):
-    """Column q of B^T d B from column q of d B."""
-    t0, t1, t2, t3 = _row_transform(c0, c1, c2, c3)
-    v[j + uint64(q) * xi_step] = t0
-    v[j + uint64(4 + q) * xi_step] = t1
-    v[j + uint64(8 + q) * xi_step] = t2
-    v[j + uint64(12 + q) * xi_step] = t3
+def _vectors(x):
+    """A zeroed stack buffer of 16 vectors of _tile_cols(x) // 2 elements of x's dtype."""
+    buf = numba.carray(_register_tile(x), _MR * _tile_cols(x))
+    for t in range(_MR * _tile_cols(x)):
+        buf[t] = 0
+    return buf
+
+
+@njit(inline="always")
+def _input_block(patch, planes, q, lanes):
+    """planes[xi*lanes + q] = (B^T d B)[xi], d[t][i] = patch[(4t + i)*lanes + q]."""
+    h0 = _row_transform(patch[q], patch[lanes + q], patch[2 * lanes + q], patch[3 * lanes + q])
+    h1 = _row_transform(patch[4 * lanes + q], patch[5 * lanes + q], patch[6 * lanes + q],
+                        patch[7 * lanes + q])  # fmt: skip
+    h2 = _row_transform(patch[8 * lanes + q], patch[9 * lanes + q], patch[10 * lanes + q],
+                        patch[11 * lanes + q])  # fmt: skip
+    h3 = _row_transform(patch[12 * lanes + q], patch[13 * lanes + q], patch[14 * lanes + q],
+                        patch[15 * lanes + q])  # fmt: skip
+    for i in range(4):
+        t0, t1, t2, t3 = _row_transform(h0[i], h1[i], h2[i], h3[i])
+        planes[i * lanes + q] = t0
+        planes[(4 + i) * lanes + q] = t1
+        planes[(8 + i) * lanes + q] = t2
+        planes[(12 + i) * lanes + q] = t3
 
 
 @njit(cache=True)
@@ -235,38 +251,28 @@ def _forward(x, n, c, h, w, ph, pw, u, k, kp, bias, out, oh, ow, task_rows):
 @njit(cache=True)
 def _put_outputs(m, m_at, xi_step, beta, out, plane, oh, ow, r0, brows, bw):
     """The 2x2 output blocks A^T m A + beta of blocks j = r*bw + s of m[m_at + xi*xi_step
-    + j], written to out's plane from block row r0 on, clipped at the bottom/right edge."""
+    + j], written to out's plane from block row r0 on, clipped at the bottom/right edge.
+    A vector of blocks at a time through stack buffers, as in `_transform_input`."""
     m_at, xi_step, plane = uint64(m_at), uint64(xi_step), uint64(plane)
     lanes = _tile_cols(out) // uint64(2)
-    buf = numba.carray(_register_tile(out), _MR * _tile_cols(out))  # 16 vectors of lanes
+    products = _vectors(out)  # products[xi*lanes + q]: m[xi] of block s0 + q
+    blocks = _vectors(out)  # blocks[(2a + b)*lanes + q]: output (a, b) of block s0 + q
     for r in range(brows):
         y = 2 * (r0 + r)
         at = plane + uint64(y * ow)
         j = m_at + uint64(r * bw)
-        whole = ow // 2 if y + 1 < oh else 0  # blocks wholly inside the output
-        # a vector of blocks at a time, their products first copied to a stack buffer
-        # (as in `_transform_input`)
-        s0 = uint64(0)
-        while s0 + lanes <= uint64(whole):
+        whole = uint64(ow // 2 if y + 1 < oh else 0)  # blocks wholly inside the output
+        for s0 in range(uint64(0), whole, lanes):
+            count = min(lanes, whole - s0)
             for xi in range(uint64(16)):
-                src = j + s0 + xi * xi_step
-                for q in range(lanes):
-                    buf[xi * lanes + q] = m[src + q]
+                _copy(products, xi * lanes, m, j + xi * xi_step + s0, count)
             for q in range(lanes):
-                y00, y01, y10, y11 = _output_block(buf, q, lanes)
-                z = at + 2 * (s0 + q)
-                out[z] = y00 + beta
-                out[z + 1] = y01 + beta
-                out[z + uint64(ow)] = y10 + beta
-                out[z + uint64(ow) + 1] = y11 + beta
-            s0 += lanes
-        for s in range(s0, uint64(whole)):
-            y00, y01, y10, y11 = _output_block(m, j + s, xi_step)
-            out[at + 2 * s] = y00 + beta
-            out[at + 2 * s + 1] = y01 + beta
-            out[at + uint64(ow) + 2 * s] = y10 + beta
-            out[at + uint64(ow) + 2 * s + 1] = y11 + beta
-        for s in range(whole, bw):
+                y00, y01, y10, y11 = _output_block(products, q, lanes)
+                blocks[q], blocks[lanes + q] = y00 + beta, y01 + beta
+                blocks[2 * lanes + q], blocks[3 * lanes + q] = y10 + beta, y11 + beta
+            _interleave(out, at + 2 * s0, blocks, 0, lanes, count)
+            _interleave(out, at + uint64(ow) + 2 * s0, blocks, 2 * lanes, 3 * lanes, count)
+        for s in range(whole, bw):  # the edge blocks, clipped
             y00, y01, y10, y11 = _output_block(m, j + uint64(s), xi_step)
             z = at + uint64(2 * s)
             out[z] = y00 + beta
@@ -418,7 +424,7 @@ def forward(x, w, bias, padding, out, flip=False):
     bw = (ow + 1) // 2
     task_rows = max(1, TASK_BLOCKS // bw)
     _run_tiled(_forward, x.reshape(-1), n, c, h, wd, padding[0], padding[1], u, k, kp, bias,
-               out.reshape(-1), oh, ow, task_rows)  # fmt: skip
+               out.reshape(-1), oh, ow, task_rows, loops=True)  # fmt: skip
 
 
 def input_grad(grad_out, w, padding, grad_x):
@@ -441,7 +447,7 @@ def weight_grad(x, grad_out, padding, grad_w):
     partial = np.empty((threads, 16 * cr * kq), grad_w.dtype)
     zero = grad_w.dtype.type(0)
     _run_tiled(_weight_grad, x.reshape(-1), n, c, h, wd, padding[0], padding[1],
-               grad_out.reshape(-1), k, oh, ow, task_rows, partial, zero)  # fmt: skip
+               grad_out.reshape(-1), k, oh, ow, task_rows, partial, zero, loops=True)  # fmt: skip
     _finish_weight_grad(partial, c, k, kq, grad_w.reshape(-1))
 
 
