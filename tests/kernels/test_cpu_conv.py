@@ -250,9 +250,11 @@ WINOGRAD_CASES = {
 }
 
 
-@pytest.fixture
-def winograd_everywhere(monkeypatch):
+@pytest.fixture(params=["whole_images", "one_block_row_per_task"])
+def winograd_everywhere(request, monkeypatch):
     monkeypatch.setattr(conv, "WINOGRAD_CHANNELS", 1)
+    if request.param == "one_block_row_per_task":  # tasks that start inside an image
+        monkeypatch.setattr(conv.winograd, "TASK_BYTES", 1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
