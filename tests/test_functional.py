@@ -677,9 +677,15 @@ def test_gradient_passes_gradcheck(case):
 
 @pytest.mark.parametrize("padding", [0, 1, 2])
 def test_conv2d_as_winograd_matches_numpy_and_passes_gradcheck(monkeypatch, padding):
-    # the CPU runs 3x3 stride-1 convolutions with >= 16 channels as Winograd F(2x2, 3x3);
+    # the CPU runs 3x3 stride-1 convolutions with enough channels and pixels as Winograd;
     # forced here on small shapes, a non-contiguous input (a transposed view) included
-    monkeypatch.setattr(conv_kernels, "WINOGRAD_CHANNELS", 1)
+    for name in ("WINOGRAD_CHANNELS", "WINOGRAD_IMAGE_BLOCKS", "WINOGRAD_THREAD_BLOCKS"):
+        monkeypatch.setattr(conv_kernels, name, 0)
+    calls = []
+    run = conv_kernels.winograd.forward
+    monkeypatch.setattr(
+        conv_kernels.winograd, "forward", lambda *a, **k: calls.append(a) or run(*a, **k)
+    )
     rng = np.random.default_rng(7)
     x_array = rng.uniform(-2, 2, (2, 3, 4, 5))
     w_array, b_array = rng.uniform(-2, 2, (4, 3, 3, 3)), rng.uniform(-2, 2, 4)
@@ -695,6 +701,7 @@ def test_conv2d_as_winograd_matches_numpy_and_passes_gradcheck(monkeypatch, padd
     expected = np_conv2d(x_array, w_array, b_array, padding=padding)
     np.testing.assert_allclose(conv(x_t, w, b).detach().numpy(), expected, rtol=1e-10, atol=1e-10)
     assert torch.autograd.gradcheck(conv, [x_t, w, b])
+    assert calls  # the forward and the input gradient ran as Winograd
 
 
 # --- grad_fn names ---

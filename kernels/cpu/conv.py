@@ -1,6 +1,6 @@
 """2-D convolution (NCHW) on numpy arrays: im2col/col2im and the forward and backward
 passes built from them and the packed GEMM of matmul.py, groups and depthwise included;
-3x3 stride-1 convolutions with enough channels run as Winograd F(2x2, 3x3) instead.
+3x3 stride-1 convolutions with enough channels and pixels run as Winograd F(4x4, 3x3).
 
 The batch runs in chunks whose column buffer stays in the last-level cache, so the
 columns that im2col writes are still cached when the GEMM packs them.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+import numba
 import numpy as np
 from numba import njit, prange, uint64
 
@@ -17,10 +18,15 @@ from . import winograd
 from .matmul import flat_view, gemm_batched
 
 COLS_BUDGET = 8 << 20  # bytes of column buffer per chunk: a quarter of the 32 MB L3
-# Fewest input and output channels for which a 3x3 stride-1 convolution runs as Winograd
-# F(2x2, 3x3) (winograd.py): with fewer, its transforms cost more than its 2.25x fewer
-# multiplies save
+# When a 3x3 stride-1 convolution runs as Winograd F(4x4, 3x3) (winograd.py) rather than
+# im2col + GEMM: with at least this many input and output channels (with fewer, its
+# transforms cost more than its 4x fewer multiplies save), this many 4x4 output blocks
+# per image (its tasks are cut from one image, and fill register tiles of 32 blocks:
+# 64x16x8x8 -> 32 forward + backward ran at 0.44x im2col's speed, 64x16x16x16 -> 16 at
+# 1.4x) and this many blocks per thread in the batch (batch 2 of 32x32: 0.84x, 4: 1.15x)
 WINOGRAD_CHANNELS = 16
+WINOGRAD_IMAGE_BLOCKS = 16
+WINOGRAD_THREAD_BLOCKS = 128
 
 
 def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
@@ -160,9 +166,15 @@ def col2im(
 
 
 def _winograd(x, w, stride, padding, dilation, groups) -> bool:
-    """Whether this convolution runs as Winograd F(2x2, 3x3) rather than as im2col + GEMM."""
-    return min(w.shape[:2]) >= WINOGRAD_CHANNELS and winograd.supported(
-        x, w, stride, padding, dilation, groups
+    """Whether this convolution runs as Winograd F(4x4, 3x3) rather than as im2col + GEMM."""
+    if not winograd.supported(x, w, stride, padding, dilation, groups):
+        return False
+    oh, ow = (conv_output_size(x.shape[2 + i], 3, 1, padding[i], 1) for i in range(2))
+    blocks = -(-oh // 4) * -(-ow // 4)
+    return (
+        min(w.shape[:2]) >= WINOGRAD_CHANNELS
+        and blocks >= WINOGRAD_IMAGE_BLOCKS
+        and x.shape[0] * blocks >= WINOGRAD_THREAD_BLOCKS * numba.get_num_threads()
     )
 
 

@@ -2,6 +2,7 @@
 conv2d forward against a numpy reference and backward against numeric differentiation
 of that reference."""
 
+import numba
 import numpy as np
 import pytest
 from numbatorch.kernels.cpu import conv
@@ -250,9 +251,14 @@ WINOGRAD_CASES = {
 }
 
 
+def always_winograd(monkeypatch):
+    for name in ("WINOGRAD_CHANNELS", "WINOGRAD_IMAGE_BLOCKS", "WINOGRAD_THREAD_BLOCKS"):
+        monkeypatch.setattr(conv, name, 0)
+
+
 @pytest.fixture(params=["whole_images", "one_block_row_per_task"])
 def winograd_everywhere(request, monkeypatch):
-    monkeypatch.setattr(conv, "WINOGRAD_CHANNELS", 1)
+    always_winograd(monkeypatch)
     if request.param == "one_block_row_per_task":  # tasks that start inside an image
         monkeypatch.setattr(conv.winograd, "TASK_BYTES", 1)
 
@@ -308,11 +314,21 @@ def test_winograd_takes_only_3x3_stride1_ungrouped(
     assert conv.winograd.supported(x, w, stride, padding, dilation, groups) is expected
 
 
-@pytest.mark.parametrize(("channels", "used"), [(15, False), (16, True)])
-def test_winograd_needs_enough_channels(monkeypatch, channels, used):
+@pytest.mark.parametrize(
+    ("channels", "side", "batch", "used"),
+    [
+        (16, 16, 16, True),  # 16 channels, 16 blocks of 4x4 per image, 256 in the batch
+        (15, 16, 16, False),  # too few channels
+        (16, 12, 32, False),  # too few blocks per image
+        (16, 16, 4, False),  # too few blocks in the batch for two threads
+    ],
+)
+def test_winograd_needs_enough_channels_and_pixels(monkeypatch, channels, side, batch, used):
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
     calls = []
     monkeypatch.setattr(conv.winograd, "forward", lambda *args: calls.append(args))
-    x = np.zeros((1, channels, 4, 4), np.float32)
+    x = np.zeros((batch, channels, side, side), np.float32)
     w = np.zeros((16, channels, 3, 3), np.float32)
-    conv.conv2d_forward(x, w, None, (1, 1), (1, 1), (1, 1), 1, np.empty((1, 16, 4, 4), np.float32))
+    out = np.empty((batch, 16, side, side), np.float32)
+    conv.conv2d_forward(x, w, None, (1, 1), (1, 1), (1, 1), 1, out)
     assert bool(calls) is used
