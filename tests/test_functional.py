@@ -681,6 +681,7 @@ def test_conv2d_as_winograd_matches_numpy_and_passes_gradcheck(monkeypatch, padd
     # forced here on small shapes, a non-contiguous input (a transposed view) included
     for name in ("WINOGRAD_CHANNELS", "WINOGRAD_IMAGE_BLOCKS", "WINOGRAD_THREAD_BLOCKS"):
         monkeypatch.setattr(conv_kernels, name, 0)
+    monkeypatch.setattr(conv_kernels, "WINOGRAD_WEIGHT_BYTES", 1 << 62)
     calls = []
     run = conv_kernels.winograd.forward
     monkeypatch.setattr(

@@ -21,12 +21,15 @@ COLS_BUDGET = 8 << 20  # bytes of column buffer per chunk: a quarter of the 32 M
 # When a 3x3 stride-1 convolution runs as Winograd F(4x4, 3x3) (winograd.py) rather than
 # im2col + GEMM: with at least this many input and output channels (with fewer, its
 # transforms cost more than its 4x fewer multiplies save), this many 4x4 output blocks
-# per image (its tasks are cut from one image, and fill register tiles of 32 blocks:
-# 64x16x8x8 -> 32 forward + backward ran at 0.44x im2col's speed, 64x16x16x16 -> 16 at
-# 1.4x) and this many blocks per thread in the batch (batch 2 of 32x32: 0.84x, 4: 1.15x)
+# per image (64x16x8x8 -> 32 forward + backward ran at 0.8x im2col's speed, 64x16x12x12
+# at 0.96x, 64x16x16x16 -> 16 at
+# 1.4x), this many blocks per thread in the batch (batch 2 of 32x32: 0.84x, 4: 1.15x),
+# and a transformed weight (36 x C x K) of at most this many bytes, which every task
+# streams through once (C = K = 256 on 16x16 images: 9.4 MB, 0.88x; C = K = 128: 1.6x)
 WINOGRAD_CHANNELS = 16
 WINOGRAD_IMAGE_BLOCKS = 16
 WINOGRAD_THREAD_BLOCKS = 128
+WINOGRAD_WEIGHT_BYTES = 4 << 20
 
 
 def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
@@ -173,6 +176,7 @@ def _winograd(x, w, stride, padding, dilation, groups) -> bool:
     blocks = -(-oh // 4) * -(-ow // 4)
     return (
         min(w.shape[:2]) >= WINOGRAD_CHANNELS
+        and winograd.PLANES * w.shape[0] * w.shape[1] * w.itemsize <= WINOGRAD_WEIGHT_BYTES
         and blocks >= WINOGRAD_IMAGE_BLOCKS
         and x.shape[0] * blocks >= WINOGRAD_THREAD_BLOCKS * numba.get_num_threads()
     )

@@ -38,6 +38,11 @@ PLANES = 36  # 6 x 6 transformed values per block
 # fewer the passes over the weight (bench shape, whole 32x32 images rather than halves:
 # forward 5.4 -> 5.1 ms, input gradient 6.8 -> 5.8)
 TASK_BYTES = 640 << 10
+# ... but at least this many blocks per task: a register tile's columns (fewer leave
+# its columns idle), and for the weight gradient enough to sum over before its 36 x C x K
+# partial products are written back (C = K = 256 on 16x16 images: ...)
+TASK_LEAST_BLOCKS = 32
+TASK_LEAST_DEPTH = 128
 # Elements between the planes of a transform beyond their size: the 36 are written (and
 # read) together, and at power-of-two distances they all fall into one L1 set (input
 # transform of one task 60 -> 8 us, measured with the 16 planes of F(2x2, 3x3))
@@ -271,38 +276,43 @@ def _input_block(patch, planes, q, lanes, two, four, five):
 
 
 @njit(cache=True)
-def _task_blocks(task, tasks_per_image, task_rows, bh):
-    """(image, first block row, block rows) of one task."""
-    b = task // tasks_per_image
+def _task_blocks(task, n, images, tasks_per_image, task_rows, bh):
+    """(first image, images, first block row, block rows) of one task: `images` whole
+    images, or (when 1) `task_rows` rows of blocks of one."""
+    b0 = task // tasks_per_image * images
     r0 = task % tasks_per_image * task_rows
-    return b, r0, min(task_rows, bh - r0)
+    return b0, min(images, n - b0), r0, min(task_rows, bh - r0)
 
 
 @njit(parallel=True, cache=True)
-def _forward(x, n, c, h, w, ph, pw, u, k, kp, bias, out, oh, ow, task_rows, one):
+def _forward(x, n, c, h, w, ph, pw, u, k, kp, bias, out, oh, ow, images, task_rows, one):
     """out (N, K, OH, OW) flat = the 3x3 convolution of x (N, C, H, W) flat, padded by
-    (ph, pw), with the transformed weight u (`_transform_weight`), + bias (K,)."""
+    (ph, pw), with the transformed weight u (`_transform_weight`), + bias (K,); in tasks
+    of `images` images, or of `task_rows` rows of blocks of one (`_task_blocks`)."""
     nr = np.int64(_tile_cols(out))
     bh, bw = (oh + 3) // 4, (ow + 3) // 4
     tasks_per_image = (bh + task_rows - 1) // task_rows
-    panels = (task_rows * bw + nr - 1) // nr
+    tasks = (n + images - 1) // images * tasks_per_image
+    panels = (images * task_rows * bw + nr - 1) // nr
     tp = panels * nr  # blocks of a task, padded to whole register tiles
     quarter = bw + 2  # columns of each phase of the padded rows a block row reads
     vx = c * tp + SKEW
     mx = MR * tp + SKEW
-    for task in prange(n * tasks_per_image):
-        b, r0, brows = _task_blocks(task, tasks_per_image, task_rows, bh)
+    for task in prange(tasks):
+        b0, count, r0, brows = _task_blocks(task, n, images, tasks_per_image, task_rows, bh)
+        per_image = brows * bw  # blocks of each image in the task, one after the other
         v = np.empty(PLANES * vx, out.dtype)  # v[xi*vx + ch*tp + j]: the micro-kernel's B
         m = np.empty(PLANES * mx, out.dtype)  # m[xi*mx + i*tp + j]: products of MR channels
         scratch = np.empty((4 * brows + 2) * 4 * quarter, out.dtype)
         padded = np.zeros((4 * brows + 2) * 4 * quarter, out.dtype)
         for ch in range(c):
-            _load_rows(x, (b * c + ch) * h * w, h, w, 4 * r0 - ph, pw, 4 * brows + 2, quarter,
-                       padded, scratch)  # fmt: skip
-            _transform_input(scratch, quarter, brows, bw, v, ch * tp, vx, one)
+            for b in range(count):
+                _load_rows(x, ((b0 + b) * c + ch) * h * w, h, w, 4 * r0 - ph, pw, 4 * brows + 2,
+                           quarter, padded, scratch)  # fmt: skip
+                _transform_input(scratch, quarter, brows, bw, v, ch * tp + b * per_image, vx, one)
         for xi in range(PLANES):  # the padding blocks' columns, read by the last tile
             for ch in range(c):
-                for j in range(brows * bw, tp):
+                for j in range(count * per_image, tp):
                     v[xi * vx + ch * tp + j] = 0
         for ip in range(kp):
             for xi in range(PLANES):
@@ -311,8 +321,10 @@ def _forward(x, n, c, h, w, ph, pw, u, k, kp, bias, out, oh, ow, task_rows, one)
                                   tp, m, xi * mx + jp * nr, tp, MR, nr, False)  # fmt: skip
             for i in range(min(MR, k - ip * MR)):
                 o = ip * MR + i
-                _put_outputs(m, i * tp, mx, bias[o], out, (b * k + o) * oh * ow, oh, ow,
-                             r0, brows, bw, one)  # fmt: skip
+                for b in range(count):
+                    plane = ((b0 + b) * k + o) * oh * ow
+                    _put_outputs(m, i * tp + b * per_image, mx, bias[o], out, plane, oh, ow, r0,
+                                 brows, bw, one)  # fmt: skip
 
 
 @njit(cache=True)
@@ -370,20 +382,20 @@ def _output_block(products, blocks, q, lanes, beta, two, four, eight):
 
 
 @njit(parallel=True, cache=True)
-def _weight_grad(x, n, c, h, w, ph, pw, grad, k, oh, ow, task_rows, partial, one):
+def _weight_grad(x, n, c, h, w, ph, pw, grad, k, oh, ow, images, task_rows, partial, one):
     """partial[t] (flat, xi-major 36 x cr x kq, cr = c rounded up to MR rows and kq = k to
     NR columns) = sum over thread t's blocks of V[xi][ch, j] E[xi][j, o]: the transformed
     input blocks B^T d B of x (N, C, H, W) padded by (ph, pw), times the transformed
-    output-gradient blocks A dY A^T of grad (N, K, OH, OW). Thread t takes tasks t,
-    t + threads, ...; the sum over threads is left to the caller."""
+    output-gradient blocks A dY A^T of grad (N, K, OH, OW). Tasks as in `_forward`; thread
+    t takes tasks t, t + threads, ...; the sum over threads is left to the caller."""
     threads = partial.shape[0]
     nr = np.int64(_tile_cols(grad))
     cr = (c + MR - 1) // MR * MR
     kq = (k + nr - 1) // nr * nr
     bh, bw = (oh + 3) // 4, (ow + 3) // 4
     tasks_per_image = (bh + task_rows - 1) // task_rows
-    tasks = n * tasks_per_image
-    tp = task_rows * bw
+    tasks = (n + images - 1) // images * tasks_per_image
+    tp = images * task_rows * bw
     quarter = bw + 2
     vx = cr * tp + SKEW
     ex = tp * kq + SKEW
@@ -396,24 +408,29 @@ def _weight_grad(x, n, c, h, w, ph, pw, grad, k, oh, ow, task_rows, partial, one
         scratch = np.empty((4 * task_rows + 2) * 4 * quarter, grad.dtype)
         padded = np.empty((4 * task_rows + 2) * 4 * quarter, grad.dtype)
         for task in range(t, tasks, threads):
-            b, r0, brows = _task_blocks(task, tasks_per_image, task_rows, bh)
+            b0, count, r0, brows = _task_blocks(task, n, images, tasks_per_image, task_rows, bh)
+            per_image = brows * bw
             padded[:] = 0
             for ch in range(c):
-                _load_rows(x, (b * c + ch) * h * w, h, w, 4 * r0 - ph, pw, 4 * brows + 2,
-                           quarter, padded, scratch)  # fmt: skip
-                _transform_input(scratch, quarter, brows, bw, v, ch * tp, vx, one)
-            _transform_grad(grad, (b * k) * oh * ow, k, oh, ow, r0, brows, bw, e, kq, ex, one)
+                for b in range(count):
+                    _load_rows(x, ((b0 + b) * c + ch) * h * w, h, w, 4 * r0 - ph, pw,
+                               4 * brows + 2, quarter, padded, scratch)  # fmt: skip
+                    _transform_input(scratch, quarter, brows, bw, v, ch * tp + b * per_image, vx,
+                                     one)  # fmt: skip
+            for b in range(count):
+                _transform_grad(grad, ((b0 + b) * k) * oh * ow, k, oh, ow, r0, brows, bw, e,
+                                b * per_image, kq, ex, one)  # fmt: skip
             for xi in range(PLANES):
                 for i in range(0, c, MR):
                     for jp in range(0, kq, nr):
-                        _micro_kernel(brows * bw, v, xi * vx + i * tp, tp, 1, e, xi * ex + jp,
-                                      kq, acc, xi * sx + i * kq + jp, kq, min(MR, c - i), nr,
-                                      True)  # fmt: skip
+                        _micro_kernel(count * per_image, v, xi * vx + i * tp, tp, 1, e,
+                                      xi * ex + jp, kq, acc, xi * sx + i * kq + jp, kq,
+                                      min(MR, c - i), nr, True)  # fmt: skip
 
 
 @njit(cache=True)
-def _transform_grad(grad, at, k, oh, ow, r0, brows, bw, e, kq, xi_step, one):
-    """e[xi*xi_step + (r*bw + s)*kq + o] = (A y A^T)[xi] for the 4x4 block y of output
+def _transform_grad(grad, at, k, oh, ow, r0, brows, bw, e, first, kq, xi_step, one):
+    """e[xi*xi_step + (first + r*bw + s)*kq + o] = (A y A^T)[xi] for the 4x4 block y of output
     channel o at block (r0 + r, s) of grad[at:] (K, OH, OW), 0 past its edges. A vector
     of channels at a time (gathered loads), through a stack buffer as in
     `_transform_input`."""
@@ -432,7 +449,7 @@ def _transform_grad(grad, at, k, oh, ow, r0, brows, bw, e, kq, xi_step, one):
             z = 4 * s
             cols = min(4, ow - z)
             corner = at + uint64(y * ow + z)
-            j = uint64(r * bw + s) * kq
+            j = uint64(first + r * bw + s) * kq
             for o0 in range(uint64(0), k, lanes):
                 for q in range(lanes):
                     src = corner + min(o0 + q, k - uint64(1)) * plane  # past k: unused
@@ -504,11 +521,17 @@ def supported(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups) -
     )
 
 
-def _task_rows(channels: int, oh: int, ow: int, itemsize: int) -> int:
-    """Rows of 4x4 blocks per task: as many as TASK_BYTES holds, at least one, at most an
-    image's."""
-    blocks = TASK_BYTES // (PLANES * max(channels, 1) * itemsize)
-    return min(max(1, blocks // ((ow + 3) // 4)), (oh + 3) // 4)
+def _tasks(n: int, channels: int, oh: int, ow: int, itemsize: int, least: int) -> tuple:
+    """(images, rows of 4x4 blocks) per task: as many blocks as TASK_BYTES of transformed
+    input holds, but at least `least` (the register tile's 32 columns for the forward; a
+    deep sum for the weight gradient, whose partial products are written back once per
+    task), in whole rows; whole images when one fits, leaving each thread two tasks."""
+    bh, bw = (oh + 3) // 4, (ow + 3) // 4
+    blocks = max(TASK_BYTES // (PLANES * max(channels, 1) * itemsize), least)
+    if blocks < bh * bw:
+        return 1, max(1, blocks // bw)
+    spread = max(1, n // (2 * numba.get_num_threads()))
+    return min(blocks // (bh * bw), spread), bh
 
 
 def forward(x, w, bias, padding, out, flip=False):
@@ -521,8 +544,9 @@ def forward(x, w, bias, padding, out, flip=False):
     u = np.empty(PLANES * kp * MR * c, out.dtype)
     _transform_weight(w.reshape(-1), k, c, flip, kp, u)
     bias = np.zeros(k, out.dtype) if bias is None else np.ascontiguousarray(bias)
+    images, task_rows = _tasks(n, c, oh, ow, x.itemsize, TASK_LEAST_BLOCKS)
     _run_tiled(_forward, x.reshape(-1), n, c, h, wd, padding[0], padding[1], u, k, kp, bias,
-               out.reshape(-1), oh, ow, _task_rows(c, oh, ow, x.itemsize), out.dtype.type(1),
+               out.reshape(-1), oh, ow, images, task_rows, out.dtype.type(1),
                loops=True)  # fmt: skip
 
 
@@ -540,11 +564,11 @@ def weight_grad(x, grad_out, padding, grad_w):
     k, oh, ow = grad_out.shape[1:]
     nr = _tile_cols(grad_out)
     cr, kq = -(-c // MR) * MR, -(-k // nr) * nr
-    task_rows = _task_rows(c, oh, ow, x.itemsize)
-    threads = min(numba.get_num_threads(), n * -(-((oh + 3) // 4) // task_rows))
-    partial = np.empty((threads, PLANES * cr * kq), grad_w.dtype)
+    images, task_rows = _tasks(n, c, oh, ow, x.itemsize, TASK_LEAST_DEPTH)
+    tasks = -(-n // images) * -(-((oh + 3) // 4) // task_rows)
+    partial = np.empty((min(numba.get_num_threads(), tasks), PLANES * cr * kq), grad_w.dtype)
     _run_tiled(_weight_grad, x.reshape(-1), n, c, h, wd, padding[0], padding[1],
-               grad_out.reshape(-1), k, oh, ow, task_rows, partial, grad_w.dtype.type(1),
+               grad_out.reshape(-1), k, oh, ow, images, task_rows, partial, grad_w.dtype.type(1),
                loops=True)  # fmt: skip
     _finish_weight_grad(partial, c, k, kq, grad_w.reshape(-1))
 

@@ -248,19 +248,23 @@ WINOGRAD_CASES = {
     "valid": (1, 9, 6, 9, 17, 3, 3, (1, 1), (0, 0), (1, 1), 1),
     "padding2": (3, 4, 5, 4, 2, 3, 3, (1, 1), (2, 1), (1, 1), 1),
     "wide": (2, 10, 3, 40, 9, 3, 3, (1, 1), (1, 0), (1, 1), 1),
+    # a batch that makes tasks of several images, the last one short
+    "batch9": (9, 2, 5, 5, 3, 3, 3, (1, 1), (1, 1), (1, 1), 1),
 }
 
 
 def always_winograd(monkeypatch):
     for name in ("WINOGRAD_CHANNELS", "WINOGRAD_IMAGE_BLOCKS", "WINOGRAD_THREAD_BLOCKS"):
         monkeypatch.setattr(conv, name, 0)
+    monkeypatch.setattr(conv, "WINOGRAD_WEIGHT_BYTES", 1 << 62)
 
 
-@pytest.fixture(params=["whole_images", "one_block_row_per_task"])
+@pytest.fixture(params=["several_images_per_task", "one_block_row_per_task"])
 def winograd_everywhere(request, monkeypatch):
     always_winograd(monkeypatch)
     if request.param == "one_block_row_per_task":  # tasks that start inside an image
-        monkeypatch.setattr(conv.winograd, "TASK_BYTES", 1)
+        for name in ("TASK_BYTES", "TASK_LEAST_BLOCKS", "TASK_LEAST_DEPTH"):
+            monkeypatch.setattr(conv.winograd, name, 1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -321,10 +325,12 @@ def test_winograd_takes_only_3x3_stride1_ungrouped(
         (15, 16, 16, False),  # too few channels
         (16, 12, 32, False),  # too few blocks per image
         (16, 16, 4, False),  # too few blocks in the batch for two threads
+        (400, 16, 16, False),  # a transformed weight (36 x 400 x 16 x 4 bytes) over 0.9 MB
     ],
 )
 def test_winograd_needs_enough_channels_and_pixels(monkeypatch, channels, side, batch, used):
     monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(conv, "WINOGRAD_WEIGHT_BYTES", 900_000)
     calls = []
     monkeypatch.setattr(conv.winograd, "forward", lambda *args: calls.append(args))
     x = np.zeros((batch, channels, side, side), np.float32)
