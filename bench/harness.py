@@ -19,10 +19,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-# Implementations, in table order. The first three are numbatorch: its public API ("ours"),
-# the kernel launcher on preallocated arrays ("ours-raw"), and the BLAS alternative the
-# dispatcher may choose ("blas"). numpy and torch are the references.
-IMPLS = ("ours", "ours-raw", "blas", "numpy", "torch")
+# Implementations, in table order. The first four are numbatorch: its public API ("ours"),
+# the kernel launcher on preallocated arrays ("ours-raw"), conv's launchers with their
+# Winograd path switched off ("ours-im2col"), and the BLAS alternative the dispatcher may
+# choose ("blas"). numpy and torch are the references.
+IMPLS = ("ours", "ours-raw", "ours-im2col", "blas", "numpy", "torch")
 REFERENCES = ("numpy", "torch")
 
 # A metric and whether more of it is better; `work` is bytes for GB/s, flops for GFLOP/s.

@@ -1,12 +1,17 @@
 """2-D convolution in GFLOP/s: a 3x3, padding-1 conv of 32 -> 64 channels on a batch of
 32x32 images, forward (2*N*OC*OH*OW*C*9 flops) and forward+backward (three times that:
-the input and weight gradients each cost a forward)."""
+the input and weight gradients each cost a forward). On the CPU such a convolution runs
+as Winograd F(4x4, 3x3), which does fewer multiplies than that count (GFLOP/s are the
+direct convolution's flops over the time); `ours-im2col` times the im2col + GEMM
+kernels it replaces."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from ..harness import Case, require
+from ..harness import Case, Unavailable, require
 
 # (batch, in channels, height = width, out channels) per preset
 SHAPES = {"tiny": (2, 4, 8, 8), "small": (16, 32, 32, 64), "default": (64, 32, 32, 64),
@@ -46,8 +51,15 @@ def cases(ctx) -> list[Case]:
 
         return build
 
-    def raw(backward: bool):
+    def raw(backward: bool, winograd: bool = True):
         def build():
+            step = build_step()
+            if winograd:
+                return step
+            module = sys.modules[ctx.kernel("conv2d_forward", "conv").__module__]
+            return _without_winograd(module, step)
+
+        def build_step():
             forward = ctx.kernel("conv2d_forward", "conv")
             backward_kernel = ctx.kernel("conv2d_backward", "conv")
             kernels = ctx.kernels
@@ -85,9 +97,28 @@ def cases(ctx) -> list[Case]:
 
     return [
         Case("conv2d forward", label, "GFLOP/s",
-             {"ours": api("ours", False), "ours-raw": raw(False), "numpy": numpy,
+             {"ours": api("ours", False), "ours-raw": raw(False),
+              "ours-im2col": raw(False, winograd=False), "numpy": numpy,
               "torch": api("torch", False)}, work=flops, size_value=n),
         Case("conv2d forward+backward", label, "GFLOP/s",
-             {"ours": api("ours", True), "ours-raw": raw(True), "torch": api("torch", True)},
+             {"ours": api("ours", True), "ours-raw": raw(True),
+              "ours-im2col": raw(True, winograd=False), "torch": api("torch", True)},
              work=3 * flops, size_value=n),
     ]  # fmt: skip
+
+
+def _without_winograd(module, step):
+    """`step` with the backend's Winograd path switched off for its duration: the im2col +
+    GEMM kernels alone (where the backend has no Winograd path, there is nothing to time)."""
+    if not hasattr(module, "WINOGRAD_CHANNELS"):
+        raise Unavailable(f"{module.__name__} has no Winograd path to switch off")
+
+    def without():
+        saved = module.WINOGRAD_CHANNELS
+        module.WINOGRAD_CHANNELS = 1 << 62
+        try:
+            step()
+        finally:
+            module.WINOGRAD_CHANNELS = saved
+
+    return without
