@@ -15,11 +15,13 @@ The three passes of training all take this form: the forward, the input gradient
 forward of the rotated, transposed weight over the output gradient, padded by 2 - p) and
 the weight gradient (G^T [sum over blocks of (A dY A^T) . (B^T d B)] G).
 
-Work is cut into tasks of a few rows of blocks of one image; a task's transformed input
-(36 x C x blocks) and products stay in L2. The transforms run a vector of blocks (or of
-channels) at a time through stack buffers, so that LLVM vectorizes them. Only for
-float32/float64, groups=1, kernel 3x3, stride 1, dilation 1, padding <= 2. The weight's
-transforms (G g G^T and G^T s G, with their thirds) run in float64.
+Work is cut into tasks of whole images (several, when they are small) or of rows of
+blocks of one image; a task's transformed input (36 x C x blocks) and products stay in
+L2, and the planes of every transform lie SKEW elements off a power of two apart. The
+transforms run a vector of blocks (or of channels) at a time through stack buffers, so
+that LLVM vectorizes them. Only for float32/float64, groups=1, kernel 3x3, stride 1,
+dilation 1, padding <= 2. The weight's transforms (G g G^T and G^T s G, with their
+sixths) run in float64.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ PLANES = 36  # 6 x 6 transformed values per block
 TASK_BYTES = 640 << 10
 # ... but at least this many blocks per task: a register tile's columns (fewer leave
 # its columns idle), and for the weight gradient enough to sum over before its 36 x C x K
-# partial products are written back (C = K = 256 on 16x16 images: ...)
+# partial products are written back (with the 32 above, C = K = 256 on 16x16 images went
+# from 0.70x to 0.88x im2col's speed, 64x16x8x8 -> 32 from 0.44x to 0.80x)
 TASK_LEAST_BLOCKS = 32
 TASK_LEAST_DEPTH = 128
 # Elements between the planes of a transform beyond their size: the 36 are written (and
@@ -85,9 +88,7 @@ def _grad_row(y0, y1, y2, y3, two, four, eight):
 
 @njit(inline="always")
 def _kernel_row(g0, g1, g2):
-    """G g for one column g of a 3x3 kernel (or g G^T for one row), in float64 (products
-    with the reciprocals: a division costs ~5 cycles, and 54 of them per kernel made
-    this transform 330 us for 64 x 32 channels)."""
+    """G g for one column g of a 3x3 kernel (or g G^T for one row), in float64."""
     a, b = (g0 + g2) * -_SIXTH, g1 * _SIXTH
     c, d = g0 * _TWENTYFOURTH + g2 * _SIXTH, g1 * _TWELFTH
     return g0 * 0.25, a - b, a + b, c + d, c - d, g2
@@ -184,12 +185,11 @@ def _spread(dst, dst_at, src, src_at, step, count):
 @njit(parallel=True, cache=True)
 def _transform_weight(w, out_channels, in_channels, flip, kp, u):
     """u[xi*(kp*in_channels*MR + SKEW) + (o//MR*in_channels + i)*MR + o%MR] = (G g G^T)[xi]
-    for output channel
-    o and input channel i, g = w[o, i] (w: (out, in, 3, 3)), or with `flip` g = w[i, o]
-    rotated by 180 degrees (w: (in, out, 3, 3)): the weight of the input gradient. Rows
-    o past out_channels up to kp*MR are zero. u is packed as the micro-kernel's A.
-    Parallel over o; tuples, not arrays, so that no (o, i) allocates (was 330 us for
-    64 x 32 channels, twice a training step)."""
+    for output channel o and input channel i, g = w[o, i] (w: (out, in, 3, 3)), or with
+    `flip` g = w[i, o] rotated by 180 degrees (w: (in, out, 3, 3)): the weight of the input
+    gradient. Rows o past out_channels up to kp*MR are zero. u is packed as the
+    micro-kernel's A. Parallel over o, tuples rather than arrays (64 x 32 channels: 330 us
+    with planes a power of two apart and small arrays, 32 us now; twice a training step)."""
     step = kp * in_channels * MR + SKEW  # from xi to xi + 1
     for o in prange(kp * MR):
         row = (o // MR) * in_channels * MR + o % MR
@@ -405,10 +405,11 @@ def _output_block(products, blocks, q, lanes, beta, two, four, eight):
 @njit(parallel=True, cache=True)
 def _weight_grad(x, n, c, h, w, ph, pw, grad, k, oh, ow, images, task_rows, partial, one):
     """partial[t] (flat: 36 planes xi of cr x kq, SKEW apart; cr = c rounded up to MR rows,
-    kq = k to NR columns) = sum over thread t's blocks of V[xi][ch, j] E[xi][j, o]: the transformed
-    input blocks B^T d B of x (N, C, H, W) padded by (ph, pw), times the transformed
-    output-gradient blocks A dY A^T of grad (N, K, OH, OW). Tasks as in `_forward`; thread
-    t takes tasks t, t + threads, ...; the sum over threads is left to the caller."""
+    kq = k to NR columns) = sum over thread t's blocks of V[xi][ch, j] E[xi][j, o]: the
+    transformed input blocks B^T d B of x (N, C, H, W) padded by (ph, pw), times the
+    transformed output-gradient blocks A dY A^T of grad (N, K, OH, OW). Tasks as in
+    `_forward`; thread t takes tasks t, t + threads, ...; `_finish_weight_grad` sums the
+    threads' partial sums."""
     threads = partial.shape[0]
     nr = np.int64(_tile_cols(grad))
     cr = (c + MR - 1) // MR * MR
