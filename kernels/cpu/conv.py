@@ -19,13 +19,14 @@ from .matmul import flat_view, gemm_batched
 
 COLS_BUDGET = 8 << 20  # bytes of column buffer per chunk: a quarter of the 32 MB L3
 # When a 3x3 stride-1 convolution runs as Winograd F(4x4, 3x3) (winograd.py) rather than
-# im2col + GEMM: with at least this many input and output channels (with fewer, its
-# transforms cost more than its 4x fewer multiplies save), this many 4x4 output blocks
-# per image (64x16x8x8 -> 32 forward + backward ran at 0.8x im2col's speed, 64x16x12x12
-# at 0.96x, 64x16x16x16 -> 16 at
-# 1.4x), this many blocks per thread in the batch (batch 2 of 32x32: 0.84x, 4: 1.15x),
-# and a transformed weight (36 x C x K) of at most this many bytes, which every task
-# streams through once (C = K = 256 on 16x16 images: 9.4 MB, 0.88x; C = K = 128: 1.6x)
+# im2col + GEMM (forward + backward speed against im2col's, 2 threads, in brackets):
+# - at least this many input and output channels (with fewer, its transforms cost more
+#   than its 4x fewer multiplies save);
+# - this many 4x4 output blocks per image (64x16x8x8 -> 32: 0.8x, 64x16x12x12: 0.96x,
+#   64x16x14x14 -> 32: 1.13x, 64x16x16x16 -> 16: 1.7x);
+# - this many blocks per thread in the batch (batch 2 of 32x32: 0.84x, 4: 1.19x);
+# - a transformed weight (36 x C x K) of at most this many bytes, which every task
+#   streams through once (C = K = 256 on 16x16 images: 9.4 MB, 0.88x; C = K = 128: 1.6x).
 WINOGRAD_CHANNELS = 16
 WINOGRAD_IMAGE_BLOCKS = 16
 WINOGRAD_THREAD_BLOCKS = 128

@@ -5,6 +5,8 @@ of that reference."""
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numbatorch.kernels.cpu import conv
 
 DTYPES = [np.float32, np.float64]
@@ -239,10 +241,10 @@ def test_conv2d_keeps_no_columns_when_made_in_chunks(monkeypatch):
     assert conv.conv2d_forward(x, weight, bias, *case[7:], np.empty(_out_shape(case)), True) is None
 
 
-# --- Winograd F(2x2, 3x3): 3x3 stride-1 convolutions with enough channels ---------------
+# --- Winograd F(4x4, 3x3): 3x3 stride-1 convolutions with enough channels ---------------
 
-# odd and even sizes (partial 2x2 blocks at the edges), padding 0-2, channel counts that
-# are not multiples of the register tile, a batch larger than one task
+# odd and even sizes (partial 4x4 blocks at the edges), padding 0-2, channel counts that
+# are not multiples of the register tile, batches cut into tasks of several images
 WINOGRAD_CASES = {
     "odd_padding1": (2, 3, 7, 5, 5, 3, 3, (1, 1), (1, 1), (1, 1), 1),
     "valid": (1, 9, 6, 9, 17, 3, 3, (1, 1), (0, 0), (1, 1), 1),
@@ -354,3 +356,29 @@ def test_winograd_needs_enough_channels_and_pixels(monkeypatch, channels, side, 
     out = np.empty((batch, 16, side, side), np.float32)
     conv.conv2d_forward(x, w, None, (1, 1), (1, 1), (1, 1), 1, out)
     assert bool(calls) is used
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    channels=st.integers(1, 600),
+    oh=st.integers(1, 70),
+    ow=st.integers(1, 70),
+    least=st.sampled_from([1, 32, 128]),
+    threads=st.integers(1, 4),
+)
+def test_winograd_tasks_cover_every_block_once(n, channels, oh, ow, least, threads):
+    w = conv.winograd
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(numba, "get_num_threads", lambda: threads)
+        images, task_rows = w._tasks(n, channels, oh, ow, 4, least)
+    bh = -(-oh // 4)
+    assert images >= 1 and 1 <= task_rows <= bh
+    assert images == 1 or task_rows == bh  # several images only whole
+    tasks_per_image = -(-bh // task_rows)
+    seen = []
+    for task in range(-(-n // images) * tasks_per_image):
+        b0, count, r0, rows = w._task_blocks(task, n, images, tasks_per_image, task_rows, bh)
+        assert count >= 1 and rows >= 1
+        seen += [(b, r) for b in range(b0, b0 + count) for r in range(r0, r0 + rows)]
+    assert sorted(seen) == [(b, r) for b in range(n) for r in range(bh)]
