@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -169,11 +170,43 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 asarray = as_tensor
 
 
+_warned_not_writable = False
+
+
+class _WritableAlias:
+    """Exposes a read-only array's memory as writable, as PyTorch's from_numpy does: the
+    tensor shares the memory and writing through it is the caller's responsibility."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.base = array  # keeps the memory alive as long as the alias
+        interface = dict(array.__array_interface__)
+        interface["data"] = (interface["data"][0], False)
+        self.__array_interface__ = interface
+
+
+def _writable_alias(array: np.ndarray) -> np.ndarray:
+    global _warned_not_writable
+    if not _warned_not_writable:
+        _warned_not_writable = True
+        warnings.warn(
+            "The given NumPy array is not writable, and PyTorch does not support non-writable "
+            "tensors. This means writing to this tensor will result in undefined behavior. You "
+            "may want to copy the array to protect its data or make it writable before "
+            "converting it to a tensor. This type of warning will be suppressed for the rest "
+            "of this program.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return np.asarray(_WritableAlias(array))
+
+
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (which must be writeable-compatible)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     dtype = _dtype.from_numpy(array.dtype)
+    if not array.flags.writeable:
+        array = _writable_alias(array)
     if any(s < 0 for s in array.strides):
         raise ValueError(
             "At least one stride in the given numpy array is negative, and tensors with "

@@ -9,7 +9,7 @@ from .ops import indexing as ix
 from .ops import linalg as la
 from .ops import reduction as rd
 from .ops import shape as sh
-from .ops._common import check_inplace, kernels, tracking, write_into
+from .ops._common import check_inplace, kernels, overlaps, tracking, write_into
 from .tensor import Tensor
 
 _METHODS = {
@@ -231,7 +231,7 @@ def sum_to_size(self, *size):
 
 
 def fill_(self, value):
-    check_inplace(self)
+    check_inplace(self, fill=True)
     if tracking(self, value):
         return write_into(self, ew.Fill.apply(self, value))
     if hasattr(value, "item"):
@@ -252,6 +252,8 @@ def copy_(self, src, non_blocking=False):
     if src.device != self.device:
         src = src.to(self.device)
     source = src.to(self.dtype)
+    if overlaps(self, source):
+        source = source.clone()
     if tracking(self, src):
         return write_into(self, source.expand(*self.shape) + self.detach() * 0)
     from .ops._common import broadcast_shapes, expanded_array

@@ -91,7 +91,7 @@ class Tensor:
         self._offset = offset
         self.dtype = dtype
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
 
     @classmethod
     def _make(cls, storage: Storage, array, offset: int, dtype) -> Tensor:
@@ -101,7 +101,7 @@ class Tensor:
         t._offset = offset
         t.dtype = dtype
         t._requires_grad = False
-        t.grad = None
+        t._grad = None
         return t
 
     # -- metadata ---------------------------------------------------------------------
@@ -327,19 +327,29 @@ class Tensor:
                     grad = result
         if grad.shape != self.shape:
             grad = grad.sum_to_size(self.shape)
-        if self.grad is None:
+        if self._grad is None:
             if create_graph:
-                self.grad = grad + 0
+                self._grad = grad + 0
             elif grad._owned and not self._hooks:
-                self.grad = grad.detach()  # nobody else holds it: keep it, no copy
+                self._grad = grad.detach()  # nobody else holds it: keep it, no copy
             else:
                 # the incoming gradient may be shared with another input's: copy it
-                self.grad = grad.clone().detach()
+                self._grad = grad.clone().detach()
         elif create_graph:
-            self.grad = self.grad + grad
+            self._grad = self._grad + grad
         else:
             with grad_mode.no_grad():
-                self.grad.add_(grad)
+                self._grad.add_(grad)
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
 
     @property
     def data(self) -> Tensor:
@@ -503,6 +513,48 @@ def from_array(array, dev: device = CPU, dtype=None) -> Tensor:
 
 def empty_like_array(shape: tuple, dtype, dev: device) -> Tensor:
     return from_array(backend(dev).empty(tuple(shape), dtype.numpy), dev, dtype)
+
+
+# C++ scalar type names, which PyTorch's message about a gradient's dtype uses
+_CPP_TYPE_NAMES = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
+def _check_grad(t: Tensor, grad) -> None:
+    """PyTorch's checks on `t.grad = grad`: a tensor of t's size, dtype and device."""
+    if not isinstance(grad, Tensor):
+        raise TypeError(
+            "assigned grad expected to be a Tensor or None but got grad of type "
+            f"{type(grad).__name__}"
+        )
+    if grad.dtype is not t.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[grad.dtype.name]}' "
+            f"to a tensor with grad_dtype '{_TYPE_NAMES[t.dtype.name][: -len('Tensor')]}'. "
+            "The gradient must match the tensor's grad_dtype (defaults to the tensor's "
+            "dtype)."
+        )
+    if grad.device.type != t.device.type:
+        raise RuntimeError(
+            f"attempting to assign a gradient with device type '{grad.device.type}' to a "
+            f"tensor with device type '{t.device.type}'. Please ensure that the gradient and "
+            "the tensor are on the same device"
+        )
+    if tuple(grad.shape) != tuple(t.shape):
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of "
+            f"size '{list(t.shape)}'. Please ensure that the gradient and the tensor are the "
+            "same size"
+        )
 
 
 def view_of(t: Tensor, shape: tuple, strides: tuple, offset: int) -> Tensor:

@@ -171,7 +171,7 @@ ERRORS = [
     (
         "cat-empty",
         lambda: torch.cat([]),
-        RuntimeError,
+        ValueError,
         "torch.cat(): expected a non-empty list of Tensors",
     ),
     (
@@ -285,6 +285,31 @@ ERRORS = [
     ),
     ("len-0d", lambda: len(torch.tensor(1.0)), TypeError, "len() of a 0-d tensor"),
     (
+        "broadcast-names-last-mismatch",
+        lambda: torch.ones(2, 3) + torch.ones(3, 2),
+        RuntimeError,
+        "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1",
+    ),
+    (
+        "linear-bias-size",
+        lambda: torch.nn.functional.linear(torch.ones(3, 4), torch.ones(2, 4), torch.ones(3)),
+        RuntimeError,
+        "The expanded size of the tensor (2) must match the existing size (3) at non-singleton "
+        "dimension 1.  Target sizes: [3, 2].  Tensor sizes: [3]",
+    ),
+    (
+        "batch-norm-channels",
+        lambda: torch.nn.BatchNorm2d(3)(torch.ones(2, 4, 3, 3)),
+        RuntimeError,
+        "running_mean should contain 4 elements not 3",
+    ),
+    (
+        "batch-norm-channels-eval",
+        lambda: torch.nn.BatchNorm2d(3).eval()(torch.ones(2, 4, 3, 3)),
+        RuntimeError,
+        "running_mean should contain 4 elements not 3",
+    ),
+    (
         "bad-device",
         lambda: torch.ones(2, device="tpu"),
         RuntimeError,
@@ -342,10 +367,10 @@ def test_failing_op_leaves_autograd_state_unchanged():
 
 
 def test_failing_out_argument_leaves_out_unchanged():
-    out = torch.zeros(2)
-    with pytest.raises(RuntimeError):
-        torch.add(torch.ones(3), torch.ones(3), out=out)
-    assert out.tolist() == [0.0, 0.0]
+    out = torch.zeros(2, dtype=torch.int64)
+    with raises(RuntimeError, "result type Float can't be cast to the desired output type Long"):
+        torch.add(torch.ones(2), torch.ones(2), out=out)
+    assert out.tolist() == [0, 0]
 
 
 def test_failing_cat_with_out_leaves_out_unchanged():

@@ -95,9 +95,10 @@ def per_opcode(fn):
 
 
 def _bind_opcode(fn, op, arity):
+    # numpy's error model, as on the GPU: x / 0.0 is inf or nan, not ZeroDivisionError
     if arity == 2:
-        return njit(lambda x, y: fn(op, x, y))
-    return njit(lambda x, p0, p1: fn(op, x, p0, p1))
+        return njit(error_model="numpy")(lambda x, y: fn(op, x, y))
+    return njit(error_model="numpy")(lambda x, p0, p1: fn(op, x, p0, p1))
 
 
 def launch(numel: int) -> tuple[int, int]:

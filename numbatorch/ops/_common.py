@@ -3,6 +3,8 @@ and the reduction of a broadcast gradient back to an input's shape."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype
@@ -32,8 +34,9 @@ def broadcast_shapes(*shapes) -> tuple:
     ndim = max((len(s) for s in shapes), default=0)
     result = [1] * ndim
     for shape in shapes:
-        for i, n in enumerate(shape):
-            d = ndim - len(shape) + i
+        # right to left, as PyTorch reports the last mismatching dimension
+        for i in range(len(shape) - 1, -1, -1):
+            n, d = shape[i], ndim - len(shape) + i
             if result[d] == 1:
                 result[d] = n
             elif n != 1 and n != result[d]:
@@ -108,11 +111,86 @@ def sum_to_shape(grad: Tensor, shape: tuple | None, dtype=None) -> Tensor | None
     return grad
 
 
-def check_inplace(t: Tensor) -> None:
-    if grad_mode._enabled and t._requires_grad and t.grad_fn is None:
+def check_inplace(t: Tensor, *sources, fill: bool = False) -> None:
+    """PyTorch's rules for writing into `t` in place, checked before anything is written:
+    not a leaf that requires grad (nor an autograd view of one), no two elements of `t`
+    sharing memory (an expanded tensor; `fill` is allowed there, as in PyTorch), and no
+    source tensor partially overlapping `t`."""
+    if grad_mode._enabled:
+        if t._requires_grad and t.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        base = t._base
+        if t.grad_fn is not None and base is not None and base._requires_grad:
+            if base.grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an "
+                    "in-place operation."
+                )
+    if not fill:
+        check_internal_overlap(t)
+    for source in sources:
+        if isinstance(source, Tensor):
+            overlaps(t, source)
+
+
+_CLONE_HINT = "Please clone() the tensor before performing the operation."
+
+
+def check_internal_overlap(t: Tensor) -> None:
+    """Refuse a write into a tensor whose elements share memory (stride 0 over a size > 1)."""
+    for n, step in zip(t._array.shape, t._array.strides):
+        if step == 0 and n > 1:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor "
+                f"refers to a single memory location. {_CLONE_HINT}"
+            )
+
+
+def _element_range(t: Tensor) -> tuple[int, int]:
+    """The first and one-past-last storage elements `t` can touch."""
+    low = high = t._offset
+    for n, step in zip(t.shape, t.stride()):
+        if step < 0:
+            low += (n - 1) * step
+        else:
+            high += (n - 1) * step
+    return low, high + 1
+
+
+def _dense(t: Tensor) -> bool:
+    """Non-overlapping and dense: its elements fill a block of storage exactly once."""
+    expected = 1
+    for step, n in sorted((abs(s), n) for n, s in zip(t.shape, t.stride()) if n != 1):
+        if step != expected:
+            return False
+        expected *= n
+    return True
+
+
+def overlaps(dest: Tensor, source: Tensor) -> bool:
+    """Whether an elementwise write into `dest` may overwrite elements of `source` before
+    it reads them. Both dense and partially overlapping: PyTorch's error. Identical views
+    are safe (each element is read before it is written); interleaved or strided views
+    whose ranges cross return True, and the caller reads a copy of `source`."""
+    if source._storage is not dest._storage or not dest.numel() or not source.numel():
+        return False
+    if (
+        source._offset == dest._offset
+        and source._array.strides == dest._array.strides
+        and source._array.shape == dest._array.shape
+    ):
+        return False
+    (a_low, a_high), (b_low, b_high) = _element_range(dest), _element_range(source)
+    if a_low >= b_high or b_low >= a_high:
+        return False
+    if _dense(dest) and _dense(source):
         raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
+            "unsupported operation: some elements of the input tensor and the written-to "
+            f"tensor refer to a single memory location. {_CLONE_HINT}"
         )
+    return True
 
 
 def tracking(*args) -> bool:
@@ -139,6 +217,27 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
         # requiring grad leave it without one
         dest.grad_fn, dest._output_nr = result.grad_fn, result._output_nr
     return dest
+
+
+def write_out(out: Tensor, result: Tensor) -> Tensor:
+    """Copy `result` into an `out=` argument; an `out` of another shape is resized to the
+    result's, with PyTorch's deprecation warning when it had elements."""
+    if tuple(result.shape) != tuple(out.shape):
+        if out.numel():
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                "release outputs will not be resized unless they have zero elements. You can "
+                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                "with t.resize_(0).",
+                UserWarning,
+                stacklevel=3,
+            )
+        fresh = empty(result.shape, out.dtype, out.device)
+        out._storage, out._array, out._offset = fresh._storage, fresh._array, 0
+    check_internal_overlap(out)
+    return write_into(out, result)
 
 
 TYPE_WORD = {

@@ -8,6 +8,7 @@ both directions share the two kernels: `conv2d_forward` and `conv2d_backward`.
 
 from __future__ import annotations
 
+from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only
 from ..tensor import Tensor
@@ -227,7 +228,7 @@ def _check(input, weight, bias, stride, padding, dilation, groups, transposed, d
                 f"Given transposed=1, weight of size {w}, expected bias to be 1-dimensional "
                 f"with {w[1] * groups} elements, but got bias of size {_sizes(bias)} instead"
             )
-    if not input.dtype.is_floating_point:
+    if input.dtype is _dtype.bool:
         raise RuntimeError(
             f'"slow_conv2d_cpu" not implemented for '
             f"'{TYPE_WORD.get(input.dtype.name, input.dtype.name)}'"
@@ -286,10 +287,19 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims, n
     if dims == 1:
         input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
-    out = Convolution.apply(input, weight, bias, stride, padding, dilation, False, (0, 0), groups)
+    out = _apply(input, weight, bias, stride, padding, dilation, False, (0, 0), groups)
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
+
+
+def _apply(input, weight, bias, *geometry):
+    if input.dtype.is_floating_point:
+        return Convolution.apply(input, weight, bias, *geometry)
+    # integer tensors (no gradients): the float64 kernels are exact while every partial sum
+    # stays below 2**53
+    wide = [None if t is None else t.to(_dtype.float64) for t in (input, weight, bias)]
+    return Convolution.apply(*wide, *geometry).to(input.dtype)
 
 
 def _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, dims, name):
@@ -312,9 +322,7 @@ def _transposed(input, weight, bias, stride, padding, output_padding, groups, di
         input, weight = input.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
         output_padding = (0, *output_padding)
-    out = Convolution.apply(
-        input, weight, bias, stride, padding, dilation, True, output_padding, groups
-    )
+    out = _apply(input, weight, bias, stride, padding, dilation, True, output_padding, groups)
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out

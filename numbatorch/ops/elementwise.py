@@ -15,6 +15,7 @@ from ._common import (
     cast,
     check_device,
     check_inplace,
+    check_internal_overlap,
     empty,
     kernels,
     operand,
@@ -23,6 +24,7 @@ from ._common import (
     sum_to_shape,
     tracking,
     write_into,
+    write_out,
 )
 
 
@@ -432,7 +434,7 @@ class Clone(BuiltinFunction):
 
 
 def _with_out(result: Tensor, out: Tensor | None) -> Tensor:
-    return result if out is None else write_into(out, result)
+    return result if out is None else write_out(out, result)
 
 
 def _same_view(x: Tensor, y: Tensor) -> bool:
@@ -449,6 +451,7 @@ def binary_into(op: int, a, b, out: Tensor) -> bool:
     operand overlapping out other than out itself. False when it cannot."""
     if tracking(a, b, out):
         return False
+    check_internal_overlap(out)
     if promote(a, b) is not out.dtype or out.dtype is _dtype.float16:
         return False
     shape = tuple(out._array.shape)
@@ -497,6 +500,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "floor":
         return _with_out(floor_divide(input, other), out)
     if rounding_mode == "trunc":
+        _check_divisor(input, other)
         return _with_out(trunc(Div.apply(input, other)).to(promote(input, other)), out)
     return _with_out(Div.apply(input, other), out)
 
@@ -504,16 +508,28 @@ def div(input, other, *, rounding_mode=None, out=None):
 divide = true_divide = div
 
 
+def _check_divisor(input, other) -> None:
+    """Integer division by zero has no value: PyTorch raises RuntimeError('ZeroDivisionError')
+    (floating division gives inf or nan instead)."""
+    if promote(input, other).is_floating_point:
+        return
+    zero = bool(eq(other, 0).any()) if isinstance(other, Tensor) else other == 0
+    if zero:
+        raise RuntimeError("ZeroDivisionError")
+
+
 def floor_divide(input, other, *, out=None):
+    _check_divisor(input, other)
     return _with_out(binary(E.FLOOR_DIVIDE, input, other), out)
 
 
 def remainder(input, other, *, out=None):
+    _check_divisor(input, other)
     return _with_out(Remainder.apply(input, other), out)
 
 
 def fmod(input, other):
-    return input - trunc(input / other) * other
+    return input - div(input, other, rounding_mode="trunc") * other
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's public name
@@ -706,12 +722,12 @@ def _finfo(dtype):
 def inplace_binary(function, op: int):
     """The in-place twin of a binary arithmetic op: straight into x's memory when
     nothing needs a temporary, else as `inplace`."""
-    fallback = inplace(function)
 
     def method(self, other, **kwargs):
+        check_inplace(self, other)
         if kwargs.get("alpha", 1) == 1 and binary_into(op, self, other, self):
             return self
-        return fallback(self, other, **kwargs)
+        return _compute_inplace(function, self, (other,), kwargs)
 
     method.__name__ = function.__name__ + "_"
     return method
@@ -722,12 +738,16 @@ def inplace(function):
     autograd records, x's old values are kept in a clone and x takes the new history."""
 
     def method(self, *args, **kwargs):
-        check_inplace(self)
-        if tracking(self, *args):
-            result = function(self.clone(), *args, **kwargs)
-        else:
-            result = function(self, *args, **kwargs)
-        return write_into(self, result)
+        check_inplace(self, *args)
+        return _compute_inplace(function, self, args, kwargs)
 
     method.__name__ = function.__name__ + "_"
     return method
+
+
+def _compute_inplace(function, self, args, kwargs):
+    if tracking(self, *args):
+        result = function(self.clone(), *args, **kwargs)
+    else:
+        result = function(self, *args, **kwargs)
+    return write_into(self, result)

@@ -11,9 +11,11 @@ from ..tensor import Tensor, from_array, view_of
 from ._common import (
     check_device,
     check_inplace,
+    check_internal_overlap,
     empty,
     expanded_array,
     kernels,
+    overlaps,
     tracking,
     wrap_dim,
     write_into,
@@ -380,7 +382,7 @@ def _advanced(view: Tensor, positions) -> Tensor:
 
 
 def setitem(x: Tensor, index, value) -> None:
-    check_inplace(x)
+    check_inplace(x, fill=True)  # the written-to part is checked where it is known
     if tracking(x, value):
         result = SetItem.apply(x.clone(), value, index)
         write_into(x, result)
@@ -466,6 +468,9 @@ def _assign(target: Tensor, value) -> None:
     """target[...] = value for a basic-indexing view: a copy_, whose errors are expand's."""
     if isinstance(value, Tensor):
         check_device(target, value)
+        check_internal_overlap(target)
+        if overlaps(target, value):
+            value = value.clone()
         source = value.to(target.dtype).expand(*target.shape)
         kernels(target).copy(source._array, target._array)
     else:

@@ -159,9 +159,9 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     _check_dtypes(input, mat2)
     result = Mm.apply(input, mat2)
     if out is not None:
-        from ._common import write_into
+        from ._common import write_out
 
-        return write_into(out, result)
+        return write_out(out, result)
     return result
 
 
@@ -257,9 +257,9 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     else:
         result = _batched_matmul(input, other)
     if out is not None:
-        from ._common import write_into
+        from ._common import write_out
 
-        return write_into(out, result)
+        return write_out(out, result)
     return result
 
 
@@ -305,6 +305,23 @@ def _numel(shape) -> int:
     return n
 
 
+def _check_bias(bias: Tensor, target: tuple) -> None:
+    """The bias must expand to the output's shape, never broadcast the output up."""
+    sizes = tuple(bias.shape)
+    if len(sizes) > len(target):
+        raise RuntimeError(
+            f"The expanded size of the tensor ({len(target)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(sizes)})"
+        )
+    for d in range(-1, -len(sizes) - 1, -1):
+        if sizes[d] != 1 and sizes[d] != target[d]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[d]}) must match the existing size "
+                f"({sizes[d]}) at non-singleton dimension {len(target) + d}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {list(sizes)}"
+            )
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, the bias fused into the GEMM for 2-D inputs."""
     # tuples: the CUDA simulator's shape objects refuse negative indices
@@ -316,6 +333,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     check_device(input, weight, bias)
     _check_dtypes(input, weight)
+    if bias is not None:
+        _check_bias(bias, (*shape[:-1], weight_shape[0]))
     if bias is not None and bias.ndim != 1:
         return matmul(input, weight.t()) + bias
     if len(shape) == 2:

@@ -38,23 +38,45 @@ def _out_shape(shape, dims, keepdim) -> tuple:
     return tuple(s for d, s in enumerate(shape) if d not in dims)
 
 
-def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float = 0.0):
+def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float = 0.0, name=None):
     """Run reduction kernel `op` over `dims` of x into a new tensor of `out_dtype`."""
     out = empty(_out_shape(x.shape, dims, keepdim), out_dtype, x.device)
-    if x.numel() == 0 and op not in (R.SUM, R.MEAN, R.PROD, R.ALL, R.ANY, R.NORM):
-        raise IndexError(
-            f"{_NAMES.get(op, 'reduction')}(): Expected reduction dim to be specified for "
-            "input.numel() == 0. Specify the reduction dim with the 'dim' argument."
-        )
+    if x.numel() == 0 and op not in _EMPTY_OK:
+        for d in dims:
+            if x.shape[d] == 0:
+                raise IndexError(
+                    f"{name or _NAMES[op]}(): Expected reduction dim {d} to have non-zero size."
+                )
+        return out  # no slice to reduce: the result is empty too
     if x.dtype is _dtype.float16:  # Numba has no half arithmetic: reduce in float32
         wide = _dtype.float32 if out_dtype is _dtype.float16 else out_dtype
         return cast(reduce(op, cast(x, _dtype.float32), dims, keepdim, wide, p), out_dtype)
+    repeats = 1
+    if op in _SAME_OVER_REPEATS:
+        x, repeats = _without_repeats(x, dims)
     source, n, inner = _layout(x, dims)
     kernels(x).reduce(op, source._array, out._array, n, inner, p)
+    if repeats != 1 and op == R.SUM:
+        out.mul_(repeats)
     return out
 
 
 _NAMES = {R.MAX: "max", R.MIN: "min", R.ARGMAX: "argmax", R.ARGMIN: "argmin"}
+_EMPTY_OK = frozenset({R.SUM, R.MEAN, R.PROD, R.ALL, R.ANY, R.NORM})
+# reductions whose result over a dim of repeated values (stride 0, an expanded tensor) is
+# the result over one copy of it (times the count, for SUM): reduce without materialising
+_SAME_OVER_REPEATS = frozenset({R.SUM, R.MEAN, R.MAX, R.MIN, R.ARGMAX, R.ARGMIN, R.ALL, R.ANY})
+
+
+def _without_repeats(x: Tensor, dims: tuple) -> tuple[Tensor, int]:
+    """x narrowed to one element along each reduced dim of stride 0, and how many
+    copies of each value that dropped."""
+    repeats = 1
+    for d in dims:
+        if x.shape[d] > 1 and x.stride(d) == 0:
+            repeats *= x.shape[d]
+            x = x.narrow(d, 0, 1)
+    return x, repeats
 
 
 def _grad_to_input(grad: Tensor, shape, dims, keepdim) -> Tensor:
@@ -132,9 +154,10 @@ class MaxMin(BuiltinFunction):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, is_max):
-        dims = (dim,)
-        indices = reduce(R.ARGMAX if is_max else R.ARGMIN, x, dims, keepdim, _dtype.int64)
-        values = reduce(R.MAX if is_max else R.MIN, x, dims, keepdim, x.dtype)
+        dims, name = (dim,), "max" if is_max else "min"
+        arg = R.ARGMAX if is_max else R.ARGMIN
+        indices = reduce(arg, x, dims, keepdim, _dtype.int64, name=name)
+        values = reduce(R.MAX if is_max else R.MIN, x, dims, keepdim, x.dtype, name=name)
         ctx.meta = (x.shape, dim, keepdim)
         ctx.save_for_backward(indices)
         ctx.mark_non_differentiable(indices)
@@ -164,6 +187,35 @@ class MaxMinAll(BuiltinFunction):
         x, result = ctx.saved_tensors
         mask = (x == result).to(grad.dtype)
         return mask * (grad / mask.sum()), None
+
+
+class AmaxAmin(BuiltinFunction):
+    """amax/amin over several dims; ties share the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, is_max):
+        op = R.MAX if is_max else R.MIN
+        result = reduce(op, x, dims, keepdim, x.dtype, name="amax" if is_max else "amin")
+        ctx.save_for_backward(x, result)
+        ctx.meta = (dims, keepdim)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        shape = x.shape
+        mask = (x == _grad_to_input(result, shape, dims, keepdim)).to(grad.dtype)
+        count = mask.sum(dims, keepdim=True)
+        return mask * (_grad_to_input(grad, shape, dims, keepdim) / count), None, None, None
+
+
+class Amax(AmaxAmin):
+    node_name = "AmaxBackward0"
+
+
+class Amin(AmaxAmin):
+    node_name = "AminBackward0"
 
 
 # PyTorch names the nodes after the op and overload: max(dim) is MaxBackward0, max() is
@@ -331,23 +383,28 @@ def min(input, dim=None, keepdim=False):  # noqa: A001
 
 
 def amax(input, dim=(), keepdim=False):
-    dims = dims_of(dim if dim != () else None, input.ndim)
-    result = input
-    for d in reversed(dims):
-        result = _extreme(result, d, keepdim, True).values
-    return result
+    return Amax.apply(input, _extreme_dims(input, dim, "amax"), keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
-    dims = dims_of(dim if dim != () else None, input.ndim)
-    result = input
-    for d in reversed(dims):
-        result = _extreme(result, d, keepdim, False).values
-    return result
+    return Amin.apply(input, _extreme_dims(input, dim, "amin"), keepdim, False)
+
+
+def _extreme_dims(input, dim, name) -> tuple:
+    if dim in ((), None) and input.numel() == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+    return dims_of(dim if dim != () else None, input.ndim)
 
 
 def _arg(op, input, dim, keepdim):
     if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                f"{_NAMES[op]}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
         return reduce(op, input.reshape(-1), (0,), False, _dtype.int64).reshape(
             (1,) * input.ndim if keepdim else ()
         )

@@ -358,7 +358,7 @@ def narrow(input, dim, start, length):
 def cat(tensors, dim=0, *, out=None):
     tensors = [t for t in tensors]
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     from ._common import check_device
 
     check_device(*tensors)
@@ -379,9 +379,9 @@ def cat(tensors, dim=0, *, out=None):
                 )
     result = Cat.apply(dim, *nonempty)
     if out is not None:
-        from ._common import write_into
+        from ._common import write_out
 
-        return write_into(out, result)
+        return write_out(out, result)
     return result
 
 
