@@ -197,3 +197,39 @@ def test_boolean_mask_indexing_reads_and_writes_like_numpy(shape, data):
     t[torch.tensor(mask)] = 0.0
     array[mask] = 0.0
     np.testing.assert_array_equal(t.numpy(), array)
+
+
+@st.composite
+def two_views_of_one_storage(draw):
+    """Two same-shaped strided views (start, step per dim) of one 1-D storage of 24."""
+    ndim = draw(st.integers(1, 2))
+    shape = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+
+    def view():
+        steps = [draw(st.integers(1, 4)) for _ in range(ndim)]
+        extent = sum((n - 1) * s for n, s in zip(shape, steps))
+        return draw(st.integers(0, 23 - extent)), tuple(steps)
+
+    return shape, view(), view()
+
+
+@SETTINGS
+@given(two_views_of_one_storage())
+def test_copy_between_overlapping_views_raises_or_equals_a_copy_from_a_clone(views):
+    from numbatorch.tensor import view_of
+
+    shape, (dest_at, dest_steps), (src_at, src_steps) = views
+    base = torch.arange(24.0)
+    expected = torch.arange(24.0)
+    view_of(expected, shape, dest_steps, dest_at).copy_(
+        view_of(torch.arange(24.0), shape, src_steps, src_at)
+    )
+    dest = view_of(base, shape, dest_steps, dest_at)
+    source = view_of(base, shape, src_steps, src_at)
+    try:
+        dest.copy_(source)
+    except RuntimeError as error:
+        assert "refer to a single memory location" in str(error)
+        assert base.tolist() == list(range(24))  # refused before anything was written
+        return
+    assert base.tolist() == expected.tolist()
