@@ -4,6 +4,7 @@ steps beside numpy and PyTorch (where installed), in one run. See bench/README.m
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import harness
@@ -85,6 +86,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         "its own: auto (default) does so when a probe finds the two pools slow each other "
         f"down more than {harness.FIGHT_LIMIT:g}x",
     )  # fmt: skip
+    parser.add_argument(
+        "--cpu",
+        metavar="NAME",
+        help="compile the kernels for this LLVM CPU (NUMBA_CPU_NAME), e.g. haswell for the "
+        "AVX2 variant on an AVX-512 host; the bench restarts itself with it set",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
     parser.add_argument(
         "--plot",
@@ -117,6 +124,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     options = parse_args(argv)
+    if options.cpu and os.environ.get("NUMBA_CPU_NAME") != options.cpu:
+        # Numba reads the target CPU once, at start-up: run the bench again with it set
+        os.environ["NUMBA_CPU_NAME"] = options.cpu
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        os.execv(sys.executable, [sys.executable, "-m", "numbatorch.bench", *arguments])
     progress = harness.Progress(not options.quiet)
     ctx = harness.Context(options)
     if options.device == "cuda" and not ctx.numbatorch.cuda.is_available():

@@ -545,6 +545,7 @@ def machine_info(ctx: Context) -> dict:
         "torch_threads": None,
         "torch_timing": None,
         "gpu": _gpu_name(),
+        "kernels": _kernel_target(),
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "malloc_keeps_freed": ctx.malloc_keeps_freed,
         "env": {
@@ -582,6 +583,7 @@ def machine_line(info: dict) -> str:
         f"Python {info['python']}",
         f"  numba {info['numba']} ({info['numba_threads']} threads, "
         f"{info['threading_layer']} layer), llvmlite {info['llvmlite']}, numpy {info['numpy']}",
+        f"  kernels: {info['kernels']}",
         f"  BLAS: {blas}",
         f"  torch: {torch}; GPU: {info['gpu'] or 'none'}",
         "  malloc: "
@@ -605,6 +607,17 @@ def machine_line(info: dict) -> str:
         ),  # fmt: skip
     ]
     return "\n".join(lines)
+
+
+def _kernel_target() -> str:
+    """What the CPU kernels are compiled for and the GEMM shape chosen for it."""
+    from numbatorch.kernels.cpu import isa, matmul
+
+    forced = " (NUMBA_CPU_NAME)" if os.environ.get("NUMBA_CPU_NAME") else ""
+    return (
+        f"compiled for {isa.target_cpu()}{forced}, {isa.ISA} variant: GEMM register tile "
+        f"{matmul.MR} rows x {matmul.TILE_BYTES} bytes, KC {matmul.KC}, MC/NC {matmul.MC}"
+    )
 
 
 def _cpuinfo() -> dict:

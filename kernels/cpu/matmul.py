@@ -18,14 +18,17 @@ from numba.core.compiler_lock import global_compiler_lock
 from numba.extending import intrinsic, overload
 
 from ._launch import parallel_for, twins
+from .isa import TILE, blocking
 
-MR = 8  # rows of the register tile
-TILE_BYTES = 128  # columns of the register tile: two 512-bit vectors (32 f32, 16 f64)
-# depth of a packed block: one B micro-panel (KC x 128 bytes = 32 KB) stays in the 48 KB L1
-# while the A micro-panels stream past it from L2
-KC = 256
-MC = 256  # rows of one parallel task; its A block (MC x KC) sits in the 2 MB L2
-NC = 256  # columns of one parallel task; its packed B block (KC x NC) sits in L2 too
+# The register tile and the blocking follow the ISA the kernels are compiled for (isa.py):
+# on AVX-512, 8 rows x 128 bytes (two 512-bit vectors: 32 f32, 16 f64); on AVX2, 6 x 64.
+MR = TILE.rows
+TILE_BYTES = TILE.width
+# KC: depth of a packed block, one B micro-panel (KC x TILE_BYTES) staying in L1 while the
+# A micro-panels stream past it from L2; MC: rows of one parallel task, its A block
+# (MC x KC) in L2; NC: columns of one task, its packed B block (KC x NC) in L2 too
+KC, MC = blocking(TILE)
+NC = MC
 # Below this many multiply-adds (M*N*K) packing and waking threads cost more than they save
 SMALL_GEMM = 48 * 48 * 48
 

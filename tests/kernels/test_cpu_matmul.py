@@ -201,7 +201,7 @@ def test_gemm_of_rows_by_columns_runs_as_dot_products(dtype, shape, accumulate):
 def test_batch_of_thin_products_reads_b_in_place(dtype, accumulate):
     # fewer rows than a register tile over a wide B (a small conv's forward: one weight,
     # many samples): the products run direct, in parallel over the batch
-    m, k, n, batch = 6, 25, 800, 5  # m*n*k above SMALL_GEMM
+    m, k, n, batch = matmul.MR - 1, 25, 2000, 5  # m*n*k above SMALL_GEMM
     rng = np.random.default_rng(11)
     w = rng.standard_normal((m, k)).astype(dtype)
     cols = rng.standard_normal((batch, k, n)).astype(dtype)
