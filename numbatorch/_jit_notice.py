@@ -83,11 +83,12 @@ class CompileProgress(event.Listener):
             time.sleep(REDRAW_S)
             with self.lock:
                 now = time.perf_counter()
-                if not self.compiling and now - self.last_end >= SPELL_GAP_S:
+                if self.compiling:
+                    self._report(now)
+                elif now - self.last_end >= SPELL_GAP_S:
                     self.finish()
                     self.ticker = None
                     return
-                self._report(now)
 
     def _text(self, now: float) -> str:
         name = self.compiling[-1] if self.compiling else self.last_name
