@@ -37,7 +37,10 @@ def _kernel_name(data) -> str:
     # The listener must never raise into a compile, whatever compiles: every dispatcher
     # Numba fires this event for has a py_func today, but nothing guarantees it.
     function = getattr((data or {}).get("dispatcher"), "py_func", None)
-    return getattr(function, "__name__", "kernel")
+    if function is None:
+        return "kernel"
+    # kernel factories reuse inner names ("contiguous", "axis"): the module tells them apart
+    return f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
 
 
 class CompileProgress(event.Listener):

@@ -66,14 +66,17 @@ def test_log_follows_each_nested_compile_when_the_interval_is_zero(tmp_path):
         state = line.removeprefix("numbatorch: compiling kernels (").rsplit(", ", 1)[0]
         if not states or states[-1] != state:
             states.append(state)
-    assert states == ["0 done, outer", "0 done, inner", "1 done, outer", "2 done, outer"]
+    assert states == [
+        f"{done} done, __main__.{name}"
+        for done, name in ((0, "outer"), (0, "inner"), (1, "outer"), (2, "outer"))
+    ]
     assert lines[-1].startswith("numbatorch: compiled 2 kernels in ")
 
 
 def test_log_lines_are_rate_limited(tmp_path):
     lines = _run(tmp_path, 0, 3600).splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("numbatorch: compiling kernels (0 done, outer, ")
+    assert lines[0].startswith("numbatorch: compiling kernels (0 done, __main__.outer, ")
     assert lines[1].startswith("numbatorch: compiled 2 kernels in ")
 
 
@@ -89,7 +92,7 @@ def test_quiet_turns_progress_off(tmp_path):
 def test_terminal_gets_one_line_rewritten_in_place(tmp_path):
     output = _run(tmp_path, 0, 3600, terminal=True)
     updates, last = output.rsplit("\r", 1)[0], output.rsplit("\r", 2)[-2]
-    assert output.startswith("\rnumbatorch: compiling kernels (0 done, outer, ")
+    assert output.startswith("\rnumbatorch: compiling kernels (0 done, __main__.outer, ")
     assert "\n" not in updates
     assert last.startswith("numbatorch: compiled 2 kernels in ")
     assert output.endswith("\x1b[K\r\n")  # the terminal turns the final "\n" into "\r\n"
