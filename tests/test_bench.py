@@ -23,6 +23,7 @@ def run_tiny(group, tmp_path):
     return status, json.loads(path.read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", GROUPS)
 def test_tiny_run_of_group_completes_with_documented_json(group, tmp_path, capsys):
     status, data = run_tiny(group, tmp_path)
