@@ -2,8 +2,9 @@
 about a minute on 2 cores before its first epoch ends (later runs load the kernels from the
 on-disk cache in milliseconds), never sits silent.
 
-On a terminal one line is rewritten in place while compiling goes on; in a log (stderr is
-not a terminal) a line appears once compiling has lasted FIRST_LINE_AFTER_S and then at
+On a terminal one line is rewritten in place while a kernel compiles, and blanked between
+compiles, so that the program's own output never lands on it; in a log (stderr is not a
+terminal) a line appears once compiling has lasted FIRST_LINE_AFTER_S and then at
 most every LOG_EVERY_S while it continues, so a log never goes longer than that without
 output. A last line says how many kernels were compiled and how long it took.
 NUMBATORCH_QUIET=1 turns it off.
@@ -57,6 +58,7 @@ class CompileProgress(event.Listener):
         self.spell_start: float | None = None  # None: no spell under way
         self.last_end = 0.0
         self.shown_at: float | None = None  # when the last line was written in this spell
+        self.drawn = False  # the terminal line holds progress text now
         self.ticker: threading.Thread | None = None
 
     def on_start(self, event_) -> None:
@@ -77,7 +79,12 @@ class CompileProgress(event.Listener):
             self.last_name = self.compiling.pop()
             self.done += 1
             self.last_end = now
-            self._report(now)
+            if self.compiling or not self.terminal:
+                self._report(now)
+            elif self.drawn:
+                # back in the program, which may print: leave it an empty line
+                self._write("\r\x1b[K")
+                self.drawn = False
 
     def _tick(self) -> None:
         """Reports while one long compile runs (no events come), and ends the spell once
@@ -105,10 +112,10 @@ class CompileProgress(event.Listener):
             return
         since = None if self.shown_at is None else now - self.shown_at
         if self.terminal:
-            if since is None or since >= REDRAW_S:
+            if not self.drawn or since >= REDRAW_S:
                 # \x1b[K clears what a longer previous line left to the right
                 self._write("\r" + self._text(now) + "\x1b[K")
-                self.shown_at = now
+                self.shown_at, self.drawn = now, True
         elif since is None or since >= LOG_EVERY_S:
             self._write(self._text(now) + "\n")
             self.shown_at = now

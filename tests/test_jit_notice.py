@@ -95,4 +95,6 @@ def test_terminal_gets_one_line_rewritten_in_place(tmp_path):
     assert output.startswith("\rnumbatorch: compiling kernels (0 done, __main__.outer, ")
     assert "\n" not in updates
     assert last.startswith("numbatorch: compiled 2 kernels in ")
+    # blanked once compiling stopped, so the program's own output gets a clean line
+    assert "\r\x1b[K\rnumbatorch: compiled 2 kernels in " in output
     assert output.endswith("\x1b[K\r\n")  # the terminal turns the final "\n" into "\r\n"
