@@ -84,6 +84,13 @@ def plot_curves(history: dict, path: str) -> None:
     print(f"curves saved to {path}")
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None) -> float:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
@@ -94,15 +101,15 @@ def main(argv=None) -> float:
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=positive,
         default=12,
         help="epochs to train in this run; with --resume, epochs after the checkpoint's",
     )
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=positive, default=16)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--limit", type=int, default=None, help="use only the first N train and test images"
+        "--limit", type=positive, default=None, help="use only the first N train and test images"
     )
     parser.add_argument("--checkpoint", default=None, help="default: checkpoints/DATA-MODEL.pt")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")

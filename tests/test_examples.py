@@ -61,6 +61,13 @@ def test_resume_without_a_checkpoint_is_an_error_naming_it(tmp_path, capsys):
     assert f"--resume: no checkpoint at {missing}" in capsys.readouterr().err
 
 
+def test_counts_must_be_positive(capsys):
+    trainer = _load_trainer()
+    with pytest.raises(SystemExit):
+        trainer.main(["--limit", "0"])
+    assert "argument --limit: must be at least 1, got 0" in capsys.readouterr().err
+
+
 def test_resume_refuses_another_models_checkpoint(tmp_path, capsys):
     trainer = _load_trainer()
     checkpoint = str(tmp_path / "mlp.pt")
