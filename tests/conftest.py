@@ -7,6 +7,9 @@ from collections import Counter
 
 if os.environ.get("NUMBATORCH_REAL_GPU") != "1":
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+# pytest captures the compile progress per test, and its last line would land after the
+# summary; the suite's own progress is pytest's (test_jit_notice.py checks the progress)
+os.environ.setdefault("NUMBATORCH_QUIET", "1")
 
 import pytest  # noqa: E402
 
