@@ -334,8 +334,11 @@ def run_cases(ctx: Context, group: str, cases: list[Case], impls, progress: Prog
         names = [impl for impl in IMPLS if impl in case.impls and impl in impls]
         timings, notes = {}, {}
         for impl in names:
+            # only numbatorch's implementations have Numba kernels to compile or load
+            first = "first call (warm-up)" if impl in REFERENCES else (
+                "first call (compiles or loads kernels)")  # fmt: skip
             progress(f"[{group} {number}/{len(cases)}] {case.name} {case.size} {ctx.dtype} "
-                     f"{impl}: first call (compiles or loads kernels)...")  # fmt: skip
+                     f"{impl}: {first}...")  # fmt: skip
             try:
                 if case.measure is not None:  # measured in its own way (compile group)
                     timings[impl], notes[impl] = case.measure(impl)
@@ -470,7 +473,7 @@ def warm_thread_pool() -> None:
 def thread_fight(torch) -> float:
     """How much slower a 256^2 torch matmul and a parallel numbatorch add run when they
     alternate than when each runs alone: two OpenMP pools spinning for the same cores
-    (NUMBA_NOTES.md). Returns the worse of the two slowdowns."""
+    (docs/NUMBA_NOTES.md). Returns the worse of the two slowdowns."""
     from numbatorch.kernels.cpu import binary
     from numbatorch.kernels.cpu.elementwise import ADD
 

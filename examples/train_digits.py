@@ -1,18 +1,22 @@
 """Train a LeNet-style CNN (or an MLP) on the 8x8 handwritten digits that ship with
-numbatorch, or on MNIST with `--data mnist`. Shows progress, saves a checkpoint that a
-second run resumes from (`--resume`), and can plot the curves (`--plot curves.png`)."""
+numbatorch, or on MNIST with `--data mnist` (downloaded on first use: needs a network).
+Shows progress, saves a checkpoint per data set and model that a second run resumes from
+(`--resume`), and can plot the curves (`--plot curves.png`, needs numbatorch[plot])."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
 
+from numba.core import event
+
 import numbatorch as torch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
-from numbatorch.utils.data import DataLoader
+from numbatorch.utils.data import DataLoader, Subset
 
 
 class DigitsCNN(nn.Module):
@@ -61,14 +65,11 @@ def evaluate(model, loader, device) -> tuple[float, float]:
 
 
 def plot_curves(history: dict, path: str) -> None:
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install numbatorch[plot]); no plot saved")
-        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(history["epoch"], history["train_loss"], label="train")
     left.plot(history["epoch"], history["test_loss"], label="test")
@@ -83,79 +84,130 @@ def plot_curves(history: dict, path: str) -> None:
     print(f"curves saved to {path}")
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None) -> float:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
-    parser.add_argument("--data", choices=["digits", "mnist"], default="digits")
+    parser.add_argument(
+        "--data", choices=["digits", "mnist"], default="digits", help="mnist needs a network"
+    )
     parser.add_argument("--root", default="data", help="folder for MNIST files")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--epochs",
+        type=positive,
+        default=12,
+        help="epochs to train in this run; with --resume, epochs after the checkpoint's",
+    )
+    parser.add_argument("--batch-size", type=positive, default=16)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoint", default="checkpoints/digits.pt")
+    parser.add_argument(
+        "--limit", type=positive, default=None, help="use only the first N train and test images"
+    )
+    parser.add_argument("--checkpoint", default=None, help="default: checkpoints/DATA-MODEL.pt")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
-    parser.add_argument("--plot", default=None, help="save loss/accuracy curves to this PNG")
+    parser.add_argument(
+        "--plot", default=None, help="save loss/accuracy curves to this PNG (numbatorch[plot])"
+    )
     args = parser.parse_args(argv)
+    checkpoint = args.checkpoint or os.path.join("checkpoints", f"{args.data}-{args.model}.pt")
+    # what would fail after training is refused before it starts
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plot needs matplotlib: pip install 'numbatorch[plot]'")
+    if args.resume and not os.path.exists(checkpoint):
+        parser.error(f"--resume: no checkpoint at {checkpoint} (train once without --resume)")
+    state = torch.load(checkpoint) if args.resume else None
+    if state is not None and (state["model_name"], state["data"]) != (args.model, args.data):
+        parser.error(
+            f"--resume: {checkpoint} holds a {state['model_name']} trained on "
+            f"{state['data']}, not a {args.model} on {args.data}"
+        )
 
     torch.manual_seed(args.seed)
     device = args.device
     train_set, test_set, side = datasets(args.data, args.root)
+    if args.limit is not None:
+        train_set = Subset(train_set, range(min(args.limit, len(train_set))))
+        test_set = Subset(test_set, range(min(args.limit, len(test_set))))
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
     test_loader = DataLoader(test_set, batch_size=256)
     model = (DigitsCNN(side=side) if args.model == "cnn" else mlp(side)).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
-    # the learning rate decays to zero over the run: the last epochs settle the weights
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_acc": []}
     start_epoch = 0
-    if args.resume and os.path.exists(args.checkpoint):
-        state = torch.load(args.checkpoint)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
         history = state["history"]
         start_epoch = state["epoch"]
-        print(f"resumed from {args.checkpoint} at epoch {start_epoch}")
+        print(f"resumed from {checkpoint} at epoch {start_epoch}")
+        if start_epoch >= state["schedule_end"]:
+            print(
+                f"its learning-rate schedule had ended at epoch {state['schedule_end']} "
+                f"(lr 0): extended by --epochs {args.epochs}"
+            )
+    end_epoch = start_epoch + args.epochs
+    # The learning rate decays to zero by the last epoch: the last epochs settle the
+    # weights. A resumed run stretches the cosine to its new last epoch (the lr restarts
+    # low, not at zero); last_epoch makes the scheduler start at the checkpoint's epoch.
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=end_epoch, last_epoch=start_epoch - 1
+    )
+    if state is not None:
+        print(f"lr {scheduler.get_last_lr()[0]:.4g}, reaching 0 at epoch {end_epoch}")
 
     print(
         f"training {args.model} on {args.data}: {len(train_set)} train / {len(test_set)} test "
         f"images, device {device}"
     )
     accuracy = history["test_acc"][-1] if history["test_acc"] else 0.0
-    for epoch in range(start_epoch, start_epoch + args.epochs):
+    for epoch in range(start_epoch, end_epoch):
         model.train()
         began, seen, loss_sum = time.perf_counter(), 0, 0.0
-        for images, labels in train_loader:
-            images, labels = images.to(device), labels.to(device)
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(images), labels)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * labels.shape[0]
-            seen += labels.shape[0]
+        # the first epoch of a process compiles kernels (a minute when the cache is cold):
+        # its rate leaves that time out and names it
+        with event.install_listener("numba:compile", event.TimingListener()) as compiling:
+            for images, labels in train_loader:
+                images, labels = images.to(device), labels.to(device)
+                optimizer.zero_grad()
+                loss = F.cross_entropy(model(images), labels)
+                loss.backward()
+                optimizer.step()
+                loss_sum += loss.item() * labels.shape[0]
+                seen += labels.shape[0]
         scheduler.step()
-        elapsed = time.perf_counter() - began
+        compile_s = compiling.duration if compiling.done else 0.0
+        elapsed = time.perf_counter() - began - compile_s
         test_loss, accuracy = evaluate(model, test_loader, device)
         for key, value in zip(history, (epoch + 1, loss_sum / seen, test_loss, accuracy)):
             history[key].append(value)
+        compiled = f" (+{compile_s:.1f} s compiling kernels)" if compiling.done else ""
         print(
             f"epoch {epoch + 1:3d}  loss {loss_sum / seen:.4f}  test loss {test_loss:.4f}  "
-            f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s",
+            f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s{compiled}",
             flush=True,
         )
-        os.makedirs(os.path.dirname(args.checkpoint) or ".", exist_ok=True)
+        os.makedirs(os.path.dirname(checkpoint) or ".", exist_ok=True)
         torch.save(
             {
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
                 "history": history,
                 "epoch": epoch + 1,
+                "schedule_end": end_epoch,
+                "model_name": args.model,
+                "data": args.data,
             },
-            args.checkpoint,
+            checkpoint,
         )
-    print(f"final test accuracy {accuracy:.2%}; checkpoint {args.checkpoint}")
+    print(f"final test accuracy {accuracy:.2%}; checkpoint {checkpoint}")
     if args.plot:
         plot_curves(history, args.plot)
     return accuracy

@@ -8,7 +8,7 @@
   through a training step: median LeNet-5 step 7.0-7.5 -> 4.4-4.9 ms, two-layer step
   0.61-0.73 -> 0.44 ms (libgomp's own default is 300000). The price falls on other thread
   pools that run in between: a parallel op alternating with a numpy matmul took 0.25 ms
-  per iteration with 1000 and 1.7 ms with 30000 (NUMBA_NOTES.md). Code that mixes numpy
+  per iteration with 1000 and 1.7 ms with 30000 (docs/NUMBA_NOTES.md). Code that mixes numpy
   BLAS calls with numbatorch ops in a loop can set GOMP_SPINCOUNT=1000 itself: only a
   value the environment does not already have is set here.
 - The on-disk kernel cache goes to a user-writable folder even when the package sits in

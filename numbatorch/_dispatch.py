@@ -14,7 +14,7 @@ from types import ModuleType
 from ._device import device
 
 # Below this many elements a CPU kernel runs its serial twin: waking the thread pool
-# costs ~2 us, about the time of a 30k-element add (measured; see NUMBA_NOTES.md).
+# costs ~2 us, about the time of a 30k-element add (measured; see docs/NUMBA_NOTES.md).
 PARALLEL_THRESHOLD = int(os.environ.get("NUMBATORCH_PARALLEL_THRESHOLD", 1 << 16))
 
 _BACKEND_MODULES = {"cpu": "numbatorch.kernels.cpu", "cuda": "numbatorch.kernels.cuda"}

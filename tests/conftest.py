@@ -1,14 +1,21 @@
 """Test-suite setup: CUDA kernels run in Numba's simulator unless NUMBATORCH_REAL_GPU=1,
-and a `device` fixture runs a test on the CPU and, where available, on CUDA."""
+a `device` fixture runs a test on the CPU and, where available, on CUDA, and the summary
+says why tests were skipped."""
 
 import os
+from collections import Counter
 
 if os.environ.get("NUMBATORCH_REAL_GPU") != "1":
     os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+# pytest captures the compile progress per test, and its last line would land after the
+# summary; the suite's own progress is pytest's (test_jit_notice.py checks the progress)
+os.environ.setdefault("NUMBATORCH_QUIET", "1")
 
 import pytest  # noqa: E402
 
 import numbatorch  # noqa: E402
+
+pytest_plugins = ["pytester"]  # test_conftest.py runs the summary hook in an inner session
 
 
 def _devices():
@@ -26,3 +33,19 @@ def device(request):
 @pytest.fixture(autouse=True)
 def _seed():
     numbatorch.manual_seed(0)
+
+
+def skip_reasons(reports) -> Counter:
+    """Skip reasons and how many tests each skipped. A skip's longrepr is (path, line,
+    "Skipped: reason")."""
+    return Counter(str(report.longrepr[2]).removeprefix("Skipped: ") for report in reports)
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Most skips are by design (the CUDA simulator runs part of the op table; PyTorch is an
+    # optional oracle): one line per reason shows that without `-rs`'s line per test site.
+    reasons = skip_reasons(terminalreporter.stats.get("skipped", []))
+    if reasons:
+        terminalreporter.section("skipped tests, by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.line(f"{count:6d}  {reason}")

@@ -1,5 +1,5 @@
 """The bench runs: a tiny run of every group completes and writes the documented JSON.
-No timing is asserted (DESIGN.md: timings come from the bench, never from a test)."""
+No timing is asserted (docs/ARCHITECTURE.md: speed is measured by the bench, never by a test)."""
 
 import json
 
@@ -23,6 +23,7 @@ def run_tiny(group, tmp_path):
     return status, json.loads(path.read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", GROUPS)
 def test_tiny_run_of_group_completes_with_documented_json(group, tmp_path, capsys):
     status, data = run_tiny(group, tmp_path)
@@ -52,6 +53,19 @@ def test_missing_api_is_reported_as_unavailable_not_raised():
     results, skipped = harness.run_cases(ctx, "probe", [case], ["ours"], harness.Progress(False))
     assert results == []
     assert skipped[0].reason == "unavailable: pytest.no_such_module.function does not exist yet"
+
+
+def test_progress_says_compile_only_for_our_implementations(capsys):
+    def build():
+        harness.require(pytest, "no_such_module.function")
+
+    case = harness.Case("probe", "1", "us/call", {"ours": build, "numpy": build})
+    ctx = type("Ctx", (), {"options": None, "dtype": "float32", "device": "cpu",
+                           "sync": lambda self: None})()  # fmt: skip
+    harness.run_cases(ctx, "probe", [case], ["ours", "numpy"], harness.Progress(True))
+    ours, numpy = capsys.readouterr().err.splitlines()
+    assert ours.endswith("ours: first call (compiles or loads kernels)...")
+    assert numpy.endswith("numpy: first call (warm-up)...")
 
 
 def test_ratio_is_our_speed_over_the_reference_speed():

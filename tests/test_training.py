@@ -12,6 +12,8 @@ import numbatorch.optim as optim
 from numbatorch.datasets import Digits
 from numbatorch.utils.data import DataLoader, TensorDataset
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def digits():

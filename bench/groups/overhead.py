@@ -1,6 +1,6 @@
 """Per-op Python overhead in microseconds per call: ops on 100 elements, where the
 arithmetic costs almost nothing and what is timed is dispatch, allocation and autograd
-bookkeeping (DESIGN.md: "Small tensors stay cheap")."""
+bookkeeping (docs/ARCHITECTURE.md: "Small tensors stay cheap")."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ NC = MC
 # Below this many multiply-adds (M*N*K) packing and waking threads cost more than they save
 SMALL_GEMM = 48 * 48 * 48
 
-# No `reassoc`: it lets LLVM turn the k loop into a gather-based reduction (NUMBA_NOTES)
+# No `reassoc`: it lets LLVM turn the k loop into a gather-based reduction (docs/NUMBA_NOTES.md)
 FASTMATH = {"contract", "nnan", "ninf", "nsz", "arcp"}
 
 
@@ -93,7 +93,7 @@ def _register_tile(typingctx, x):
 
 
 # unsigned twins of the sizes for index arithmetic inside kernels: unsigned indices spare
-# each access a negative-index wraparound branch, which blocks vectorization (NUMBA_NOTES)
+# each access a negative-index wraparound branch, which blocks vectorization (docs/NUMBA_NOTES.md)
 _MR = np.uint64(MR)
 
 
