@@ -402,11 +402,16 @@ class _Pickler:
             self.call("torch", "Size", (tuple(obj),))
         elif isinstance(obj, (list, tuple, dict)):
             self.save_container(obj)
+        elif type(obj) is set:
+            # as Python's protocol-2 pickler (and so torch.save) writes a set
+            self.write_global("__builtin__", "set")
+            self.save_tuple((list(obj),))
+            self.out.write(pickle.REDUCE)
         else:
             raise TypeError(
                 f"numbatorch.save(format='torch') cannot save an object of type "
                 f"{type(obj).__name__}: it saves tensors, Python scalars, strings, None, "
-                "dtypes, devices, torch.Size and lists/tuples/dicts of these (save a model's "
+                "dtypes, devices, torch.Size and lists/tuples/dicts/sets of these (save a model's "
                 "state_dict(), not the model)"
             )
 
