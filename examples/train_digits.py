@@ -13,6 +13,7 @@ import numbatorch as torch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
 from numbatorch.utils.data import DataLoader
+from numbatorch.utils.tensorboard import SummaryWriter
 
 
 class DigitsCNN(nn.Module):
@@ -96,6 +97,9 @@ def main(argv=None) -> float:
     parser.add_argument("--checkpoint", default="checkpoints/digits.pt")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     parser.add_argument("--plot", default=None, help="save loss/accuracy curves to this PNG")
+    parser.add_argument(
+        "--tensorboard", default=None, help="log each epoch to this TensorBoard dir"
+    )
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -123,6 +127,7 @@ def main(argv=None) -> float:
         f"images, device {device}"
     )
     accuracy = history["test_acc"][-1] if history["test_acc"] else 0.0
+    writer = SummaryWriter(args.tensorboard) if args.tensorboard else None
     for epoch in range(start_epoch, start_epoch + args.epochs):
         model.train()
         began, seen, loss_sum = time.perf_counter(), 0, 0.0
@@ -139,6 +144,8 @@ def main(argv=None) -> float:
         test_loss, accuracy = evaluate(model, test_loader, device)
         for key, value in zip(history, (epoch + 1, loss_sum / seen, test_loss, accuracy)):
             history[key].append(value)
+            if writer and key != "epoch":
+                writer.add_scalar(key, value, epoch + 1)
         print(
             f"epoch {epoch + 1:3d}  loss {loss_sum / seen:.4f}  test loss {test_loss:.4f}  "
             f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s",
@@ -155,6 +162,8 @@ def main(argv=None) -> float:
             },
             args.checkpoint,
         )
+    if writer:
+        writer.close()
     print(f"final test accuracy {accuracy:.2%}; checkpoint {args.checkpoint}")
     if args.plot:
         plot_curves(history, args.plot)

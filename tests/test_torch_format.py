@@ -7,6 +7,8 @@ import os
 import pickle
 import pickletools
 import struct
+import subprocess
+import sys
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -414,3 +416,15 @@ def test_pytorch_and_numbatorch_both_refuse_a_pickle_calling_os_system(tmp_path)
         torch.load(path, weights_only=True)
     with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
         numbatorch.load(path)
+
+
+def test_numbatorch_imports_none_of_torch_safetensors_tensorboard():
+    # each interop feature imports its library when used, so the core works without them
+    code = (
+        "import sys, numbatorch, numbatorch.serialization, numbatorch.utils.safetensors, "
+        "numbatorch.utils.tensorboard\n"
+        "print(sorted({'torch', 'safetensors', 'tensorboard'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
