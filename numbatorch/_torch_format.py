@@ -42,6 +42,7 @@ FOLDER = "archive"
 VERSION = b"3\n"
 # PyTorch aligns each storage's bytes to 64 in the file so that it can memory-map them.
 ALIGNMENT = 64
+_READ_CHUNK = 1 << 24
 
 _STORAGE_CLASSES = {
     "DoubleStorage": _dtype.float64,
@@ -266,12 +267,28 @@ class _Loader:
 
     def _read_storage(self, key: str, location: str, dtype: _dtype.dtype) -> _LoadedStorage:
         entry = f"{self.folder}data/{key}"
-        data = self.read(entry)
-        if len(data) % dtype.itemsize:
-            raise self.fail(f"{entry} has {len(data)} bytes, not a whole number of {dtype}")
+        try:
+            size = self.archive.getinfo(entry).file_size
+        except KeyError:
+            raise self.fail(f"it lacks {entry}") from None
+        if size % dtype.itemsize:
+            raise self.fail(f"{entry} has {size} bytes, not a whole number of {dtype}")
+        data = np.empty(size, np.uint8)
+        try:
+            with self.archive.open(entry) as stream:
+                # in pieces straight into the storage: a storage can be gigabytes
+                filled = 0
+                while chunk := stream.read(_READ_CHUNK):
+                    if filled + len(chunk) > size:
+                        raise self.fail(f"{entry} holds more bytes than its header says")
+                    data[filled : filled + len(chunk)] = np.frombuffer(chunk, np.uint8)
+                    filled += len(chunk)
+        except (zipfile.BadZipFile, EOFError) as error:  # a bad CRC, a cut file
+            raise self.fail(str(error)) from error
+        if filled != size:
+            raise self.fail(f"{entry} ends after {filled} of its {size} bytes")
         order = "<" if self.byteorder == "little" else ">"
-        # bytearray: a writeable buffer, so loaded tensors can be trained in place.
-        flat = np.frombuffer(bytearray(data), dtype.numpy.newbyteorder(order))
+        flat = data.view(dtype.numpy.newbyteorder(order))
         if not flat.dtype.isnative:
             flat = flat.astype(dtype.numpy)
         moved = self.restore_location(from_array(flat, dtype=dtype), location)

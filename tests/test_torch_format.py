@@ -428,3 +428,29 @@ def test_numbatorch_imports_none_of_torch_safetensors_tensorboard():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_device_round_trip_keeps_the_device_and_the_sharing(device):
+    base = numbatorch.arange(6.0, device=device)
+    loaded = torch_round_trip({"base": base, "tail": base[3:]})
+    assert loaded["base"].device == base.device
+    assert loaded["tail"].untyped_storage() is loaded["base"].untyped_storage()
+    assert loaded["tail"].cpu().tolist() == [3.0, 4.0, 5.0]
+
+
+@pytest.mark.skipif(not numbatorch.cuda.is_available(), reason="needs CUDA")
+def test_map_location_cpu_brings_cuda_storages_to_the_cpu():
+    buffer = io.BytesIO()
+    numbatorch.save(numbatorch.ones(2, device="cuda"), buffer, format="torch")
+    buffer.seek(0)
+    loaded = numbatorch.load(buffer, map_location="cpu")
+    assert loaded.device == numbatorch.device("cpu") and loaded.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(not numbatorch.cuda.is_available(), reason="needs CUDA")
+def test_pytorch_loads_our_cuda_tensors_with_map_location_cpu(tmp_path):
+    torch = pytest.importorskip("torch")
+    numbatorch.save(numbatorch.arange(3.0, device="cuda"), tmp_path / "gpu.pt", format="torch")
+    loaded = torch.load(tmp_path / "gpu.pt", weights_only=True, map_location="cpu")
+    assert loaded.tolist() == [0.0, 1.0, 2.0]
