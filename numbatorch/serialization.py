@@ -1,4 +1,5 @@
 """numbatorch.save / numbatorch.load: a zip of JSON and .npy files; loading never unpickles.
+PyTorch's own checkpoint format (``format="torch"``) is read and written by ``_torch_format``.
 
 Format, version 1. The file is a zip archive (stored, not compressed) holding
 
