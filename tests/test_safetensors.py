@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import numbatorch
+import numbatorch.nn as nn
 
 pytest.importorskip("safetensors")
 from safetensors import SafetensorError  # noqa: E402
@@ -93,6 +94,38 @@ def test_what_is_not_a_dict_of_tensors_is_refused(tensors, message):
         st.save(tensors)
 
 
+def tied_model():
+    model = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+    model[1].weight = model[0].weight  # tied, as an embedding and its output layer
+    return model
+
+
+def test_save_model_writes_tied_weights_once_and_load_model_refills_them(tmp_path):
+    path = tmp_path / "tied.safetensors"
+    model = tied_model()
+    with pytest.raises(RuntimeError, match="Some tensors share memory"):
+        st.save_file(model.state_dict(), path)
+    st.save_model(model, path)
+    saved = st.load_file(path)
+    assert sorted(saved) == ["0.bias", "0.weight", "1.bias"]
+    with open(path, "rb") as file:
+        header = file.read(8 + int.from_bytes(file.read(8), "little"))
+    assert b'"1.weight":"0.weight"' in header
+    fresh = tied_model()
+    assert st.load_model(fresh, path) == ([], [])
+    np.testing.assert_array_equal(fresh[1].weight.detach().numpy(), saved["0.weight"].numpy())
+    np.testing.assert_array_equal(fresh[1].bias.detach().numpy(), saved["1.bias"].numpy())
+
+
+def test_load_model_names_missing_and_unexpected_keys(tmp_path):
+    path = tmp_path / "tied.safetensors"
+    st.save_model(tied_model(), path)
+    other = nn.Sequential(nn.Linear(3, 3))
+    with pytest.raises(RuntimeError, match='Unexpected key\\(s\\) in state_dict: "1.bias"'):
+        st.load_model(other, path)
+    assert st.load_model(other, path, strict=False) == ([], ["1.bias"])
+
+
 def test_a_truncated_file_names_the_file(tmp_path):
     path = tmp_path / "cut.safetensors"
     path.write_bytes((FIXTURES / "torch_weights.safetensors").read_bytes()[:-10])
@@ -128,3 +161,19 @@ def test_files_interchange_with_safetensors_torch(tmp_path):
     loaded = st.load_file(theirs)
     assert loaded["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     assert loaded["i"].dtype is numbatorch.int64
+
+
+@pytest.mark.torch
+def test_save_model_files_load_into_a_tied_pytorch_model(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_model
+
+    path = tmp_path / "tied.safetensors"
+    model = tied_model()
+    st.save_model(model, path)
+    reference = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Linear(3, 3))
+    reference[1].weight = reference[0].weight
+    load_model(reference, path)
+    np.testing.assert_array_equal(
+        reference[1].weight.detach().numpy(), model[0].weight.detach().numpy()
+    )

@@ -1,11 +1,13 @@
 """safetensors files, as ``safetensors.torch`` reads and writes them: ``save_file``,
-``load_file``, ``save`` and ``load``, on the safetensors package's numpy API (install
+``load_file``, ``save``, ``load``, and ``save_model``/``load_model`` for models whose
+parameters share memory (tied weights), on the safetensors package's numpy API (install
 ``numbatorch[safetensors]``). The files are the ones PyTorch and Hugging Face exchange."""
 
 from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -130,3 +132,85 @@ def load_file(filename: str | os.PathLike, device: str | int = "cpu") -> dict[st
             "numbatorch does not have"
         ) from error
     return _tensors(arrays, device)
+
+
+def _is_complete(tensor: Tensor) -> bool:
+    """Whether ``tensor`` covers its whole storage (so saving it saves all of it)."""
+    return tensor.storage_offset() == 0 and tensor.numel() == tensor.untyped_storage().data.size
+
+
+def _names_to_drop(
+    state_dict: dict[str, Tensor], preferred: set[str] | frozenset = frozenset()
+) -> dict[str, list[str]]:
+    """For each group of tensors sharing memory, the name saved (one covering the whole
+    storage, a ``preferred`` one if possible) and the names left out."""
+    dropped = {}
+    for group in _shared(state_dict):
+        complete = sorted(name for name in group if _is_complete(state_dict[name]))
+        if not complete:
+            raise RuntimeError(
+                "Error while trying to find names to remove to save state dict, but found no "
+                f"suitable name to keep for saving amongst: {group}. None is covering the "
+                "entire storage. Refusing to save/load the model since you could be storing "
+                f"much more memory than needed. Please refer to {_SHARED_HELP} for more "
+                "information."
+            )
+        keep = next((name for name in complete if name in preferred), complete[0])
+        dropped[keep] = sorted(group - {keep})
+    return dropped
+
+
+def save_model(
+    model: Any,
+    filename: str | os.PathLike,
+    metadata: dict[str, str] | None = None,
+    force_contiguous: bool = True,
+) -> None:
+    """Saves ``model.state_dict()`` to ``filename``, writing each group of tensors that
+    share memory (tied weights) once: the metadata maps each name left out to the name
+    saved. ``force_contiguous`` saves non-contiguous tensors as contiguous copies."""
+    state_dict = dict(model.state_dict())
+    for kept, names in _names_to_drop(state_dict).items():
+        for name in names:
+            metadata = {} if metadata is None else metadata
+            metadata.setdefault(name, kept)  # the caller's own entries win
+            del state_dict[name]
+    if force_contiguous:
+        state_dict = {name: tensor.contiguous() for name, tensor in state_dict.items()}
+    try:
+        save_file(state_dict, filename, metadata=metadata)
+    except ValueError as error:
+        raise ValueError(
+            f"{error} Or use save_model(..., force_contiguous=True), read the docs for "
+            "potential caveats."
+        ) from error
+
+
+def load_model(
+    model: Any, filename: str | os.PathLike, strict: bool = True, device: str | int = "cpu"
+) -> tuple[list[str], list[str]]:
+    """Loads a file written by ``save_model`` into ``model``; names left out of the file
+    because they share memory with a saved one are filled through it. Returns
+    ``(missing, unexpected)``; with ``strict`` either being non-empty raises RuntimeError."""
+    state_dict = load_file(filename, device=device)
+    dropped = _names_to_drop(dict(model.state_dict()), preferred=set(state_dict))
+    missing, unexpected = model.load_state_dict(state_dict, strict=False)
+    missing = set(missing)
+    for names in dropped.values():
+        for name in names:
+            if name in missing:
+                missing.remove(name)
+            else:
+                unexpected.append(name)
+    if strict and (missing or unexpected):
+        error = f"Error(s) in loading state_dict for {type(model).__name__}:"
+        if missing:
+            error += "\n    Missing key(s) in state_dict: " + ", ".join(
+                f'"{name}"' for name in sorted(missing)
+            )
+        if unexpected:
+            error += "\n    Unexpected key(s) in state_dict: " + ", ".join(
+                f'"{name}"' for name in sorted(unexpected)
+            )
+        raise RuntimeError(error)
+    return sorted(missing), unexpected
