@@ -276,3 +276,10 @@ def test_the_same_calls_log_what_pytorchs_writer_logs(tmp_path):
     ours_image = decode_png(ours.Images("picture")[0].encoded_image_string)
     theirs_image = theirs.Images("picture")[0]
     assert (ours_image.shape[0], ours_image.shape[1]) == (theirs_image.height, theirs_image.width)
+
+
+def test_a_log_dir_that_is_a_file_is_named_in_the_error(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    with pytest.raises(FileExistsError, match="taken"):
+        SummaryWriter(taken)
