@@ -256,7 +256,7 @@ def test_save_rejects_an_unknown_format():
         numbatorch.save({}, io.BytesIO(), format="onnx")
 
 
-# -- bad input --------------------------------------------------------------------------
+# -- hand-made files: bad input, and encodings torch.save rarely writes ---------------
 
 
 def checkpoint_with_pickle(path: Path, data_pkl: bytes) -> Path:
@@ -347,6 +347,28 @@ def test_a_garbled_pickle_names_the_file(tmp_path):
     path = checkpoint_with_pickle(tmp_path / "garbled.pt", b"\x80\x02}q\x00(X\x01")
     with pytest.raises(RuntimeError, match="garbled.pt is corrupt: archive/data.pkl cannot be"):
         numbatorch.load(path)
+
+
+def test_bytes_pickled_as_codecs_encode_are_read(tmp_path):
+    # protocol 2 has no bytes opcode: Python writes _codecs.encode(text, 'latin1')
+    payload = pickle.dumps({"blob": b"\x00\xffab"}, protocol=2)
+    assert b"_codecs" in payload
+    loaded = numbatorch.load(checkpoint_with_pickle(tmp_path / "bytes.pt", payload))
+    assert loaded == {"blob": b"\x00\xffab"}
+
+
+def test_a_big_endian_checkpoint_is_read_in_native_order(tmp_path):
+    def to_big_endian(name, data):
+        if name.endswith("byteorder"):
+            return b"big"
+        if "/data/" in name:
+            return np.frombuffer(data, "<f4").astype(">f4").tobytes()
+        return data
+
+    path = rewritten(tmp_path / "big.pt", FIXTURES / "torch_views.pt", to_big_endian)
+    loaded = numbatorch.load(path)
+    assert loaded["column"].tolist() == [2.0, 6.0, 10.0]
+    assert loaded["base"].numpy().dtype.isnative
 
 
 # -- both ways with PyTorch installed ----------------------------------------------------
@@ -460,3 +482,13 @@ def test_pytorch_loads_our_cuda_tensors_with_map_location_cpu(tmp_path):
     numbatorch.save(numbatorch.arange(3.0, device="cuda"), tmp_path / "gpu.pt", format="torch")
     loaded = torch.load(tmp_path / "gpu.pt", weights_only=True, map_location="cpu")
     assert loaded.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.torch
+def test_a_pytorch_tensor_with_python_attributes_is_refused_by_name(tmp_path):
+    torch = pytest.importorskip("torch")
+    tensor = torch.ones(2)
+    tensor.note = "calibrated"
+    torch.save(tensor, tmp_path / "attributes.pt")
+    with pytest.raises(RuntimeError, match="attributes.pt holds a tensor with Python attributes"):
+        numbatorch.load(tmp_path / "attributes.pt")
