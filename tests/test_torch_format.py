@@ -492,3 +492,16 @@ def test_a_pytorch_tensor_with_python_attributes_is_refused_by_name(tmp_path):
     torch.save(tensor, tmp_path / "attributes.pt")
     with pytest.raises(RuntimeError, match="attributes.pt holds a tensor with Python attributes"):
         numbatorch.load(tmp_path / "attributes.pt")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_reads_torch_save_with_every_pickle_protocol(tmp_path, protocol):
+    torch = pytest.importorskip("torch")
+    base = torch.arange(6.0).reshape(2, 3)
+    saved = {"base": base, "column": base[:, 1], "tags": {1, 2}, "blob": b"xy"}
+    torch.save(saved, tmp_path / "p.pt", pickle_protocol=protocol)
+    loaded = numbatorch.load(tmp_path / "p.pt")
+    assert loaded["column"].tolist() == [1.0, 4.0]
+    assert loaded["column"].untyped_storage() is loaded["base"].untyped_storage()
+    assert loaded["tags"] == {1, 2} and loaded["blob"] == b"xy"
