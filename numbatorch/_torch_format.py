@@ -329,9 +329,10 @@ class _Loader:
             and all(map(is_index, size + stride))
         ):
             raise self.fail(f"bad tensor geometry offset={offset!r} size={size!r:.80}")
-        last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else offset
-        limit = storage.numel if all(size) else storage.numel + 1
-        if last >= limit:
+        if not all(size):
+            return  # an empty view reads nothing, wherever it starts (as in PyTorch)
+        last = offset + sum((n - 1) * s for n, s in zip(size, stride))
+        if last >= storage.numel:
             raise self.fail(
                 f"a tensor of size {list(size)}, stride {list(stride)} and offset {offset} "
                 f"reaches element {last} of a storage of {storage.numel}"

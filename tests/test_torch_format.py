@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numbatorch
 import numbatorch.nn as nn
@@ -236,6 +238,31 @@ def assert_same_tree(expected, actual):
             assert_same_tree(item, other)
     else:
         assert actual == expected
+
+
+@st.composite
+def views(draw):
+    """A base tensor and a view of it: a basic slice (steps included) of every dim, then
+    a permutation of the dims."""
+    shape = tuple(draw(st.lists(st.integers(0, 4), min_size=1, max_size=3)))
+    index = tuple(
+        slice(draw(st.integers(0, n)), draw(st.integers(0, n)), draw(st.integers(1, 3)))
+        for n in shape
+    )
+    order = draw(st.permutations(range(len(shape))))
+    base = numbatorch.arange(float(np.prod(shape))).reshape(shape)
+    return base, base[index].permute(*order)
+
+
+@settings(max_examples=40, deadline=None)
+@given(views())
+def test_any_view_keeps_its_values_strides_offset_and_storage(pair):
+    base, view = pair
+    loaded = torch_round_trip({"base": base, "view": view})
+    assert loaded["view"].untyped_storage() is loaded["base"].untyped_storage()
+    assert loaded["view"].shape == view.shape and loaded["view"].stride() == view.stride()
+    assert loaded["view"].storage_offset() == view.storage_offset()
+    np.testing.assert_array_equal(loaded["view"].numpy(), view.numpy())
 
 
 def test_one_tensor_saved_twice_loads_as_one_tensor():
