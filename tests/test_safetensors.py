@@ -177,3 +177,10 @@ def test_save_model_files_load_into_a_tied_pytorch_model(tmp_path):
     np.testing.assert_array_equal(
         reference[1].weight.detach().numpy(), model[0].weight.detach().numpy()
     )
+
+
+def test_load_file_puts_tensors_on_the_device_asked_and_saves_from_it(tmp_path, device):
+    path = tmp_path / "device.safetensors"
+    st.save_file({"w": numbatorch.arange(3.0, device=device)}, path)
+    loaded = st.load_file(path, device=device)
+    assert loaded["w"].device.type == device and loaded["w"].cpu().tolist() == [0.0, 1.0, 2.0]

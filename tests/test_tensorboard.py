@@ -283,3 +283,14 @@ def test_a_log_dir_that_is_a_file_is_named_in_the_error(tmp_path):
     taken.write_text("")
     with pytest.raises(FileExistsError, match="taken"):
         SummaryWriter(taken)
+
+
+def test_tensors_on_any_device_are_logged(tmp_path, device):
+    image = numbatorch.full((1, 2, 2), 0.5, device=device)
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_scalar("loss", numbatorch.tensor(1.5, device=device), 1)
+        writer.add_image("grey", image, 1)
+    accumulator = read(tmp_path)
+    assert accumulator.Scalars("loss")[0].value == 1.5
+    pixels = decode_png(accumulator.Images("grey")[0].encoded_image_string)
+    assert pixels.tolist() == [[[127], [127]], [[127], [127]]]
