@@ -1,9 +1,11 @@
 """numbatorch.utils.tensorboard.SummaryWriter: every method's events, read back with
 TensorBoard's own EventAccumulator."""
 
+import itertools
 import runpy
 import struct
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -211,6 +213,16 @@ def test_bad_hparams_are_refused(tmp_path, hparams, domains, error):
             writer.add_hparams(hparams, {"accuracy": 1.0}, domains, run_name="bad")
 
 
+@pytest.fixture
+def ticking_clock(monkeypatch):
+    """A clock a second further on at each reading: an event file is named after the time
+    and a process-wide counter, and TensorBoard reads the files of a folder in name order,
+    so two files opened in one second by counters 9 and 10 would be read the wrong way."""
+    seconds = itertools.count(1_000_000_000)
+    monkeypatch.setattr(time, "time", lambda: float(next(seconds)))
+
+
+@pytest.mark.usefixtures("ticking_clock")
 def test_purge_step_drops_the_older_events_from_that_step(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         for step in range(1, 6):
@@ -221,6 +233,7 @@ def test_purge_step_drops_the_older_events_from_that_step(tmp_path):
     assert [(e.step, e.value) for e in events] == [(1, 1.0), (2, 2.0), (3, 30.0)]
 
 
+@pytest.mark.usefixtures("ticking_clock")
 def test_flush_puts_pending_events_on_disk_and_close_ends_the_file(tmp_path):
     writer = SummaryWriter(tmp_path, flush_secs=3600)
     writer.add_scalar("loss", 1.0, 1)
