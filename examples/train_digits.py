@@ -17,6 +17,7 @@ import numbatorch as torch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
 from numbatorch.utils.data import DataLoader, Subset
+from numbatorch.utils.tensorboard import SummaryWriter
 
 
 class DigitsCNN(nn.Module):
@@ -116,6 +117,9 @@ def main(argv=None) -> float:
     parser.add_argument(
         "--plot", default=None, help="save loss/accuracy curves to this PNG (numbatorch[plot])"
     )
+    parser.add_argument(
+        "--tensorboard", default=None, help="log each epoch to this TensorBoard dir"
+    )
     args = parser.parse_args(argv)
     checkpoint = args.checkpoint or os.path.join("checkpoints", f"{args.data}-{args.model}.pt")
     # what would fail after training is refused before it starts
@@ -168,6 +172,7 @@ def main(argv=None) -> float:
         f"images, device {device}"
     )
     accuracy = history["test_acc"][-1] if history["test_acc"] else 0.0
+    writer = SummaryWriter(args.tensorboard) if args.tensorboard else None
     for epoch in range(start_epoch, end_epoch):
         model.train()
         began, seen, loss_sum = time.perf_counter(), 0, 0.0
@@ -188,6 +193,8 @@ def main(argv=None) -> float:
         test_loss, accuracy = evaluate(model, test_loader, device)
         for key, value in zip(history, (epoch + 1, loss_sum / seen, test_loss, accuracy)):
             history[key].append(value)
+            if writer and key != "epoch":
+                writer.add_scalar(key, value, epoch + 1)
         compiled = f" (+{compile_s:.1f} s compiling kernels)" if compiling.done else ""
         print(
             f"epoch {epoch + 1:3d}  loss {loss_sum / seen:.4f}  test loss {test_loss:.4f}  "
@@ -207,6 +214,8 @@ def main(argv=None) -> float:
             },
             checkpoint,
         )
+    if writer:
+        writer.close()
     print(f"final test accuracy {accuracy:.2%}; checkpoint {checkpoint}")
     if args.plot:
         plot_curves(history, args.plot)

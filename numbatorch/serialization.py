@@ -1,4 +1,5 @@
 """numbatorch.save / numbatorch.load: a zip of JSON and .npy files; loading never unpickles.
+PyTorch's own checkpoint format (``format="torch"``) is read and written by ``_torch_format``.
 
 Format, version 1. The file is a zip archive (stored, not compressed) holding
 
@@ -26,6 +27,7 @@ are not kept (it loads contiguous).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -40,7 +42,7 @@ from typing import IO, Any
 import numpy as np
 
 import numbatorch
-from numbatorch import _dtype
+from numbatorch import _dtype, _torch_format
 from numbatorch._device import as_device
 from numbatorch._device import device as _Device
 
@@ -126,17 +128,30 @@ def _is_parameter(tensor: numbatorch.Tensor) -> bool:
     return isinstance(tensor, getattr(nn, "Parameter", ()))
 
 
-def save(obj: Any, f: FileLike) -> None:
+def save(obj: Any, f: FileLike, *, format: str = "numbatorch") -> None:  # noqa: A002
     """Saves ``obj`` (tensors, and dicts/lists/tuples of them, scalars, strings, None,
-    dtypes) to ``f``, a path or a binary file object, in the format of this module.
+    dtypes) to ``f``, a path or a binary file object.
 
+    ``format="numbatorch"`` writes the format of this module; ``format="torch"`` writes
+    PyTorch's checkpoint format, which ``torch.load(f, weights_only=True)`` reads and in
+    which tensors sharing a storage stay views of one storage (see ``_torch_format``).
     A path is written through a temporary file in the same folder that then replaces
     ``f``, so an interrupted save leaves any previous file intact and no partial file.
     """
-    encoder = _Encoder()
-    manifest = {"format": "numbatorch", "version": FORMAT_VERSION, "object": encoder.encode(obj)}
+    if format == "torch":
+        write = _torch_format.archive_writer(obj)
+    elif format == "numbatorch":
+        encoder = _Encoder()
+        manifest = {
+            "format": "numbatorch",
+            "version": FORMAT_VERSION,
+            "object": encoder.encode(obj),
+        }
+        write = functools.partial(_write_archive, manifest=manifest, arrays=encoder.arrays)
+    else:
+        raise ValueError(f"numbatorch.save: format must be 'numbatorch' or 'torch', not {format!r}")
     if not isinstance(f, (str, os.PathLike)):
-        _write_archive(f, manifest, encoder.arrays)
+        write(f)
         return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
@@ -145,7 +160,7 @@ def save(obj: Any, f: FileLike) -> None:
     )
     try:
         with os.fdopen(descriptor, "wb") as file:
-            _write_archive(file, manifest, encoder.arrays)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         # mkstemp makes the file private (0600); give it the mode open() would have.
@@ -179,14 +194,17 @@ def load(
     *,
     weights_only: bool | None = True,
 ) -> Any:
-    """Loads an object saved by ``numbatorch.save`` from a path or binary file object.
+    """Loads an object saved by ``numbatorch.save`` or by ``torch.save`` (PyTorch's zip
+    checkpoints, read without PyTorch) from a path or binary file object.
 
     ``map_location`` moves tensors: a device or device string for all of them, a dict
     from saved device strings ('cuda:0') to new ones, or PyTorch's callable
     ``(tensor, saved_location) -> tensor``; by default each goes back to its saved
-    device. Loading reads JSON and raw arrays only and never runs code, whatever
-    ``weights_only`` says (it is accepted for PyTorch compatibility). A truncated,
-    corrupt or foreign file raises RuntimeError naming the file.
+    device. Loading never runs code, whatever ``weights_only`` says (it is accepted for
+    PyTorch compatibility): numbatorch checkpoints are JSON and raw arrays, and PyTorch's
+    pickle is read by an unpickler that refuses every global outside PyTorch's weights-only
+    allow-list with an UnpicklingError. A truncated, corrupt or foreign file raises
+    RuntimeError naming the file.
     """
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     try:
@@ -220,10 +238,7 @@ class _Decoder:
         names = set(self.archive.namelist())
         if _MANIFEST not in names:
             if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-                raise RuntimeError(
-                    f"numbatorch.load: {self.name} is a PyTorch (pickle) checkpoint; "
-                    "numbatorch.load never unpickles, so it cannot read it"
-                )
+                return _torch_format.load(self.archive, self.name, self.restore_location)
             raise self.fail(f"it has no {_MANIFEST}")
         try:
             manifest = json.loads(self.archive.read(_MANIFEST))
@@ -289,26 +304,26 @@ class _Decoder:
             )
         return array
 
-    def _tensor(self, array: np.ndarray, info: dict) -> numbatorch.Tensor:
-        tensor = numbatorch.from_numpy(array)
-        saved_device = info["device"]
+    def restore_location(self, tensor: numbatorch.Tensor, saved_device: str) -> numbatorch.Tensor:
+        """``tensor`` (on the CPU) moved where ``map_location`` sends ``saved_device``."""
         location = self.map_location
         if callable(location):
             moved = location(tensor, saved_device)
-            tensor = tensor if moved is None else moved
-        else:
-            if isinstance(location, dict):
-                location = location.get(saved_device, saved_device)
-            target = as_device(location if location is not None else saved_device)
-            if target.type == "cuda" and not numbatorch.cuda.is_available():
-                raise RuntimeError(
-                    "Attempting to deserialize object on a CUDA device but "
-                    "torch.cuda.is_available() is False. If you are running on a CPU-only "
-                    "machine, please use torch.load with map_location=torch.device('cpu') "
-                    "to map your storages to the CPU."
-                )
-            if target.type != "cpu":
-                tensor = tensor.to(target)
+            return tensor if moved is None else moved
+        if isinstance(location, dict):
+            location = location.get(saved_device, saved_device)
+        target = as_device(location if location is not None else saved_device)
+        if target.type == "cuda" and not numbatorch.cuda.is_available():
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but "
+                "torch.cuda.is_available() is False. If you are running on a CPU-only "
+                "machine, please use torch.load with map_location=torch.device('cpu') "
+                "to map your storages to the CPU."
+            )
+        return tensor.to(target) if target.type != "cpu" else tensor
+
+    def _tensor(self, array: np.ndarray, info: dict) -> numbatorch.Tensor:
+        tensor = self.restore_location(numbatorch.from_numpy(array), info["device"])
         if info["parameter"]:
             from numbatorch.nn import Parameter
 

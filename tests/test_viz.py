@@ -41,3 +41,15 @@ def test_render_without_graphviz_raises_a_clear_error(tmp_path, monkeypatch):
 def test_save_writes_the_dot_text(tmp_path):
     path = _graph().save(str(tmp_path / "graph.dot"))
     assert open(path).read().startswith("digraph {")
+
+
+def test_make_dot_keeps_a_parameter_name_starting_with_n():
+    # the label was once built with lstrip("\\n"), which strips the letters too
+    weight = torch.ones(2, requires_grad=True)
+    source = make_dot((weight * 2).sum(), params={"net.weight": weight}).source
+    assert '"net.weight\\n(2)"' in source
+
+
+def test_make_dot_labels_an_unnamed_leaf_by_its_shape():
+    weight = torch.ones(2, requires_grad=True)
+    assert '[label="(2)", fillcolor=lightblue]' in make_dot((weight * 2).sum()).source

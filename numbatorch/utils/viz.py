@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from ..autograd.function import AccumulateGrad
-from ..tensor import Tensor
 
 
 class Digraph:
@@ -38,40 +39,62 @@ class Digraph:
         return target
 
 
-def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+class GraphNode(NamedTuple):
+    """A node of the backward graph: `kind` is "parameter" (a leaf tensor, `name` from
+    `params`, '' when absent), "op" (a grad_fn, `name` its class name) or "output"."""
+
+    key: int  # unique while the graph lives: the id of its grad_fn, leaf node or output
+    kind: str
+    name: str
+    shape: tuple | None  # known for parameters and outputs
 
 
-def make_dot(output, params: dict | None = None) -> Digraph:
-    """The backward graph from `output` (a tensor or tuple of tensors): blue boxes are
-    parameters (named from `params`), grey boxes the ops, green the outputs."""
+def autograd_graph(output, params: dict | None = None) -> Iterator[GraphNode | tuple[int, int]]:
+    """The backward graph from `output` (a tensor or tuple of tensors), depth first: each
+    node once, and each edge as (key of the input's node, key of its consumer's node)
+    after both of its nodes. `make_dot` and TensorBoard's `add_graph` draw it."""
     names = {id(p): name for name, p in (params or {}).items()}
     outputs = output if isinstance(output, (tuple, list)) else (output,)
-    lines = ['  node [shape=box, style=filled, fontname="monospace", fontsize=10]']
     seen: set[int] = set()
 
-    def node_id(obj) -> str:
-        return f"n{id(obj)}"
-
-    def visit(fn) -> None:
+    def visit(fn) -> Iterator[GraphNode | tuple[int, int]]:
         if id(fn) in seen:
             return
         seen.add(id(fn))
         if isinstance(fn, AccumulateGrad):
             var = fn.variable
-            label = f"{names.get(id(var), '')}\\n{_shape(var)}".lstrip("\\n")
-            lines.append(f'  {node_id(fn)} [label="{label}", fillcolor=lightblue]')
+            yield GraphNode(id(fn), "parameter", names.get(id(var), ""), tuple(var.shape))
             return
-        lines.append(f'  {node_id(fn)} [label="{type(fn).__name__}", fillcolor=lightgrey]')
+        yield GraphNode(id(fn), "op", type(fn).__name__, None)
         for next_fn, _ in fn.next_functions:
             if next_fn is not None:
-                visit(next_fn)
-                lines.append(f"  {node_id(next_fn)} -> {node_id(fn)}")
+                yield from visit(next_fn)
+                yield (id(next_fn), id(fn))
 
     for out in outputs:
-        label = f"output\\n{_shape(out)}"
-        lines.append(f'  {node_id(out)} [label="{label}", fillcolor=darkolivegreen1]')
+        yield GraphNode(id(out), "output", "output", tuple(out.shape))
         if out.grad_fn is not None:
-            visit(out.grad_fn)
-            lines.append(f"  {node_id(out.grad_fn)} -> {node_id(out)}")
+            yield from visit(out.grad_fn)
+            yield (id(out.grad_fn), id(out))
+
+
+def _shape(shape: tuple) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+_FILL = {"parameter": "lightblue", "op": "lightgrey", "output": "darkolivegreen1"}
+
+
+def make_dot(output, params: dict | None = None) -> Digraph:
+    """The backward graph from `output` (a tensor or tuple of tensors): blue boxes are
+    parameters (named from `params`), grey boxes the ops, green the outputs."""
+    lines = ['  node [shape=box, style=filled, fontname="monospace", fontsize=10]']
+    for item in autograd_graph(output, params):
+        if isinstance(item, GraphNode):
+            label = item.name
+            if item.shape is not None:
+                label = f"{label}\\n{_shape(item.shape)}" if label else _shape(item.shape)
+            lines.append(f'  n{item.key} [label="{label}", fillcolor={_FILL[item.kind]}]')
+        else:
+            lines.append(f"  n{item[0]} -> n{item[1]}")
     return Digraph(lines)
