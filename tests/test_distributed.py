@@ -184,8 +184,10 @@ def test_mismatched_shapes_between_ranks_are_named_on_every_rank(tmp_path):
             "all_reduce(): the tensor differs between ranks: rank 0 has [3] (float32), "
             "rank 1 has [4] (float32)"
         )
-        assert "params[0] in process 1 with sizes [3, 4] (float32) appears not to match " \
+        assert (
+            "params[0] in process 1 with sizes [3, 4] (float32) appears not to match "
             "sizes of the same param in process 0: [2, 4] (float32)" in seen["ddp"]
+        )
         assert seen["after"] == [2.0, 2.0]
 
 

@@ -13,7 +13,6 @@ import enum
 import importlib.util
 import os
 import sys
-import traceback
 
 import numpy as np
 
@@ -24,8 +23,7 @@ from ..autograd import grad_mode
 from ..tensor import Tensor
 
 _NOT_INITIALIZED = (
-    "Default process group has not been initialized, please make sure to call "
-    "init_process_group."
+    "Default process group has not been initialized, please make sure to call init_process_group."
 )
 _INSTALL_HINT = (
     "Distributed package doesn't have MPI built in: numbatorch.distributed runs on mpi4py "
@@ -425,9 +423,7 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int = 0, grou
     if here:
         _check_list("scatter", "scatter_list", scatter_list, tensor, pg.size())
     elif scatter_list:
-        raise ValueError(
-            "Argument ``scatter_list`` must NOT be specified on non-source ranks."
-        )
+        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
     _same_on_all_ranks("scatter", pg.comm, tensor)
     receive, comm = _host(tensor), pg.comm
     send = np.stack([_host(t) for t in scatter_list]) if here else None
@@ -512,8 +508,7 @@ def irecv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> W
 def _check_rank(name: str, argument: str, value: int, pg: ProcessGroup) -> None:
     if not isinstance(value, int) or not 0 <= value < pg.size():
         raise ValueError(
-            f"{name}(): {argument}={value!r} is not a rank of the group (world size "
-            f"{pg.size()})"
+            f"{name}(): {argument}={value!r} is not a rank of the group (world size {pg.size()})"
         )
 
 
@@ -527,9 +522,7 @@ def _check_dtypes(name: str, output: Tensor, input: Tensor) -> None:
 def _check_list(name: str, argument: str, tensors, like: Tensor, size: int) -> None:
     if not isinstance(tensors, (list, tuple)) or len(tensors) != size:
         got = len(tensors) if isinstance(tensors, (list, tuple)) else type(tensors).__name__
-        raise ValueError(
-            f"{name}(): {argument} must hold world_size ({size}) tensors, got {got}"
-        )
+        raise ValueError(f"{name}(): {argument} must hold world_size ({size}) tensors, got {got}")
     for i, t in enumerate(tensors):
         _check_tensor(name, t, f"{argument}[{i}]")
         if t.shape != like.shape or t.dtype != like.dtype:

@@ -212,9 +212,9 @@ class DistributedDataParallel(Module):
         bucket.pending -= 1
         # every rank must start the all-reduces in the same order, whatever order its
         # gradients arrive in: launch the buckets in their fixed order only
-        while self._next_bucket < len(self._buckets) and not self._buckets[
-            self._next_bucket
-        ].pending:
+        while (
+            self._next_bucket < len(self._buckets) and not self._buckets[self._next_bucket].pending
+        ):
             self._launch(self._buckets[self._next_bucket])
             self._next_bucket += 1
         if self._next_bucket == len(self._buckets):
