@@ -1,6 +1,8 @@
 """Train a LeNet-style CNN (or an MLP) on the 8x8 handwritten digits that ship with
 numbatorch, or on MNIST with `--data mnist`. Shows progress, saves a checkpoint that a
-second run resumes from (`--resume`), and can plot the curves (`--plot curves.png`)."""
+second run resumes from (`--resume`), and can plot the curves (`--plot curves.png`).
+Data-parallel on several processes: `mpirun -n 2 python examples/train_digits.py
+--distributed` (each rank takes batch-size / N samples of the global batch)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import time
 import numbatorch as torch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
+from numbatorch.nn.parallel import DistributedDataParallel
 from numbatorch.utils.data import DataLoader
+from numbatorch.utils.data.distributed import DistributedSampler
 
 
 class DigitsCNN(nn.Module):
@@ -96,14 +100,27 @@ def main(argv=None) -> float:
     parser.add_argument("--checkpoint", default="checkpoints/digits.pt")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     parser.add_argument("--plot", default=None, help="save loss/accuracy curves to this PNG")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over the processes of `mpirun -n N` (MPI)")  # fmt: skip
     args = parser.parse_args(argv)
+    rank, world = 0, 1
+    if args.distributed:
+        torch.distributed.init_process_group("mpi")
+        rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+        if rank != 0:  # the ranks train in step: rank 0 alone reports
+            sys.stdout = open(os.devnull, "w")  # for the rest of the process
 
     torch.manual_seed(args.seed)
     device = args.device
     train_set, test_set, side = datasets(args.data, args.root)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    # distributed: each rank loads its share of every global batch of --batch-size
+    sampler = DistributedSampler(train_set, seed=args.seed) if args.distributed else None
+    train_loader = DataLoader(train_set, batch_size=args.batch_size // world,
+                              shuffle=sampler is None, sampler=sampler)  # fmt: skip
     test_loader = DataLoader(test_set, batch_size=256)
     model = (DigitsCNN(side=side) if args.model == "cnn" else mlp(side)).to(device)
+    # the checkpoint holds `model`'s state (no "module." prefix), resumable either way
+    trained = DistributedDataParallel(model) if args.distributed else model
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     # the learning rate decays to zero over the run: the last epochs settle the weights
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
@@ -125,11 +142,13 @@ def main(argv=None) -> float:
     accuracy = history["test_acc"][-1] if history["test_acc"] else 0.0
     for epoch in range(start_epoch, start_epoch + args.epochs):
         model.train()
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         began, seen, loss_sum = time.perf_counter(), 0, 0.0
         for images, labels in train_loader:
             images, labels = images.to(device), labels.to(device)
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(images), labels)
+            loss = F.cross_entropy(trained(images), labels)
             loss.backward()
             optimizer.step()
             loss_sum += loss.item() * labels.shape[0]
@@ -144,6 +163,8 @@ def main(argv=None) -> float:
             f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s",
             flush=True,
         )
+        if rank != 0:
+            continue  # one checkpoint, written by rank 0
         os.makedirs(os.path.dirname(args.checkpoint) or ".", exist_ok=True)
         torch.save(
             {

@@ -152,6 +152,21 @@ def init_process_group(
     _MPI = MPI
     _default_group = ProcessGroup(world.Dup())
     _fail_fast_on_uncaught_errors(world)
+    _share_cores(MPI, world)
+
+
+def _share_cores(MPI, world) -> None:
+    """Give each of the N ranks on one machine 1/N of Numba's threads, unless the user
+    chose with NUMBA_NUM_THREADS: N ranks each spinning a full thread pool on the same
+    cores run several times slower (torchrun sets OMP_NUM_THREADS=1 for this reason)."""
+    if "NUMBA_NUM_THREADS" in os.environ:
+        return
+    import numba
+
+    local = world.Split_type(MPI.COMM_TYPE_SHARED)
+    ranks_here = local.Get_size()
+    local.Free()
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // ranks_here))
 
 
 def _fail_fast_on_uncaught_errors(world) -> None:
