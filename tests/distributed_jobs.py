@@ -116,14 +116,23 @@ def ddp() -> dict:
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
     model = DDP(_net(seed=rank), bucket_cap_mb=0.0001)
+    launched = []  # when the first layer's gradient arrives (the last one backward makes)
+    model.module[0].weight.register_hook(
+        lambda grad: launched.append([bucket.work is not None for bucket in model._buckets])
+    )
     x, y = _batch(seed=0, n=4 * world)
     local = slice(4 * rank, 4 * (rank + 1))
     nn.functional.mse_loss(model(x[local]), y[local]).backward()
     reference = _net(seed=99)
     reference.load_state_dict(model.module.state_dict())
     nn.functional.mse_loss(reference(x), y).backward()
+    views = DDP(_net(seed=rank), bucket_cap_mb=0.0001, gradient_as_bucket_view=True)
+    views.module.load_state_dict(reference.state_dict())
+    for _ in range(2):  # the second backward accumulates into the bucket views
+        nn.functional.mse_loss(views(x[local]), y[local]).backward()
     return {"keys": list(model.state_dict()), "buckets": len(model._buckets),
-            "grads": _grads(model.module), "reference": _grads(reference)}  # fmt: skip
+            "launched": launched, "grads": _grads(model.module),
+            "reference": _grads(reference), "bucket_views": _grads(views.module)}  # fmt: skip
 
 
 def no_sync() -> dict:

@@ -339,6 +339,17 @@ def test_post_accumulate_grad_hook_sees_the_accumulated_grad_once_per_backward()
     assert seen == [(True, [3.0, 3.0]), (True, [5.0, 5.0])]
 
 
+def test_a_leaf_is_accumulated_as_soon_as_its_gradient_is_complete():
+    # b's gradient is complete after the last op's backward: DDP launches its all-reduce
+    # from the hook while backward still walks down to a
+    a, b = leaf([1.0]), leaf([2.0])
+    order = []
+    a.register_post_accumulate_grad_hook(lambda t: order.append("a"))
+    b.register_post_accumulate_grad_hook(lambda t: order.append("b"))
+    (b * (a * 3).exp()).sum().backward()
+    assert order == ["b", "a"]
+
+
 def test_removed_post_accumulate_grad_hook_no_longer_runs():
     x = leaf([1.0])
     seen = []

@@ -208,15 +208,28 @@ def _assert_grads_close(grads: dict, reference: dict) -> None:
                                    err_msg=name)  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def ddp(tmp_path_factory):
+    return _run("ddp", tmp_path_factory.mktemp("ddp"))
+
+
 @needs_mpi
-def test_ddp_gradients_equal_single_process_gradients_of_the_whole_batch(tmp_path):
-    ranks = _run("ddp", tmp_path)
-    for seen in ranks:
+def test_ddp_gradients_equal_single_process_gradients_of_the_whole_batch(ddp):
+    for seen in ddp:
         assert seen["buckets"] > 1  # the tiny bucket cap split the gradients
         assert seen["keys"] == ["module.0.weight", "module.0.bias", "module.2.weight",
                                 "module.2.bias"]  # fmt: skip
         _assert_grads_close(seen["grads"], seen["reference"])
-    assert ranks[0]["grads"] == ranks[1]["grads"]
+        # the later layers' bucket was on its way before backward reached the first layer
+        assert seen["launched"] == [[True, False]]
+    assert ddp[0]["grads"] == ddp[1]["grads"]
+
+
+@needs_mpi
+def test_ddp_gradient_as_bucket_view_accumulates_in_the_buckets(ddp):
+    for seen in ddp:
+        twice = {name: (2 * np.asarray(g)).tolist() for name, g in seen["reference"].items()}
+        _assert_grads_close(seen["bucket_views"], twice)
 
 
 @needs_mpi
