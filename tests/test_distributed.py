@@ -37,18 +37,17 @@ needs_mpi = pytest.mark.skipif(
 )
 
 
-def _launch(job: str, out_dir: Path) -> subprocess.CompletedProcess:
+def _launch(*program: str) -> subprocess.CompletedProcess:
     # one Numba thread per rank: the ranks share the machine's cores
     env = dict(os.environ, NUMBA_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")  # fmt: skip
-    command = [_mpirun(), "--oversubscribe", "-n", str(WORLD), sys.executable, str(JOBS),
-               job, str(out_dir)]  # fmt: skip
+    command = [_mpirun(), "--oversubscribe", "-n", str(WORLD), sys.executable, *program]
     return subprocess.run(command, env=env, capture_output=True, text=True,
                           timeout=TIMEOUT_S, check=False)  # fmt: skip
 
 
 def _run(job: str, out_dir: Path) -> list[dict]:
-    done = _launch(job, out_dir)
+    done = _launch(str(JOBS), job, str(out_dir))
     assert done.returncode == 0, done.stdout + done.stderr
     return [json.loads((out_dir / f"{job}.{rank}.json").read_text()) for rank in range(WORLD)]
 
@@ -193,7 +192,7 @@ def test_mismatched_shapes_between_ranks_are_named_on_every_rank(tmp_path):
 
 @needs_mpi
 def test_a_failing_rank_ends_the_job_with_its_error(tmp_path):
-    done = _launch("crash", tmp_path)
+    done = _launch(str(JOBS), "crash", str(tmp_path))
     assert done.returncode != 0
     assert "ValueError: rank 1 failed on purpose" in done.stdout + done.stderr
 
@@ -300,3 +299,19 @@ def test_sampler_refuses_a_rank_outside_the_replicas():
     with pytest.raises(ValueError, match=r"^Invalid rank 2, rank should be in the interval "
                        r"\[0, 1\]$"):  # fmt: skip
         DistributedSampler(range(4), num_replicas=2, rank=2)
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_train_digits_distributed_reports_from_rank_0_and_saves_one_checkpoint(tmp_path):
+    example = Path(__file__).parents[1] / "examples" / "train_digits.py"
+    checkpoint = tmp_path / "digits.pt"
+    done = _launch(str(example), "--distributed", "--epochs", "1", "--checkpoint",
+                   str(checkpoint))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("epoch   1") == 1  # rank 1 trained silently
+    state = numbatorch.load(str(checkpoint))
+    assert list(state["model"]) == ["conv1.weight", "conv1.bias", "conv2.weight",
+                                    "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight",
+                                    "fc2.bias"]  # fmt: skip
+    assert state["history"]["test_acc"][-1] > 0.5
