@@ -159,8 +159,8 @@ class _TwoHeads(nn.Module):
         self.used = nn.Linear(3, 2)
         self.unused = nn.Linear(3, 2)
 
-    def forward(self, x):
-        return self.used(x)
+    def forward(self, x, both: bool = False):
+        return self.used(x) + self.unused(x) if both else self.used(x)
 
 
 def unused() -> dict:
@@ -172,6 +172,9 @@ def unused() -> dict:
         model(x).sum().backward()
     seen["used_grad"] = model.module.used.bias.grad.tolist()
     seen["unused_grad"] = model.module.unused.weight.grad is None
+    some = DDP(_TwoHeads(), find_unused_parameters=True)
+    some(x, both=dist.get_rank() == 1).sum().backward()
+    seen["used_by_rank_1"] = some.module.unused.bias.grad.tolist()
     strict = DDP(_TwoHeads())
     strict(x).sum().backward()
     try:
@@ -179,6 +182,13 @@ def unused() -> dict:
     except RuntimeError as error:
         seen["strict"] = str(error)
     return seen
+
+
+def threads() -> dict:
+    import numba
+
+    dist.init_process_group("mpi")
+    return {"threads": numba.get_num_threads(), "pool": numba.config.NUMBA_NUM_THREADS}
 
 
 def crash() -> dict:

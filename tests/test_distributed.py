@@ -37,17 +37,19 @@ needs_mpi = pytest.mark.skipif(
 )
 
 
-def _launch(*program: str) -> subprocess.CompletedProcess:
+def _launch(*program: str, threads: str | None = "1") -> subprocess.CompletedProcess:
     # one Numba thread per rank: the ranks share the machine's cores
-    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
+    env = dict(os.environ, NUMBA_NUM_THREADS=threads, OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")  # fmt: skip
+    if threads is None:
+        del env["NUMBA_NUM_THREADS"]
     command = [_mpirun(), "--oversubscribe", "-n", str(WORLD), sys.executable, *program]
     return subprocess.run(command, env=env, capture_output=True, text=True,
                           timeout=TIMEOUT_S, check=False)  # fmt: skip
 
 
-def _run(job: str, out_dir: Path) -> list[dict]:
-    done = _launch(str(JOBS), job, str(out_dir))
+def _run(job: str, out_dir: Path, threads: str | None = "1") -> list[dict]:
+    done = _launch(str(JOBS), job, str(out_dir), threads=threads)
     assert done.returncode == 0, done.stdout + done.stderr
     return [json.loads((out_dir / f"{job}.{rank}.json").read_text()) for rank in range(WORLD)]
 
@@ -191,6 +193,12 @@ def test_mismatched_shapes_between_ranks_are_named_on_every_rank(tmp_path):
 
 
 @needs_mpi
+def test_ranks_on_one_machine_share_its_numba_threads(tmp_path):
+    for seen in _run("threads", tmp_path, threads=None):
+        assert seen["threads"] == max(1, seen["pool"] // WORLD)
+
+
+@needs_mpi
 def test_a_failing_rank_ends_the_job_with_its_error(tmp_path):
     done = _launch(str(JOBS), "crash", str(tmp_path))
     assert done.returncode != 0
@@ -244,6 +252,7 @@ def test_ddp_find_unused_parameters(tmp_path):
     for rank, seen in enumerate(_run("unused", tmp_path)):
         assert seen["used_grad"] == [4.0, 4.0]  # two backward passes of a batch of 2
         assert seen["unused_grad"] is True  # no rank used it: no gradient appears
+        assert seen["used_by_rank_1"] == [1.0, 1.0]  # rank 1's [2, 2] averaged with nothing
         assert seen["strict"].startswith(
             "Expected to have finished reduction in the prior iteration"
         )

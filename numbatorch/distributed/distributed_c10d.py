@@ -103,8 +103,10 @@ def is_initialized() -> bool:
 def _import_mpi():
     if not is_available():
         raise RuntimeError(_INSTALL_HINT)
-    from mpi4py import MPI
-
+    try:
+        from mpi4py import MPI
+    except (ImportError, RuntimeError) as error:  # mpi4py without an MPI library to load
+        raise RuntimeError(f"{_INSTALL_HINT} ({type(error).__name__}: {error})") from error
     return MPI
 
 
@@ -121,7 +123,9 @@ def init_process_group(
 ) -> None:
     """Join the default process group. Only the "mpi" backend exists: the MPI launcher
     (`mpirun -n N`) decides the rank and world size; `rank`/`world_size` (or the `RANK`/
-    `WORLD_SIZE` environment variables) are checked against what MPI says."""
+    `WORLD_SIZE` environment variables) are checked against what MPI says. The other
+    arguments are PyTorch's, accepted so that its scripts run: the launcher does what
+    `init_method`, `store` and `timeout` do for the socket-based backends."""
     global _default_group, _MPI
     if _default_group is not None:
         raise ValueError("trying to initialize the default process group twice!")
