@@ -125,11 +125,7 @@ class DistributedDataParallel(Module):
             _Bucket(indices, [params[i] for i in indices])
             for indices in _assign_buckets(params, self.bucket_bytes_cap)
         ]
-        # parameter index -> (bucket number, position in the bucket)
-        self._place = {}
-        for b, bucket in enumerate(self._buckets):
-            for position, i in enumerate(bucket.indices):
-                self._place[i] = (b, position)
+        self._bucket_of = {i: b for b, bucket in enumerate(self._buckets) for i in bucket.indices}
         self._armed = False  # the current backward is to be synchronised
         self._ready = [False] * len(params)
         self._used = None  # with find_unused_parameters: 1 per parameter this forward used
@@ -213,9 +209,7 @@ class DistributedDataParallel(Module):
                 "has been marked as ready twice."
             )
         self._ready[index] = True
-        b, _ = self._place[index]
-        bucket = self._buckets[b]
-        bucket.pending -= 1
+        self._buckets[self._bucket_of[index]].pending -= 1
         # every rank must start the all-reduces in the same order, whatever order its
         # gradients arrive in: launch the buckets in their fixed order only
         while (
