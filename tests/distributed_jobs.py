@@ -153,6 +153,19 @@ def no_sync() -> dict:
             "reference": _grads(reference)}  # fmt: skip
 
 
+def ddp_cuda() -> dict:
+    """A CUDA replica: the buckets live on the device and are staged through the host."""
+    dist.init_process_group("mpi")
+    rank = dist.get_rank()
+    torch.manual_seed(rank)
+    model = DDP(nn.Linear(2, 1).to("cuda"))
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    model(x[rank : rank + 1].to("cuda")).sum().backward()
+    grad = model.module.weight.grad
+    return {"device": grad.device.type, "weight": grad.tolist(),
+            "bias": model.module.bias.grad.tolist()}  # fmt: skip
+
+
 class _TwoHeads(nn.Module):
     def __init__(self) -> None:
         super().__init__()

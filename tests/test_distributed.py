@@ -248,6 +248,14 @@ def test_ddp_no_sync_accumulates_locally_then_averages_the_sum(tmp_path):
 
 
 @needs_mpi
+@pytest.mark.skipif(not numbatorch.cuda.is_available(), reason="needs CUDA or its simulator")
+def test_ddp_averages_cuda_gradients(tmp_path):
+    for seen in _run("ddp_cuda", tmp_path):
+        # the gradient of x @ w.T + b is x: rank 0 had [1, 2], rank 1 [3, 4]
+        assert seen == {"device": "cuda", "weight": [[2.0, 3.0]], "bias": [1.0]}
+
+
+@needs_mpi
 def test_ddp_find_unused_parameters(tmp_path):
     for rank, seen in enumerate(_run("unused", tmp_path)):
         assert seen["used_grad"] == [4.0, 4.0]  # two backward passes of a batch of 2
