@@ -5,6 +5,7 @@ to OUT_DIR/JOB.RANK.json; the tests in test_distributed.py check those values.""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -21,6 +22,12 @@ def collectives() -> dict:
         dist.init_process_group("mpi", rank=5)
     except ValueError as error:
         seen["wrong_rank"] = str(error)
+    os.environ["WORLD_SIZE"] = "3"
+    try:
+        dist.init_process_group("mpi")
+    except ValueError as error:
+        seen["wrong_world_size"] = str(error)
+    del os.environ["WORLD_SIZE"]
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
     seen["rank"], seen["world"] = rank, world

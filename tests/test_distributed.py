@@ -110,9 +110,13 @@ def test_rank_and_world_size_come_from_mpirun(collectives):
 
 
 @needs_mpi
-def test_init_process_group_refuses_a_rank_mpi_did_not_give(collectives):
+def test_init_process_group_refuses_a_rank_or_world_size_mpi_did_not_give(collectives):
     for rank, seen in enumerate(collectives):
         assert f"rank=5 does not match the MPI launcher's rank {rank}" in seen["wrong_rank"]
+        assert (
+            "WORLD_SIZE=3 does not match the MPI launcher's world_size 2"
+            in (seen["wrong_world_size"])
+        )
 
 
 @needs_mpi
