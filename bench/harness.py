@@ -22,8 +22,9 @@ import numpy as np
 # Implementations, in table order. The first four are numbatorch: its public API ("ours"),
 # the kernel launcher on preallocated arrays ("ours-raw"), conv's launchers with their
 # Winograd path switched off ("ours-im2col"), and the BLAS alternative the dispatcher may
-# choose ("blas"). numpy and torch are the references.
-IMPLS = ("ours", "ours-raw", "ours-im2col", "blas", "numpy", "torch")
+# choose ("blas"). numpy and torch are the references; raw mpi4py is the distributed
+# group's baseline (its ratio is in the note).
+IMPLS = ("ours", "ours-raw", "ours-im2col", "blas", "numpy", "torch", "mpi4py")
 REFERENCES = ("numpy", "torch")
 
 # A metric and whether more of it is better; `work` is bytes for GB/s, flops for GFLOP/s.

@@ -1,7 +1,9 @@
 """Train a LeNet-style CNN (or an MLP) on the 8x8 handwritten digits that ship with
 numbatorch, or on MNIST with `--data mnist` (downloaded on first use: needs a network).
 Shows progress, saves a checkpoint per data set and model that a second run resumes from
-(`--resume`), and can plot the curves (`--plot curves.png`, needs numbatorch[plot])."""
+(`--resume`), and can plot the curves (`--plot curves.png`, needs numbatorch[plot]).
+Data-parallel on several processes: `mpirun -n 2 python examples/train_digits.py
+--distributed` (each rank takes batch-size / N samples of the global batch)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from numba.core import event
 import numbatorch as torch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
+from numbatorch.nn.parallel import DistributedDataParallel
 from numbatorch.utils.data import DataLoader, Subset
+from numbatorch.utils.data.distributed import DistributedSampler
 from numbatorch.utils.tensorboard import SummaryWriter
 
 
@@ -120,7 +124,15 @@ def main(argv=None) -> float:
     parser.add_argument(
         "--tensorboard", default=None, help="log each epoch to this TensorBoard dir"
     )
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over the processes of `mpirun -n N` (MPI)")  # fmt: skip
     args = parser.parse_args(argv)
+    rank, world = 0, 1
+    if args.distributed:
+        torch.distributed.init_process_group("mpi")
+        rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+        if rank != 0:  # the ranks train in step: rank 0 alone reports
+            sys.stdout = open(os.devnull, "w")  # for the rest of the process
     checkpoint = args.checkpoint or os.path.join("checkpoints", f"{args.data}-{args.model}.pt")
     # what would fail after training is refused before it starts
     if args.plot and importlib.util.find_spec("matplotlib") is None:
@@ -140,9 +152,14 @@ def main(argv=None) -> float:
     if args.limit is not None:
         train_set = Subset(train_set, range(min(args.limit, len(train_set))))
         test_set = Subset(test_set, range(min(args.limit, len(test_set))))
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    # distributed: each rank loads its share of every global batch of --batch-size
+    sampler = DistributedSampler(train_set, seed=args.seed) if args.distributed else None
+    train_loader = DataLoader(train_set, batch_size=args.batch_size // world,
+                              shuffle=sampler is None, sampler=sampler)  # fmt: skip
     test_loader = DataLoader(test_set, batch_size=256)
     model = (DigitsCNN(side=side) if args.model == "cnn" else mlp(side)).to(device)
+    # the checkpoint holds `model`'s state (no "module." prefix), resumable either way
+    trained = DistributedDataParallel(model) if args.distributed else model
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_acc": []}
     start_epoch = 0
@@ -172,9 +189,11 @@ def main(argv=None) -> float:
         f"images, device {device}"
     )
     accuracy = history["test_acc"][-1] if history["test_acc"] else 0.0
-    writer = SummaryWriter(args.tensorboard) if args.tensorboard else None
+    writer = SummaryWriter(args.tensorboard) if args.tensorboard and rank == 0 else None
     for epoch in range(start_epoch, end_epoch):
         model.train()
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         began, seen, loss_sum = time.perf_counter(), 0, 0.0
         # the first epoch of a process compiles kernels (a minute when the cache is cold):
         # its rate leaves that time out and names it
@@ -182,7 +201,7 @@ def main(argv=None) -> float:
             for images, labels in train_loader:
                 images, labels = images.to(device), labels.to(device)
                 optimizer.zero_grad()
-                loss = F.cross_entropy(model(images), labels)
+                loss = F.cross_entropy(trained(images), labels)
                 loss.backward()
                 optimizer.step()
                 loss_sum += loss.item() * labels.shape[0]
@@ -201,6 +220,8 @@ def main(argv=None) -> float:
             f"test acc {accuracy:6.2%}  {seen / elapsed:8.0f} samples/s{compiled}",
             flush=True,
         )
+        if rank != 0:
+            continue  # one checkpoint, written by rank 0
         os.makedirs(os.path.dirname(checkpoint) or ".", exist_ok=True)
         torch.save(
             {

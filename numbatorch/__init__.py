@@ -209,7 +209,7 @@ from .ops.shape import (  # noqa: E402
     vstack,
 )
 from .ops._common import broadcast_shapes  # noqa: E402
-from . import datasets, nn, optim, utils  # noqa: E402
+from . import datasets, distributed, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .ops.linalg import (  # noqa: E402
     addmm,

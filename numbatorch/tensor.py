@@ -57,6 +57,7 @@ class Tensor:
     _output_nr = 0
     _grad_accumulator = None
     _hooks: list | None = None
+    _post_accumulate_grad_hooks: list | None = None
     _retains_grad = False
     _owned = False  # set by the engine on a gradient no one else holds
 
@@ -340,6 +341,9 @@ class Tensor:
         else:
             with grad_mode.no_grad():
                 self._grad.add_(grad)
+        if self._post_accumulate_grad_hooks:
+            for hook in self._post_accumulate_grad_hooks:
+                hook(self)
 
     @property
     def grad(self) -> Tensor | None:
@@ -415,6 +419,20 @@ class Tensor:
             self._register_node_hook(hook)
             hooks = self.grad_fn._pre_hooks[self._output_nr]
         return _RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` each time backward has accumulated a gradient into this
+        leaf's `.grad` (DDP launches its gradient all-reduce from here)."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = []
+        self._post_accumulate_grad_hooks.append(hook)
+        return _RemovableHandle(self._post_accumulate_grad_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import backward

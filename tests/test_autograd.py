@@ -330,6 +330,42 @@ def test_hook_on_a_tensor_without_grad_raises():
         torch.ones(1).register_hook(lambda grad: grad)
 
 
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad_once_per_backward():
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda t: seen.append((t is x, t.grad.tolist())))
+    (x * 2 + x).sum().backward()  # two paths into x: one accumulation
+    (x * 2).sum().backward()
+    assert seen == [(True, [3.0, 3.0]), (True, [5.0, 5.0])]
+
+
+def test_a_leaf_is_accumulated_as_soon_as_its_gradient_is_complete():
+    # b's gradient is complete after the last op's backward: DDP launches its all-reduce
+    # from the hook while backward still walks down to a
+    a, b = leaf([1.0]), leaf([2.0])
+    order = []
+    a.register_post_accumulate_grad_hook(lambda t: order.append("a"))
+    b.register_post_accumulate_grad_hook(lambda t: order.append("b"))
+    (b * (a * 3).exp()).sum().backward()
+    assert order == ["b", "a"]
+
+
+def test_removed_post_accumulate_grad_hook_no_longer_runs():
+    x = leaf([1.0])
+    seen = []
+    x.register_post_accumulate_grad_hook(seen.append).remove()
+    (x * 2).sum().backward()
+    assert seen == []
+
+
+def test_post_accumulate_grad_hook_only_on_leaves_that_require_grad():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        torch.ones(1).register_post_accumulate_grad_hook(print)
+    with pytest.raises(RuntimeError, match="^post accumulate grad hooks cannot be registered on "
+                       "non-leaf tensors$"):  # fmt: skip
+        (leaf([1.0]) * 2).register_post_accumulate_grad_hook(print)
+
+
 # --- detach, .data ----------------------------------------------------------------------
 
 

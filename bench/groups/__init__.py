@@ -6,8 +6,9 @@ from __future__ import annotations
 import importlib
 
 GROUPS = ("elementwise", "reduction", "matmul", "conv", "pool", "optim", "overhead", "train",
-          "compile")  # fmt: skip
-DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "compile")  # compile starts subprocesses
+          "compile", "distributed")  # fmt: skip
+# compile and distributed start subprocesses (distributed: MPI jobs); run them by name
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g not in ("compile", "distributed"))
 
 
 def load(group: str):

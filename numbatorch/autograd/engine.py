@@ -88,6 +88,10 @@ def run_backward(
             if not retain_graph:
                 node._release()
             _mark_owned(grads, grad_inputs)
+            # leaves ready now are accumulated next, before the walk goes deeper: their
+            # post-accumulate hooks (DDP's all-reduce launches) then fire as early as
+            # PyTorch's engine fires them
+            leaves = []
             for edge, grad in zip(node._edges, grad_inputs):
                 if edge is None:
                     continue
@@ -99,9 +103,10 @@ def run_backward(
                 counts[child] -= 1
                 if counts[child] == 0:
                     if child in buffers:
-                        ready.append(child)
+                        (leaves if isinstance(child, AccumulateGrad) else ready).append(child)
                     else:  # no gradient reached it: its whole subgraph gets none
                         _skip(child, counts, buffers, ready)
+            ready.extend(leaves)
     if not accumulate_into_grad:
         if not allow_unused and any(g is None for g in captured):
             raise RuntimeError(

@@ -1,9 +1,9 @@
 """`numbatorch.nn`: Modules, Parameter, layers, `functional`, `init` and `utils`, with
 PyTorch's names, defaults and reprs."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .modules import *  # noqa: F403 - the layer classes, listed in modules.__all__
 from .modules import __all__ as _layers
 from .parameter import Parameter
 
-__all__ = ["Parameter", "functional", "init", "utils", *_layers]
+__all__ = ["Parameter", "functional", "init", "parallel", "utils", *_layers]
