@@ -200,6 +200,12 @@ ERRORS = [
         "scatter(): Expected dtype int32/int64 for index",
     ),
     (
+        "cross_entropy-float-class-indices",
+        lambda: torch.nn.functional.cross_entropy(torch.ones(3, 5), torch.tensor([1.0, 2, 3])),
+        RuntimeError,
+        "expected target dtype to be Long or Byte, but got Float",
+    ),
+    (
         "masked_fill-float-mask",
         lambda: torch.ones(2).masked_fill(torch.ones(2), 0.0),
         RuntimeError,
@@ -318,6 +324,9 @@ FAILING_WRITES = [
     ("setitem-index-tensor", lambda x: x.__setitem__(torch.tensor([0, 4]), 0.0), IndexError),
     ("masked_fill_-mask-dtype", lambda x: x.masked_fill_(torch.ones(2, 3), 0.0), RuntimeError),
     ("scatter_-index", lambda x: x.scatter_(1, torch.tensor([[0, 9]]), 0.0), RuntimeError),
+    ("index_add_-index", lambda x: x.index_add_(0, torch.tensor([0, 4]), x * 0), RuntimeError),
+    ("index_copy_-source", lambda x: x.index_copy_(0, torch.tensor([0, 1]), x[:1]), IndexError),
+    ("index_fill_-index", lambda x: x.index_fill_(1, torch.tensor([3]), 0.0), IndexError),
     ("clamp_-no-bounds", lambda x: x.clamp_(), RuntimeError),
 ]
 
