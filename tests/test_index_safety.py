@@ -137,6 +137,25 @@ BAD_WRITES = [
         "index -1 is out of bounds for dimension 0 with size 3",
     ),
     (
+        "index_put_-past-end",
+        lambda x, d: x.index_put_((index([3], d),), torch.ones(2, device=d)),
+        IndexError,
+        "index 3 is out of bounds for dimension 0 with size 3",
+    ),
+    (
+        "index_put_-accumulate-negative",
+        lambda x, d: x.index_put_((index([-4], d),), torch.ones(2, device=d), accumulate=True),
+        IndexError,
+        "index -4 is out of bounds for dimension 0 with size 3",
+    ),
+    (
+        "index_put_-values-dtype",
+        lambda x, d: x.index_put_((index([0], d),), torch.ones(2, dtype=torch.float64).to(d)),
+        RuntimeError,
+        "Index put requires the source and destination dtypes match, got Float for the "
+        "destination and Double for the source.",
+    ),
+    (
         "setitem-dim1-named-by-its-place",
         lambda x, d: x.__setitem__((slice(None), index([2], d)), 1.0),
         IndexError,
@@ -477,6 +496,27 @@ def test_byte_mask_indexes_as_a_bool_mask(device):
     assert picked.tolist() == [0.0, 2.0]
 
 
+def test_index_put_accumulates_repeated_indices(device):
+    x = torch.zeros(3, 2, device=device)
+    rows = index([1, 1, -1], device)
+    x.index_put_((rows,), torch.ones(3, 2, device=device), accumulate=True)
+    assert x.tolist() == [[0, 0], [2, 2], [1, 1]]
+    x.index_put_((rows, index([0, 0, 1], device)), torch.tensor(7.0, device=device))
+    assert x.tolist() == [[0, 0], [7, 2], [1, 7]]
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put_gradients(accumulate):
+    x = torch.randn(3, 2, dtype=torch.float64, requires_grad=True)
+    values = torch.randn(2, 2, dtype=torch.float64, requires_grad=True)
+    rows = index([2, 2] if accumulate else [2, 0], "cpu")  # repeated rows add up
+    out = x.index_put((rows,), values, accumulate=accumulate)
+    assert type(out.grad_fn).__name__ == "IndexPutBackward0"
+    assert torch.autograd.gradcheck(
+        lambda a, v: a.index_put((rows,), v, accumulate=accumulate), (x, values)
+    )
+
+
 # --- devices --------------------------------------------------------------------------------
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA or its simulator")
@@ -536,6 +576,7 @@ NEGATIVE_OK = {
     "index_add_": False,
     "index_copy_": False,
     "index_fill_": True,
+    "index_put_": True,
     "index_select": False,
     "gather": False,
     "scatter_": False,
@@ -561,6 +602,9 @@ def _call(op, x, dim, idx, device):
         return x.index_select(dim, i)
     if op == "index_fill_":
         return x.index_fill_(dim, i, 1.0)
+    if op == "index_put_":
+        ones = torch.ones((), device=device)
+        return x.movedim(dim, 0).index_put_((i,), ones, accumulate=True)
     if op in ("index_add_", "index_copy_"):
         shape = list(x.shape)
         shape[dim] = len(idx)

@@ -619,15 +619,15 @@ def _advanced(view: Tensor, positions) -> Tensor:
 def setitem(x: Tensor, index, value) -> None:
     check_inplace(x)
     if tracking(x, value):
-        result = SetItem.apply(x.clone(), value, index)
+        result = SetItem.apply(x.clone(), value, index, False)
         write_into(x, result)
         return
     _write(x, index, value)
     x._bump_version()
 
 
-def _write(x: Tensor, index, value) -> None:
-    """x[index] = value without autograd, directly into x's memory."""
+def _write(x: Tensor, index, value, accumulate: bool = False) -> None:
+    """x[index] = value (+= with accumulate) without autograd, directly into x's memory."""
     items = _normalize(index, x)
     if not any(isinstance(it, Tensor) for it in items):
         target = basic_index(x, items).detach()
@@ -639,6 +639,7 @@ def _write(x: Tensor, index, value) -> None:
         and items[0].dtype is _dtype.bool
         and items[0].shape == x.shape
         and not isinstance(value, Tensor)
+        and not accumulate
     ):
         kernels(x).where(items[0]._array, _full((), value, x)._array, x._array, x._array)
         return
@@ -662,13 +663,13 @@ def _write(x: Tensor, index, value) -> None:
     view, start, length, shape, linear = _linear_index(view, positions)
     if not view.is_contiguous():
         work = view.contiguous()
-        _write_linear(work, start, length, shape, linear, value)
+        _write_linear(work, start, length, shape, linear, value, accumulate)
         kernels(x).copy(work._array, view._array)
     else:
-        _write_linear(view, start, length, shape, linear, value)
+        _write_linear(view, start, length, shape, linear, value, accumulate)
 
 
-def _write_linear(view, start, length, shape, linear, value):
+def _write_linear(view, start, length, shape, linear, value, accumulate: bool):
     flat = view.reshape(*view.shape[:start], -1, *view.shape[start + length :])
     out_shape = list(flat.shape)
     out_shape[start] = linear.numel()
@@ -682,7 +683,7 @@ def _write_linear(view, start, length, shape, linear, value):
     inner = 1
     for s in flat.shape[start + 1 :]:
         inner *= s
-    kernels(view).index_put(flat._array, linear._array, values._array, n, inner, False)
+    kernels(view).index_put(flat._array, linear._array, values._array, n, inner, accumulate)
 
 
 def _check_value_shape(value: Tensor, shape: tuple) -> None:
@@ -710,28 +711,64 @@ def _assign(target: Tensor, value) -> None:
 
 
 class SetItem(BuiltinFunction):
-    """x[index] = value with autograd: the gradient of x is zero where it was
-    overwritten; value's is the gradient of those elements, summed to its shape."""
+    """x[index] = value (+= with accumulate) with autograd: the gradient of x is zero where
+    it was overwritten; value's is the gradient of those elements, summed to its shape."""
 
     node_name = "CopySlices"
 
     @staticmethod
-    def forward(ctx, x, value, index):
-        ctx.meta = (index, value.shape if isinstance(value, Tensor) else None)
-        _write(x, index, value)
+    def forward(ctx, x, value, index, accumulate):
+        ctx.meta = (index, value.shape if isinstance(value, Tensor) else None, accumulate)
+        _write(x, index, value, accumulate)
         return x
 
     @staticmethod
     def backward(ctx, grad):
-        index, value_shape = ctx.meta
-        grad_x = grad.clone()
-        _write(grad_x, index, 0.0)
+        index, value_shape, accumulate = ctx.meta
+        grad_x = grad
+        if not accumulate:
+            grad_x = grad.clone()
+            _write(grad_x, index, 0.0)
         grad_value = None
         if value_shape is not None:
             grad_value = (
                 getitem(grad, index).sum_to_size(value_shape) if _numel(value_shape) > 0 else None
             )
-        return grad_x, grad_value, None
+        return grad_x, grad_value, None, None
+
+
+class IndexPut(SetItem):
+    """`index_put`, whose node PyTorch names IndexPutBackward0 (SetItem's is CopySlices)."""
+
+
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    """input with input[indices] = values, or += with accumulate (repeated indices add
+    up); `indices` is a tuple of index tensors, checked as advanced indexing's are."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            "index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not "
+            f"{type(indices).__name__}"
+        )
+    for i, item in enumerate(indices):
+        if not isinstance(item, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(item).__name__}"
+            )
+    if not isinstance(values, Tensor):
+        raise TypeError(
+            "index_put_(): argument 'values' (position 2) must be Tensor, not "
+            f"{type(values).__name__}"
+        )
+    if values.dtype is not input.dtype:
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_word(input)} "
+            f"for the destination and {_word(values)} for the source."
+        )
+    if tracking(input, values):
+        return IndexPut.apply(input.clone(), values, tuple(indices), accumulate)
+    result = input.clone()
+    _write(result, tuple(indices), values, accumulate)
+    return result
 
 
 def _numel(shape) -> int:
@@ -748,6 +785,7 @@ __all__ = [
     "index_add",
     "index_copy",
     "index_fill",
+    "index_put",
     "index_select",
     "masked_fill",
     "masked_select",
