@@ -152,6 +152,7 @@ from .ops.indexing import (  # noqa: E402
     index_add,
     index_copy,
     index_fill,
+    index_put,
     index_select,
     masked_fill,
     masked_select,

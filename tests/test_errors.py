@@ -147,7 +147,7 @@ ERRORS = [
         "index_select-index",
         lambda: torch.ones(3).index_select(0, torch.tensor([3])),
         IndexError,
-        "index 3 is out of bounds for dimension 0 with size 3",
+        "index out of range in self",
     ),
     (
         "gather-index",
@@ -185,19 +185,25 @@ ERRORS = [
         "index_select-float",
         lambda: torch.ones(3).index_select(0, torch.tensor([0.0])),
         RuntimeError,
-        "index_select(): Expected dtype int32/int64 for index",
+        "index_select(): Expected dtype int32 or int64 for index",
     ),
     (
-        "gather-int32",
-        lambda: torch.ones(2, 2).gather(1, torch.tensor([[0]], dtype=torch.int32)),
+        "gather-float",
+        lambda: torch.ones(2, 2).gather(1, torch.tensor([[0.0]])),
         RuntimeError,
-        "gather(): Expected dtype int64 for index",
+        "gather(): Expected dtype int32/int64 for index",
     ),
     (
         "scatter-float",
         lambda: torch.ones(2).scatter(0, torch.tensor([0.0]), 1.0),
         RuntimeError,
-        "scatter(): Expected dtype int64 for index",
+        "scatter(): Expected dtype int32/int64 for index",
+    ),
+    (
+        "cross_entropy-float-class-indices",
+        lambda: torch.nn.functional.cross_entropy(torch.ones(3, 5), torch.tensor([1.0, 2, 3])),
+        RuntimeError,
+        "expected target dtype to be Long or Byte, but got Float",
     ),
     (
         "masked_fill-float-mask",
@@ -343,6 +349,9 @@ FAILING_WRITES = [
     ("setitem-index-tensor", lambda x: x.__setitem__(torch.tensor([0, 4]), 0.0), IndexError),
     ("masked_fill_-mask-dtype", lambda x: x.masked_fill_(torch.ones(2, 3), 0.0), RuntimeError),
     ("scatter_-index", lambda x: x.scatter_(1, torch.tensor([[0, 9]]), 0.0), RuntimeError),
+    ("index_add_-index", lambda x: x.index_add_(0, torch.tensor([0, 4]), x * 0), RuntimeError),
+    ("index_copy_-source", lambda x: x.index_copy_(0, torch.tensor([0, 1]), x[:1]), IndexError),
+    ("index_fill_-index", lambda x: x.index_fill_(1, torch.tensor([3]), 0.0), IndexError),
     ("clamp_-no-bounds", lambda x: x.clamp_(), RuntimeError),
 ]
 

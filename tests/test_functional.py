@@ -997,7 +997,7 @@ def test_loss_messages():
     )
     _raises(
         RuntimeError,
-        "expected scalar type Long but found Float",
+        "expected target dtype to be Long or Byte, but got Float",
         lambda: F.nll_loss(torch.randn(2, 3), torch.tensor([0.0, 1.0])),
     )
 

@@ -18,7 +18,7 @@ def _index_select(x, index, out, n, inner):
         src = (o * n + index[k]) * inner
         dst = np.int64(t) * inner
         for j in range(inner):
-            out[dst + j] = x[src + j]
+            out[dst + j] = x[src + j]  # index[k] in [0, n): ops.indexing._check_index_range
 
 
 def _index_put(out, index, src, n, inner, accumulate):
@@ -29,6 +29,7 @@ def _index_put(out, index, src, n, inner, accumulate):
         for k in range(m):
             dst = (o * n + index[k]) * inner
             s = (o * m + k) * inner
+            # index[k] in [0, n) by ops.indexing._check_index_range; src's shape checked too
             if accumulate:
                 for j in range(inner):
                     out[dst + j] += src[s + j]
@@ -54,6 +55,7 @@ def _gather(x, xstrides, index, shape, dim, out):
     """out[i] = x at index i's coordinates with coordinate `dim` = index[i]; index and
     out are contiguous of `shape`, x is flat storage walked with `xstrides`."""
     for i in prange(out.size):
+        # index[i] in [0, x.shape[dim]), index no larger than x elsewhere: ops.indexing
         out[i] = x[_offset(i, shape, xstrides, dim, index[i])]
 
 
@@ -62,6 +64,8 @@ def _scatter(out, ostrides, index, shape, dim, src, sstrides, accumulate):
     """out at index i's coordinates with coordinate `dim` = index[i] (+)= src at index
     i's coordinates. Serial: repeated indices must add up in order."""
     for i in range(index.size):
+        # index[i] in [0, out.shape[dim]), index no larger than out and src elsewhere:
+        # ops.indexing._check_gather before the launch
         o = _offset(i, shape, ostrides, dim, index[i])
         s = _offset(i, shape, sstrides, -1, 0)
         if accumulate:
@@ -85,7 +89,7 @@ def _nonzero(x, shape):
         if x[i] != 0:
             rem = i
             for d in range(ndim - 1, -1, -1):
-                out[row, d] = rem % shape[d]
+                out[row, d] = rem % shape[d]  # row < count: both passes see the same x
                 rem //= shape[d]
             row += 1
     return out

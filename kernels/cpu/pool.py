@@ -113,6 +113,8 @@ def _scatter_planes(src, indices, out, accumulate):
             out[p, t] = 0
         for y in range(h):
             for z in range(w):
+                # indices in [0, H*W): written by _max_pool_forward (saved, version-checked)
+                # or checked by ops.pool.max_unpool2d (_check_index_range) before the launch
                 if accumulate:
                     out[p, indices[p, y, z]] += src[p, y, z]
                 else:
@@ -126,6 +128,7 @@ def _max_unpool_backward(grad_out, indices, grad_in):
     for p in prange(planes):
         for y in range(h):
             for z in range(w):
+                # indices in [0, OH*OW): checked by max_unpool2d, saved and version-checked
                 grad_in[p, y, z] = grad_out[p, indices[p, y, z]]
 
 

@@ -266,7 +266,7 @@ def _cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
             if t < 0 or t >= c:
                 bad[0] = 1
             else:
-                losses[r] = lse[r] - x[base + t]
+                losses[r] = lse[r] - x[base + t]  # t in [0, c): tested just above
                 valid[r] = 1
 
 
@@ -283,6 +283,7 @@ def _cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x
         for k in range(c):
             grad_x[base + k] = scale * math.exp(x[base + k] - lse[r])
         if t != ignore_index:
+            # t in [0, c): forward raised on any other target, which autograd saved
             grad_x[base + t] -= scale
 
 

@@ -31,6 +31,7 @@ def _index_select(x, index, out, n, inner):
     m = index.size
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         row = t // inner
+        # index in [0, n): ops.indexing._check_index_range before the launch
         out[t] = x[((row // m) * n + index[row % m]) * inner + t % inner]
 
 
@@ -41,6 +42,7 @@ def _index_put_kernel(mode):
         m = index.size
         for t in range(cuda.grid(1), src.size, cuda.gridsize(1)):
             row = t // inner
+            # index in [0, n) by ops.indexing._check_index_range; src's shape checked too
             dst = ((row // m) * n + index[row % m]) * inner + t % inner
             if mode == ATOMIC_ADD:
                 cuda.atomic.add(out, dst, src[t])
@@ -57,6 +59,7 @@ def _gather(x, xstrides, index, shape, dim, out):
     """out[i] = x at index i's coordinates with coordinate `dim` = index[i]; index and
     out are contiguous of `shape`, x is flat memory walked with `xstrides`."""
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        # index[i] in [0, x.shape[dim]), index no larger than x elsewhere: ops.indexing
         out[i] = x[offset(i, shape, xstrides, dim, index[i])]
 
 
@@ -65,6 +68,8 @@ def _scatter_kernel(mode):
         """out at index i's coordinates with coordinate `dim` = index[i] (+)= src at index
         i's coordinates; a thread per element of index."""
         for i in range(cuda.grid(1), index.size, cuda.gridsize(1)):
+            # index[i] in [0, out.shape[dim]), index no larger than out and src elsewhere:
+            # ops.indexing._check_gather before the launch
             o = offset(i, shape, ostrides, dim, index[i])
             value = src[offset(i, shape, sstrides, -1, 0)]
             if mode == ATOMIC_ADD:

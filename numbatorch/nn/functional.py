@@ -18,9 +18,16 @@ from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops import shape as sh
-from ..ops._common import check_device, shape_of, sum_to_shape
+from ..ops._common import TYPE_WORD, check_device, shape_of, sum_to_shape
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from ..ops.indexing import Gather, Scatter, index_select
+from ..ops.indexing import (
+    OUT_OF_RANGE,
+    Gather,
+    IndexAdd,
+    IndexSelect,
+    Scatter,
+    _check_index_range,
+)
 from ..ops.linalg import linear
 from ..ops.pool import (
     adaptive_avg_pool1d,
@@ -360,23 +367,24 @@ def layer_norm(
 
 
 class Embedding(BuiltinFunction):
-    """Rows `indices` of `weight`; the row `padding_idx` gets no gradient."""
+    """Rows `flat` (checked by `_check_index_range`) of `weight`, shaped `shape` + [dim];
+    the row `padding_idx` gets no gradient."""
 
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx):
-        flat = indices.reshape(-1)
+    def forward(ctx, weight, flat, shape, padding_idx):
         ctx.save_for_backward(flat)
         ctx.meta = (weight.shape, padding_idx)
-        return index_select(weight, 0, flat).reshape(*indices.shape, weight.shape[1])
+        return IndexSelect.apply(weight, 0, flat).reshape(*shape, weight.shape[1])
 
     @staticmethod
     def backward(ctx, grad):
         (flat,) = ctx.saved_tensors
         shape, padding_idx = ctx.meta
-        grad_weight = grad.new_zeros(shape).index_add(0, flat, grad.reshape(-1, shape[1]))
+        rows = grad.reshape(-1, shape[1])
+        grad_weight = IndexAdd.apply(grad.new_zeros(shape), 0, flat, rows, True)
         if padding_idx is not None:
             grad_weight = grad_weight.index_fill(0, flat.new_tensor([padding_idx]), 0.0)
-        return grad_weight, None, None
+        return grad_weight, None, None, None
 
 
 def embedding(
@@ -396,15 +404,19 @@ def embedding(
         )
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
-    if input.numel():
-        low, high = int(input.min().item()), int(input.max().item())
-        if low < 0 or high >= weight.shape[0]:
-            raise IndexError("index out of range in self")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += weight.shape[0]
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    check_device(weight, input)
+    if padding_idx is not None:
+        rows = weight.shape[0]
+        assert -rows <= padding_idx < rows, "Padding_idx must be within num_embeddings"
+        padding_idx %= rows
+    flat = _check_index_range(
+        input.reshape(-1), weight.shape[0], negative=False, message=OUT_OF_RANGE
+    )
     if max_norm is not None:
-        _renorm_rows(weight, input, max_norm, norm_type)
-    return Embedding.apply(weight, input, padding_idx)
+        _renorm_rows(weight, flat, max_norm, norm_type)
+    return Embedding.apply(weight, flat, tuple(input.shape), padding_idx)
 
 
 def _renorm_rows(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> None:
@@ -665,27 +677,28 @@ def _class_last(input: Tensor) -> Tensor:
 
 
 def _check_targets(input: Tensor, target: Tensor) -> None:
-    if target.dtype.is_floating_point or target.dtype is _dtype.bool:
-        word = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}
-        raise RuntimeError(
-            f"expected scalar type Long but found {word.get(target.dtype.name, target.dtype.name)}"
-        )
+    """PyTorch's checks of class-index targets, in its order: shapes, then the dtype."""
+    check_device(input, target)
     if input.ndim == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
     if input.ndim == 1:
         if target.ndim != 0:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        return
-    if target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target "
-            f"batch_size ({target.shape[0] if target.ndim else 0})."
+    else:
+        if target.ndim == 0 or input.shape[0] != target.shape[0]:
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target "
+                f"batch_size ({target.shape[0] if target.ndim else 0})."
+            )
+        expected = [input.shape[0], *input.shape[2:]]
+        if list(target.shape) != expected:
+            if input.ndim == 2:
+                raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+            raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if target.dtype not in (_dtype.int64, _dtype.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {TYPE_WORD[target.dtype.name]}"
         )
-    expected = [input.shape[0], *input.shape[2:]]
-    if list(target.shape) != expected:
-        if input.ndim == 2:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
 
 
 def _target_weights(
@@ -694,14 +707,15 @@ def _target_weights(
     """The targets with ignored entries set to class 0, and each sample's weight w[t]
     (0 where t == ignore_index); raises PyTorch's IndexError for a class out of range."""
     valid = flat_target != ignore_index
-    safe = ew.where(valid, flat_target, 0)
-    if safe.numel():
-        low, high = int(safe.min().item()), int(safe.max().item())
-        if low < 0 or high >= classes:
-            raise IndexError(f"Target {low if low < 0 else high} is out of bounds.")
+    safe = _check_index_range(
+        ew.where(valid, flat_target, 0),
+        classes,
+        negative=False,
+        message="Target {index} is out of bounds.",
+    )
     weights = valid.to(dtype)
     if weight is not None:
-        weights = weights * weight.to(dtype).index_select(0, safe)
+        weights = weights * IndexSelect.apply(weight.to(dtype), 0, safe)
     return safe, weights
 
 
@@ -836,11 +850,11 @@ def cross_entropy(
     class_dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[class_dim] if input.ndim else 0
     _check_weight(input, weight)
-    if target.dtype.is_floating_point:
-        if tuple(target.shape) != tuple(input.shape):
+    if tuple(target.shape) == tuple(input.shape):  # PyTorch's test for class probabilities
+        if not target.dtype.is_floating_point:
             raise RuntimeError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                f"({target.shape[0] if target.ndim else 0})."
+                "Expected floating point type for target with class probabilities, got "
+                f"{TYPE_WORD[target.dtype.name]}"
             )
         log_probs = rd.log_softmax(input, class_dim)
         if label_smoothing > 0:
@@ -859,7 +873,6 @@ def cross_entropy(
         and label_smoothing == 0
         and input.dtype in (_dtype.float32, _dtype.float64)
     ):
-        check_device(input, target)
         target = target.to(_dtype.int64).contiguous()
         return CrossEntropyIndices.apply(input, target, ignore_index, reduction)
     log_probs = rd.log_softmax(input, class_dim)

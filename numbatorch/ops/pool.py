@@ -7,7 +7,8 @@ from __future__ import annotations
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor
-from ._common import TYPE_WORD, empty, kernels
+from ._common import TYPE_WORD, check_device, empty, kernels
+from .indexing import _check_index_range
 
 
 class MaxPool2DWithIndices(BuiltinFunction):
@@ -43,7 +44,8 @@ class MaxPool2DWithIndices(BuiltinFunction):
 
 class MaxUnpool2D(BuiltinFunction):
     """The inverse of max pooling: x (N, C, H, W) put at the flat positions `indices`
-    (as `max_pool2d` returns them) of zero planes of `output_size`."""
+    (as `max_pool2d` returns them, checked by `_check_index_range`) of zero planes of
+    `output_size`."""
 
     @staticmethod
     def forward(ctx, x, indices, output_size):
@@ -255,14 +257,16 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     stride = kernel if stride is None else _pair(stride, "max_unpool2d: stride")
     padding = _pair(padding, "max_unpool2d: padding")
     sizes = _unpool_output_size(x, kernel, stride, padding, output_size)
-    if indices.numel():
-        low, high = int(indices.min().item()), int(indices.max().item())
-        if low < 0 or high >= sizes[0] * sizes[1]:
-            bad = low if low < 0 else high
-            raise RuntimeError(
-                f"Found an invalid max index: {bad} (output volumes are of size "
-                f"{sizes[0]}x{sizes[1]})"
-            )
+    check_device(input, indices)
+    indices = _check_index_range(
+        indices,
+        sizes[0] * sizes[1],
+        error=RuntimeError,
+        negative=False,
+        message=f"Found an invalid max index: {{index}} (output volumes are of size "
+        f"{sizes[0]}x{sizes[1]})",
+        last=True,
+    )
     out = MaxUnpool2D.apply(x, indices.unsqueeze(0) if unbatched else indices, sizes)
     return out.squeeze(0) if unbatched else out
 
