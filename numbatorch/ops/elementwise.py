@@ -738,7 +738,8 @@ def inplace(function):
     autograd records, x's old values are kept in a clone and x takes the new history."""
 
     def method(self, *args, **kwargs):
-        check_inplace(self, *args)
+        # no overlap check of the arguments: the result is computed into a temporary first
+        check_inplace(self)
         return _compute_inplace(function, self, args, kwargs)
 
     method.__name__ = function.__name__ + "_"
