@@ -109,14 +109,14 @@ def sum_to_shape(grad: Tensor, shape: tuple | None, dtype=None) -> Tensor | None
 
 
 def check_inplace(t: Tensor) -> None:
-    if grad_mode._enabled and t._requires_grad and t.grad_fn is None:
+    if grad_mode._state.enabled and t._requires_grad and t.grad_fn is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
 
 
 def tracking(*args) -> bool:
-    return grad_mode._enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    return grad_mode._state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
 
 
 def write_into(dest: Tensor, result: Tensor) -> Tensor:
@@ -134,7 +134,7 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
         )
     kernels(dest).copy(result._array, dest._array)
     dest._bump_version()
-    if grad_mode._enabled:
+    if grad_mode._state.enabled:
         # dest's old history no longer reaches its values: values that depend on no tensor
         # requiring grad leave it without one
         dest.grad_fn, dest._output_nr = result.grad_fn, result._output_nr
