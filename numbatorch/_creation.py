@@ -196,7 +196,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
     shape = _size(size)
-    if any(n < 0 for n in shape):  # PyTorch's zeros words it so; every other factory not
+    if min(shape, default=0) < 0:  # PyTorch's zeros words it so; every other factory not
         raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(
         shape,
