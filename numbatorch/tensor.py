@@ -504,9 +504,9 @@ def from_array(array, dev: device = CPU, dtype=None) -> Tensor:
 
 
 def empty_like_array(shape: tuple, dtype, dev: device) -> Tensor:
-    """A new tensor of `shape` and `dtype` on `dev`, its values undefined. Every tensor's
-    memory is allocated here, so a size that cannot be allocated fails here, once, with
-    PyTorch's error rather than numpy's."""
+    """A new tensor of `shape` and `dtype` on `dev`, its values undefined. The factories
+    and every op allocate their tensors here, so a size that cannot be allocated fails
+    here, once, with PyTorch's error rather than numpy's."""
     shape = tuple(shape)
     try:
         array = backend(dev).empty(shape, dtype.numpy)
