@@ -12,23 +12,19 @@
   BLAS calls with numbatorch ops in a loop can set GOMP_SPINCOUNT=1000 itself: only a
   value the environment does not already have is set here.
 - The on-disk kernel cache goes to a user-writable folder even when the package sits in
-  a read-only site-packages (`NUMBA_CACHE_DIR` still wins when set).
+  a read-only site-packages (`NUMBA_CACHE_DIR` still wins when set and writable), and
+  damaged cache entries are recompiled (`_cache.py`).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
-
-def _cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "numbatorch", "numba")
-
+from . import _cache
 
 os.environ.setdefault("GOMP_SPINCOUNT", "30000")
-if "NUMBA_CACHE_DIR" not in os.environ and "numba" not in sys.modules:
-    os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
+_cache.choose_folder()  # before Numba reads NUMBA_CACHE_DIR, i.e. before it is imported
+_cache.install()
 
 
 def _install_notice() -> None:

@@ -12,7 +12,7 @@ from . import _dtype
 from ._device import CPU, as_device
 from ._dispatch import backend
 from .autograd import grad_mode
-from .tensor import Storage, Tensor, empty_like_array, from_array
+from .tensor import Storage, Tensor, allocation_error, empty_like_array, from_array
 
 
 # --- random generators -------------------------------------------------------------------
@@ -228,8 +228,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    shape = _size(size)
+    if min(shape, default=0) < 0:  # PyTorch's zeros words it so; every other factory not
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(
-        _size(size),
+        shape,
         0,
         _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype(),
         device,
@@ -287,16 +290,28 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return empty(*input.shape, dtype=dtype, device=dev, requires_grad=requires_grad)
 
 
+def _drawn(shape: tuple, dtype, draw) -> Tensor:
+    """A CPU tensor holding `draw(shape)`, numpy's float64 or int64 draws cast to `dtype`.
+    The tensor is allocated first, so a size too big fails with its own dtype's bytes."""
+    t = empty_like_array(shape, dtype, CPU)
+    try:
+        values = draw(shape)
+    except MemoryError as error:
+        raise allocation_error(shape, np.float64) from error
+    t._array[...] = values
+    return t
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
-    array = _rng(generator).random(_size(size), dtype=np.float64).astype(dtype.numpy)
-    return _finish(from_array(array), device, requires_grad)
+    t = _drawn(_size(size), dtype, _rng(generator).random)
+    return _finish(t, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
-    array = _rng(generator).standard_normal(_size(size)).astype(dtype.numpy)
-    return _finish(from_array(array), device, requires_grad)
+    t = _drawn(_size(size), dtype, _rng(generator).standard_normal)
+    return _finish(t, device, requires_grad)
 
 
 def randint(
@@ -313,8 +328,8 @@ def randint(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.int64
-    array = _rng(generator).integers(low, high, tuple(size)).astype(dtype.numpy)
-    return _finish(from_array(array), device, requires_grad)
+    t = _drawn(_size((size,)), dtype, lambda shape: _rng(generator).integers(low, high, shape))
+    return _finish(t, device, requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:

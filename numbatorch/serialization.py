@@ -27,6 +27,7 @@ are not kept (it loads contiguous).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -34,6 +35,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -136,7 +138,9 @@ def save(obj: Any, f: FileLike, *, format: str = "numbatorch") -> None:  # noqa:
     PyTorch's checkpoint format, which ``torch.load(f, weights_only=True)`` reads and in
     which tensors sharing a storage stay views of one storage (see ``_torch_format``).
     A path is written through a temporary file in the same folder that then replaces
-    ``f``, so an interrupted save leaves any previous file intact and no partial file.
+    ``f``, so an interrupted save leaves any previous file intact and no partial file:
+    a failing save removes its temporary file, and the temporary file of a save that was
+    killed is removed by the next save to the same path.
     """
     if format == "torch":
         write = _torch_format.archive_writer(obj)
@@ -154,11 +158,17 @@ def save(obj: Any, f: FileLike, *, format: str = "numbatorch") -> None:  # noqa:
         write(f)
         return
     path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
+    folder, name = os.path.split(path)
+    if folder and not os.path.isdir(folder):
+        raise RuntimeError(f"Parent directory {folder} does not exist.")
+    folder = folder or os.curdir
+    _remove_stale_temporaries(folder, name)
+    temporary = None
     try:
+        # The pid in the name tells a killed save's leftover from a live one's file.
+        descriptor, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{name}.{os.getpid()}.", suffix=_TEMPORARY_SUFFIX
+        )
         with os.fdopen(descriptor, "wb") as file:
             write(file)
             file.flush()
@@ -166,9 +176,65 @@ def save(obj: Any, f: FileLike, *, format: str = "numbatorch") -> None:  # noqa:
         # mkstemp makes the file private (0600); give it the mode open() would have.
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
-    except BaseException:
-        os.remove(temporary)
+    except BaseException as error:  # KeyboardInterrupt too: no temporary file stays behind
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.remove(temporary)
+        if isinstance(error, OSError) and _temporary_pid(error.filename, name) is not None:
+            error.filename, error.filename2 = path, None  # the user's path, not ours
         raise
+
+
+_TEMPORARY_SUFFIX = ".tmp"
+# A temporary file untouched this long is a leftover even if its pid is alive again
+# (pids are reused); a live save writes to its file far more often than that.
+_STALE_AFTER_S = 24 * 3600
+
+
+def _temporary_pid(filename: Any, name: str) -> int | None:
+    """The pid in ``filename`` if it is a temporary file of a save to ``name``
+    (``.{name}.{pid}.{random}.tmp``), else None."""
+    if not isinstance(filename, str):
+        return None
+    prefix = f".{name}."
+    base = os.path.basename(filename)
+    pid, _, rest = base[len(prefix) :].partition(".")
+    random, suffix = os.path.splitext(rest)
+    ours = base.startswith(prefix) and pid.isdigit() and suffix == _TEMPORARY_SUFFIX
+    # mkstemp's random part has no dot: ".a.5.1.x.tmp" is a save to "a.5", not to "a"
+    return int(pid) if ours and random and "." not in random else None
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Removes the temporary files that killed saves to ``folder/name`` left behind: those
+    whose pid is no running process, or that nobody has written to for a day. A concurrent
+    save's file (its pid alive) is left alone."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return  # an unreadable folder: the save itself will report what is wrong
+    now = time.time()
+    for entry in entries:
+        pid = _temporary_pid(entry.name, name)
+        if pid is None:
+            continue
+        try:
+            if not _process_alive(pid) or now - entry.stat().st_mtime > _STALE_AFTER_S:
+                os.remove(entry.path)
+        except OSError:
+            pass  # gone already (another save cleaned it up) or not ours to remove
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill there terminates the process: trust the file's age only
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    return True
 
 
 def _umask() -> int:

@@ -4,6 +4,9 @@ attach themselves as methods; this file holds the data model and autograd plumbi
 
 from __future__ import annotations
 
+import math
+import sys
+
 import numpy as np
 
 from . import _dtype
@@ -70,19 +73,18 @@ class Tensor:
             self._init(other._storage, other._array, other._offset, other.dtype)
             return
         dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        dev = as_device(device)
         if (
             args
             and all(isinstance(a, int) for a in args)
             or (len(args) == 1 and isinstance(args[0], (Size, tuple)) and not args[0])
         ):
             shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
-            array = np.zeros(shape, dtype.numpy)  # zeroed, unlike PyTorch, for determinism
-        elif not args:
-            array = np.zeros((0,), dtype.numpy)
+            array = empty_like_array(shape, dtype, dev)._array
+            backend(dev).fill(array, 0)  # zeroed, unlike PyTorch, for determinism
         else:
-            array = _tensor_data(args[0], dtype)
-        dev = as_device(device)
-        array = backend(dev).from_host(np.require(array, requirements="C"))
+            host = _tensor_data(args[0], dtype) if args else np.zeros((0,), dtype.numpy)
+            array = backend(dev).from_host(np.require(host, requirements="C"))
         self._init(Storage(array.reshape(-1), dev), array, 0, dtype)
         self._requires_grad = bool(requires_grad)
 
@@ -530,7 +532,28 @@ def from_array(array, dev: device = CPU, dtype=None) -> Tensor:
 
 
 def empty_like_array(shape: tuple, dtype, dev: device) -> Tensor:
-    return from_array(backend(dev).empty(tuple(shape), dtype.numpy), dev, dtype)
+    """A new tensor of `shape` and `dtype` on `dev`, its values undefined. The factories
+    and every op allocate their tensors here, so a size that cannot be allocated fails
+    here, once, with PyTorch's error rather than numpy's."""
+    shape = tuple(shape)
+    try:
+        array = backend(dev).empty(shape, dtype.numpy)
+    except (ValueError, MemoryError) as error:
+        raise allocation_error(shape, dtype.numpy) from error
+    return from_array(array, dev, dtype)
+
+
+def allocation_error(shape: tuple, numpy_dtype: np.dtype) -> RuntimeError:
+    """PyTorch's error for an array of `shape` that numpy refused to allocate."""
+    for n in shape:
+        if n < 0:
+            return RuntimeError(
+                f"Trying to create tensor with negative dimension {n}: {list(shape)}"
+            )
+    nbytes = math.prod(shape) * np.dtype(numpy_dtype).itemsize
+    if nbytes > sys.maxsize:
+        return RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
+    return RuntimeError(f"can't allocate memory: you tried to allocate {nbytes} bytes")
 
 
 # C++ scalar type names, which PyTorch's message about a gradient's dtype uses

@@ -1,6 +1,10 @@
 """Autograd as PyTorch defines it: leaves and grad_fn names, backward and autograd.grad,
 accumulation, graph freeing, hooks, grad modes, custom Functions and the in-place checks."""
 
+import contextlib
+import functools
+import threading
+
 import numpy as np
 import pytest
 
@@ -482,6 +486,122 @@ def test_inplace_update_of_a_leaf_under_no_grad_is_allowed():
     with torch.no_grad():
         w -= 0.5 * torch.ones(2)
     assert w.tolist() == [0.5, 1.5] and w.is_leaf and w.requires_grad
+
+
+# --- grad modes are per thread ---------------------------------------------------------------
+
+
+def _in_thread(target) -> None:
+    """Runs `target` in a new thread and re-raises what it raised, here."""
+    errors = []
+
+    def run():
+        try:
+            target()
+        except BaseException as error:  # handed to the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def test_no_grad_in_one_thread_is_not_seen_in_another():
+    entered, checked = threading.Event(), threading.Event()
+    seen = {}
+
+    def hold_no_grad():
+        with torch.no_grad():
+            entered.set()
+            checked.wait()
+            seen["inside"] = torch.is_grad_enabled()
+
+    thread = threading.Thread(target=hold_no_grad)
+    thread.start()
+    entered.wait()
+    try:
+        seen["other"] = torch.is_grad_enabled()
+        y = leaf([1.0]) * 2
+    finally:
+        checked.set()
+        thread.join()
+    assert seen == {"other": True, "inside": False}
+    assert y.requires_grad
+
+
+def test_a_new_thread_starts_with_grad_enabled_whatever_its_creator_set():
+    seen = []
+    with torch.no_grad():
+        _in_thread(lambda: seen.append((torch.is_grad_enabled(), (leaf([1.0]) * 2).requires_grad)))
+    assert seen == [(True, True)]
+
+
+def test_set_grad_enabled_in_a_thread_stays_in_that_thread():
+    _in_thread(lambda: torch.set_grad_enabled(False))
+    assert torch.is_grad_enabled()
+
+
+def _model(seed: int):
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    return model, torch.randn(5, 3), torch.randn(5, 1)
+
+
+def _train(model, x, y, evaluate_between_steps: bool) -> list:
+    """Losses of three SGD steps (and, toggling no_grad, the outputs between them)."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    record = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        record.append(loss.item())
+        if evaluate_between_steps:
+            with torch.no_grad():
+                record.append(model(x).tolist())
+    return record + [p.tolist() for p in model.parameters()]
+
+
+def _infer(model, x, y) -> list:
+    return model(x).tolist()
+
+
+def test_four_threads_each_training_a_model_match_serial_runs():
+    # The last thread sits in no_grad for its whole life, spanning the others' training
+    # (the barriers order it so); the third toggles no_grad between its steps.
+    jobs = [
+        functools.partial(_train, evaluate_between_steps=False),
+        functools.partial(_train, evaluate_between_steps=False),
+        functools.partial(_train, evaluate_between_steps=True),
+        _infer,
+    ]
+    serial = [job(*_model(number)) for number, job in enumerate(jobs)]
+    models = [_model(number) for number in range(4)]  # the global generator is not per thread
+    start, end = threading.Barrier(4, timeout=120), threading.Barrier(4, timeout=120)
+    results, errors = [None] * 4, [None] * 4
+
+    def worker(number: int) -> None:
+        mode = torch.no_grad() if jobs[number] is _infer else contextlib.nullcontext()
+        try:
+            with mode:
+                start.wait()
+                try:
+                    results[number] = jobs[number](*models[number])
+                finally:
+                    end.wait()
+        except BaseException as error:  # checked below, in the test's thread
+            errors[number] = error
+
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [None] * 4
+    assert results == serial
 
 
 # --- custom Functions ------------------------------------------------------------------------

@@ -321,6 +321,57 @@ ERRORS = [
         RuntimeError,
         "Expected one of cpu, cuda device type at start of device string: tpu",
     ),
+    # Sizes are checked where every tensor is allocated. 10**15 elements pass any machine's
+    # address space, so the allocation fails even where memory is overcommitted.
+    ("zeros-negative", lambda: torch.zeros(-1), RuntimeError, "zeros: Dimension size must be"),
+    (
+        "empty-negative",
+        lambda: torch.empty(2, -3),
+        RuntimeError,
+        "Trying to create tensor with negative dimension -3: [2, -3]",
+    ),
+    (
+        "linear-negative",
+        lambda: torch.nn.Linear(-1, 2),
+        RuntimeError,
+        "Trying to create tensor with negative dimension -1: [2, -1]",
+    ),
+    (
+        "randint-negative",
+        lambda: torch.randint(0, 5, (-1,)),
+        RuntimeError,
+        "Trying to create tensor with negative dimension -1: [-1]",
+    ),
+    (
+        "legacy-constructor-negative",
+        lambda: torch.Tensor(-1),
+        RuntimeError,
+        "Trying to create tensor with negative dimension -1: [-1]",
+    ),
+    (
+        "randn-too-big-counts-its-own-dtype",
+        lambda: torch.randn(10**15),
+        RuntimeError,
+        "can't allocate memory: you tried to allocate 4000000000000000 bytes",
+    ),
+    (
+        "ones-too-big-float64",
+        lambda: torch.ones(10**15, dtype=torch.float64),
+        RuntimeError,
+        "can't allocate memory: you tried to allocate 8000000000000000 bytes",
+    ),
+    (
+        "result-too-big",
+        lambda: torch.ones(1, 1).expand(10**8, 10**8) + 1,
+        RuntimeError,
+        "can't allocate memory: you tried to allocate 40000000000000000 bytes",
+    ),
+    (
+        "size-overflows",
+        lambda: torch.empty(2**40, 2**40),
+        RuntimeError,
+        "Storage size calculation overflowed with sizes=[1099511627776, 1099511627776]",
+    ),
 ]
 
 

@@ -4,6 +4,11 @@ import io
 import json
 import math
 import os
+import re
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from collections import OrderedDict
 
@@ -175,6 +180,87 @@ def test_failed_save_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, m
     with pytest.raises(OSError, match="disk full"):
         save({"w": numbatorch.tensor([1.0])}, path)
     assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]
+
+
+def test_interrupted_save_leaves_no_temporary(tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "save", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        save({"w": numbatorch.tensor([1.0])}, tmp_path / "model.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+_KILLED_SAVE = """
+import os, signal, sys
+import numpy as np
+import numbatorch
+
+write = np.save
+
+
+def write_then_die(*args, **kwargs):
+    write(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+np.save = write_then_die
+numbatorch.save({"w": numbatorch.zeros(1000)}, sys.argv[1])
+"""
+
+
+def test_next_save_removes_the_temporary_of_a_save_killed_midway(tmp_path):
+    path = tmp_path / "model.pt"
+    killed = subprocess.run([sys.executable, "-c", _KILLED_SAVE, str(path)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    (leftover,) = tmp_path.iterdir()
+    assert leftover.name.startswith(".model.pt.") and leftover.suffix == ".tmp"
+    save({"version": 2}, path)
+    assert list(tmp_path.iterdir()) == [path] and load(path) == {"version": 2}
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait()
+    return process.pid
+
+
+def test_save_keeps_a_concurrent_saves_temporary_and_other_paths_ones(tmp_path):
+    dead = _dead_pid()
+    leftover = tmp_path / f".model.pt.{dead}.k2j4_x.tmp"
+    live = tmp_path / f".model.pt.{os.getpid()}.abc123.tmp"  # a save running in this process
+    other = tmp_path / f".other.pt.{dead}.abc123.tmp"
+    for file in (leftover, live, other):
+        file.write_bytes(b"partial")
+    save([1], tmp_path / "model.pt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model.pt", live.name, other.name])
+
+
+def test_save_removes_a_temporary_untouched_for_a_day_even_if_its_pid_runs(tmp_path):
+    old = tmp_path / f".model.pt.{os.getpid()}.abc123.tmp"
+    old.write_bytes(b"partial")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    save([1], tmp_path / "model.pt")
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_save_into_a_missing_folder_raises_pytorchs_error(tmp_path):
+    missing = tmp_path / "missing" / "deeper"
+    with pytest.raises(
+        RuntimeError, match=re.escape(f"Parent directory {missing} does not exist.")
+    ):
+        save([1], missing / "model.pt")
+
+
+def test_a_failing_save_names_the_users_path_not_its_temporary(tmp_path):
+    folder = tmp_path / "model.pt"
+    folder.mkdir()  # os.replace of the temporary file onto a folder fails
+    with pytest.raises(IsADirectoryError) as error:
+        save([1], folder)
+    assert error.value.filename == str(folder) and ".tmp" not in str(error.value)
+    assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
 
 
 def test_load_of_a_truncated_file_names_the_file(tmp_path):

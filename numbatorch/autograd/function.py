@@ -133,13 +133,14 @@ class Function:
             [isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None) for a in args]
         )
         ctx.needs_input_grad = needs
-        if not grad_mode._enabled or True not in needs:
+        state = grad_mode._state  # this thread's mode
+        if not state.enabled or True not in needs:
             return cls.forward(ctx, *args)  # nothing inside can track either
-        grad_mode._enabled = False  # no_grad, without a context manager's cost
+        state.enabled = False  # no_grad, without a context manager's cost
         try:
             outputs = cls.forward(ctx, *args)
         finally:
-            grad_mode._enabled = True
+            state.enabled = True
         ctx._edges = tuple([a._grad_edge() if need else None for a, need in zip(args, needs)])
         if not isinstance(outputs, tuple):
             ctx._output_meta = [None]

@@ -116,7 +116,7 @@ def check_inplace(t: Tensor, *sources, fill: bool = False) -> None:
     not a leaf that requires grad (nor an autograd view of one), no two elements of `t`
     sharing memory (an expanded tensor; `fill` is allowed there, as in PyTorch), and no
     source tensor partially overlapping `t`."""
-    if grad_mode._enabled:
+    if grad_mode._state.enabled:
         if t._requires_grad and t.grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
@@ -194,7 +194,7 @@ def overlaps(dest: Tensor, source: Tensor) -> bool:
 
 
 def tracking(*args) -> bool:
-    return grad_mode._enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    return grad_mode._state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
 
 
 def write_into(dest: Tensor, result: Tensor) -> Tensor:
@@ -212,7 +212,7 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
         )
     kernels(dest).copy(result._array, dest._array)
     dest._bump_version()
-    if grad_mode._enabled:
+    if grad_mode._state.enabled:
         # dest's old history no longer reaches its values: values that depend on no tensor
         # requiring grad leave it without one
         dest.grad_fn, dest._output_nr = result.grad_fn, result._output_nr

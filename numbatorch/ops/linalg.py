@@ -53,7 +53,7 @@ def _products_grads(grad: Tensor, a: Tensor, b: Tensor, need_a: bool, need_b: bo
     """The gradients of a @ b: grad @ b.T and a.T @ grad. Straight into the GEMM kernel
     when no graph is being built (the usual backward); through differentiable ops under
     create_graph."""
-    if grad_mode._enabled:
+    if grad_mode._state.enabled:
         return (grad.mm(b.t()) if need_a else None, a.t().mm(grad) if need_b else None)
     return (_gemm(grad, _t(b)) if need_a else None, _gemm(_t(a), grad) if need_b else None)
 
@@ -105,7 +105,7 @@ class Linear(BuiltinFunction):
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
         need_bias, need_input, need_weight = ctx.needs_input_grad
-        if grad_mode._enabled:  # create_graph: differentiable ops build this pass's graph
+        if grad_mode._state.enabled:  # create_graph: differentiable ops build this pass's graph
             return (
                 grad.sum(0) if need_bias else None,
                 grad.mm(weight) if need_input else None,

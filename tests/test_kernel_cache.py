@@ -1,0 +1,117 @@
+"""The kernel cache never stops numbatorch: damaged entries are recompiled, and an
+unusable cache folder gives way to a private temporary one. Each test runs numbatorch in
+a subprocess, since the cache folder is chosen once, at import."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+# zeros(3) compiles one small kernel, the contiguous fill
+_RUN = "import os, numbatorch; print(numbatorch.zeros(3).tolist(), os.environ['NUMBA_CACHE_DIR'])"
+_KERNEL = "_fill_contiguous"
+_DAMAGED_NOTICE = "could not be read"
+_FALLBACK_NOTICE = "cannot cache compiled kernels in"
+
+
+def run_numbatorch(**env) -> subprocess.CompletedProcess:
+    """Runs `_RUN` with `env` over this process's environment (None removes a variable)."""
+    environment = {**os.environ, "NUMBATORCH_QUIET": "1"}
+    for name, value in env.items():
+        environment.pop(name, None)
+        if value is not None:
+            environment[name] = str(value)
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    values, folder = result.stdout.split("] ")
+    assert values == "[0.0, 0.0, 0.0"
+    result.folder = folder.strip()
+    return result
+
+
+def kernel_files(folder) -> list:
+    """The cache files (index and data) of `_KERNEL` under `folder`."""
+    return sorted(
+        os.path.join(root, name)
+        for root, _, names in os.walk(folder)
+        for name in names
+        if name.startswith(f"elementwise.{_KERNEL}-")
+    )
+
+
+@pytest.fixture(scope="module")
+def filled_cache(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cache")
+    run_numbatorch(NUMBA_CACHE_DIR=folder)
+    assert [os.path.splitext(f)[1] for f in kernel_files(folder)] == [".nbc", ".nbi"]
+    return folder
+
+
+DAMAGES = {
+    "empty": lambda data: b"",
+    "truncated": lambda data: data[: len(data) // 2],
+    "garbled": lambda data: bytes(b ^ 0x5A for b in data[:64]) + data[64:],
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("extension", [".nbi", ".nbc"])
+def test_a_damaged_cache_entry_is_recompiled_with_one_notice(
+    filled_cache, tmp_path, extension, damage
+):
+    folder = tmp_path / "cache"
+    shutil.copytree(filled_cache, folder)
+    (damaged,) = [f for f in kernel_files(folder) if f.endswith(extension)]
+    with open(damaged, "rb") as file:
+        data = file.read()
+    with open(damaged, "wb") as file:
+        file.write(DAMAGES[damage](data))
+
+    healing = run_numbatorch(NUMBA_CACHE_DIR=folder)
+    assert healing.stderr.count(_DAMAGED_NOTICE) == 1
+    assert os.path.dirname(damaged) in healing.stderr
+    assert len(kernel_files(folder)) == 2  # saved again
+    assert _DAMAGED_NOTICE not in run_numbatorch(NUMBA_CACHE_DIR=folder).stderr
+
+
+def _check_fallback(result, unusable, temporary) -> None:
+    expected = os.path.join(temporary, f"numbatorch-{os.getuid()}", "numba")
+    assert result.folder == expected
+    assert result.stderr.count(_FALLBACK_NOTICE) == 1 and str(unusable) in result.stderr
+    assert len(kernel_files(expected)) == 2  # Numba cached there, not in the package
+
+
+def test_a_cache_folder_under_a_regular_file_gives_way_to_a_temporary_one(tmp_path):
+    (tmp_path / "file").write_text("")
+    unusable = tmp_path / "file" / "cache"
+    result = run_numbatorch(NUMBA_CACHE_DIR=unusable, TMPDIR=tmp_path)
+    _check_fallback(result, unusable, tmp_path)
+
+
+def test_an_unwritable_home_gives_way_to_a_temporary_cache(tmp_path):
+    (tmp_path / "file").write_text("")
+    home = tmp_path / "file" / "home"
+    result = run_numbatorch(NUMBA_CACHE_DIR=None, XDG_CACHE_HOME=None, HOME=home, TMPDIR=tmp_path)
+    _check_fallback(result, home / ".cache" / "numbatorch" / "numba", tmp_path)
+
+
+def test_a_read_only_cache_folder_gives_way_to_a_temporary_one(tmp_path):
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    read_only.chmod(0o555)
+    try:
+        try:
+            tempfile.TemporaryFile(dir=read_only).close()
+        except OSError:
+            pass
+        else:
+            pytest.skip("chmod does not stop this user (root) from writing")
+        result = run_numbatorch(NUMBA_CACHE_DIR=read_only, TMPDIR=tmp_path)
+    finally:
+        read_only.chmod(0o755)
+    _check_fallback(result, read_only, tmp_path)
