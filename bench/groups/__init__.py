@@ -6,8 +6,9 @@ from __future__ import annotations
 import importlib
 
 GROUPS = ("elementwise", "reduction", "matmul", "conv", "pool", "optim", "overhead", "train",
-          "compile")  # fmt: skip
-DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "compile")  # compile starts subprocesses
+          "compile", "dataloader")  # fmt: skip
+# compile and dataloader start processes
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g not in ("compile", "dataloader"))
 
 
 def load(group: str):

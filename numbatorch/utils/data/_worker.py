@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 import numbatorch
@@ -163,11 +164,11 @@ def worker_loop(
     """The body of worker process ``worker_id``: seed, run ``init_fn``, then answer
     tasks until told to stop or until the main process is gone."""
     global _worker_info
-    # Serial kernels only, as PyTorch's workers run torch.set_num_threads(1): the workers
-    # already use the cores, and a forked child must not enter the OpenMP pool its parent
-    # started (libgomp is not fork-safe; Numba terminates such a child). Kernels without
-    # a serial twin (strided copies, conv, pooling, matmul) still enter the pool; see the
-    # DataLoader docstring.
+    # One thread and serial kernels, as PyTorch's workers run torch.set_num_threads(1):
+    # the workers already use the cores. A forked worker must not enter the OpenMP pool
+    # its parent started (libgomp is not fork-safe: Numba terminates such a child); kernels
+    # without a serial twin still do (see the DataLoader docstring).
+    numba.set_num_threads(1)
     set_parallel_threshold(sys.maxsize)
     seed = base_seed + worker_id
     random.seed(seed)

@@ -112,14 +112,17 @@ class DataLoader:
     (seconds, 0 = wait forever) bounds the wait for one batch. Workers end with the
     iterator, or with the DataLoader when ``persistent_workers``.
 
-    Workers start with ``multiprocessing_context`` (a start method name or a context;
-    default ``fork`` where available, as PyTorch on Linux): fork needs no pickling of the
-    dataset, but libgomp, Numba's OpenMP thread pool, is not fork-safe. Workers run
-    numbatorch's serial kernels, but a kernel with no serial twin (a strided copy, conv,
-    pooling, matmul) run in a forked worker after the main process started its thread
-    pool terminates that worker, and the DataLoader reports it. Give such datasets
-    ``multiprocessing_context="forkserver"`` (or ``"spawn"``): workers then start from a
-    fresh process, and the dataset, ``collate_fn`` and ``worker_init_fn`` must pickle.
+    Workers start with ``multiprocessing_context`` (a start method name or a context).
+    The default is ``forkserver`` where the platform has it, with numbatorch preloaded in
+    the server, not PyTorch's ``fork`` on Linux: libgomp, Numba's OpenMP thread pool, is
+    not fork-safe, and Numba terminates a forked child that runs a parallel kernel (any
+    strided op, conv, pooling, matmul: a random crop is enough) once the main process has
+    started its pool, as any training step does. So, as with PyTorch on macOS and
+    Windows, the dataset, ``collate_fn`` and ``worker_init_fn`` must pickle (no lambdas
+    or local classes) and a script must guard its entry point with
+    ``if __name__ == "__main__":``. ``multiprocessing_context="fork"`` still works for
+    datasets whose items need no parallel kernel (workers run numbatorch's serial kernels
+    where there is one); a worker terminated this way is reported with that hint.
 
     ``pin_memory`` has no effect (there is no pinned memory without CUDA).
     """
@@ -309,10 +312,14 @@ def _start_context(
 
 
 def _default_context() -> multiprocessing.context.BaseContext:
-    """fork where the platform has it (PyTorch's default on Linux), else the platform's."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    """forkserver where the platform has it (see the DataLoader docstring for why not
+    fork), else the platform's default."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context()
+    context = multiprocessing.get_context("forkserver")
+    # Imported once in the server instead of once per worker (read when it starts).
+    context.set_forkserver_preload(["numbatorch"])
+    return context
 
 
 # Numba terminates (SIGTERM) a forked child that enters the OpenMP pool its parent started.
