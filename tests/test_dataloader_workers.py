@@ -1,6 +1,7 @@
 """DataLoader with worker processes: order, seeding, worker info, errors, shutdown."""
 
 import gc
+import mmap
 import multiprocessing
 import os
 import random
@@ -82,6 +83,16 @@ class StridedCopy(Dataset):
         return numbatorch.ones(3, 4).t().contiguous() * index
 
 
+class Large(Dataset):
+    """Sample i is a 1.2 MB float32 tensor filled with i: large enough for shared memory."""
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, index):
+        return numbatorch.full((300, 1000), float(index))
+
+
 def raise_value_error():
     raise ValueError("bad sample 1")
 
@@ -97,6 +108,10 @@ def kill_worker():
 def hang():
     threading.Event().wait()
 
+
+needs_shared_memory = pytest.mark.skipif(
+    not os.path.isdir("/dev/shm"), reason="POSIX shared memory is not under /dev/shm"
+)
 
 # Tests whose datasets or functions are local (they do not pickle) fork their workers.
 FORK = {"multiprocessing_context": "fork"}
@@ -263,6 +278,43 @@ def test_persistent_workers_serve_every_epoch_until_the_loader_is_deleted():
 def test_persistent_workers_restart_an_iterable_dataset_each_epoch():
     loader = DataLoader(Stream(5), batch_size=None, num_workers=2, persistent_workers=True)
     assert sorted(int(i) for i in loader) == sorted(int(i) for i in loader) == list(range(5))
+
+
+def shared_memory_files(pids):
+    names = [name.split("_") for name in os.listdir("/dev/shm") if name.startswith("numbatorch_")]
+    return [name for name in names if int(name[1]) in pids]
+
+
+def mapped_from_shared_memory(array):
+    owner = array
+    while isinstance(owner, (np.ndarray, memoryview)):
+        owner = owner.base if isinstance(owner, np.ndarray) else owner.obj
+    return isinstance(owner, mmap.mmap)
+
+
+@needs_shared_memory
+def test_large_batches_arrive_through_shared_memory_without_leftover_files():
+    loader = DataLoader(Large(), batch_size=None, num_workers=2, persistent_workers=True)
+    samples = list(loader)
+    pids = {w.pid for w in loader._iterator._workers}
+    assert [float(s[299, 999]) for s in samples] == [float(i) for i in range(6)]
+    assert all(mapped_from_shared_memory(s.numpy()) for s in samples)
+    del loader
+    assert shared_memory_files(pids) == []
+
+
+@needs_shared_memory
+def test_batches_unread_when_the_iterator_is_deleted_leave_no_shared_memory():
+    iterator = iter(DataLoader(Large(), batch_size=None, num_workers=2))
+    next(iterator)
+    pids = {w.pid for w in iterator._workers}
+    del iterator
+    assert shared_memory_files(pids) == []
+
+
+def test_small_batches_are_pickled():
+    (batch,) = DataLoader(Squares(2), batch_size=2, num_workers=1)
+    assert not mapped_from_shared_memory(batch[0].numpy())
 
 
 def test_pin_memory_is_accepted_and_changes_nothing():

@@ -8,7 +8,9 @@ import multiprocessing
 import multiprocessing.context
 import queue
 import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing import resource_tracker
 from typing import Any
 
 import numpy as np
@@ -30,11 +32,11 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, np.ndarray) and data.dtype.kind not in "OSUV":
         return numbatorch.from_numpy(np.ascontiguousarray(data))
     if isinstance(data, collections.abc.Mapping):
-        return _same_type(data, {key: default_convert(data[key]) for key in data})
+        return _worker.same_type(data, {key: default_convert(data[key]) for key in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        return _same_type(data, [default_convert(d) for d in data])
+        return _worker.same_type(data, [default_convert(d) for d in data])
     return data
 
 
@@ -60,7 +62,9 @@ def default_collate(batch: list) -> Any:
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        return _same_type(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
+        return _worker.same_type(
+            elem, {key: default_collate([d[key] for d in batch]) for key in elem}
+        )
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
@@ -69,17 +73,8 @@ def default_collate(batch: list) -> Any:
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = [default_collate(list(samples)) for samples in zip(*batch)]
         # PyTorch returns a list for tuples, and the sample's own type for other sequences.
-        return transposed if isinstance(elem, tuple) else _same_type(elem, transposed)
+        return transposed if isinstance(elem, tuple) else _worker.same_type(elem, transposed)
     raise TypeError(_COLLATE_TYPE_ERROR.format(type(elem)))
-
-
-def _same_type(example: Any, value: dict | list) -> Any:
-    """``value`` rebuilt as the container type of ``example`` when its constructor takes
-    it (OrderedDict, a list subclass), else the plain dict or list."""
-    try:
-        return type(example)(value)
-    except TypeError:
-        return value
 
 
 def _tensor_dataset_batch(dataset: Dataset, indices: list[int]) -> list | None:
@@ -353,6 +348,10 @@ class _MultiProcessingIterator:
         self._result_queue = context.Queue()
         self._done_event = context.Event()
         base_seed = loader._base_seed()
+        self._shared_memory = _worker.can_share()
+        if self._shared_memory:
+            # Started here, so that every worker shares this process's tracker.
+            resource_tracker.ensure_running()
         gather = _tensor_dataset_batch if loader._default_collate else None
         for worker_id in range(self._num_workers):
             index_queue = context.Queue()
@@ -364,7 +363,7 @@ class _MultiProcessingIterator:
                     loader.dataset, loader._is_iterable, loader._auto_collation,
                     loader.collate_fn, gather, loader.drop_last, index_queue,
                     self._result_queue, self._done_event, base_seed, loader.worker_init_fn,
-                    worker_id, self._num_workers,
+                    worker_id, self._num_workers, self._shared_memory,
                 ),
                 # A daemon is killed when the main process exits normally.
                 daemon=True,
@@ -473,7 +472,7 @@ class _MultiProcessingIterator:
 
     def _try_get_data(self, timeout: float) -> tuple[bool, Any]:
         try:
-            return True, self._result_queue.get(timeout=timeout)
+            send_idx, data = self._result_queue.get(timeout=timeout)
         except Exception as error:
             dead = [w for w in self._workers if w.exitcode not in (None, 0)]
             if dead:
@@ -488,6 +487,7 @@ class _MultiProcessingIterator:
             if isinstance(error, queue.Empty):
                 return False, None
             raise
+        return True, (send_idx, _worker.unshare(data))
 
     def _shutdown_workers(self) -> None:
         """Stops every worker (politely, then by force) and closes the queues."""
@@ -498,8 +498,14 @@ class _MultiProcessingIterator:
             self._done_event.set()
             for index_queue in self._index_queues:
                 index_queue.put(None)
+            # Read (and free) what the workers still send while they exit: a worker
+            # flushes its last batches before it ends.
+            deadline = time.monotonic() + _worker.STATUS_CHECK_INTERVAL
             for worker in self._workers:
-                worker.join(timeout=_worker.STATUS_CHECK_INTERVAL)
+                while worker.is_alive() and time.monotonic() < deadline:
+                    self._release_unread()
+                    worker.join(timeout=0.01)
+            self._release_unread()
             for index_queue in self._index_queues:
                 index_queue.close()
             self._result_queue.cancel_join_thread()
@@ -509,6 +515,15 @@ class _MultiProcessingIterator:
                 if worker.is_alive():
                     worker.terminate()
                     worker.join()
+
+    def _release_unread(self) -> None:
+        """Frees the shared memory of the batches the workers sent that nobody will read."""
+        while True:
+            try:
+                _, data = self._result_queue.get_nowait()
+            except (queue.Empty, OSError, EOFError):
+                return
+            _worker.release(data)
 
     def __del__(self) -> None:
         if self._workers:
