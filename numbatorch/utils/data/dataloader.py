@@ -355,7 +355,7 @@ class _MultiProcessingIterator:
         gather = _tensor_dataset_batch if loader._default_collate else None
         for worker_id in range(self._num_workers):
             index_queue = context.Queue()
-            # Without this, a worker's exit would wait for its queue's feeder thread.
+            # Tasks no worker will read must not hold up this process's exit.
             index_queue.cancel_join_thread()
             worker = context.Process(
                 target=_worker.worker_loop,
