@@ -27,8 +27,10 @@ import numpy as np
 IMPLS = ("ours", "ours-raw", "ours-im2col", "blas", "numpy", "torch", "mpi4py")
 REFERENCES = ("numpy", "torch")
 
-# A metric and whether more of it is better; `work` is bytes for GB/s, flops for GFLOP/s.
-METRICS = {"GB/s": True, "GFLOP/s": True, "us/call": False, "ms/step": False, "s": False}
+# A metric and whether more of it is better; `work` is bytes for GB/s, flops for GFLOP/s,
+# items for images/s.
+METRICS = {"GB/s": True, "GFLOP/s": True, "images/s": True, "us/call": False,
+           "ms/step": False, "s": False}  # fmt: skip
 
 # Every library's worker threads keep spinning after a call returns (OpenBLAS's for about
 # 70 ms, THREAD_TIMEOUT; Numba's and PyTorch's OpenMP pools GOMP_SPINCOUNT turns), halving
@@ -304,6 +306,8 @@ def summarize(samples: list[float]) -> tuple[float, float]:
 def metric_value(metric: str, work: float, seconds: float) -> float:
     if metric in ("GB/s", "GFLOP/s"):
         return work / seconds / 1e9
+    if metric == "images/s":
+        return work / seconds
     if metric == "us/call":
         return seconds * 1e6
     if metric == "ms/step":

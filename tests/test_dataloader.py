@@ -292,12 +292,6 @@ def test_dataloader_rejects_negative_num_workers():
         DataLoader(Squares(5), num_workers=-1)
 
 
-def test_dataloader_with_workers_warns_and_loads_in_process():
-    with pytest.warns(UserWarning, match="num_workers=2 is ignored"):
-        loader = DataLoader(Squares(4), batch_size=2, num_workers=2)
-    assert len(list(loader)) == 2
-
-
 def test_dataloader_batches_an_iterable_dataset():
     loader = DataLoader(Counter(5), batch_size=2)
     assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]] and len(loader) == 3

@@ -6,9 +6,10 @@ from __future__ import annotations
 import importlib
 
 GROUPS = ("elementwise", "reduction", "matmul", "conv", "pool", "optim", "overhead", "train",
-          "compile", "distributed")  # fmt: skip
-# compile and distributed start subprocesses (distributed: MPI jobs); run them by name
-DEFAULT_GROUPS = tuple(g for g in GROUPS if g not in ("compile", "distributed"))
+          "compile", "distributed", "dataloader")  # fmt: skip
+# these start processes (compile: cold-cache runs, distributed: MPI jobs, dataloader:
+# workers); run them by name
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g not in ("compile", "distributed", "dataloader"))
 
 
 def load(group: str):
