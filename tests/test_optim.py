@@ -296,7 +296,7 @@ def test_zero_grad_sets_to_none_or_zeroes():
 def test_a_failing_step_leaves_every_parameter_untouched():
     good, bad = nn.Parameter(torch.ones(3)), nn.Parameter(torch.ones(2))
     good.grad = torch.ones(3)
-    bad.grad = torch.ones(3)  # wrong shape: found only when bad's turn comes
+    bad._grad = torch.ones(3)  # wrong shape (past the .grad setter's check): found in step
     optimizer = optim.Adam([good, bad], lr=0.1)
     with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
         optimizer.step()

@@ -219,6 +219,8 @@ def test_copy_between_overlapping_views_raises_or_equals_a_copy_from_a_clone(vie
     from numbatorch.tensor import view_of
 
     shape, (dest_at, dest_steps), (src_at, src_steps) = views
+    offsets = dest_at + sum(np.indices(shape)[d] * step for d, step in enumerate(dest_steps))
+    assume(np.unique(offsets).size == offsets.size)  # a write into itself has no one answer
     base = torch.arange(24.0)
     expected = torch.arange(24.0)
     view_of(expected, shape, dest_steps, dest_at).copy_(

@@ -75,7 +75,11 @@ def _job(ctx, ranks: int, threads: int, *args) -> dict:
     if done.returncode != 0:
         lines = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()
         raise RuntimeError(f"mpirun job failed: {lines[-1]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    # the last JSON line: mpirun may print terminal escape codes after it
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"mpirun job printed no figures: {done.stdout[-200:]!r}")
+    return json.loads(lines[-1])
 
 
 def _all_reduce_measurer(ctx, n: int, jobs: dict):
