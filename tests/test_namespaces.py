@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numbatorch as torch
 from numbatorch import nn
@@ -277,3 +279,91 @@ def test_range_length_is_floor_of_span_over_step_plus_one():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         assert torch.range(0, 1, 0.1).numel() == math.floor(1 / 0.1) + 1 == 11
+
+
+# --- tril / triu / flip / roll: forms and errors (values and gradients: op_table.py) -------
+
+
+def test_tril_and_triu_in_place_write_through_a_view(device):
+    base = torch.ones(2, 3, 3, device=device)
+    view = base[1]
+    assert view.tril_(-1) is view
+    np.testing.assert_array_equal(base[1].cpu().numpy(), np.tril(np.ones((3, 3)), -1))
+    np.testing.assert_array_equal(base[0].cpu().numpy(), np.ones((3, 3)))
+    base[0].triu_(diagonal=2)
+    np.testing.assert_array_equal(base[0].cpu().numpy(), np.triu(np.ones((3, 3)), 2))
+
+
+def test_tril_out_argument(device):
+    x = torch.arange(6.0, device=device).view(2, 3)
+    out = torch.empty(2, 3, device=device)
+    assert torch.tril(x, out=out) is out
+    np.testing.assert_array_equal(out.cpu().numpy(), np.tril(np.arange(6.0).reshape(2, 3)))
+
+
+def test_grad_fn_names_match_pytorch():
+    x = torch.ones(2, 3, requires_grad=True)
+    names = [type(f(x).grad_fn).__name__ for f in (torch.tril, torch.triu)]
+    names += [type(x.flip(0).grad_fn).__name__, type(x.roll(1, 1).grad_fn).__name__]
+    assert names == ["TrilBackward0", "TriuBackward0", "FlipBackward0", "RollBackward0"]
+
+
+def test_flip_and_roll_return_copies():
+    x = torch.arange(4.0)
+    flipped, rolled = x.flip(0), x.roll(1)
+    x.fill_(9.0)
+    np.testing.assert_array_equal(flipped.numpy(), [3.0, 2.0, 1.0, 0.0])
+    np.testing.assert_array_equal(rolled.numpy(), [3.0, 0.0, 1.0, 2.0])
+
+
+def test_flip_with_no_dims_is_a_copy_and_roll_of_an_empty_tensor_is_empty():
+    x = torch.arange(3.0)
+    np.testing.assert_array_equal(torch.flip(x, ()).numpy(), x.numpy())
+    assert torch.roll(torch.ones(0, 2), 1, 0).shape == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda x: torch.tril(x[0]),
+            RuntimeError,
+            "tril: input tensor must have at least 2 dimensions",
+        ),
+        (lambda x: x[0].triu(), RuntimeError, "triu: input tensor must have at least 2 dimensions"),
+        (
+            lambda x: x[0].tril_(),
+            RuntimeError,
+            "tril: input tensor must have at least 2 dimensions",
+        ),
+        (lambda x: torch.flip(x, (0, 0)), RuntimeError, "dim 0 appears multiple times"),
+        (lambda x: x.flip(2), IndexError, r"range of \[-2, 1\], but got 2\)"),
+        (lambda x: torch.flip(x, 0), TypeError, "argument 'dims' .*tuple of ints, not int"),
+        (lambda x: x.roll((1, 2), (0,)), RuntimeError, "must align. shifts: 2, dims:1"),
+        (lambda x: x.roll((1, 2)), RuntimeError, "must align. shifts: 2, dims:0"),
+        (lambda x: x.roll((), ()), RuntimeError, "`shifts` required"),
+        (lambda x: x.roll(1.5), TypeError, "argument 'shifts' .*tuple of ints, not float"),
+        (lambda x: x.roll(1, 3), IndexError, "Dimension out of range"),
+    ],
+)
+def test_bad_arguments_raise_pytorchs_errors_and_change_nothing(call, error, message):
+    x = torch.arange(6.0).view(2, 3)
+    with pytest.raises(error, match=message):
+        call(x)
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
+
+
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, data=st.data())
+def test_roll_and_flip_match_numpy_on_any_shape(shape, data):
+    a = np.arange(math.prod(shape), dtype=np.float64).reshape(shape)
+    ndim = len(shape)
+    dims = data.draw(st.lists(st.integers(-ndim, ndim - 1), min_size=1, max_size=ndim))
+    shifts = data.draw(st.lists(st.integers(-9, 9), min_size=len(dims), max_size=len(dims)))
+    x = torch.from_numpy(a)
+    np.testing.assert_array_equal(x.roll(shifts, dims).numpy(), np.roll(a, shifts, dims))
+    unique = sorted({d % ndim for d in dims})
+    np.testing.assert_array_equal(torch.flip(x, unique).numpy(), np.flip(a, unique))

@@ -29,6 +29,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .shape import roll_flip, triangle
 
 
 def empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
@@ -91,10 +92,12 @@ __all__ = [
     "range_fill",
     "reduce",
     "rmsprop_step",
+    "roll_flip",
     "scatter",
     "sgd_step",
     "softmax",
     "to_host",
+    "triangle",
     "unary",
     "where",
 ]

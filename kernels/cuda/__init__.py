@@ -31,6 +31,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .shape import roll_flip, triangle
 
 
 def as_strided(storage, shape: tuple, strides: tuple, offset: int):
@@ -92,10 +93,12 @@ __all__ = [
     "range_fill",
     "reduce",
     "rmsprop_step",
+    "roll_flip",
     "scatter",
     "sgd_step",
     "softmax",
     "to_host",
+    "triangle",
     "unary",
     "where",
 ]
