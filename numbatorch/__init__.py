@@ -60,6 +60,7 @@ from ._creation import (  # noqa: E402
     randn,
     randn_like,
     randperm,
+    range,
     seed,
     set_rng_state,
     tensor,
@@ -191,11 +192,13 @@ from .ops.shape import (  # noqa: E402
     concat,
     concatenate,
     flatten,
+    flip,
     hstack,
     movedim,
     narrow,
     permute,
     reshape,
+    roll,
     select,
     split,
     squeeze,
@@ -204,13 +207,23 @@ from .ops.shape import (  # noqa: E402
     swapdims,
     t,
     transpose,
+    tril,
+    triu,
     unbind,
     unflatten,
     unsqueeze,
     vstack,
 )
 from .ops._common import broadcast_shapes  # noqa: E402
-from . import datasets, distributed, nn, optim, utils  # noqa: E402
+from . import accelerator, backends, datasets, distributed, nn, optim, utils  # noqa: E402
+from ._dtype import finfo, iinfo  # noqa: E402
+from ._flags import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from .serialization import load, save  # noqa: E402
 from .ops.linalg import (  # noqa: E402
     addmm,

@@ -399,6 +399,30 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(t, device, requires_grad)
 
 
+def range(  # noqa: A001 - PyTorch's public name
+    start, end, step=1, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """Deprecated in PyTorch: values from start to end inclusive, in the default float
+    dtype unless `dtype` is given."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its "
+        "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+        "which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    n = math.floor((end - start) / step) + 1
+    t = empty_like_array((n,), dtype, CPU)
+    backend(CPU).range_fill(t._array, start, step)
+    return _finish(t, device, requires_grad)
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
     t = empty_like_array((int(steps),), _dtype.float64, CPU)

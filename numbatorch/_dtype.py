@@ -118,3 +118,61 @@ def result_type(tensor_dtypes, zero_dim_dtypes=(), scalars=()) -> dtype:
         if result is None or group_type._kind > result._kind:
             result = group_type
     return result if result is not None else _default_float
+
+
+def _check_info_argument(kind: str, d) -> None:
+    if not isinstance(d, dtype):
+        raise TypeError(
+            f"{kind}(): argument 'type' (position 1) must be torch.dtype, not {type(d).__name__}"
+        )
+
+
+class finfo:  # noqa: N801 - PyTorch's public name
+    """The limits of a floating-point dtype: bits, eps, max, min, tiny (= smallest_normal),
+    resolution, and dtype (its name, a str, as in PyTorch)."""
+
+    def __init__(self, type: dtype | None = None) -> None:  # noqa: A002 - PyTorch's name
+        d = _default_float if type is None else type
+        _check_info_argument("finfo", d)
+        if not d.is_floating_point:
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo to "
+                "handle 'torch.finfo'"
+            )
+        info = np.finfo(d.numpy)
+        self.bits = info.bits
+        self.eps = _py_float(info.eps)
+        self.max = _py_float(info.max)
+        self.min = _py_float(info.min)
+        self.tiny = self.smallest_normal = _py_float(info.smallest_normal)
+        self.resolution = _py_float(info.resolution)
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:  # noqa: N801 - PyTorch's public name
+    """The limits of an integer dtype: bits, max, min, and dtype (its name, a str)."""
+
+    def __init__(self, type: dtype) -> None:  # noqa: A002 - PyTorch's name
+        _check_info_argument("iinfo", type)
+        if type is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if type.is_floating_point:
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                "'torch.iinfo'"
+            )
+        info = np.iinfo(type.numpy)
+        self.bits = info.bits
+        self.max = _py_int(info.max)
+        self.min = _py_int(info.min)
+        self.dtype = type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -124,6 +124,9 @@ _METHODS = {
     "unbind": sh.unbind,
     "select": sh.select,
     "repeat": sh.repeat,
+    "tril": sh.tril,
+    "triu": sh.triu,
+    "roll": sh.roll,
     # indexing
     "index_select": ix.index_select,
     "index_add": ix.index_add,
@@ -150,6 +153,8 @@ _METHODS = {
 }
 
 _INPLACE = [
+    "tril",
+    "triu",
     "add",
     "sub",
     "mul",
@@ -212,6 +217,10 @@ def _reflected(function):
 def _inplace_operator(name):
     method = getattr(Tensor, name + "_")
     return lambda self, other: method(self, other)
+
+
+def flip(self, *dims):
+    return sh.flip(self, sh._shape_args(dims))
 
 
 def where(self, condition, other):
@@ -420,6 +429,7 @@ def _bind() -> None:
         setattr(Tensor, name, _inplace_operator(base))
     extras = {
         "where": where,
+        "flip": flip,
         "sum_to_size": sum_to_size,
         "fill_": fill_,
         "zero_": zero_,

@@ -33,12 +33,13 @@ class Storage:
     """A 1-D backend array shared by all views of it, with the version counter that
     in-place ops bump and autograd checks."""
 
-    __slots__ = ("data", "device", "version")
+    __slots__ = ("data", "device", "pinned", "version")
 
     def __init__(self, data, dev: device) -> None:
         self.data = data
         self.device = dev
         self.version = 0
+        self.pinned = False  # page-locked host memory, made by Tensor.pin_memory
 
 
 def contiguous_strides(shape: tuple) -> tuple:
@@ -138,6 +139,33 @@ class Tensor:
     @property
     def is_cuda(self) -> bool:
         return self._storage.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._storage.device.type == "cpu"
+
+    # numbatorch has no XPU, MPS or meta devices; scripts still ask
+    is_xpu = is_mps = is_meta = property(lambda self: False)
+
+    def is_pinned(self, device=None) -> bool:
+        return self._storage.pinned
+
+    def pin_memory(self, device=None) -> Tensor:
+        """A copy in page-locked host memory (what makes host-to-GPU copies fast), or the
+        tensor itself when it is pinned already. Needs a GPU, as in PyTorch."""
+        if self.is_pinned():
+            return self
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+        from . import cuda
+
+        if not cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        from numba.cuda import pinned_array
+
+        result = from_array(pinned_array(tuple(self.shape), self.dtype.numpy), CPU, self.dtype)
+        result._storage.pinned = True
+        return result.copy_(self)
 
     def stride(self, dim: int | None = None):
         strides = tuple(s // self.dtype.itemsize for s in self._array.strides)

@@ -528,6 +528,28 @@ OPS = [
     op("flatten", torch.flatten, np.ravel, REDUCE),
     op("flatten_from", lambda a: a.flatten(1), lambda a: a.reshape(2, 12), REDUCE),
     op("narrow", lambda a: a.narrow(1, 1, 2), lambda a: a[:, 1:3], REDUCE),
+    # --- copying shape ops -------------------------------------------------------------
+    op("tril", torch.tril, np.tril, MATRIX + REDUCE, dtypes=WITH_INT),
+    op("tril_diagonal", lambda a: a.tril(1), lambda a: np.tril(a, 1), MATRIX),
+    op("triu", torch.triu, np.triu, MATRIX + REDUCE, dtypes=WITH_INT),
+    op("triu_negative_diagonal", lambda a: torch.triu(a, -1), lambda a: np.triu(a, -1), REDUCE),
+    op(
+        "flip",
+        lambda a: torch.flip(a, (0, 2)),
+        lambda a: np.flip(a, (0, 2)),
+        REDUCE,
+        dtypes=WITH_INT,
+    ),
+    op("flip_method", lambda a: a.flip(-1), lambda a: np.flip(a, -1), MATRIX + UNARY[1:2]),
+    op(
+        "roll",
+        lambda a: torch.roll(a, (1, -2), (1, 2)),
+        lambda a: np.roll(a, (1, -2), (1, 2)),
+        REDUCE,
+        dtypes=WITH_INT,
+    ),
+    op("roll_dim_twice", lambda a: a.roll((2, 3), (0, 0)), lambda a: np.roll(a, 5, 0), MATRIX),
+    op("roll_flattened", lambda a: a.roll(5), lambda a: np.roll(a, 5), REDUCE + UNARY),
     # --- basic indexing: read --------------------------------------------------------------
     op("getitem_int", lambda a: a[1], lambda a: a[1], REDUCE),
     op("getitem_negative_int", lambda a: a[-1, -2], lambda a: a[-1, -2], REDUCE),

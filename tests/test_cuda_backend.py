@@ -472,6 +472,7 @@ OPTIMIZER_CASES = [  # (launcher, number of state arrays, empty state arrays, sc
     ("adam_step", 3, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 3, True, False, True)),
     ("rmsprop_step", 3, (), (0.01, 0.99, 1e-8, 0.0, 0.9, True, False)),
     ("adagrad_step", 1, (), (0.1, 1e-10, 0.0, True)),
+    ("adadelta_step", 2, (), (1.0, 0.9, 1e-6, 0.01, True)),
     ("adam_step", 3, (2,), (0.1, 0.9, 0.999, 1e-8, 0.0, 1, False, False, False)),
 ]
 

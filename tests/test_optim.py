@@ -109,6 +109,18 @@ def ref_adagrad(
     return p
 
 
+def ref_adadelta(p, grads, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    square, acc_delta = np.zeros_like(p), np.zeros_like(p)
+    for g in grads:
+        g = -g if maximize else g
+        g = g + weight_decay * p
+        square = rho * square + (1 - rho) * g * g
+        delta = np.sqrt(acc_delta + eps) / np.sqrt(square + eps) * g
+        acc_delta = rho * acc_delta + (1 - rho) * delta * delta
+        p = p - lr * delta
+    return p
+
+
 def _run(optimizer_class, options, steps=3):
     """3 steps of optimizer_class on a float64 (2, 3) parameter with gradients that depend
     on the step and on the parameter (so state and parameter interact)."""
@@ -158,6 +170,9 @@ CONFIGS = [
     ),
     (optim.RMSprop, ref_rmsprop, {"maximize": True, "momentum": 0.3}),
     (optim.Adagrad, ref_adagrad, {}),
+    (optim.Adadelta, ref_adadelta, {}),
+    (optim.Adadelta, ref_adadelta, {"lr": 0.5, "rho": 0.6, "eps": 1e-3, "weight_decay": 0.1}),
+    (optim.Adadelta, ref_adadelta, {"maximize": True, "rho": 0.95}),
     (
         optim.Adagrad,
         ref_adagrad,
@@ -182,6 +197,24 @@ def test_three_steps_match_pytorchs_update_rule(optimizer_class, reference, opti
     expected = _replay(reference, start, grads, options)
     np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
     assert not np.allclose(result, start)
+
+
+@pytest.mark.torch
+def test_adadelta_matches_pytorch_over_five_steps():
+    pytorch = pytest.importorskip("torch")
+    options = {"lr": 0.7, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.05}
+    start = np.random.default_rng(2).uniform(-1, 1, (2, 3))
+    ours = nn.Parameter(torch.tensor(start))
+    theirs = pytorch.nn.Parameter(pytorch.tensor(start))
+    ours_optimizer = optim.Adadelta([ours], **options)
+    theirs_optimizer = pytorch.optim.Adadelta([theirs], **options)
+    for step in range(5):
+        grad = np.cos(theirs.detach().numpy() * (step + 1))
+        ours.grad, theirs.grad = torch.tensor(grad), pytorch.tensor(grad)
+        ours_optimizer.step()
+        theirs_optimizer.step()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    assert sorted(ours_optimizer.state[ours]) == sorted(theirs_optimizer.state[theirs])
 
 
 def test_float32_parameters_update_in_float32():
@@ -265,6 +298,10 @@ def test_param_groups_fill_defaults_and_keep_overrides():
             "Invalid initial_accumulator_value value: -1",
         ),
         (lambda p: optim.LBFGS(p, lr=-1), "Invalid learning rate: -1"),
+        (lambda p: optim.Adadelta(p, lr=-1), "Invalid learning rate: -1"),
+        (lambda p: optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+        (lambda p: optim.Adadelta(p, eps=-1.0), "Invalid epsilon value: -1.0"),
+        (lambda p: optim.Adadelta(p, weight_decay=-1), "Invalid weight_decay value: -1"),
         (lambda p: optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
     ],
 )
@@ -332,6 +369,7 @@ def test_state_dict_uses_pytorchs_layout():
         (optim.Adam, {"lr": 0.1}),
         (optim.RMSprop, {"momentum": 0.5, "centered": True}),
         (optim.Adagrad, {"lr_decay": 0.1}),
+        (optim.Adadelta, {"rho": 0.8}),
     ],
 )
 def test_state_dict_round_trip_continues_identically(optimizer_class, options):

@@ -12,7 +12,7 @@ from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .matmul import bmm, gemm
-from .optim import adagrad_step, adam_step, rmsprop_step, sgd_step
+from .optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
 from .pool import (
     adaptive_avg_pool2d_backward,
     adaptive_avg_pool2d_forward,
@@ -31,6 +31,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .shape import roll_flip, triangle
 
 
 def as_strided(storage, shape: tuple, strides: tuple, offset: int):
@@ -58,6 +59,7 @@ def from_host(array: np.ndarray):
 
 
 __all__ = [
+    "adadelta_step",
     "adagrad_step",
     "adam_step",
     "adaptive_avg_pool2d_backward",
@@ -92,10 +94,12 @@ __all__ = [
     "range_fill",
     "reduce",
     "rmsprop_step",
+    "roll_flip",
     "scatter",
     "sgd_step",
     "softmax",
     "to_host",
+    "triangle",
     "unary",
     "where",
 ]

@@ -19,6 +19,7 @@ _sgd = per_slice(cpu._sgd)
 _adam = per_slice(cpu._adam)
 _rmsprop = per_slice(cpu._rmsprop)
 _adagrad = per_slice(cpu._adagrad)
+_adadelta = per_slice(cpu._adadelta)
 
 
 @cuda.jit(cache=True)
@@ -52,6 +53,13 @@ def _adagrad_kernel(param, grad, state_sum, clr, eps, weight_decay, maximize):
     for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
         _adagrad(param[i:i + 1], grad[i:i + 1], state_sum[i:i + 1], clr, eps, weight_decay,
                  maximize)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _adadelta_kernel(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _adadelta(param[i:i + 1], grad[i:i + 1], square_avg[i:i + 1], acc_delta[i:i + 1], lr,
+                  rho, eps, weight_decay, maximize)  # fmt: skip
 
 
 def _run(kernel, param, *args) -> None:
@@ -100,4 +108,10 @@ def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize) -> No
     )
 
 
-__all__ = ["adagrad_step", "adam_step", "rmsprop_step", "sgd_step"]
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    """One Adadelta update of param, square_avg and acc_delta in place."""
+    _run(_adadelta_kernel, param, grad, square_avg, acc_delta, float(lr), float(rho),
+         float(eps), float(weight_decay), bool(maximize))  # fmt: skip
+
+
+__all__ = ["adadelta_step", "adagrad_step", "adam_step", "rmsprop_step", "sgd_step"]

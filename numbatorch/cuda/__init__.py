@@ -41,6 +41,26 @@ def current_device() -> int:
     return 0
 
 
+def set_device(device) -> None:
+    """Select the current GPU; numbatorch drives one GPU, index 0 (a negative index is a
+    no-op, as in PyTorch)."""
+    from .._device import as_device
+
+    index = device if isinstance(device, int) else as_device(device).index
+    if index is None or index < 0:
+        return
+    _require_cuda()
+    if index >= device_count():
+        raise RuntimeError("CUDA error: invalid device ordinal")
+    if index != 0:
+        raise NotImplementedError(f"numbatorch runs on GPU 0 only, not GPU {index}")
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: numbatorch has no bfloat16 dtype on any device."""
+    return False
+
+
 def get_device_name(device=None) -> str:
     _require_cuda()
     from numba import cuda

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, contiguous_strides, view_of
-from ._common import empty, kernels, wrap_dim
+from ._common import dims_of, empty, kernels, wrap_dim
 
 
 def _numel(shape) -> int:
@@ -487,3 +487,135 @@ def basic_index(input, index: tuple):
             has_int = True
         d += 1
     return (Select if has_int else Slice).apply(input, tuple(normalized))
+
+
+# --- copying shape ops: tril/triu, flip, roll --------------------------------------------
+
+
+def _triangle(x: Tensor, diagonal: int, upper: bool) -> Tensor:
+    source = x.contiguous()
+    out = empty(x.shape, x.dtype, x.device)
+    kernels(x).triangle(source._array, out._array, diagonal, upper)
+    return out
+
+
+class Tril(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return _triangle(x, diagonal, upper=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tril(grad, ctx.diagonal), None
+
+
+class Triu(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return _triangle(x, diagonal, upper=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return triu(grad, ctx.diagonal), None
+
+
+def _roll_flip(x: Tensor, shifts: tuple, flips: tuple) -> Tensor:
+    source = x.contiguous()
+    out = empty(x.shape, x.dtype, x.device)
+    kernels(x).roll_flip(source._array, out._array, shifts, flips)
+    return out
+
+
+class Flip(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return _roll_flip(x, (0,) * x.ndim, tuple(d in dims for d in range(x.ndim)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return flip(grad, ctx.dims), None
+
+
+class Roll(BuiltinFunction):
+    """Rolls by `shifts`, one per dim of x."""
+
+    @staticmethod
+    def forward(ctx, x, shifts):
+        ctx.shifts = shifts
+        return _roll_flip(x, shifts, (False,) * x.ndim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Roll.apply(grad, tuple(-s for s in ctx.shifts)), None
+
+
+def _check_triangle(name: str, input: Tensor) -> None:
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
+def _write(result: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return result
+    from ._common import write_out
+
+    return write_out(out, result)
+
+
+def tril(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """The lower triangle of each matrix (last two dims) on and below `diagonal`; the
+    rest zero."""
+    _check_triangle("tril", input)
+    return _write(Tril.apply(input, int(diagonal)), out)
+
+
+def triu(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """The upper triangle of each matrix (last two dims) on and above `diagonal`; the
+    rest zero."""
+    _check_triangle("triu", input)
+    return _write(Triu.apply(input, int(diagonal)), out)
+
+
+def _int_tuple(function: str, name: str, position: int, value) -> tuple:
+    """`value` (an int or a sequence of ints) as a tuple, with PyTorch's TypeError."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    if isinstance(value, (tuple, list)) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(value)
+    raise TypeError(
+        f"{function}(): argument '{name}' (position {position}) must be tuple of ints, not "
+        f"{type(value).__name__}"
+    )
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """A copy of input with the order of its elements reversed along each of `dims`."""
+    if isinstance(dims, int):
+        raise TypeError("flip(): argument 'dims' (position 2) must be tuple of ints, not int")
+    dims = _int_tuple("flip", "dims", 2, dims)
+    return Flip.apply(input, dims_of(dims, input.ndim) if dims else ())
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """input with its elements shifted by `shifts` along `dims`, those shifted past the end
+    coming back at the start; without dims, rolls the flattened input and restores the
+    shape."""
+    shifts = _int_tuple("roll", "shifts", 2, shifts)
+    dims = () if dims is None else _int_tuple("roll", "dims", 3, dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return Roll.apply(input.flatten(), shifts).view(input.shape)
+    if len(shifts) != len(dims):
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    per_dim = [0] * input.ndim
+    for shift, dim in zip(shifts, dims):
+        per_dim[wrap_dim(dim, input.ndim)] += shift  # a dim named twice rolls twice
+    return Roll.apply(input, tuple(per_dim))

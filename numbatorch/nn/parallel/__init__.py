@@ -1,5 +1,7 @@
-"""Data parallelism across processes, as torch.nn.parallel."""
+"""Data parallelism, as torch.nn.parallel: across processes (DistributedDataParallel) and
+the single-process DataParallel wrapper."""
 
+from .data_parallel import DataParallel
 from .distributed import DistributedDataParallel
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel"]

@@ -1,0 +1,48 @@
+"""Process-wide switches PyTorch scripts set: the kernels' thread count and the
+deterministic-algorithms mode."""
+
+from __future__ import annotations
+
+_deterministic = False
+_deterministic_warn_only = False
+
+
+def set_num_threads(num_threads: int, /) -> None:
+    """Number of threads the parallel CPU kernels use (Numba's thread count). Numba cannot
+    start threads beyond the pool it made at start-up (NUMBA_NUM_THREADS), so a larger
+    request uses the whole pool, as asking PyTorch for more threads than cores does."""
+    import numba
+
+    if not isinstance(num_threads, int) or isinstance(num_threads, bool):
+        kind = type(num_threads).__name__
+        raise RuntimeError(f"set_num_threads expects an int, but got {kind}")
+    if num_threads <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    numba.set_num_threads(min(num_threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def get_num_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Record the mode, for scripts that read it back. numbatorch does not yet refuse (or
+    warn about) its nondeterministic ops: on CUDA, scatter_add, index_add and accumulating
+    index_put add floats with atomics, in an order that varies between runs."""
+    if not isinstance(mode, bool):
+        raise TypeError(
+            "_set_deterministic_algorithms(): argument 'mode' (position 1) must be bool, "
+            f"not {type(mode).__name__}"
+        )
+    global _deterministic, _deterministic_warn_only
+    _deterministic, _deterministic_warn_only = mode, bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _deterministic_warn_only
