@@ -1,11 +1,12 @@
-"""Elementwise maps (add, mul, exp, relu) over a sweep of sizes, in GB/s: the bytes read
-and written once, which is all a memory-bound map has to move."""
+"""Elementwise maps (add, mul, relu and the transcendentals exp, tanh, sigmoid, gelu) over
+a sweep of sizes, in GB/s: the bytes read and written once, which is all a memory-bound
+map has to move."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..harness import Case, size_label
+from ..harness import Case, Unavailable, size_label
 
 SIZES = {
     "tiny": [1 << 10, 1 << 16],
@@ -14,12 +15,23 @@ SIZES = {
     "large": [1 << 10, 1 << 16, 1 << 20, 1 << 24, 1 << 26],
 }
 
-# op -> (arity, numpy with out=, torch with out=)
+
+def _numpy_sigmoid(a, out):
+    np.negative(a, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+
+
+# op -> (arity, numpy with out= (None: numpy has no such function, e.g. erf for gelu))
 OPS = {
-    "add": (2, lambda a, b, out: np.add(a, b, out=out), "add"),
-    "mul": (2, lambda a, b, out: np.multiply(a, b, out=out), "mul"),
-    "exp": (1, lambda a, out: np.exp(a, out=out), "exp"),
-    "relu": (1, lambda a, out: np.maximum(a, 0, out=out), "relu"),
+    "add": (2, lambda a, b, out: np.add(a, b, out=out)),
+    "mul": (2, lambda a, b, out: np.multiply(a, b, out=out)),
+    "exp": (1, lambda a, out: np.exp(a, out=out)),
+    "relu": (1, lambda a, out: np.maximum(a, 0, out=out)),
+    "tanh": (1, lambda a, out: np.tanh(a, out=out)),
+    "sigmoid": (1, _numpy_sigmoid),
+    "gelu": (1, None),
 }
 
 
@@ -28,12 +40,12 @@ def cases(ctx) -> list[Case]:
 
 
 def _case(ctx, op: str, n: int) -> Case:
-    arity, numpy_op, _ = OPS[op]
+    arity, numpy_op = OPS[op]
     inputs = lambda: [ctx.random(n, seed=s) for s in range(arity)]  # noqa: E731
 
     def ours():
         args = [ctx.ours(x) for x in inputs()]
-        fn = getattr(ctx.numbatorch, op)
+        fn = ctx.numbatorch.nn.functional.gelu if op == "gelu" else getattr(ctx.numbatorch, op)
         return lambda: fn(*args)
 
     def ours_raw():
@@ -47,6 +59,8 @@ def _case(ctx, op: str, n: int) -> Case:
         return lambda: launch(code, *args, out)
 
     def numpy():
+        if numpy_op is None:
+            raise Unavailable(f"numpy has no {op}")
         args = [ctx.numpy_array(x) for x in inputs()]
         out = np.empty(n, ctx.np_dtype)
         return lambda: numpy_op(*args, out)
@@ -56,6 +70,8 @@ def _case(ctx, op: str, n: int) -> Case:
         out = ctx.theirs(np.empty(n, ctx.np_dtype))
         if op == "relu":  # torch.relu has no out=; clamp_min is the same map
             return lambda: ctx.torch.clamp_min(args[0], 0, out=out)
+        if op == "gelu":  # no out= either
+            return lambda: ctx.torch.nn.functional.gelu(args[0])
         fn = getattr(ctx.torch, op)
         return lambda: fn(*args, out=out)
 

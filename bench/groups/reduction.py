@@ -1,5 +1,6 @@
-"""Reductions in GB/s: full sum and max of a vector, softmax along rows of 1024, and a
-sum over each dim of a square matrix (the strided and the contiguous axis)."""
+"""Reductions in GB/s: full sum, max and argmax of a vector, softmax and log_softmax along
+rows of 64, 1024 and 4096, and a sum and an amax over each dim of a square matrix (the
+strided and the contiguous axis)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,22 @@ SIZES = {
     "large": [1 << 20, 1 << 24, 1 << 26],
 }
 MATRIX = {"tiny": 256, "small": 1024, "default": 1024, "large": 4096}
-ROW = 1024  # softmax row length: a classifier's or an attention row's width
+# softmax row lengths: a small classifier's, an attention row's, a vocabulary slice's
+ROWS = (64, 1024, 4096)
 
 
 def cases(ctx) -> list[Case]:
     sizes = ctx.sizes(SIZES)
-    found = [_full(ctx, op, n) for op in ("sum", "max") for n in sizes]
-    found += [_softmax(ctx, n) for n in sizes if n % ROW == 0]
+    found = [_full(ctx, op, n) for op in ("sum", "max", "argmax") for n in sizes]
+    found += [
+        _softmax(ctx, n, row, log)
+        for log in (False, True)
+        for row in ROWS
+        for n in sizes
+        if n % row == 0
+    ]
     side = MATRIX.get(ctx.options.sizes, MATRIX["default"])
-    found += [_sum_dim(ctx, side, dim) for dim in (0, 1)]
+    found += [_along_dim(ctx, op, side, dim) for op in ("sum", "amax") for dim in (0, 1)]
     return found
 
 
@@ -38,6 +46,8 @@ def _full(ctx, op: str, n: int) -> Case:
         x = kernels.from_host(ctx.random(n))
         out = kernels.empty((1,), ctx.np_dtype)
         code = getattr(opcodes, op.upper())
+        if op == "argmax":
+            out = kernels.empty((1,), np.int64)
         return lambda: kernels.reduce(code, x, out, n, 1)
 
     def numpy():
@@ -53,67 +63,81 @@ def _full(ctx, op: str, n: int) -> Case:
                 work=n * ctx.np_dtype.itemsize, size_value=n)  # fmt: skip
 
 
-def _softmax(ctx, n: int) -> Case:
-    rows = n // ROW
+def _softmax(ctx, n: int, row: int, log: bool) -> Case:
+    rows = n // row
+    name = "log_softmax" if log else "softmax"
 
     def ours():
-        x = ctx.ours(ctx.random(rows, ROW))
-        return lambda: ctx.numbatorch.softmax(x, dim=-1)
+        x = ctx.ours(ctx.random(rows, row))
+        fn = getattr(ctx.numbatorch, name)
+        return lambda: fn(x, dim=-1)
 
     def ours_raw():
         kernels = ctx.kernels
-        x = kernels.from_host(ctx.random(rows, ROW))
-        out = kernels.empty((rows, ROW), ctx.np_dtype)
-        return lambda: kernels.softmax(x, out, ROW, 1, False)
+        x = kernels.from_host(ctx.random(rows, row))
+        out = kernels.empty((rows, row), ctx.np_dtype)
+        return lambda: kernels.softmax(x, out, row, 1, log)
 
     def numpy():
-        x = ctx.numpy_array(ctx.random(rows, ROW))
+        x = ctx.numpy_array(ctx.random(rows, row))
         out = np.empty_like(x)
-        row = np.empty((rows, 1), ctx.np_dtype)
+        line = np.empty((rows, 1), ctx.np_dtype)
+        scratch = np.empty_like(x)
 
         def softmax():  # the usual numpy softmax, in place where numpy allows
-            np.max(x, axis=1, keepdims=True, out=row)
-            np.subtract(x, row, out=out)
+            np.max(x, axis=1, keepdims=True, out=line)
+            np.subtract(x, line, out=out)
+            if log:
+                np.exp(out, out=scratch)
+                np.sum(scratch, axis=1, keepdims=True, out=line)
+                np.log(line, out=line)
+                np.subtract(out, line, out=out)
+                return
             np.exp(out, out=out)
-            np.sum(out, axis=1, keepdims=True, out=row)
-            np.divide(out, row, out=out)
+            np.sum(out, axis=1, keepdims=True, out=line)
+            np.divide(out, line, out=out)
 
         return softmax
 
     def torch():
-        x = ctx.theirs(ctx.random(rows, ROW))
-        return lambda: ctx.torch.softmax(x, dim=-1)
+        x = ctx.theirs(ctx.random(rows, row))
+        fn = getattr(ctx.torch, name)
+        return lambda: fn(x, dim=-1)
 
-    return Case(f"softmax(rows of {ROW})", size_label(n), "GB/s",
+    return Case(f"{name}(rows of {row})", size_label(n), "GB/s",
                 {"ours": ours, "ours-raw": ours_raw, "numpy": numpy, "torch": torch},
                 work=2 * n * ctx.np_dtype.itemsize, size_value=n)  # fmt: skip
 
 
-def _sum_dim(ctx, side: int, dim: int) -> Case:
+def _along_dim(ctx, op: str, side: int, dim: int) -> Case:
     def ours():
         x = ctx.ours(ctx.random(side, side))
-        return lambda: x.sum(dim=dim)
+        fn = getattr(x, op)
+        return lambda: fn(dim=dim)
 
     def ours_raw():
-        from numbatorch.kernels.cpu.reduction import SUM
+        from numbatorch.kernels.cpu import reduction as opcodes
 
         kernels = ctx.kernels
         x = kernels.from_host(ctx.random(side, side))
         out = kernels.empty((side,), ctx.np_dtype)
+        code = opcodes.SUM if op == "sum" else opcodes.MAX
         inner = side if dim == 0 else 1  # x seen as (outer, n, inner), reduced over n
-        return lambda: kernels.reduce(SUM, x, out, side, inner)
+        return lambda: kernels.reduce(code, x, out, side, inner)
 
     def numpy():
         x = ctx.numpy_array(ctx.random(side, side))
         out = np.empty(side, ctx.np_dtype)
-        return lambda: np.sum(x, axis=dim, out=out)
+        fn = np.sum if op == "sum" else np.amax
+        return lambda: fn(x, axis=dim, out=out)
 
     def torch():
         x = ctx.theirs(ctx.random(side, side))
         out = ctx.theirs(np.empty(side, ctx.np_dtype))
-        return lambda: ctx.torch.sum(x, dim=dim, out=out)
+        fn = getattr(ctx.torch, op)
+        return lambda: fn(x, dim=dim, out=out)
 
-    return Case(f"sum(dim={dim})", f"{side}x{side}", "GB/s",
+    return Case(f"{op}(dim={dim})", f"{side}x{side}", "GB/s",
                 {"ours": ours, "ours-raw": ours_raw, "numpy": numpy, "torch": torch},
                 work=(side * side + side) * ctx.np_dtype.itemsize,
                 size_value=side * side)  # fmt: skip

@@ -290,7 +290,11 @@ def _cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x
 _cumsum_serial, _cumsum_parallel = twins(_cumsum)
 _CE_FORWARD = twins(_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
 _CE_BACKWARD = twins(_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
-_softmax_serial, _softmax_parallel = twins(_softmax, fastmath={"contract", "arcp", "nsz"})
+# error_model="numpy": a row of -inf sums to 0, and 1 / 0 must give inf (then 0 * inf =
+# NaN, PyTorch's answer) instead of raising ZeroDivisionError
+_softmax_serial, _softmax_parallel = twins(
+    _softmax, fastmath={"contract", "arcp", "nsz"}, error_model="numpy"
+)
 
 
 def cumsum(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:

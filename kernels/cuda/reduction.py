@@ -228,8 +228,12 @@ def _cumsum(x, out, n, inner, zero):
 
 @njit(inline="always")
 def _softmax_write(x, out, at, top, total, log):
-    """out[at] from the line's max and sum of exponentials, computed as the CPU does."""
-    if log:
+    """out[at] from the line's max and sum of exponentials, computed as the CPU does. A
+    sum that is not positive (0 for a row of -inf, NaN) gives NaN, as in PyTorch; tested
+    first because the simulator runs this as Python, where 1 / 0 raises."""
+    if not total > 0:
+        out[at] = math.nan
+    elif log:
         out[at] = x[at] - (top + math.log(total))
     else:
         out[at] = math.exp(x[at] - top) * (1.0 / total)
