@@ -1,7 +1,8 @@
 """Elementwise kernels: unary and binary maps, where, copy/cast and fill, on numpy arrays.
 
 Every op is an integer opcode; `apply_unary`/`apply_binary` hold the scalar math of
-each op in one place. A kernel family is built per opcode by a factory that closes over
+each op in one place (exp, tanh, sigmoid from kernels/common/fastmath.py, which
+vectorise). A kernel family is built per opcode by a factory that closes over
 the opcode (an int, so Numba prunes the other branches at compile time and the on-disk
 cache still hits). Each family has a contiguous fast path in a serial and a parallel
 twin, and one strided path that serves any shape of up to `MAX_DIMS` dims, broadcasts
@@ -15,6 +16,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..common import fastmath
 from ._launch import call_strided, parallel_for, twins, unravel
 
 # fastmath without `reassoc`, which would change results between the serial and parallel
@@ -117,7 +119,7 @@ def apply_unary(op, x, p0, p1):
     if op == SIGN:
         return (x > 0) - (x < 0)
     if op == EXP:
-        return math.exp(x)
+        return fastmath.exp(x)
     if op == LOG:
         return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
     if op == LOG1P:
@@ -131,13 +133,9 @@ def apply_unary(op, x, p0, p1):
     if op == COS:
         return math.cos(x)
     if op == TANH:
-        return math.tanh(x)
+        return fastmath.tanh(x)
     if op == SIGMOID:
-        # split by sign so exp never overflows
-        if x >= 0:
-            return 1 / (1 + math.exp(-x))
-        e = math.exp(x)
-        return e / (1 + e)
+        return fastmath.sigmoid(x)
     if op == RELU:
         return x if x > 0 else x * 0
     if op == RECIPROCAL:
