@@ -52,7 +52,7 @@ def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float =
         wide = _dtype.float32 if out_dtype is _dtype.float16 else out_dtype
         return cast(reduce(op, cast(x, _dtype.float32), dims, keepdim, wide, p), out_dtype)
     repeats = 1
-    if op in _SAME_OVER_REPEATS:
+    if op in _SAME_OVER_REPEATS and 0 in x._array.strides:  # only an expanded x pays
         x, repeats = _without_repeats(x, dims)
     source, n, inner = _layout(x, dims)
     kernels(x).reduce(op, source._array, out._array, n, inner, p)
