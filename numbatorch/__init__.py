@@ -193,6 +193,8 @@ from .ops.shape import (  # noqa: E402
     concatenate,
     flatten,
     flip,
+    fliplr,
+    flipud,
     hstack,
     movedim,
     narrow,
@@ -214,6 +216,7 @@ from .ops.shape import (  # noqa: E402
     unsqueeze,
     vstack,
 )
+from .ops.sorting import argsort, sort, topk  # noqa: E402
 from .ops._common import broadcast_shapes  # noqa: E402
 from . import accelerator, backends, datasets, distributed, nn, optim, utils  # noqa: E402
 from ._dtype import finfo, iinfo  # noqa: E402

@@ -9,6 +9,7 @@ from .ops import indexing as ix
 from .ops import linalg as la
 from .ops import reduction as rd
 from .ops import shape as sh
+from .ops import sorting as so
 from .ops._common import check_inplace, kernels, overlaps, tracking, write_into
 from .tensor import Tensor
 
@@ -127,6 +128,12 @@ _METHODS = {
     "tril": sh.tril,
     "triu": sh.triu,
     "roll": sh.roll,
+    "fliplr": sh.fliplr,
+    "flipud": sh.flipud,
+    # sorting
+    "sort": so.sort,
+    "argsort": so.argsort,
+    "topk": so.topk,
     # indexing
     "index_select": ix.index_select,
     "index_add": ix.index_add,

@@ -186,6 +186,15 @@ def np_min_dim(a, axis, keepdims=False):
     return a.min(axis=axis, keepdims=keepdims), a.argmin(axis=axis, keepdims=keepdims)
 
 
+def np_sort(a, axis=-1, descending=False, k=None):
+    """(values, indices) of a stable sort along axis, the first k of them when k is given;
+    descending is a stable ascending sort of -a (exact for the table's small values)."""
+    indices = np.argsort(-a if descending else a, axis=axis, kind="stable")
+    if k is not None:
+        indices = np.take(indices, range(k), axis=axis)
+    return np.take_along_axis(a, indices, axis=axis), indices
+
+
 MASK_2x3 = [[True, False, True], [False, False, True]]
 ROW_MASK = [[False, True, True, False]]
 SCATTER_INDEX = [[2, 0], [1, 2], [0, 1]]  # unique per row: scatter's result is defined
@@ -550,6 +559,49 @@ OPS = [
     ),
     op("roll_dim_twice", lambda a: a.roll((2, 3), (0, 0)), lambda a: np.roll(a, 5, 0), MATRIX),
     op("roll_flattened", lambda a: a.roll(5), lambda a: np.roll(a, 5), REDUCE + UNARY),
+    op("fliplr", torch.fliplr, np.fliplr, MATRIX + REDUCE),
+    op("flipud", lambda a: a.flipud(), np.flipud, REDUCE + UNARY[:2], dtypes=WITH_INT),
+    # --- sorting -----------------------------------------------------------------------
+    op(
+        "sort",
+        torch.sort,
+        np_sort,
+        REDUCE + UNARY[:2],
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "sort_descending_dim",
+        lambda a: a.sort(1, descending=True),
+        lambda a: np_sort(a, 1, descending=True),
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "argsort",
+        lambda a: torch.argsort(a, dim=0, stable=True),
+        lambda a: np_sort(a, 0)[1],
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+        grad=False,
+        out_dtype=int64_result,
+    ),
+    op(
+        "topk",
+        lambda a: torch.topk(a, 2),
+        lambda a: np_sort(a, -1, descending=True, k=2),
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "topk_smallest_dim0",
+        lambda a: a.topk(2, dim=0, largest=False),
+        lambda a: np_sort(a, 0, k=2),
+        REDUCE + MATRIX,
+        out_dtype=values_indices,
+    ),
     # --- basic indexing: read --------------------------------------------------------------
     op("getitem_int", lambda a: a[1], lambda a: a[1], REDUCE),
     op("getitem_negative_int", lambda a: a[-1, -2], lambda a: a[-1, -2], REDUCE),

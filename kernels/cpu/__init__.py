@@ -30,6 +30,7 @@ from .reduction import (
     softmax,
 )
 from .shape import roll_flip, triangle
+from .sorting import sort
 
 
 def empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
@@ -97,6 +98,7 @@ __all__ = [
     "scatter",
     "sgd_step",
     "softmax",
+    "sort",
     "to_host",
     "triangle",
     "unary",

@@ -32,6 +32,7 @@ from .reduction import (
     softmax,
 )
 from .shape import roll_flip, triangle
+from .sorting import sort
 
 
 def as_strided(storage, shape: tuple, strides: tuple, offset: int):
@@ -98,6 +99,7 @@ __all__ = [
     "scatter",
     "sgd_step",
     "softmax",
+    "sort",
     "to_host",
     "triangle",
     "unary",

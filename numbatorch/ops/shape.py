@@ -601,6 +601,20 @@ def flip(input: Tensor, dims) -> Tensor:
     return Flip.apply(input, dims_of(dims, input.ndim) if dims else ())
 
 
+def fliplr(input: Tensor) -> Tensor:
+    """input flipped left to right: along dim 1."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return Flip.apply(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """input flipped upside down: along dim 0."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return Flip.apply(input, (0,))
+
+
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """input with its elements shifted by `shifts` along `dims`, those shifted past the end
     coming back at the start; without dims, rolls the flattened input and restores the
