@@ -25,6 +25,7 @@ from .pool import (
 from .reduction import (
     cross_entropy_backward,
     cross_entropy_forward,
+    cumprod,
     cumsum,
     reduce,
     softmax,
@@ -75,6 +76,7 @@ __all__ = [
     "copy",
     "cross_entropy_backward",
     "cross_entropy_forward",
+    "cumprod",
     "cumsum",
     "empty",
     "fill",
