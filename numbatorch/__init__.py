@@ -7,7 +7,7 @@ GPUs through Numba's CUDA target.
 from __future__ import annotations
 
 from . import _config  # noqa: F401 - threading and cache setup, before any kernel runs
-from ._device import Size, device
+from ._device import Size, device, get_default_device, set_default_device
 from ._dtype import (
     bool,
     double,
