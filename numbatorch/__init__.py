@@ -7,7 +7,7 @@ GPUs through Numba's CUDA target.
 from __future__ import annotations
 
 from . import _config  # noqa: F401 - threading and cache setup, before any kernel runs
-from ._device import Size, device
+from ._device import Size, device, get_default_device, set_default_device
 from ._dtype import (
     bool,
     double,
@@ -87,7 +87,13 @@ from .ops.elementwise import (  # noqa: E402
     bitwise_or,
     bitwise_xor,
     ceil,
+    addcdiv,
+    addcmul,
     clamp,
+    clamp_max,
+    clamp_min,
+    fmax,
+    fmin,
     clip,
     clone,
     cos,
@@ -169,6 +175,7 @@ from .ops.reduction import (  # noqa: E402
     argmax,
     argmin,
     count_nonzero,
+    cumprod,
     cumsum,
     log_softmax,
     logsumexp,
@@ -191,11 +198,18 @@ from .ops.shape import (  # noqa: E402
     chunk,
     concat,
     concatenate,
+    diag,
+    diagonal,
+    diff,
     flatten,
     flip,
+    fliplr,
+    flipud,
     hstack,
+    meshgrid,
     movedim,
     narrow,
+    repeat_interleave,
     permute,
     reshape,
     roll,
@@ -206,6 +220,7 @@ from .ops.shape import (  # noqa: E402
     swapaxes,
     swapdims,
     t,
+    trace,
     transpose,
     tril,
     triu,
@@ -214,6 +229,7 @@ from .ops.shape import (  # noqa: E402
     unsqueeze,
     vstack,
 )
+from .ops.sorting import argsort, sort, topk  # noqa: E402
 from .ops._common import broadcast_shapes  # noqa: E402
 from . import accelerator, backends, datasets, distributed, nn, optim, utils  # noqa: E402
 from ._dtype import finfo, iinfo  # noqa: E402

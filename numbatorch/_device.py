@@ -47,10 +47,25 @@ class device:  # noqa: N801 - PyTorch's public name
 CPU = device("cpu")
 
 
+_default_device = CPU  # what factory functions use when given no device
+
+
+def set_default_device(device) -> None:
+    """Make factory functions (zeros, tensor, arange, ...) given no device create their
+    tensors on `device`; None restores the CPU."""
+    global _default_device
+    _default_device = CPU if device is None else as_device(device)
+
+
+def get_default_device() -> device:
+    return _default_device
+
+
 def as_device(value) -> device:
-    """A device from a device, a string such as 'cuda:0', an int (a CUDA index) or None."""
+    """A device from a device, a string such as 'cuda:0', an int (a CUDA index) or None
+    (the default device)."""
     if value is None:
-        return CPU
+        return _default_device
     if isinstance(value, device):
         return value
     if isinstance(value, int):

@@ -9,6 +9,7 @@ from .ops import indexing as ix
 from .ops import linalg as la
 from .ops import reduction as rd
 from .ops import shape as sh
+from .ops import sorting as so
 from .ops._common import check_inplace, kernels, overlaps, tracking, write_into
 from .tensor import Tensor
 
@@ -29,6 +30,8 @@ _METHODS = {
     "square": ew.square,
     "maximum": ew.maximum,
     "minimum": ew.minimum,
+    "fmax": ew.fmax,
+    "fmin": ew.fmin,
     "atan2": ew.atan2,
     "neg": ew.neg,
     "negative": ew.neg,
@@ -54,6 +57,10 @@ _METHODS = {
     "round": ew.round,
     "trunc": ew.trunc,
     "clamp": ew.clamp,
+    "clamp_min": ew.clamp_min,
+    "clamp_max": ew.clamp_max,
+    "addcmul": ew.addcmul,
+    "addcdiv": ew.addcdiv,
     "clip": ew.clamp,
     "eq": ew.eq,
     "ne": ew.ne,
@@ -98,6 +105,7 @@ _METHODS = {
     "all": rd.all,
     "any": rd.any,
     "cumsum": rd.cumsum,
+    "cumprod": rd.cumprod,
     "softmax": rd.softmax,
     "log_softmax": rd.log_softmax,
     "count_nonzero": rd.count_nonzero,
@@ -127,6 +135,17 @@ _METHODS = {
     "tril": sh.tril,
     "triu": sh.triu,
     "roll": sh.roll,
+    "fliplr": sh.fliplr,
+    "flipud": sh.flipud,
+    "diagonal": sh.diagonal,
+    "diag": sh.diag,
+    "trace": sh.trace,
+    "diff": sh.diff,
+    "repeat_interleave": sh.repeat_interleave,
+    # sorting
+    "sort": so.sort,
+    "argsort": so.argsort,
+    "topk": so.topk,
     # indexing
     "index_select": ix.index_select,
     "index_add": ix.index_add,
@@ -180,6 +199,10 @@ _INPLACE = [
     "trunc",
     "clamp",
     "clip",
+    "clamp_min",
+    "clamp_max",
+    "addcmul",
+    "addcdiv",
     "remainder",
     "fmod",
     "floor_divide",
@@ -450,8 +473,6 @@ def _bind() -> None:
         "transpose_": transpose_,
         "squeeze_": squeeze_,
         "unsqueeze_": unsqueeze_,
-        "clamp_min": lambda self, min: ew.clamp(self, min=min),
-        "clamp_max": lambda self, max: ew.clamp(self, max=max),
         "allclose": lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: __import__(
             "numbatorch"
         ).allclose(self, other, rtol, atol, equal_nan),

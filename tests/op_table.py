@@ -186,6 +186,15 @@ def np_min_dim(a, axis, keepdims=False):
     return a.min(axis=axis, keepdims=keepdims), a.argmin(axis=axis, keepdims=keepdims)
 
 
+def np_sort(a, axis=-1, descending=False, k=None):
+    """(values, indices) of a stable sort along axis, the first k of them when k is given;
+    descending is a stable ascending sort of -a (exact for the table's small values)."""
+    indices = np.argsort(-a if descending else a, axis=axis, kind="stable")
+    if k is not None:
+        indices = np.take(indices, range(k), axis=axis)
+    return np.take_along_axis(a, indices, axis=axis), indices
+
+
 MASK_2x3 = [[True, False, True], [False, False, True]]
 ROW_MASK = [[False, True, True, False]]
 SCATTER_INDEX = [[2, 0], [1, 2], [0, 1]]  # unique per row: scatter's result is defined
@@ -550,6 +559,132 @@ OPS = [
     ),
     op("roll_dim_twice", lambda a: a.roll((2, 3), (0, 0)), lambda a: np.roll(a, 5, 0), MATRIX),
     op("roll_flattened", lambda a: a.roll(5), lambda a: np.roll(a, 5), REDUCE + UNARY),
+    op("fliplr", torch.fliplr, np.fliplr, MATRIX + REDUCE),
+    op("flipud", lambda a: a.flipud(), np.flipud, REDUCE + UNARY[:2], dtypes=WITH_INT),
+    # --- sorting -----------------------------------------------------------------------
+    op(
+        "sort",
+        torch.sort,
+        np_sort,
+        REDUCE + UNARY[:2],
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "sort_descending_dim",
+        lambda a: a.sort(1, descending=True),
+        lambda a: np_sort(a, 1, descending=True),
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "argsort",
+        lambda a: torch.argsort(a, dim=0, stable=True),
+        lambda a: np_sort(a, 0)[1],
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+        grad=False,
+        out_dtype=int64_result,
+    ),
+    op(
+        "topk",
+        lambda a: torch.topk(a, 2),
+        lambda a: np_sort(a, -1, descending=True, k=2),
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+        out_dtype=values_indices,
+    ),
+    op(
+        "topk_smallest_dim0",
+        lambda a: a.topk(2, dim=0, largest=False),
+        lambda a: np_sort(a, 0, k=2),
+        REDUCE + MATRIX,
+        out_dtype=values_indices,
+    ),
+    # --- diagonals, grids, differences, repeats -----------------------------------------
+    op("diagonal", lambda a: a.diagonal(), np.diagonal, MATRIX + REDUCE, dtypes=WITH_INT),
+    op(
+        "diagonal_offset_dims",
+        lambda a: torch.diagonal(a, -1, 2, 1),
+        lambda a: np.diagonal(a, -1, 2, 1),
+        REDUCE,
+    ),
+    op("diag_of_matrix", lambda a: torch.diag(a, 1), lambda a: np.diag(a, 1), MATRIX),
+    op(
+        "diag_of_vector",
+        lambda a: a.diag(-1),
+        lambda a: np.diag(a, -1),
+        UNARY[1:2],
+        dtypes=WITH_INT,
+    ),
+    op("trace", torch.trace, np.trace, MATRIX, dtypes=WITH_INT, out_dtype=sum_result),
+    op("diff", torch.diff, np.diff, REDUCE + MATRIX + UNARY[1:2], dtypes=WITH_INT),
+    op("diff_twice_dim0", lambda a: a.diff(2, 0), lambda a: np.diff(a, 2, 0), REDUCE),
+    op(
+        "diff_prepend_append",
+        lambda a, b: torch.diff(a, dim=0, prepend=b, append=b),
+        lambda a, b: np.diff(a, axis=0, prepend=b, append=b),
+        [((3, 4), (1, 4))],
+    ),
+    op(
+        "meshgrid",
+        lambda a, b: torch.meshgrid(a, b, indexing="ij"),
+        lambda a, b: np.meshgrid(a, b, indexing="ij"),
+        [((3,), (2,)), ((4,), ())],
+        dtypes=WITH_INT,
+    ),
+    op(
+        "meshgrid_xy",
+        lambda a, b, c: torch.meshgrid([a, b, c], indexing="xy"),
+        lambda a, b, c: np.meshgrid(a, b, c, indexing="xy"),
+        [((3,), (2,), (4,))],
+    ),
+    op(
+        "repeat_interleave",
+        lambda a: a.repeat_interleave(2, dim=1),
+        lambda a: np.repeat(a, 2, 1),
+        REDUCE + MATRIX,
+        dtypes=WITH_INT,
+    ),
+    op(
+        "repeat_interleave_flat",
+        lambda a: torch.repeat_interleave(a, 3),
+        lambda a: np.repeat(a, 3),
+        REDUCE,
+    ),
+    op(
+        "repeat_interleave_counts",
+        lambda a: a.repeat_interleave(index([1, 0, 2], a.device), dim=0),
+        lambda a: np.repeat(a, [1, 0, 2], 0),
+        MATRIX,
+    ),
+    # --- scans and ternary/NaN-aware elementwise ------------------------------------------
+    op(
+        "cumprod",
+        lambda a: torch.cumprod(a, 1),
+        lambda a: np.cumprod(a, 1),
+        REDUCE,
+        dtypes=WITH_INT,
+    ),
+    op("cumprod_method", lambda a: a.cumprod(-1), lambda a: np.cumprod(a, -1), UNARY[:2]),
+    op(
+        "addcmul",
+        lambda a, b, c: torch.addcmul(a, b, c, value=0.5),
+        lambda a, b, c: a + 0.5 * b * c,
+        [((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), (2, 1))],
+    ),
+    op(
+        "addcdiv",
+        lambda a, b, c: a.addcdiv(b, c, value=-2),
+        lambda a, b, c: a - 2 * b / c,
+        [((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), (2, 1))],
+        domain=nonzero,
+    ),
+    op("fmax", torch.fmax, np.fmax, BINARY[:5], dtypes=WITH_INT),
+    op("fmin", lambda a, b: a.fmin(b), np.fmin, BINARY[:5]),
+    op("clamp_min", lambda a: torch.clamp_min(a, 0.5), lambda a: np.maximum(a, 0.5), UNARY),
+    op("clamp_max", lambda a: a.clamp_max(-0.5), lambda a: np.minimum(a, -0.5), UNARY),
     # --- basic indexing: read --------------------------------------------------------------
     op("getitem_int", lambda a: a[1], lambda a: a[1], REDUCE),
     op("getitem_negative_int", lambda a: a[-1, -2], lambda a: a[-1, -2], REDUCE),

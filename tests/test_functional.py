@@ -825,6 +825,45 @@ def test_dropout2d_zeroes_whole_channels():
     assert all(len(set(row.tolist())) == 1 for row in per_channel)
 
 
+DROPOUT2D_RANK_WARNING = (
+    r"dropout2d: Received a 2-D input to dropout2d, which is deprecated and will result in "
+    r"an error in a future release\. To retain the behavior and silence this warning, please "
+    r"use dropout instead\."
+)
+
+
+def test_dropout2d_on_a_2d_input_warns_like_pytorch_and_drops_elements():
+    layer = torch.nn.Dropout2d(0.5)
+    with pytest.warns(UserWarning, match=DROPOUT2D_RANK_WARNING):
+        y = layer(torch.ones(20, 30))
+    # PyTorch's feature dropout draws per (dim 0, dim 1) pair: here per element
+    assert set(np.unique(y.numpy()).tolist()) == {0.0, 2.0}
+    assert all(len(set(row.tolist())) == 2 for row in y.numpy())
+
+
+def test_dropout2d_on_a_3d_input_takes_it_as_n_c_l_as_pytorch_does():
+    with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+        y = F.dropout2d(torch.ones(6, 5, 4))
+    rows = y.reshape(30, 4).numpy()
+    assert all(len(set(row.tolist())) == 1 for row in rows)
+    assert len({row[0] for row in rows}) == 2
+
+
+def test_dropout2d_on_a_1d_input_warns_then_raises():
+    with pytest.warns(UserWarning, match="Received a 1-D input to dropout2d"):
+        with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+            F.dropout2d(torch.ones(5))
+
+
+def test_dropout1d_and_dropout3d_draw_per_channel():
+    y = F.dropout1d(torch.ones(8, 5))  # unbatched (C, L)
+    assert all(len(set(row.tolist())) == 1 for row in y.numpy())
+    z = torch.nn.Dropout3d()(torch.ones(2, 6, 2, 2, 2))
+    assert all(len(set(row.tolist())) == 1 for row in z.reshape(12, 8).numpy())
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but received a 4D"):
+        F.dropout1d(torch.ones(1, 2, 3, 4))
+
+
 def test_inplace_relu_writes_into_its_input():
     x = torch.tensor([-1.0, 2.0])
     assert F.relu(x, inplace=True) is x

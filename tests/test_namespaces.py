@@ -168,6 +168,32 @@ def test_deterministic_algorithms_mode_must_be_a_bool():
         torch.use_deterministic_algorithms("yes")
 
 
+# --- default device ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restore_default_device():
+    yield
+    torch.set_default_device(None)
+
+
+def test_factories_follow_the_default_device(restore_default_device):
+    assert torch.get_default_device() == torch.device("cpu")
+    torch.set_default_device("cuda")
+    assert torch.get_default_device() == torch.device("cuda", 0)
+    made = [
+        torch.zeros(2),
+        torch.tensor([1.0]),
+        torch.arange(3),
+        torch.randn(2),
+        nn.Linear(1, 1).weight,
+    ]
+    assert all(t.device == torch.device("cuda", 0) for t in made)
+    assert torch.ones(1, device="cpu").device == torch.device("cpu")
+    torch.set_default_device(None)
+    assert torch.zeros(1).device == torch.device("cpu")
+
+
 # --- torch.cuda additions ----------------------------------------------------------------
 
 

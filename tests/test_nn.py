@@ -95,6 +95,16 @@ def test_assigning_none_and_deleting():
         layer.weight  # noqa: B018
 
 
+def test_reassigning_a_parameter_or_module_keeps_its_place_in_the_order():
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(torch.zeros(2, 2))
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    model = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
+    model[0] = nn.Tanh()
+    assert [type(m).__name__ for m in model] == ["Tanh", "ReLU"]
+
+
 def test_assigning_a_plain_tensor_to_a_parameter_name_raises():
     layer = nn.Linear(2, 2)
     with pytest.raises(

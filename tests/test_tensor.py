@@ -489,6 +489,23 @@ def test_advanced_indexing_copies():
     assert base[0].item() == 0
 
 
+def test_a_range_indexes_like_the_list_of_its_values(device):
+    x = torch.zeros(3, 4, device=device)
+    x[range(3), torch.tensor([0, 2, 3], device=device)] = 1.0
+    expected = np.zeros((3, 4))
+    expected[range(3), [0, 2, 3]] = 1.0
+    np.testing.assert_array_equal(x.cpu().numpy(), expected)
+    np.testing.assert_array_equal(x[range(2)].cpu().numpy(), expected[:2])
+    np.testing.assert_array_equal(x[:, range(3, 0, -2)].cpu().numpy(), expected[:, [3, 1]])
+    assert x[range(0)].shape == (0, 4)
+
+
+def test_a_range_index_passes_the_gradient_back():
+    x = torch.zeros(2, 3, requires_grad=True)
+    x[range(2), [1, 2]].sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+
+
 def test_inplace_ops_bump_the_version_shared_by_views():
     base = torch.zeros(3)
     view = base[1:]

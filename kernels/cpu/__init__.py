@@ -25,11 +25,13 @@ from .pool import (
 from .reduction import (
     cross_entropy_backward,
     cross_entropy_forward,
+    cumprod,
     cumsum,
     reduce,
     softmax,
 )
 from .shape import roll_flip, triangle
+from .sorting import sort
 
 
 def empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
@@ -74,6 +76,7 @@ __all__ = [
     "copy",
     "cross_entropy_backward",
     "cross_entropy_forward",
+    "cumprod",
     "cumsum",
     "empty",
     "fill",
@@ -97,6 +100,7 @@ __all__ = [
     "scatter",
     "sgd_step",
     "softmax",
+    "sort",
     "to_host",
     "triangle",
     "unary",

@@ -203,15 +203,19 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
 # --- scans and softmax ---------------------------------------------------------------------
 
 
-def _cumsum(x, out, n, inner, zero):
-    """x, out: 1-D contiguous (outer*n*inner); running sum along the middle axis."""
+def _scan(x, out, n, inner, start, multiply):
+    """x, out: 1-D contiguous (outer*n*inner); running sum (product with `multiply`) along
+    the middle axis, from `start` (0 or 1 of the accumulator's type)."""
     for t in prange(x.size // n):
         o = np.int64(t) // inner
         j = np.int64(t) % inner
         base = o * n * inner + j
-        acc = zero
+        acc = start
         for k in range(n):
-            acc += x[base + k * inner]
+            if multiply:
+                acc *= x[base + k * inner]
+            else:
+                acc += x[base + k * inner]
             out[base + k * inner] = acc
 
 
@@ -287,7 +291,7 @@ def _cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x
             grad_x[base + t] -= scale
 
 
-_cumsum_serial, _cumsum_parallel = twins(_cumsum)
+_scan_serial, _scan_parallel = twins(_scan)
 _CE_FORWARD = twins(_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
 _CE_BACKWARD = twins(_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
 # error_model="numpy": a row of -inf sums to 0, and 1 / 0 must give inf (then 0 * inf =
@@ -297,12 +301,21 @@ _softmax_serial, _softmax_parallel = twins(
 )
 
 
+def _run_scan(x: np.ndarray, out: np.ndarray, n: int, inner: int, multiply: bool) -> None:
+    if x.size:
+        start = (np.float64 if x.dtype.kind == "f" else np.int64)(int(multiply))
+        kernel = _scan_parallel if parallel_for(x.size) else _scan_serial
+        kernel(x.reshape(-1), out.reshape(-1), n, inner, start, multiply)
+
+
 def cumsum(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:
     """Running sum of C-contiguous x (outer, n, inner) along n into out (same shape)."""
-    if x.size:
-        zero = np.float64(0) if x.dtype.kind == "f" else np.int64(0)
-        kernel = _cumsum_parallel if parallel_for(x.size) else _cumsum_serial
-        kernel(x.reshape(-1), out.reshape(-1), n, inner, zero)
+    _run_scan(x, out, n, inner, False)
+
+
+def cumprod(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:
+    """Running product of C-contiguous x (outer, n, inner) along n into out (same shape)."""
+    _run_scan(x, out, n, inner, True)
 
 
 def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad) -> None:

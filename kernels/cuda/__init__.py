@@ -27,11 +27,13 @@ from .pool import (
 from .reduction import (
     cross_entropy_backward,
     cross_entropy_forward,
+    cumprod,
     cumsum,
     reduce,
     softmax,
 )
 from .shape import roll_flip, triangle
+from .sorting import sort
 
 
 def as_strided(storage, shape: tuple, strides: tuple, offset: int):
@@ -76,6 +78,7 @@ __all__ = [
     "copy",
     "cross_entropy_backward",
     "cross_entropy_forward",
+    "cumprod",
     "cumsum",
     "empty",
     "fill",
@@ -98,6 +101,7 @@ __all__ = [
     "scatter",
     "sgd_step",
     "softmax",
+    "sort",
     "to_host",
     "triangle",
     "unary",

@@ -215,14 +215,17 @@ def _rows(op, floating, x, out, n, inner, zero, p, count) -> None:
 
 
 @cuda.jit(cache=True)
-def _cumsum(x, out, n, inner, zero):
-    """x, out: 1-D contiguous (outer*n*inner); running sum along the middle axis, a
-    thread per (outer, inner) line."""
+def _scan(x, out, n, inner, start, multiply):
+    """x, out: 1-D contiguous (outer*n*inner); running sum (product with `multiply`) along
+    the middle axis from `start`, a thread per (outer, inner) line."""
     for t in range(cuda.grid(1), x.size // n, cuda.gridsize(1)):
         base = (t // inner) * n * inner + t % inner
-        acc = zero
+        acc = start
         for k in range(n):
-            acc += x[base + k * inner]
+            if multiply:
+                acc *= x[base + k * inner]
+            else:
+                acc += x[base + k * inner]
             out[base + k * inner] = acc
 
 
@@ -287,11 +290,20 @@ def _softmax_blocks(x, out, n, inner, log):
         cuda.syncthreads()
 
 
+def _run_scan(x, out, n: int, inner: int, multiply: bool) -> None:
+    if x.size:
+        start = (np.float64 if x.dtype.kind == "f" else np.int64)(int(multiply))
+        _scan[launch(x.size // n)](x.reshape(-1), out.reshape(-1), n, inner, start, multiply)
+
+
 def cumsum(x, out, n: int, inner: int) -> None:
     """Running sum of C-contiguous x (outer, n, inner) along n into out (same shape)."""
-    if x.size:
-        zero = np.float64(0) if x.dtype.kind == "f" else np.int64(0)
-        _cumsum[launch(x.size // n)](x.reshape(-1), out.reshape(-1), n, inner, zero)
+    _run_scan(x, out, n, inner, False)
+
+
+def cumprod(x, out, n: int, inner: int) -> None:
+    """Running product of C-contiguous x (outer, n, inner) along n into out (same shape)."""
+    _run_scan(x, out, n, inner, True)
 
 
 _ce_row = per_slice(_cross_entropy_rows)

@@ -185,24 +185,73 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return _dropout(input, p, training, inplace, tuple(input.shape))
 
 
-def _channel_dropout(input, p, training, inplace, spatial: int, name: str):
-    if input.ndim not in (spatial + 1, spatial + 2):
-        raise RuntimeError(
-            f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but got "
-            f"input of size: {list(input.shape)}"
-        )
-    batched = input.ndim == spatial + 2
-    lead = input.shape[:2] if batched else input.shape[:1]
-    mask_shape = tuple(lead) + (1,) * spatial
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    """PyTorch's feature dropout: one draw per (dim 0, dim 1) pair, the same over the rest."""
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    mask_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     return _dropout(input, p, training, inplace, mask_shape)
 
 
+def _warn_channel_dims(input: Tensor, spatial: int) -> None:
+    """PyTorch's deprecation warning for dropout2d/3d on a rank they were not meant for."""
+    if input.ndim not in (spatial + 1, spatial + 2):
+        name = f"dropout{spatial}d"
+        warnings.warn(
+            f"{name}: Received a {input.ndim}-D input to {name}, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            f"warning, please use dropout instead. Note that {name} exists to provide "
+            f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+            f"dimension, and an optional batch dimension (i.e. {spatial + 1}D or "
+            f"{spatial + 2}D inputs).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
-    return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note "
+            "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    if input.ndim == 2:  # unbatched (C, L): a draw per channel
+        return _dropout(input, p, training, inplace, (input.shape[0], 1))
+    return _feature_dropout(input, p, training, inplace)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
-    return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
+    """Zeroes whole channels (dim 1) of (N, C, H, W) input. Other ranks run as PyTorch runs
+    them, with its warnings: dropout on the first two dims, so a 3-D input is taken as
+    (N, C, L) and a 2-D one is dropped elementwise."""
+    _check_p(p)
+    _warn_channel_dims(input, 2)
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain the "
+            "1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zeroes whole channels (dim 1) of (N, C, D, H, W) input. Any other rank is taken as
+    one unbatched sample, as in PyTorch (with its warning unless 4-D): a draw per dim 0."""
+    _check_p(p)
+    _warn_channel_dims(input, 3)
+    if input.ndim == 5:
+        return _feature_dropout(input, p, training, inplace)
+    if input.ndim < 1:  # PyTorch adds a batch dim, which leaves too few for feature dropout
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _dropout(input, p, training, inplace, (input.shape[0],) + (1,) * (input.ndim - 1))
 
 
 # --- normalization -------------------------------------------------------------------------

@@ -184,6 +184,40 @@ class Maximum(BuiltinFunction):
         )
 
 
+def _picks_first(a, b, is_max: bool):
+    """Where fmax (fmin) takes a: a wins or ties, or b is NaN."""
+    return logical_or(ge(a, b) if is_max else le(a, b), isnan(b))
+
+
+class FmaxFmin(BuiltinFunction):
+    """max (min) of a and b that ignores a NaN (NaN only when both are); the gradient goes
+    to the picked operand, all of it on ties (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, b, is_max):
+        ctx.save_for_backward(a, b)
+        ctx.is_max = is_max
+        return where(_picks_first(a, b, is_max), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        picks_a = _picks_first(a, b, ctx.is_max)
+        return (
+            sum_to_shape(where(picks_a, grad, 0.0), a.shape, a.dtype),
+            sum_to_shape(where(picks_a, 0.0, grad), b.shape, b.dtype),
+            None,
+        )
+
+
+class Fmax(FmaxFmin):
+    pass
+
+
+class Fmin(FmaxFmin):
+    pass
+
+
 class Minimum(BuiltinFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -558,6 +592,14 @@ def minimum(input, other, *, out=None):
     return _with_out(Minimum.apply(input, other), out)
 
 
+def fmax(input, other, *, out=None):
+    return _with_out(Fmax.apply(input, other, True), out)
+
+
+def fmin(input, other, *, out=None):
+    return _with_out(Fmin.apply(input, other, False), out)
+
+
 def atan2(input, other):
     return Atan2.apply(input, other)
 
@@ -675,6 +717,34 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
 
 
 clip = clamp
+
+
+def clamp_min(input, min, *, out=None):  # noqa: A002
+    return clamp(input, min=min, out=out)
+
+
+def clamp_max(input, max, *, out=None):  # noqa: A002
+    return clamp(input, max=max, out=out)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2."""
+    return _with_out(add(input, mul(tensor1, tensor2), alpha=value), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2 (a true division: integer operands are refused,
+    as in PyTorch)."""
+    if not (tensor1.dtype.is_floating_point or tensor2.dtype.is_floating_point):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes."
+        )
+    return _with_out(add(input, div(tensor1, tensor2), alpha=value), out)
 
 
 def where(condition, input=None, other=None):

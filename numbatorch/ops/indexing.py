@@ -493,6 +493,8 @@ def _normalize(index, x: Tensor) -> tuple:
         index = (index,)
     items = []
     for item in index:
+        if isinstance(item, range):  # indexes as the list of its values, as in PyTorch
+            item = list(item)
         if isinstance(item, (list, np.ndarray, bool)):
             item = tensor(item)
             if item.dtype.is_floating_point and not item.numel():

@@ -296,22 +296,55 @@ class LogSumExp(BuiltinFunction):
         return _grad_to_input(grad, x.shape, dims, keepdim) * (x - result).exp(), None, None
 
 
+def _scan(x: Tensor, dim: int, name: str) -> Tensor:
+    """The running sum or product (`name`, a kernel) of x along dim; integers in int64."""
+    source, n, inner = _layout(x.contiguous(), (dim,))
+    out_dtype = x.dtype if x.dtype.is_floating_point else _dtype.int64
+    source = source.to(out_dtype)
+    out = empty(x.shape, out_dtype, x.device)
+    getattr(kernels(x), name)(source._array, out._array, n, inner)
+    return out
+
+
+def _reverse_cumsum(t: Tensor, dim: int) -> Tensor:
+    """sum of t[k] over k >= i along dim, at each i."""
+    return t.sum(dim, keepdim=True) - t.cumsum(dim) + t
+
+
 class Cumsum(BuiltinFunction):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        source, n, inner = _layout(x.contiguous(), (dim,))
-        out_dtype = x.dtype if x.dtype.is_floating_point else _dtype.int64
-        source = source.to(out_dtype)
-        out = empty(x.shape, out_dtype, x.device)
-        kernels(x).cumsum(source._array, out._array, n, inner)
-        return out
+        return _scan(x, dim, "cumsum")
 
     @staticmethod
     def backward(ctx, grad):
         # d/dx_i of sum_{j<=k} x_j summed with grad_k is the sum of grad_k for k >= i
+        return _reverse_cumsum(grad, ctx.dim), None
+
+
+class Cumprod(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        result = _scan(x, dim, "cumprod")
+        ctx.save_for_backward(x, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d out_k / d x_i = out_k / x_i for i <= k, exact without dividing by zero: before a
+        # line's first zero z, out_k = 0 for k >= z, so grad_i = sum_k grad_k out_k / x_i;
+        # at z, out_k / x_z is the running product with x_z taken as 1; after z, all 0
+        x, result = ctx.saved_tensors
         dim = ctx.dim
-        return grad.sum(dim, keepdim=True) - grad.cumsum(dim) + grad, None
+        zeros_so_far = (x == 0).long().cumsum(dim)
+        before = zeros_so_far == 0
+        first_zero = (x == 0).logical_and(zeros_so_far == 1)
+        grad_before = _reverse_cumsum(grad * result, dim) / x.where(before, 1.0)
+        skipping_zero = x.where(first_zero.logical_not(), 1.0).cumprod(dim)
+        grad_at_zero = _reverse_cumsum(grad * skipping_zero, dim)
+        return grad_before.where(before, 0.0) + grad_at_zero.where(first_zero, 0.0), None
 
 
 class Softmax(BuiltinFunction):
@@ -473,6 +506,13 @@ def cumsum(input, dim, *, dtype=None):
         return cumsum(input.float(), dim).half()
     source = input if dtype is None else input.to(dtype)
     return Cumsum.apply(source, wrap_dim(dim, input.ndim))
+
+
+def cumprod(input, dim, *, dtype=None):
+    if input.dtype is _dtype.float16 and dtype is None:  # no half arithmetic in Numba
+        return cumprod(input.float(), dim).half()
+    source = input if dtype is None else input.to(dtype)
+    return Cumprod.apply(source, wrap_dim(dim, input.ndim))
 
 
 def _softmax_dtype(input, dtype):

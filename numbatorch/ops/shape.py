@@ -4,6 +4,8 @@ storage with their base, as in PyTorch; each is an autograd Function."""
 
 from __future__ import annotations
 
+import warnings
+
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, contiguous_strides, view_of
 from ._common import dims_of, empty, kernels, wrap_dim
@@ -601,6 +603,20 @@ def flip(input: Tensor, dims) -> Tensor:
     return Flip.apply(input, dims_of(dims, input.ndim) if dims else ())
 
 
+def fliplr(input: Tensor) -> Tensor:
+    """input flipped left to right: along dim 1."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return Flip.apply(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """input flipped upside down: along dim 0."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return Flip.apply(input, (0,))
+
+
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """input with its elements shifted by `shifts` along `dims`, those shifted past the end
     coming back at the start; without dims, rolls the flattened input and restores the
@@ -619,3 +635,205 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     for shift, dim in zip(shifts, dims):
         per_dim[wrap_dim(dim, input.ndim)] += shift  # a dim named twice rolls twice
     return Roll.apply(input, tuple(per_dim))
+
+
+# --- diagonals, grids, differences, interleaved repeats -------------------------------------
+
+
+def _diagonal_geometry(x: Tensor, offset: int, dim1: int, dim2: int) -> tuple:
+    """(shape, strides, storage offset) of the view of x's `offset`-th diagonal of its
+    (dim1, dim2) planes, as a last dim (PyTorch's layout)."""
+    strides = x.stride()
+    if offset >= 0:
+        length = min(x.shape[dim1], x.shape[dim2] - offset)
+        start = offset * strides[dim2]
+    else:
+        length = min(x.shape[dim1] + offset, x.shape[dim2])
+        start = -offset * strides[dim1]
+    length = max(length, 0)
+    kept = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+    shape = tuple(x.shape[d] for d in kept) + (length,)
+    view_strides = tuple(strides[d] for d in kept) + (strides[dim1] + strides[dim2],)
+    # an empty diagonal starts at x's own offset: `start` may lie past x's memory
+    return shape, view_strides, x._offset + (start if length else 0)
+
+
+class Diagonal(BuiltinFunction):
+    """A view of a diagonal; backward writes the gradient into the same view of zeros."""
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.meta = (x.shape, offset, dim1, dim2)
+        return view_of(x, *_diagonal_geometry(x, offset, dim1, dim2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, offset, dim1, dim2 = ctx.meta
+        result = grad.new_zeros(shape)
+        target = view_of(result, *_diagonal_geometry(result, offset, dim1, dim2))
+        kernels(grad).copy(grad._array, target._array)
+        return result, None, None, None
+
+
+class DiagEmbed(BuiltinFunction):
+    """A square matrix with the vector x on its `offset`-th diagonal, zeros elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, offset):
+        ctx.offset = offset
+        size = x.shape[0] + abs(offset)
+        out = empty((size, size), x.dtype, x.device)
+        kernels(x).fill(out._array, 0)
+        target = view_of(out, *_diagonal_geometry(out, offset, 0, 1))
+        kernels(x).copy(x._array, target._array)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return diagonal(grad, ctx.offset), None
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A view of the `offset`-th diagonal of each (dim1, dim2) plane, as the last dim
+    (offset > 0: above the main diagonal)."""
+    dim1, dim2 = wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim)
+    if dim1 == dim2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), dim1, dim2)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-D input as the `diagonal`-th diagonal of a square matrix; of a matrix, a copy of
+    its `diagonal`-th diagonal."""
+    if input.ndim == 1:
+        return DiagEmbed.apply(input, int(diagonal))
+    if input.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    return Diagonal.apply(input, int(diagonal), 0, 1).clone()
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal (integers sum to int64, as `sum`)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return Diagonal.apply(input, 0, 0, 1).sum()
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids of 0-D/1-D tensors: expanded views, one per input, of shape
+    (len(t0), len(t1), ...) ('ij'), the first two swapped with 'xy'."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("xy", "ij"):
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(
+                "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a tensor of "
+                f"size {list(t.shape)}"
+            )
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+        if t.device != tensors[0].device:
+            raise RuntimeError("meshgrid expects all tensors to have the same device")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        axes[0], axes[1] = 1, 0
+    sizes = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        sizes[axis] = t.numel()
+    grids = []
+    for t, axis in zip(tensors, axes):
+        shape = [1] * len(tensors)
+        shape[axis] = -1
+        grids.append(t.reshape(shape).expand(*sizes))
+    return tuple(grids)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along `dim` (x[i+1] - x[i], `!=` for bool), after
+    concatenating `prepend` before and `append` after input."""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = wrap_dim(dim, input.ndim)
+    parts = [input]
+    for extra, first in ((prepend, True), (append, False)):
+        if extra is None:
+            continue
+        if extra.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        parts.insert(0, extra) if first else parts.append(extra)
+    result = cat(parts, dim) if len(parts) > 1 else input
+    for _ in range(n):
+        length = result.shape[dim]
+        if length == 0:
+            break
+        later, earlier = result.narrow(dim, 1, length - 1), result.narrow(dim, 0, length - 1)
+        result = later != earlier if result.dtype.name == "bool" else later - earlier
+    return result
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:  # fmt: skip
+    """Each element (each slice along `dim`; of the flattened input without dim) repeated
+    `repeats` times in place; `repeats` an int or a tensor of one count per slice. With
+    only a tensor of counts, the indices arange(len(counts)) repeated that way.
+    `output_size`, PyTorch's hint that saves a device sync, is not needed here."""
+    if repeats is None:  # repeat_interleave(counts)
+        from .._creation import arange
+
+        counts = input
+        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    dim = wrap_dim(dim, input.ndim)
+    if isinstance(repeats, Tensor) and repeats.ndim <= 1 and repeats.numel() == 1:
+        repeats = repeats.item()  # one count serves every slice, as in PyTorch
+    if not isinstance(repeats, Tensor):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        shape = list(input.shape)
+        expanded = input.unsqueeze(dim + 1).expand(*shape[: dim + 1], repeats, *shape[dim + 1 :])
+        shape[dim] *= repeats
+        return expanded.reshape(shape)
+    index = _interleaved_index(repeats, input.shape[dim], dim)
+    return input.index_select(dim, index.to(input.device))
+
+
+def _interleaved_index(counts: Tensor, size: int, dim: int) -> Tensor:
+    """arange(size) with element i repeated counts[i] times, from kernels: a 1 marks where
+    each element's run starts (runs of zero length share a mark), and the running count of
+    marks is the index."""
+    if counts.ndim != 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if counts.dtype.is_floating_point or counts.dtype.name == "bool":
+        raise NotImplementedError(
+            f"\"repeat_interleave_cpu\" not implemented for '{counts.dtype.name.capitalize()}'"
+        )
+    if counts.shape[0] != size:
+        raise RuntimeError(
+            "repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {counts.shape[0]} and input.size({dim}) = {size}"
+        )
+    if bool((counts < 0).any()):
+        raise RuntimeError("repeats can not be negative")
+    ends = counts.long().cumsum(0)
+    total = int(ends[-1].item()) if size else 0
+    marks = counts.new_zeros(total + 1).long()
+    # ends[i] <= total: the last slot takes the marks of trailing zero-length runs
+    marks.index_add_(0, ends[:-1], counts.new_ones(max(size - 1, 0)).long())
+    return marks[:total].cumsum(0)

@@ -33,3 +33,7 @@ class Dropout1d(_DropoutNd):
 
 class Dropout2d(_DropoutNd):
     function = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_DropoutNd):
+    function = staticmethod(F.dropout3d)
