@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
-from .elementwise import binary, copy, fill, range_fill, unary, where
+from .elementwise import binary, copy, fill, flat_kernels, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .matmul import bmm, gemm, gemm_blas
 from .optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
@@ -80,6 +80,7 @@ __all__ = [
     "cumsum",
     "empty",
     "fill",
+    "flat_kernels",
     "from_host",
     "gather",
     "gemm",

@@ -377,6 +377,18 @@ def binary(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         call_strided(strided, a, b, out)
 
 
+def flat_kernels(op: int, arity: int) -> tuple:
+    """The kernels of `op` on 1-D contiguous arrays of one size, for callers that have
+    checked that layout themselves (the eager fast lane, numbatorch/ops/_lane.py):
+    (serial, parallel, parallel_for) for a unary op, called (x, out, p0, p1); for a binary
+    op also (scalar, scalar_parallel), called (a, b, out) with b a 1-element array."""
+    if arity == 1:
+        serial, parallel, _ = _UNARY[op]
+        return serial, parallel, parallel_for
+    serial, parallel, _, scalar, scalar_parallel = _BINARY[op]
+    return serial, parallel, parallel_for, scalar, scalar_parallel
+
+
 def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out = a where cond else b; all of one shape (broadcast views welcome)."""
     call_strided(_where_strided, cond, a, b, out)

@@ -10,6 +10,7 @@ from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
 from ..tensor import Tensor
+from . import _lane
 from ._common import (
     broadcast_shapes,
     cast,
@@ -503,12 +504,16 @@ def binary_into(op: int, a, b, out: Tensor) -> bool:
 
 
 def add(input, other, *, alpha=1, out=None):
+    if out is None and alpha == 1 and (y := _lane.binary(E.ADD, input, other)) is not None:
+        return y
     if out is not None and alpha == 1 and binary_into(E.ADD, input, other, out):
         return out
     return _with_out(Add.apply(input, other, alpha), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
+    if out is None and alpha == 1 and (y := _lane.binary(E.SUB, input, other)) is not None:
+        return y
     if out is not None and alpha == 1 and binary_into(E.SUB, input, other, out):
         return out
     return _with_out(Sub.apply(input, other, alpha), out)
@@ -522,6 +527,8 @@ def rsub(input, other, alpha=1):
 
 
 def mul(input, other, *, out=None):
+    if out is None and (y := _lane.binary(E.MUL, input, other)) is not None:
+        return y
     if out is not None and binary_into(E.MUL, input, other, out):
         return out
     return _with_out(Mul.apply(input, other), out)
@@ -531,6 +538,9 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    if out is None and rounding_mode is None:
+        if (y := _lane.binary(E.DIV, input, other)) is not None:
+            return y
     if rounding_mode == "floor":
         return _with_out(floor_divide(input, other), out)
     if rounding_mode == "trunc":
@@ -662,7 +672,11 @@ def bitwise_not(input):
 
 
 def _unary_api(function):
+    op = function.op
+
     def api(input, *, out=None):
+        if out is None and (y := _lane.unary(op, input)) is not None:
+            return y
         return _with_out(function.apply(input), out)
 
     api.__name__ = function.__name__.lower()

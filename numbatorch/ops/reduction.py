@@ -10,6 +10,7 @@ from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
+from . import _lane
 from ._common import TYPE_WORD, cast, dims_of, empty, kernels, wrap_dim
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -374,6 +375,8 @@ class LogSoftmax(Softmax):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    if dim is None and dtype is None and (y := _lane.reduce_all(R.SUM, input)) is not None:
+        return y
     return Sum.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
 
 
@@ -382,6 +385,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dim is None and dtype is None and (y := _lane.reduce_all(R.MEAN, input)) is not None:
+        return y
     return Mean.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
 
 

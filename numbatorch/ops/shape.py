@@ -8,6 +8,7 @@ import warnings
 
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, contiguous_strides, view_of
+from . import _lane
 from ._common import dims_of, empty, kernels, wrap_dim
 
 
@@ -228,11 +229,17 @@ def _shape_args(args) -> tuple:
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
         return input.to(shape[0])  # view(dtype) with equal itemsize is not supported
-    return View.apply(input, infer_shape(_shape_args(shape), input.numel()))
+    shape = _shape_args(shape)
+    if (y := _lane.view(input, shape)) is not None:
+        return y
+    return View.apply(input, infer_shape(shape, input.numel()))
 
 
 def reshape(input, *shape):
-    shape = infer_shape(_shape_args(shape), input.numel())
+    shape = _shape_args(shape)
+    if (y := _lane.view(input, shape)) is not None:
+        return y
+    shape = infer_shape(shape, input.numel())
     if view_strides(tuple(input.shape), input.stride(), shape) is not None:
         return View.apply(input, shape)
     return UnsafeView.apply(input.contiguous(), shape)
