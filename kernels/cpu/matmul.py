@@ -351,6 +351,22 @@ def _dots(a, a_at, a_rs, b, b_at, b_cs, c, c_at, m, n, k, bias, bias_at, bias_rs
 _gemm_dots_serial, _gemm_dots = twins(_dots, fastmath=FASTMATH | {"reassoc"})
 
 
+@njit(fastmath=FASTMATH | {"reassoc"}, cache=True)
+def _small_dots(a, bt, bias, out, zero):
+    """out = a @ bt.T (+ bias): a (M, K), bt (N, K) and out (M, N) C-contiguous, bias (N,)
+    or empty. The tiny products of eager code (Linear on a few rows) straight from the
+    2-D arrays: `_dots` needs flat views and offset tables, whose Python setup costs more
+    than such a product's arithmetic. `reassoc` lets each dot product vectorize."""
+    m, k = a.shape
+    n = bt.shape[0]
+    for i in range(m):
+        for j in range(n):
+            s = zero
+            for p in range(k):
+                s += a[i, p] * bt[j, p]
+            out[i, j] = s + bias[j] if bias.size else s
+
+
 @njit(inline="always")
 def _put_dot(c, c_at, ldc, i, j, value, bias, bias_at, bias_rs, bias_cs, accumulate):
     """C[i, j] = value (+ its bias), or += that with `accumulate`."""
@@ -525,6 +541,7 @@ def gemm_batched(
 
 
 _ONE = np.zeros((1, 1), np.int64)
+_NO_BIAS = {np.dtype(t).char: np.zeros(0, t) for t in (np.float32, np.float64)}
 
 
 def gemm(
@@ -538,6 +555,8 @@ def gemm(
     a (M, K) and b (K, N): float32 or float64, any strides. out (M, N): C-contiguous."""
     m, k = a.shape
     n = b.shape[1]
+    if bias is not None and bias.shape != (n,):  # the kernels read bias[j] for every column j
+        raise ValueError(f"gemm: bias of shape {bias.shape} for {n} columns")
     if m == 0 or n == 0:
         return
     if k == 0:
@@ -547,6 +566,18 @@ def gemm(
         a = np.zeros((m, 1), out.dtype)
         b = np.zeros((1, n), out.dtype)
         k = 1
+    if (
+        m * n * k <= SMALL_GEMM
+        and not beta_accumulate
+        and a.flags.c_contiguous
+        and b.flags.f_contiguous
+        and a.flags.writeable
+        and b.flags.writeable
+        and (bias is None or (bias.flags.c_contiguous and bias.flags.writeable))
+    ):  # writable operands only: read-only ones would compile a second signature
+        bias = _NO_BIAS[out.dtype.char] if bias is None else bias
+        _small_dots(a, b.T, bias, out, out.dtype.type(0))
+        return
     a_flat, (a_rs, a_cs) = flat_view(a)
     b_flat, (b_rs, b_cs) = flat_view(b)
     bias_flat, (bias_cs,) = (None, (1,)) if bias is None else flat_view(bias)

@@ -20,6 +20,15 @@ def kernels(t: Tensor):
 
 
 def check_device(*tensors) -> None:
+    first = None
+    for t in tensors:  # the usual case, one device object throughout, without a set
+        if isinstance(t, Tensor):
+            if first is None:
+                first = t._storage.device
+            elif t._storage.device is not first:
+                break
+    else:
+        return
     devices = {t._storage.device for t in tensors if isinstance(t, Tensor)}
     if len(devices) > 1:
         names = sorted(str(d) for d in devices)

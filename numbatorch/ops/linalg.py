@@ -34,12 +34,21 @@ def _compute(t: Tensor) -> Tensor:
     return t if t.dtype in (_dtype.float32, _dtype.float64) else t.to(_dtype.float64)
 
 
-def _gemm(a: Tensor, b: Tensor, bias: Tensor | None = None) -> Tensor:
-    ca, cb = _compute(a), _compute(b)
-    out = empty((a._array.shape[0], b._array.shape[1]), ca.dtype, a._storage.device)
-    bias_array = None if bias is None else _compute(bias).contiguous()._array
-    kernels(a).gemm(ca._array, cb._array, out._array, bias_array)
+def _gemm(a: Tensor, b: Tensor, bias: Tensor | None = None, transpose_b: bool = False) -> Tensor:
+    """a @ b (b.T with `transpose_b`, read through its strides) + bias, in a new tensor."""
+    if a.dtype in _GEMM_DTYPES and b.dtype is a.dtype and (bias is None or bias.dtype is a.dtype):
+        ca, cb, cbias = a, b, bias  # the usual case, without three calls that change nothing
+    else:
+        ca, cb = _compute(a), _compute(b)
+        cbias = None if bias is None else _compute(bias)
+    b_array = cb._array.T if transpose_b else cb._array
+    out = empty((a._array.shape[0], b_array.shape[1]), ca.dtype, a._storage.device)
+    bias_array = None if cbias is None else cbias.contiguous()._array
+    kernels(a).gemm(ca._array, b_array, out._array, bias_array)
     return out if out.dtype is a.dtype else out.to(a.dtype)
+
+
+_GEMM_DTYPES = (_dtype.float32, _dtype.float64)
 
 
 def _t(t: Tensor) -> Tensor:
@@ -98,8 +107,9 @@ class Linear(BuiltinFunction):
     @staticmethod
     def forward(ctx, bias, input, weight):
         ctx.save_for_backward(input, weight)
-        # weight.T as a bare view (the GEMM reads any strides)
-        return _gemm(input, _t(weight), bias.to(input.dtype) if bias is not None else None)
+        if bias is not None and bias.dtype is not input.dtype:
+            bias = bias.to(input.dtype)
+        return _gemm(input, weight, bias, transpose_b=True)  # the GEMM reads weight.T's strides
 
     @staticmethod
     def backward(ctx, grad):
@@ -333,9 +343,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     check_device(input, weight, bias)
     _check_dtypes(input, weight)
-    if bias is not None:
+    if bias is not None and tuple(bias._array.shape) != weight_shape[:1]:
+        # a bias that broadcasts (shape (1,), or more dims): the GEMM adds only an
+        # (out_features,) bias in its output loop
         _check_bias(bias, (*shape[:-1], weight_shape[0]))
-    if bias is not None and bias.ndim != 1:
         return matmul(input, weight.t()) + bias
     if len(shape) == 2:
         return Linear.apply(bias, input, weight)
