@@ -30,6 +30,7 @@ class Node:
     _pre_hooks: dict | None = None  # output_nr -> hooks on that output's gradient
     _output_meta: list = ()  # (shape, dtype, device) per output, to make zero grads
     _non_differentiable: frozenset | set = frozenset()  # ids of outputs given no grad_fn
+    _dirty: frozenset | set = frozenset()  # ids of inputs modified in place (mark_dirty)
     needs_input_grad: tuple = ()
     materialize_grads = True
 
@@ -50,7 +51,9 @@ class Node:
         return self._saved
 
     def mark_dirty(self, *tensors) -> None:
-        pass
+        """Declare inputs that forward modified in place: they are returned as outputs
+        (not copies of them), and the call rewrites their history, as in PyTorch."""
+        self._dirty = {id(t) for t in tensors}
 
     def mark_non_differentiable(self, *tensors) -> None:
         self._non_differentiable = {id(t) for t in tensors}
@@ -78,11 +81,39 @@ class Node:
         return result if isinstance(result, tuple) else (result,)
 
     def _release(self) -> None:
-        if self._saved is not None:
+        """Free what forward kept for backward, once backward has used it (not under
+        retain_graph): the saved tensors, and any attribute forward set on the ctx that
+        holds tensors or arrays (conv's im2col columns, Mul's operands); numbers and shapes
+        stay. A second backward then gets PyTorch's error from `saved_tensors` or from
+        `__getattr__`."""
+        attributes = self.__dict__
+        held = [n for n, v in attributes.items() if n not in _GRAPH and _holds_memory(v)]
+        if self._saved is not None or held:
             self._saved = None
             self._freed = True
-        for attribute in getattr(self, "_release_attributes", ()):
-            setattr(self, attribute, None)
+        for name in held:
+            del attributes[name]
+
+    def __getattr__(self, name: str):
+        # only reached for a missing attribute: one that `_release` freed, or a typo
+        if self.__dict__.get("_freed") and not name.startswith("__"):
+            raise RuntimeError(_FREED_MESSAGE)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
+_GRAPH = frozenset({"_edges", "_output_meta", "_pre_hooks", "needs_input_grad", "variable"})
+
+
+def _holds_memory(value) -> bool:
+    """Whether a ctx attribute holds a tensor or a backend array (directly or in a tuple
+    or list), which `_release` frees."""
+    if isinstance(value, (tuple, list)):
+        return any(_holds_memory(v) for v in value)
+    return (
+        isinstance(value, Tensor)
+        or hasattr(value, "__array_interface__")
+        or hasattr(value, "__cuda_array_interface__")
+    )
 
 
 class AccumulateGrad(Node):
@@ -156,7 +187,14 @@ def _track(ctx: Node, nr: int, out, args: tuple):
         return out
     for a in args:
         if a is out:
-            out = out._alias()
+            if id(out) in ctx._dirty:  # modified in place: the input itself gets the history
+                if out._requires_grad and out.grad_fn is None:
+                    raise RuntimeError(
+                        "a leaf Variable that requires grad is being used in an in-place operation."
+                    )
+                out._bump_version()
+            else:
+                out = out._alias()
             break
     ctx._output_meta[nr] = (out._array.shape, out.dtype, out._storage.device)
     if out.dtype.is_floating_point and id(out) not in ctx._non_differentiable:
