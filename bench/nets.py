@@ -11,6 +11,7 @@ TWO_LAYER_NEEDS = ("nn.Sequential", "nn.Linear", "nn.ReLU", "nn.MSELoss", "optim
 LENET_NEEDS = ("nn.Module", "nn.Conv2d", "nn.Linear", "nn.functional.relu",
                "nn.functional.max_pool2d", "nn.CrossEntropyLoss", "optim.SGD",
                "flatten")  # fmt: skip
+MLP_NEEDS = ("nn.Sequential", "nn.Linear", "nn.ReLU", "nn.CrossEntropyLoss", "optim.SGD")
 
 
 def _prepare(lib, model, arrays, device, dtype):
@@ -43,6 +44,21 @@ def two_layer_step(lib, batch=64, device="cpu", dtype="float32"):
     model, (x, y) = _prepare(lib, model, [x, y], device, dtype)
     optimizer = lib.optim.Adam(model.parameters(), lr=1e-4)
     return _training_step(model, lib.nn.MSELoss(reduction="sum"), optimizer, x, y)
+
+
+def mlp_step(lib, batch=1, device="cpu", dtype="float32"):
+    """An MLP 784-128-64-10 with ReLU, cross-entropy and plain SGD at lr 0.01, one example
+    per step: nearly all of its time is per-op overhead, not arithmetic."""
+    lib.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, 784), dtype=np.float32).astype(dtype)
+    labels = rng.integers(0, 10, batch).astype(np.int64)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
+                          nn.Linear(64, 10))  # fmt: skip
+    model, (x, labels) = _prepare(lib, model, [x, labels], device, dtype)
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, labels)
 
 
 def lenet(lib):

@@ -121,3 +121,19 @@ def test_first_epoch_names_the_compile_time_it_leaves_out(tmp_path, monkeypatch,
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
     assert lines[0].endswith(" s compiling kernels)")
     assert lines[1].endswith("samples/s")
+
+
+def _load_example(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_vae_on_the_digits_learns(capsys):
+    history = _load_example("vae_digits").main(
+        ["--epochs", "3", "--limit", "128", "--batch-size", "32"]
+    )
+    losses = [train for _, train, _ in history]
+    assert losses[-1] < losses[0]
+    assert "epoch 3/3: train loss" in capsys.readouterr().out
