@@ -325,3 +325,8 @@ def isclose(
 
 def equal(input: Tensor, other: Tensor):
     return tuple(input.shape) == tuple(other.shape) and eq(input, other).all().item()
+
+
+from ._docs import add_docstrings as _add_docstrings  # noqa: E402
+
+_add_docstrings()

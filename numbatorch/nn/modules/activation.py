@@ -11,6 +11,21 @@ def _inplace_text(inplace: bool, lead: str = "") -> str:
 
 
 class ReLU(Module):
+    r"""The rectified linear unit, elementwise: :math:`\max(0, x)`.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.ReLU()
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -23,6 +38,23 @@ class ReLU(Module):
 
 
 class Hardtanh(Module):
+    """Clamps each element to ``[min_val, max_val]``.
+
+    Args:
+        min_val: the lower bound. Default: ``-1``
+        max_val: the upper bound. Default: ``1``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Hardtanh(-2, 2)
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         if min_val >= max_val:
@@ -37,6 +69,21 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
+    r""":math:`\min(\max(0, x), 6)`, elementwise.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.ReLU6()
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
@@ -45,6 +92,22 @@ class ReLU6(Hardtanh):
 
 
 class LeakyReLU(Module):
+    r""":math:`x` where :math:`x \ge 0`, else ``negative_slope`` :math:`\cdot x`.
+
+    Args:
+        negative_slope: the slope of the negative part. Default: ``1e-2``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.LeakyReLU(0.1)
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
@@ -57,6 +120,22 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    r"""The exponential linear unit: :math:`x` where :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
+
+    Args:
+        alpha: the scale of the negative part. Default: ``1.0``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.ELU()
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
@@ -83,26 +162,116 @@ class _InplaceActivation(Module):
 
 
 class SELU(_InplaceActivation):
+    """The scaled ELU, with PyTorch's constants (scale 1.0507..., alpha 1.6732...).
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.SELU()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.selu)
 
 
 class SiLU(_InplaceActivation):
+    r"""The sigmoid linear unit (swish): :math:`x \sigma(x)`.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.SiLU()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.silu)
 
 
 class Mish(_InplaceActivation):
+    r"""Mish: :math:`x \tanh(\mathrm{softplus}(x))`.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Mish()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.mish)
 
 
 class Hardsigmoid(_InplaceActivation):
+    """A piecewise-linear sigmoid: 0 below -3, 1 above 3, :math:`x/6 + 1/2` between.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Hardsigmoid()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.hardsigmoid)
 
 
 class Hardswish(_InplaceActivation):
+    r""":math:`x \cdot \mathrm{hardsigmoid}(x)`, elementwise.
+
+    Args:
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Hardswish()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.hardswish)
 
 
 class GELU(Module):
+    r"""The Gaussian error linear unit: :math:`x \Phi(x)`, or its tanh approximation.
+
+    Args:
+        approximate: ``'none'`` (exact, with erf) or ``'tanh'``. Default: ``'none'``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.GELU()
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         self.approximate = approximate
@@ -115,6 +284,23 @@ class GELU(Module):
 
 
 class Softplus(Module):
+    r""":math:`\frac{1}{\beta} \log(1 + e^{\beta x})`, and :math:`x` itself where :math:`\beta x` >
+    ``threshold``.
+
+    Args:
+        beta: the :math:`\beta` above. Default: ``1``
+        threshold: above it the function is linear. Default: ``20``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Softplus()
+        >>> output = m(torch.randn(2))
+    """
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta, self.threshold = beta, threshold
@@ -134,18 +320,66 @@ class _Plain(Module):
 
 
 class Sigmoid(_Plain):
+    """The logistic sigmoid: :math:`1 / (1 + e^{-x})`.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Sigmoid()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.sigmoid)
 
 
 class Tanh(_Plain):
+    """The hyperbolic tangent, elementwise.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Tanh()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.tanh)
 
 
 class LogSigmoid(_Plain):
+    r""":math:`\log \sigma(x)`, computed without overflow.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.LogSigmoid()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.logsigmoid)
 
 
 class Softsign(_Plain):
+    """:math:`x / (1 + |x|)`.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Softsign()
+        >>> output = m(torch.randn(2))
+    """
+
     function = staticmethod(F.softsign)
 
 
@@ -164,12 +398,60 @@ class _SoftmaxBase(Module):
 
 
 class Softmax(_SoftmaxBase):
+    r""":math:`e^{x_i} / \sum_j e^{x_j}` along ``dim``.
+
+    Args:
+        dim: the dimension along which it is computed (each slice along it sums to 1).
+            ``None`` picks one as PyTorch's legacy rule does, with its warning.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Softmax(dim=1)
+        >>> output = m(torch.randn(2, 3))
+    """
+
     function = staticmethod(F.softmax)
 
 
 class LogSoftmax(_SoftmaxBase):
+    """The logarithm of softmax along ``dim``, computed in one stable pass.
+
+    Args:
+        dim: the dimension along which it is computed (each slice along it sums to 1 after exp).
+            ``None`` picks one as PyTorch's legacy rule does, with its warning.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.LogSoftmax(dim=1)
+        >>> output = m(torch.randn(2, 3))
+    """
+
     function = staticmethod(F.log_softmax)
 
 
 class Softmin(_SoftmaxBase):
+    """Softmax of :math:`-x` along ``dim``.
+
+    Args:
+        dim: the dimension along which it is computed (each slice along it sums to 1).
+            ``None`` picks one as PyTorch's legacy rule does, with its warning.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Softmin(dim=1)
+        >>> output = m(torch.randn(2, 3))
+    """
+
     function = staticmethod(F.softmin)

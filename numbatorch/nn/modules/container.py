@@ -18,7 +18,17 @@ def _index(idx, size: int) -> int:
 
 
 class Sequential(Module):
-    """Runs its modules in order, each on the previous one's output."""
+    """Runs its modules in order, each on the previous one's output.
+
+    Args:
+        *args: the modules, named '0', '1', ...; or one ``OrderedDict`` of named modules
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> output = model(torch.randn(3, 4))
+        >>> model[0], model[-1], len(model)
+    """
 
     def __init__(self, *args) -> None:
         super().__init__()
@@ -95,7 +105,19 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules, registered so their parameters are found."""
+    """A list of modules, registered so their parameters are found (``parameters()``,
+    ``to()``, ``state_dict()`` reach into it).
+
+    Args:
+        modules: an iterable of modules to start with. Default: ``None``
+
+    Example::
+
+        >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        >>> layers.append(nn.ReLU())
+        >>> for layer in layers:
+        ...     x = layer(x)
+    """
 
     def __init__(self, modules=None) -> None:
         super().__init__()
@@ -175,7 +197,16 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of modules, registered so their parameters are found."""
+    """An ordered dict of modules, registered so their parameters are found.
+
+    Args:
+        modules: a mapping or an iterable of (name, module) pairs. Default: ``None``
+
+    Example::
+
+        >>> heads = nn.ModuleDict({"class": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+        >>> output = heads["box"](torch.randn(2, 8))
+    """
 
     def __init__(self, modules=None) -> None:
         super().__init__()
@@ -224,7 +255,16 @@ class ModuleDict(Module):
 
 
 class ParameterList(Module):
-    """A list of parameters (tensors are wrapped as Parameters), registered as '0', '1', ..."""
+    """A list of parameters (tensors are wrapped as Parameters), registered as '0', '1', ...
+
+    Args:
+        values: an iterable of tensors to start with. Default: ``None``
+
+    Example::
+
+        >>> scales = nn.ParameterList([torch.ones(3) for _ in range(2)])
+        >>> sum(p.sum() for p in scales)
+    """
 
     def __init__(self, values=None) -> None:
         super().__init__()
@@ -279,7 +319,16 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """An ordered dict of parameters (tensors are wrapped as Parameters)."""
+    """An ordered dict of parameters (tensors are wrapped as Parameters).
+
+    Args:
+        parameters: a mapping or an iterable of (name, tensor) pairs. Default: ``None``
+
+    Example::
+
+        >>> params = nn.ParameterDict({"scale": torch.ones(3), "shift": torch.zeros(3)})
+        >>> y = x * params["scale"] + params["shift"]
+    """
 
     def __init__(self, parameters=None) -> None:
         super().__init__()

@@ -169,11 +169,64 @@ class _Conv(_ConvNd):
 
 
 class Conv1d(_Conv):
+    r"""A 1-D convolution (cross-correlation, as in PyTorch) over an input of several channels, run
+    as one GEMM over unfolded windows.
+
+    Args:
+        in_channels: channels of the input
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        dilation: the step between kernel elements. Default: 1
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default:
+            ``'zeros'``
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`.
+        - Output: :math:`(N, C_{out}, L_{out})`, :math:`L_{out} = \lfloor (L_{in} + 2p - d(k-1) -
+          1)/s \rfloor + 1`.
+
+    Example::
+
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
+        >>> output = m(torch.randn(20, 16, 50))
+    """
+
     _dims = 1
     _function = staticmethod(F.conv1d)
 
 
 class Conv2d(_Conv):
+    """A 2-D convolution (cross-correlation, as in PyTorch) over an input of several channels:
+    Winograd for 3x3 stride-1 kernels where it pays, else one GEMM over unfolded windows.
+
+    Args:
+        in_channels: channels of the input
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        dilation: the step between kernel elements. Default: 1
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default:
+            ``'zeros'``
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})`, each side as for ``Conv1d``.
+        - Weight: :math:`(C_{out}, C_{in}/groups, k_H, k_W)`, initialised as in PyTorch (Kaiming
+          uniform).
+
+    Example::
+
+        >>> m = nn.Conv2d(16, 33, 3, stride=2, padding=1)
+        >>> output = m(torch.randn(20, 16, 50, 100))
+    """
+
     _dims = 2
     _function = staticmethod(F.conv2d)
 
@@ -260,10 +313,58 @@ class _ConvTranspose(_ConvTransposeNd):
 
 
 class ConvTranspose1d(_ConvTranspose):
+    r"""The transposed 1-D convolution (the gradient of ``Conv1d`` with respect to its input).
+
+    Args:
+        in_channels: channels of the input
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        output_padding: size added to one side of the output. Default: 0
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        dilation: the step between kernel elements. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`.
+        - Output: :math:`(N, C_{out}, L_{out})`, :math:`L_{out} = (L_{in} - 1)s - 2p + d(k-1) +
+          output\_padding + 1`.
+
+    Example::
+
+        >>> m = nn.ConvTranspose1d(16, 33, 3, stride=2)
+        >>> output = m(torch.randn(20, 16, 50))
+    """
+
     _dims = 1
     _function = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTranspose):
+    """The transposed 2-D convolution (the gradient of ``Conv2d`` with respect to its input):
+    upsampling by a learned kernel.
+
+    Args:
+        in_channels: channels of the input
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        output_padding: size added to one side of the output. Default: 0
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        dilation: the step between kernel elements. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H_{in}, W_{in})` or :math:`(C_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})`, each side as for ``ConvTranspose1d``.
+
+    Example::
+
+        >>> m = nn.ConvTranspose2d(16, 33, 3, stride=2)
+        >>> output = m(torch.randn(20, 16, 50, 100))
+    """
+
     _dims = 2
     _function = staticmethod(F.conv_transpose2d)

@@ -24,16 +24,85 @@ class _DropoutNd(Module):
 
 
 class Dropout(_DropoutNd):
+    """In training, zeroes each element with probability ``p`` and scales the rest by
+    :math:`1/(1-p)`; the identity in evaluation. Masks come from the global generator
+    (``manual_seed``).
+
+    Args:
+        p: the probability of zeroing. Default: ``0.5``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.Dropout(p=0.2)
+        >>> output = m(torch.randn(20, 16))
+    """
+
     function = staticmethod(F.dropout)
 
 
 class Dropout1d(_DropoutNd):
+    """In training, zeroes whole channels (all of :math:`(N, C)`'s length-L rows) with probability
+    ``p``, scaling the rest by :math:`1/(1-p)`.
+
+    Args:
+        p: the probability of zeroing. Default: ``0.5``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.Dropout1d(p=0.2)
+        >>> output = m(torch.randn(20, 16, 32))
+    """
+
     function = staticmethod(F.dropout1d)
 
 
 class Dropout2d(_DropoutNd):
+    """In training, zeroes whole channels (2-D feature maps) with probability ``p``, scaling the
+    rest by :math:`1/(1-p)`; PyTorch's warnings for other ranks.
+
+    Args:
+        p: the probability of zeroing. Default: ``0.5``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.Dropout2d(p=0.2)
+        >>> output = m(torch.randn(20, 16, 32, 32))
+    """
+
     function = staticmethod(F.dropout2d)
 
 
 class Dropout3d(_DropoutNd):
+    """In training, zeroes whole channels (3-D feature maps) with probability ``p``, scaling the
+    rest by :math:`1/(1-p)`.
+
+    Args:
+        p: the probability of zeroing. Default: ``0.5``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.Dropout3d(p=0.2)
+        >>> output = m(torch.randn(20, 16, 4, 32, 32))
+    """
+
     function = staticmethod(F.dropout3d)

@@ -6,6 +6,23 @@ from .module import Module
 
 
 class Flatten(Module):
+    r"""Flattens the dimensions ``start_dim`` to ``end_dim`` into one (a view where the layout
+    allows).
+
+    Args:
+        start_dim: the first dimension to flatten. Default: 1
+        end_dim: the last dimension to flatten. Default: -1
+
+    Shape:
+        - Input: :math:`(*, S_{start}, ..., S_{end}, *)`.
+        - Output: :math:`(*, \prod S, *)`.
+
+    Example::
+
+        >>> m = nn.Flatten()
+        >>> output = m(torch.randn(32, 1, 5, 5))  # (32, 25)
+    """
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim = start_dim
@@ -19,6 +36,23 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
+    """Splits dimension ``dim`` into ``unflattened_size``.
+
+    Args:
+        dim: the dimension to split
+        unflattened_size: the new sizes (a tuple or list of ints; their product is that dimension's
+            size)
+
+    Shape:
+        - Input: :math:`(*, S_{dim}, *)`.
+        - Output: :math:`(*, U_1, ..., U_n, *)`.
+
+    Example::
+
+        >>> m = nn.Unflatten(1, (2, 5))
+        >>> output = m(torch.randn(2, 10))  # (2, 2, 5)
+    """
+
     def __init__(self, dim: int | str, unflattened_size) -> None:
         super().__init__()
         if not isinstance(unflattened_size, (tuple, list)):

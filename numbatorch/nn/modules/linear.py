@@ -12,7 +12,17 @@ from .module import Module
 
 
 class Identity(Module):
-    """Returns its input; accepts and ignores any constructor arguments."""
+    """Returns its input; accepts and ignores any constructor arguments.
+
+    Shape:
+        - Input: :math:`(*)`.
+        - Output: the input itself.
+
+    Example::
+
+        >>> m = nn.Identity(54, unused_argument=0.1)
+        >>> m(torch.randn(128, 20)).shape  # (128, 20)
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__()
@@ -22,7 +32,25 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """y = x W^T + b with W (out_features, in_features), initialised as in PyTorch."""
+    r"""y = x W^T + b, the bias added in the GEMM's output loop.
+
+    Args:
+        in_features: the size of each input sample
+        out_features: the size of each output sample
+        bias: learn an additive bias. Default: ``True``
+        device, dtype: where and in what type the parameters are made
+
+    Shape:
+        - Input: :math:`(*, H_{in})`, :math:`H_{in}` = ``in_features``.
+        - Output: :math:`(*, H_{out})`, :math:`H_{out}` = ``out_features``.
+        - ``weight``: :math:`(H_{out}, H_{in})` and ``bias``: :math:`(H_{out})`, both drawn from
+          :math:`U(-1/\sqrt{H_{in}}, 1/\sqrt{H_{in}})` as in PyTorch.
+
+    Example::
+
+        >>> m = nn.Linear(20, 30)
+        >>> m(torch.randn(128, 20)).shape  # (128, 30)
+    """
 
     def __init__(
         self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None

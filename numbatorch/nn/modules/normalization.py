@@ -102,18 +102,82 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
+    """Batch normalization over a 2-D or 3-D input: each feature normalised by the batch's mean and
+    (biased) variance in training, by the running statistics (updated with the unbiased variance) in
+    evaluation.
+
+    Args:
+        num_features: :math:`C`, the number of features or channels
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average). Default:
+            ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var`` for evaluation; without them
+            batch statistics are used in both modes. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(N, C, L)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.BatchNorm1d(100)
+        >>> output = m(torch.randn(20, 100))
+    """
+
     def _check_input_dim(self, input) -> None:
         if input.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
 
 
 class BatchNorm2d(_BatchNorm):
+    """Batch normalization over a 4-D input, per channel over :math:`(N, H, W)`, as ``BatchNorm1d``.
+
+    Args:
+        num_features: :math:`C`, the number of features or channels
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average). Default:
+            ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var`` for evaluation; without them
+            batch statistics are used in both modes. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.BatchNorm2d(100)
+        >>> output = m(torch.randn(20, 100, 35, 45))
+    """
+
     def _check_input_dim(self, input) -> None:
         if input.ndim != 4:
             raise ValueError(f"expected 4D input (got {input.ndim}D input)")
 
 
 class LayerNorm(Module):
+    """Layer normalization over the last dimensions (``normalized_shape``): each sample's mean and
+    biased variance there, then an elementwise affine map.
+
+    Args:
+        normalized_shape: the trailing shape to normalise over (an int for the last dimension)
+        eps: added to the variance for stability. Default: ``1e-5``
+        elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros) of that shape. Default:
+            ``True``
+        bias: learn the bias too (with ``elementwise_affine``). Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, *)`, ending in ``normalized_shape``.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LayerNorm(10)
+        >>> output = m(torch.randn(20, 5, 10))
+    """
+
     def __init__(
         self,
         normalized_shape,

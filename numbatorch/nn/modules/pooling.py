@@ -43,16 +43,77 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
+    r"""The maximum over sliding windows along the last dimension.
+
+    Args:
+        kernel_size: the window's size
+        stride: the window's step. Default: ``kernel_size``
+        padding: implicit padding on both sides (-inf for max pooling, zeros for average). Default:
+            0
+        dilation: the step between a window's elements. Default: 1
+        return_indices: also return each maximum's index (for ``MaxUnpool``). Default: ``False``
+        ceil_mode: round the output length up instead of down. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, with :math:`L_{out} = \lfloor
+          (L_{in} + 2 p - d (k - 1) - 1) / s \rfloor + 1`.
+
+    Example::
+
+        >>> m = nn.MaxPool1d(3, stride=2)
+        >>> output = m(torch.randn(20, 16, 50))
+    """
+
     _function = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
+    """The maximum over sliding 2-D windows.
+
+    Args:
+        kernel_size: the window's size (an int or a pair)
+        stride: the window's step. Default: ``kernel_size``
+        padding: implicit padding on both sides (-inf for max pooling, zeros for average). Default:
+            0
+        dilation: the step between a window's elements. Default: 1
+        return_indices: also return each maximum's flat index in its plane (for ``MaxUnpool2d``).
+            Default: ``False``
+        ceil_mode: round the output size up instead of down. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})`, each side as for ``MaxPool1d``.
+
+    Example::
+
+        >>> m = nn.MaxPool2d(2)
+        >>> output = m(torch.randn(20, 16, 50, 32))
+    """
+
     _function = staticmethod(F.max_pool2d)
 
 
 class MaxUnpool2d(Module):
-    """The inverse of `MaxPool2d`: `forward(input, indices, output_size=None)` puts each
-    value at the position its index names in zero-filled planes."""
+    """The inverse of ``MaxPool2d``: ``forward(input, indices, output_size=None)`` puts
+    each value at the position its index names in zero-filled planes.
+
+    Args:
+        kernel_size: the pooling window's size (an int or a pair)
+        stride: the pooling window's step. Default: ``kernel_size``
+        padding: the pooling's padding. Default: 0
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`, with
+          ``indices`` of the same shape from ``MaxPool2d(..., return_indices=True)``.
+        - Output: :math:`(N, C, H_{out}, W_{out})`, or ``output_size``.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+        >>> output, indices = pool(torch.randn(1, 1, 4, 4))
+        >>> unpool(output, indices).shape  # (1, 1, 4, 4)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
@@ -73,6 +134,26 @@ def _pair(value) -> tuple:
 
 
 class AvgPool1d(Module):
+    """The mean over sliding windows along the last dimension.
+
+    Args:
+        kernel_size: the window's size
+        stride: the window's step. Default: ``kernel_size``
+        padding: implicit padding on both sides (-inf for max pooling, zeros for average). Default:
+            0
+        ceil_mode: round the output length up instead of down. Default: ``False``
+        count_include_pad: count the zero padding in each mean. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`.
+
+    Example::
+
+        >>> m = nn.AvgPool1d(3, stride=2)
+        >>> output = m(torch.randn(20, 16, 50))
+    """
+
     def __init__(
         self,
         kernel_size,
@@ -107,6 +188,27 @@ def _single(value) -> tuple:
 
 
 class AvgPool2d(Module):
+    """The mean over sliding 2-D windows.
+
+    Args:
+        kernel_size: the window's size
+        stride: the window's step. Default: ``kernel_size``
+        padding: implicit padding on both sides (-inf for max pooling, zeros for average). Default:
+            0
+        ceil_mode: round the output size up instead of down. Default: ``False``
+        count_include_pad: count the zero padding in each mean. Default: ``True``
+        divisor_override: divide by this instead of the window's size. Default: ``None``
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`.
+
+    Example::
+
+        >>> m = nn.AvgPool2d(2)
+        >>> output = m(torch.randn(20, 16, 50, 32))
+    """
+
     def __init__(
         self,
         kernel_size,
@@ -140,6 +242,22 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool1d(Module):
+    r"""Average pooling to a given output length, whatever the input's: window :math:`i` covers
+    :math:`[\lfloor i L_{in} / L_{out} \rfloor, \lceil (i+1) L_{in} / L_{out} \rceil)`.
+
+    Args:
+        output_size: the output length
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`.
+
+    Example::
+
+        >>> m = nn.AdaptiveAvgPool1d(5)
+        >>> output = m(torch.randn(1, 64, 8))
+    """
+
     def __init__(self, output_size) -> None:
         super().__init__()
         self.output_size = output_size
@@ -152,5 +270,21 @@ class AdaptiveAvgPool1d(Module):
 
 
 class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
+    """Average pooling to a given output size, whatever the input's (``(1, 1)`` is global average
+    pooling).
+
+    Args:
+        output_size: ``(H_out, W_out)``, or one int for both; ``None`` keeps that side
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`.
+
+    Example::
+
+        >>> m = nn.AdaptiveAvgPool2d((5, 7))
+        >>> output = m(torch.randn(1, 64, 8, 9))
+    """
+
     def forward(self, input):
         return F.adaptive_avg_pool2d(input, self.output_size)

@@ -11,6 +11,27 @@ from .module import Module
 
 
 class Embedding(Module):
+    r"""A lookup table: row ``i`` of ``weight`` (initialised from :math:`N(0, 1)`) for each index
+    ``i``.
+
+    Args:
+        num_embeddings: the number of rows
+        embedding_dim: the size of each row
+        padding_idx: a row that stays zero and gets no gradient. Default: ``None``
+        max_norm: rows looked up are renormalised in place to at most this norm. Default: ``None``
+        norm_type: the p of that norm. Default: ``2.0``
+        scale_grad_by_freq, sparse: not supported: ``True`` raises NotImplementedError
+
+    Shape:
+        - Input: :math:`(*)`, int64 indices in :math:`[0, num\_embeddings)`.
+        - Output: :math:`(*, embedding\_dim)`.
+
+    Example::
+
+        >>> embedding = nn.Embedding(10, 3)
+        >>> output = embedding(torch.tensor([[1, 2, 4, 5], [4, 3, 2, 9]]))
+    """
+
     def __init__(
         self,
         num_embeddings: int,
