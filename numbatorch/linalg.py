@@ -1,0 +1,46 @@
+"""torch.linalg: factorisations, solvers and norms of small (batched) matrices; the
+functions live in ops/dense_linalg.py (and the products in ops/linalg.py)."""
+
+from __future__ import annotations
+
+from .ops.dense_linalg import (
+    LinAlgError,
+    cholesky,
+    cross,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    matrix_norm,
+    matrix_rank,
+    norm,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+    vector_norm,
+)
+from .ops.linalg import matmul
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matmul",
+    "matrix_norm",
+    "matrix_rank",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "vector_norm",
+]
