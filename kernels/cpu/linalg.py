@@ -345,7 +345,7 @@ _SVD = twins(_svd)
 
 def lu_factor(a: np.ndarray, lu: np.ndarray, pivots: np.ndarray, info: np.ndarray) -> None:
     """lu, pivots, info = the LU factorisation of each (n, n) matrix of a (see _lu_factor)."""
-    if lu.size:
+    if info.size:  # a batch of 0x0 matrices still gets its info
         _LU_FACTOR[parallel_for(lu.size)](a, lu, pivots, info)
 
 
@@ -363,25 +363,25 @@ def lu_det(lu, pivots, det, sign, logabsdet) -> None:
 
 def cholesky(a: np.ndarray, lower: np.ndarray, info: np.ndarray) -> None:
     """lower, info = the Cholesky factor of each matrix of a (see _cholesky)."""
-    if lower.size:
+    if info.size:
         _CHOLESKY[parallel_for(lower.size)](a, lower, info)
 
 
 def qr(a: np.ndarray, q: np.ndarray, r: np.ndarray) -> None:
     """q (batch, m, m), r (batch, m, n) = the complete QR decomposition of each matrix of a."""
-    if q.size:
+    if q.shape[0]:
         _QR[parallel_for(q.size)](a, q, r, np.empty(q.shape[:2], q.dtype))
 
 
 def eigh(a: np.ndarray, values: np.ndarray, vectors: np.ndarray, lower: bool) -> None:
     """values (ascending), vectors (columns) of each symmetric matrix of a, read from its
     lower or upper triangle."""
-    if vectors.size:
+    if vectors.shape[0]:
         _EIGH[parallel_for(vectors.size)](a, values, vectors, np.empty_like(vectors), lower)
 
 
 def svd(a: np.ndarray, u: np.ndarray, s: np.ndarray, v: np.ndarray) -> None:
     """u (batch, m, n or m), s (batch, n) descending, v (batch, n, n): A = U S V^T for each
     (m, n) matrix of a, m >= n."""
-    if s.size:
+    if u.shape[0]:  # n = 0 still completes U
         _SVD[parallel_for(a.size)](a, u, s, v, np.empty_like(a))

@@ -63,7 +63,7 @@ def _svd_kernel(a, u, s, v, work):
 
 def lu_factor(a, lu, pivots, info) -> None:
     """lu, pivots, info = the LU factorisation of each (n, n) matrix of a."""
-    if lu.size:
+    if info.size:  # a batch of 0x0 matrices still gets its info
         _lu_factor_kernel[launch(lu.shape[0])](a, lu, pivots, info)
 
 
@@ -81,24 +81,24 @@ def lu_det(lu, pivots, det, sign, logabsdet) -> None:
 
 def cholesky(a, lower, info) -> None:
     """lower, info = the Cholesky factor of each matrix of a, read from its lower triangle."""
-    if lower.size:
+    if info.size:
         _cholesky_kernel[launch(lower.shape[0])](a, lower, info)
 
 
 def qr(a, q, r) -> None:
     """q (batch, m, m), r (batch, m, n) = the complete QR decomposition of each matrix of a."""
-    if q.size:
+    if q.shape[0]:
         _qr_kernel[launch(q.shape[0])](a, q, r, empty(q.shape[:2], q.dtype))
 
 
 def eigh(a, values, vectors, lower: bool) -> None:
     """values (ascending), vectors (columns) of each symmetric matrix of a."""
-    if vectors.size:
+    if vectors.shape[0]:
         work = empty(vectors.shape, vectors.dtype)
         _eigh_kernel[launch(vectors.shape[0])](a, values, vectors, work, lower)
 
 
 def svd(a, u, s, v) -> None:
     """u, s (descending), v: A = U S V^T for each (m, n) matrix of a, m >= n."""
-    if s.size:
+    if u.shape[0]:  # n = 0 still completes U
         _svd_kernel[launch(a.shape[0])](a, u, s, v, empty(a.shape, a.dtype))

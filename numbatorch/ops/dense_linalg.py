@@ -403,10 +403,10 @@ class Qr(BuiltinFunction):
         k = min(m, n)
         Q = _result(q, A.shape[:-2], A.dtype)
         R = _result(r, A.shape[:-2], A.dtype)
+        if mode != "complete" and k < m:
+            Q, R = Q.narrow(-1, 0, k).contiguous(), R.narrow(-2, 0, k).contiguous()
         if mode == "r":
             Q = empty((0,), A.dtype, A.device)
-        elif mode == "reduced" and k < m:
-            Q, R = Q.narrow(-1, 0, k).contiguous(), R.narrow(-2, 0, k).contiguous()
         ctx.mode = mode
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(A, Q, R)
