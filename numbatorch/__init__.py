@@ -333,6 +333,7 @@ from .ops.dense_linalg import (  # noqa: E402
     dist,
     inverse,
     logdet,
+    matrix_power,
     pinverse,
 )
 from .ops.dense_linalg import torch_cholesky as cholesky  # noqa: E402

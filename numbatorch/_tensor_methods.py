@@ -182,6 +182,7 @@ _METHODS = {
     "norm": dl.torch_norm,
     "dist": dl.dist,
     "cross": dl.torch_cross,
+    "matrix_power": dl.matrix_power,
 }
 
 _INPLACE = [

@@ -12,7 +12,9 @@ from .ops.dense_linalg import (
     eigvalsh,
     inv,
     matrix_norm,
+    matrix_power,
     matrix_rank,
+    multi_dot,
     norm,
     pinv,
     qr,
@@ -20,6 +22,7 @@ from .ops.dense_linalg import (
     solve,
     svd,
     svdvals,
+    vecdot,
     vector_norm,
 )
 from .ops.linalg import matmul
@@ -34,7 +37,9 @@ __all__ = [
     "inv",
     "matmul",
     "matrix_norm",
+    "matrix_power",
     "matrix_rank",
+    "multi_dot",
     "norm",
     "pinv",
     "qr",
@@ -42,5 +47,6 @@ __all__ = [
     "solve",
     "svd",
     "svdvals",
+    "vecdot",
     "vector_norm",
 ]

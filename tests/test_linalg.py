@@ -215,12 +215,43 @@ def test_pinv_and_matrix_rank():
     assert torch.linalg.matrix_rank(t(deficient), atol=100.0).item() == 0
 
 
+def test_matrix_power_multi_dot_vecdot():
+    A = t(A3)
+    close(torch.linalg.matrix_power(A, 5), np.linalg.matrix_power(A3, 5))
+    close(A.matrix_power(-2), np.linalg.matrix_power(A3, -2))
+    close(torch.matrix_power(A, 0), np.broadcast_to(np.eye(3), A3.shape))
+    close(torch.linalg.multi_dot([A[0], A[1], A[0, 0]]), A3[0] @ A3[1] @ A3[0, 0])
+    close(torch.linalg.vecdot(A, A[0]), (A3 * A3[0]).sum(-1))
+
+
+@pytest.mark.torch
+def test_gradients_match_pytorchs():
+    pytorch = pytest.importorskip("torch")
+    cases = {
+        "pinv_hermitian": lambda m, a: m.linalg.pinv(a @ a.mT, hermitian=True),
+        "svd": lambda m, a: m.linalg.svd(a, full_matrices=False)[0][:, :1] @ m.linalg.svd(a)[2][:1],
+        "qr": lambda m, a: m.linalg.qr(a),
+        "cholesky": lambda m, a: m.linalg.cholesky(a @ a.mT + m.eye(3, dtype=a.dtype)),
+    }
+    for name, function in cases.items():
+        grads = []
+        for module in (torch, pytorch):
+            x = module.tensor(A3[0], dtype=module.float64, requires_grad=True)
+            outputs = function(module, x)
+            outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+            seeds = [np.cos(np.arange(o.numel()).reshape(tuple(o.shape))) for o in outputs]
+            sum((o * module.tensor(w)).sum() for o, w in zip(outputs, seeds)).backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], atol=1e-10, err_msg=name)
+
+
 def test_cross_broadcasts_and_torch_cross_picks_the_dim():
     a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((1, 3))
     close(torch.linalg.cross(t(a), t(b)), np.cross(a, b))
     close(torch.linalg.cross(t(a.T), t(b.T), dim=0), np.cross(a, b).T)
     with pytest.warns(UserWarning, match="without specifying the dim"):
         close(torch.cross(t(a.T), t(b.T)), np.cross(a, b).T)
+    close(torch.linalg.cross(t(a), t(b[0])), np.cross(a, b[0]))  # ranks differ
     ints = torch.linalg.cross(torch.tensor([1, 0, 0]), torch.tensor([0, 1, 0]))
     assert ints.tolist() == [0, 0, 1]
 
@@ -264,6 +295,9 @@ GRADIENTS = {
     "svd_wide": (_svd_parts, [WIDE[:2, :3]]),
     "svdvals": (torch.linalg.svdvals, [A3[0]]),
     "pinv": (torch.linalg.pinv, [TALL[:3, :2]]),
+    "pinv_wide": (torch.linalg.pinv, [WIDE[:2, :3]]),
+    "pinv_hermitian": (lambda x: torch.linalg.pinv(x + x.mT, hermitian=True), [A3[0]]),
+    "matrix_power": (lambda a: torch.linalg.matrix_power(a, -3), [A3[0]]),
     "matrix_norm_nuc_and_2": (
         lambda a: (torch.linalg.matrix_norm(a, "nuc"), torch.linalg.matrix_norm(a, 2)),
         [A3[0]],
@@ -340,6 +374,8 @@ def test_singular_and_not_positive_definite_raise_linalg_error():
          "linalg.inv: Expected a floating point or complex tensor as input. Got Long"),
         (lambda: torch.linalg.cholesky(torch.ones(2, 2, dtype=torch.int32)), RuntimeError,
          "linalg.cholesky: Expected a floating point or complex tensor as input. Got Int"),
+        (lambda: torch.linalg.eigh(torch.ones(2, 2, dtype=torch.long)), NotImplementedError,
+         "\"linalg_eigh_cpu\" not implemented for 'Long'"),
         (lambda: torch.linalg.det(torch.ones(2, 2, dtype=torch.float16)), NotImplementedError,
          "\"lu_cpu\" not implemented for 'Half'"),
         (lambda: torch.linalg.inv(torch.ones(2, 2, dtype=torch.float16)), RuntimeError,

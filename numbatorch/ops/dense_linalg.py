@@ -71,6 +71,8 @@ def _check_matrix(name: str, A, square: bool = True) -> None:
             raise NotImplementedError(f"\"{_HALF_KERNEL[name]}\" not implemented for 'Half'")
         raise RuntimeError(f"{name}: Low precision dtypes not supported. Got Half")
     if not A.dtype.is_floating_point:
+        if name == "linalg.eigh":  # PyTorch's eigh dispatches before it checks the dtype
+            raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{_dtype_word(A)}'")
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as input. Got {_dtype_word(A)}"
         )
@@ -747,16 +749,41 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
             f"linalg.pinv({_dtype_word(A)}{{{list(A.shape)}}}): expected a tensor with 2 or more "
             "dimensions of float, double, cfloat or cdouble types"
         )
-    if hermitian:
-        values, vectors = eigh(A)
-        left, right = vectors, _mT(vectors)
-    else:
-        left, values, right = svd(A, full_matrices=False)
-    keep = values.abs() > _tolerance(values, A, atol, rtol)
-    # 1 / value only where kept: a zero value's reciprocal would put inf * 0 in the gradient
-    inverse = 1 / values.where(keep, 1.0)
-    inverse = inverse.where(keep, 0.0)
-    return _written(out, (_mT(right) * inverse.unsqueeze(-2)) @ _mT(left))
+    return _written(out, Pinv.apply(A, atol, rtol, hermitian))
+
+
+class Pinv(BuiltinFunction):
+    """The pseudo-inverse from the SVD (eigh when `hermitian`); its gradient PyTorch's
+    pinv_backward, the derivative of A+ for every entry of A (where the rank is constant)."""
+
+    node_name = "LinalgPinvBackward0"
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol, hermitian):
+        if hermitian:
+            values, vectors = eigh(A)
+            left, right = vectors, _mT(vectors)
+        else:
+            left, values, right = svd(A, full_matrices=False)
+        keep = values.abs() > _tolerance(values, A, atol, rtol)
+        inverse = (1 / values.where(keep, 1.0)).where(keep, 0.0)
+        pseudo_inverse = (_mT(right) * inverse.unsqueeze(-2)) @ _mT(left)
+        ctx.save_for_backward(A, pseudo_inverse)
+        return pseudo_inverse
+
+    @staticmethod
+    def backward(ctx, grad):
+        A, P = ctx.saved_tensors
+        Pt, grad_t = _mT(P), _mT(grad)
+        if A.shape[-2] <= A.shape[-1]:
+            K = grad_t @ P
+            KPt = K @ Pt
+            grad_A = -_mT(P @ K) + KPt - (A @ P) @ KPt + (Pt @ P) @ (grad_t - K @ A)
+        else:
+            K = P @ grad_t
+            PtK = Pt @ K
+            grad_A = -_mT(K @ P) + (grad_t - A @ K) @ P @ Pt + PtK - PtK @ P @ A
+        return grad_A, None, None, None
 
 
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
@@ -776,15 +803,12 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
         )
     shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
     d = wrap_dim(dim, len(shape))
-    if input.ndim != other.ndim or input.shape[d] != 3 or other.shape[d] != 3:
-        if input.ndim == other.ndim:
-            raise RuntimeError(
-                f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                f"{input.shape[d]} and {other.shape[d]}"
-            )
+    sizes = [x.shape[d - len(shape) + x.ndim] if d - len(shape) + x.ndim >= 0 else 1
+             for x in (input, other)]  # fmt: skip
+    if sizes != [3, 3]:
         raise RuntimeError(
-            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} "
-            f"and {other.ndim}"
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {sizes[0]} and "
+            f"{sizes[1]}"
         )
     a, b = input.expand(*shape), other.expand(*shape)
     # c_i = a_(i+1) b_(i+2) - a_(i+2) b_(i+1), indices mod 3: two cyclic shifts
@@ -805,6 +829,38 @@ def torch_cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:
         shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
         dim = next((d for d, size in enumerate(shape) if size == 3), -1)
     return cross(input, other, dim=dim, out=out)
+
+
+def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
+    """A^n for an integer n by repeated squaring (n < 0: of the inverse, n = 0: identity)."""
+    _check_matrix("linalg.matrix_power", A)
+    if n < 0:
+        A, n = inv(A), -n
+    result = None
+    while n:
+        if n & 1:
+            result = A if result is None else result @ A
+        n >>= 1
+        if n:
+            A = A @ A
+    if result is None:
+        result = eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
+    return _written(out, result)
+
+
+def multi_dot(tensors, *, out=None) -> Tensor:
+    """The product of a chain of matrices, the first and last may be vectors."""
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = result @ t
+    return _written(out, result)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """The dot product of x and y along `dim`, the other dims broadcast."""
+    return _written(out, (x * y).sum(dim))
 
 
 # --- legacy top-level forms --------------------------------------------------------------------
