@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numbatorch as torch
-from numbatorch.autograd import gradcheck
+from numbatorch.autograd import gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(0)
 A3 = RNG.standard_normal((2, 3, 3))
@@ -314,6 +314,15 @@ GRADIENTS = {
 def test_gradients(name):
     function, arrays = GRADIENTS[name]
     assert gradcheck(function, [t(a, requires_grad=True) for a in arrays])
+
+
+def test_backwards_are_differentiable_for_second_derivatives():
+    x = t(A3[0], requires_grad=True)
+    assert gradgradcheck(torch.linalg.inv, [x])
+    assert gradgradcheck(torch.linalg.det, [x])
+    assert gradgradcheck(
+        lambda a: torch.linalg.cholesky(a @ a.mT + torch.eye(3, dtype=a.dtype)), [x]
+    )
 
 
 def test_grad_fn_names_are_pytorchs():

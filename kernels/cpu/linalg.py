@@ -66,13 +66,18 @@ def _lu_factor(a, lu, pivots, info):
                     m[i, j] -= f * m[k, j]
 
 
-def _lu_solve(lu, pivots, x):
-    """x: (batch, n, k) right-hand sides, overwritten with the solutions X of A X = B from
-    _lu_factor's lu and pivots (A nonsingular: the caller checked info)."""
+def _lu_solve(lu, pivots, x, identity):
+    """x: (batch, n, k) right-hand sides (the identity when `identity`: the inverse),
+    overwritten with the solutions X of A X = B from _lu_factor's lu and pivots (A
+    nonsingular: the caller checked info)."""
     n, cols = x.shape[1], x.shape[2]
     for b in prange(x.shape[0]):
         m = lu[b]
         r = x[b]
+        if identity:
+            for i in range(n):
+                for j in range(cols):
+                    r[i, j] = 1.0 if i == j else 0.0
         for k in range(n):
             p = pivots[b, k]  # k <= p < n, written by _lu_factor
             if p != k:
@@ -349,10 +354,11 @@ def lu_factor(a: np.ndarray, lu: np.ndarray, pivots: np.ndarray, info: np.ndarra
         _LU_FACTOR[parallel_for(lu.size)](a, lu, pivots, info)
 
 
-def lu_solve(lu: np.ndarray, pivots: np.ndarray, x: np.ndarray) -> None:
-    """x (batch, n, k) = A^-1 x for each A given by lu_factor's lu and pivots."""
+def lu_solve(lu: np.ndarray, pivots: np.ndarray, x: np.ndarray, identity: bool) -> None:
+    """x (batch, n, k) = A^-1 x for each A given by lu_factor's lu and pivots; x is
+    written with the identity first when `identity` (x = A^-1)."""
     if x.size:
-        _LU_SOLVE[parallel_for(lu.size)](lu, pivots, x)
+        _LU_SOLVE[parallel_for(lu.size)](lu, pivots, x, identity)
 
 
 def lu_det(lu, pivots, det, sign, logabsdet) -> None:

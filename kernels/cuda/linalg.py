@@ -25,9 +25,9 @@ def _lu_factor_kernel(a, lu, pivots, info):
 
 
 @cuda.jit(cache=True)
-def _lu_solve_kernel(lu, pivots, x):
+def _lu_solve_kernel(lu, pivots, x, identity):
     for b in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
-        _lu_solve(lu[b:b + 1], pivots[b:b + 1], x[b:b + 1])  # fmt: skip
+        _lu_solve(lu[b:b + 1], pivots[b:b + 1], x[b:b + 1], identity)  # fmt: skip
 
 
 @cuda.jit(cache=True)
@@ -67,10 +67,11 @@ def lu_factor(a, lu, pivots, info) -> None:
         _lu_factor_kernel[launch(lu.shape[0])](a, lu, pivots, info)
 
 
-def lu_solve(lu, pivots, x) -> None:
-    """x (batch, n, k) = A^-1 x for each A given by lu_factor's lu and pivots."""
+def lu_solve(lu, pivots, x, identity: bool) -> None:
+    """x (batch, n, k) = A^-1 x for each A given by lu_factor's lu and pivots (x written
+    with the identity first when `identity`)."""
     if x.size:
-        _lu_solve_kernel[launch(x.shape[0])](lu, pivots, x)
+        _lu_solve_kernel[launch(x.shape[0])](lu, pivots, x, identity)
 
 
 def lu_det(lu, pivots, det, sign, logabsdet) -> None:

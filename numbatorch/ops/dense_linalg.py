@@ -140,9 +140,8 @@ def _inverse(A: Tensor) -> Tensor:
             "could not be completed because the input matrix is singular."
         ),
     )
-    n = A.shape[-1]
-    x = eye(n, dtype=_dtype.float64, device=A.device).expand(lu.shape[0], n, n).contiguous()
-    kernels(A).lu_solve(lu._array, pivots._array, x._array)
+    x = empty(lu.shape, _dtype.float64, A.device)
+    kernels(A).lu_solve(lu._array, pivots._array, x._array, True)
     return _result(x, A.shape[:-2], A.dtype)
 
 
@@ -178,8 +177,9 @@ class Solve(BuiltinFunction):
                 "matrix is singular."
             ),
         )
+        # lu_solve writes over its right-hand sides: a float64 B's stack may be B itself
         x = _stack(B).clone() if B.dtype is _dtype.float64 else _stack(B)
-        kernels(A).lu_solve(lu._array, pivots._array, x._array)
+        kernels(A).lu_solve(lu._array, pivots._array, x._array, False)
         X = _result(x, B.shape[:-2], B.dtype)
         ctx.save_for_backward(A, X)
         return X
