@@ -51,6 +51,9 @@ def test_inverse_of_a_transposed_view_and_methods():
     close(torch.inverse(A[0]), np.linalg.inv(A3[0].T))
     close(A.det(), np.linalg.det(A3))
     assert torch.linalg.inv(torch.zeros(0, 3, 3)).shape == (0, 3, 3)
+    out = torch.empty(2, 3, 3, dtype=torch.float64)
+    assert torch.linalg.inv(A, out=out) is out
+    close(out, np.linalg.inv(A3.transpose(0, 2, 1)))
     assert torch.linalg.det(torch.zeros(0, 0)).item() == 1.0
 
 

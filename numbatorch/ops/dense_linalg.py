@@ -17,7 +17,16 @@ from .. import _dtype
 from .._creation import eye, zeros
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor
-from ._common import broadcast_shapes, cast, check_device, dims_of, empty, kernels, wrap_dim
+from ._common import (
+    broadcast_shapes,
+    cast,
+    check_device,
+    dims_of,
+    empty,
+    kernels,
+    wrap_dim,
+    write_out,
+)
 from .reduction import Norm
 
 
@@ -99,23 +108,25 @@ def _host(t: Tensor):
 
 
 def _raise_failures(info: Tensor, batched: bool, message) -> None:
-    """Raise LinAlgError with `message(info value)` for the first matrix whose kernel
-    reported a failure; PyTorch prefixes the batch element when the input is batched."""
+    """Raise LinAlgError with `message(prefix, code)` for the first matrix whose kernel
+    reported a failure (a nonzero info code); PyTorch's prefix names the batch element when
+    the input is batched."""
     codes = _host(info)
-    for element, code in enumerate(codes.tolist()):
-        if code:
-            prefix = f"(Batch element {element}): " if batched else ""
-            raise LinAlgError(message(prefix, code))
+    failed = codes.nonzero()[0]
+    if failed.size:
+        element = int(failed[0])
+        prefix = f"(Batch element {element}): " if batched else ""
+        raise LinAlgError(message(prefix, int(codes[element])))
 
 
-def _lu(A: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """(a, lu, pivots, info) of A's matrices: the float64 stack and its LU factorisation."""
+def _lu(A: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(lu, pivots, info): the LU factorisation of A's matrices (see kernels' lu_factor)."""
     a = _stack(A)
     lu = empty(a.shape, _dtype.float64, A.device)
     pivots = empty(a.shape[:2], _dtype.int64, A.device)
     info = empty(a.shape[:1], _dtype.int64, A.device)
     kernels(A).lu_factor(a._array, lu._array, pivots._array, info._array)
-    return a, lu, pivots, info
+    return lu, pivots, info
 
 
 def _diag_embed(v: Tensor) -> Tensor:
@@ -131,7 +142,7 @@ def _mT(t: Tensor) -> Tensor:
 
 
 def _inverse(A: Tensor) -> Tensor:
-    _, lu, pivots, info = _lu(A)
+    lu, pivots, info = _lu(A)
     _raise_failures(
         info,
         A.ndim > 2,
@@ -168,7 +179,7 @@ class Solve(BuiltinFunction):
 
     @staticmethod
     def forward(ctx, A, B):
-        _, lu, pivots, info = _lu(A)
+        lu, pivots, info = _lu(A)
         _raise_failures(
             info,
             A.ndim > 2,
@@ -235,11 +246,7 @@ def _dtype_word(t: Tensor) -> str:
 
 
 def _written(out, result):
-    if out is None:
-        return result
-    from ._common import write_out
-
-    return write_out(out, result)
+    return result if out is None else write_out(out, result)
 
 
 # --- determinants ------------------------------------------------------------------------------
@@ -247,7 +254,7 @@ def _written(out, result):
 
 def _determinants(A: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """(det, sign, logabsdet) of A's matrices, in A's dtype and batch shape."""
-    _, lu, pivots, _ = _lu(A)
+    lu, pivots, _ = _lu(A)
     det, sign, logabsdet = (empty(lu.shape[:1], _dtype.float64, A.device) for _ in range(3))
     kernels(A).lu_det(lu._array, pivots._array, det._array, sign._array, logabsdet._array)
     return tuple(_result(t, A.shape[:-2], A.dtype) for t in (det, sign, logabsdet))
@@ -304,7 +311,7 @@ def det(A: Tensor, *, out=None) -> Tensor:
     return _written(out, Det.apply(A))
 
 
-def slogdet(A: Tensor, *, out=None) -> linalg_slogdet:
+def slogdet(A: Tensor) -> linalg_slogdet:
     """(sign, log|det|) of each square matrix of A: sign 0 and -inf for a singular one."""
     _check_matrix("linalg.slogdet", A)
     return linalg_slogdet(*Slogdet.apply(A))
@@ -447,7 +454,7 @@ class Qr(BuiltinFunction):
         return cat([grad_X, grad_Y], -1), None
 
 
-def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
+def qr(A: Tensor, mode: str = "reduced") -> linalg_qr:
     """Q, R with A = Q R (Householder, LAPACK's signs): mode 'reduced' (Q m x k, R k x n,
     k = min(m, n)), 'complete' (Q m x m, R m x n) or 'r' (R only, Q empty)."""
     _check_matrix("linalg.qr", A, square=False)
@@ -499,7 +506,7 @@ def _check_uplo(UPLO) -> bool:
     return UPLO in ("L", "l")
 
 
-def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> linalg_eigh:
+def eigh(A: Tensor, UPLO: str = "L") -> linalg_eigh:
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of each symmetric
     matrix of A, read from its lower (UPLO='L') or upper triangle; cyclic Jacobi."""
     _check_matrix("linalg.eigh", A)
@@ -579,21 +586,26 @@ class Svd(BuiltinFunction):
         return U @ inner @ Vh, None
 
 
-def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> linalg_svd:
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> linalg_svd:
     """U, S (descending), Vh with A = U diag(S) Vh for each matrix of A (one-sided Jacobi);
     U m x m and Vh n x n with `full_matrices`, else m x k and k x n (k = min(m, n))."""
     _check_matrix("linalg.svd", A, square=False)
+    _check_driver(driver)
+    return linalg_svd(*Svd.apply(A, full_matrices))
+
+
+def _check_driver(driver) -> None:
     if driver is not None:
         raise RuntimeError(
             "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
             "cuSOLVER backend."
         )
-    return linalg_svd(*Svd.apply(A, full_matrices))
 
 
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """The singular values (descending) of each matrix of A."""
     _check_matrix("linalg.svd", A, square=False)
+    _check_driver(driver)
     return _written(out, Svd.apply(A, False)[1])
 
 
