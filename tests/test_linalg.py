@@ -218,6 +218,31 @@ def test_pinv_and_matrix_rank():
     assert torch.linalg.matrix_rank(t(deficient), atol=100.0).item() == 0
 
 
+@pytest.mark.parametrize("upper", [True, False])
+def test_solve_triangular_reads_one_triangle(upper):
+    B = RNG.standard_normal((3, 2))
+    triangle = np.triu(A3[0]) if upper else np.tril(A3[0])
+    X = torch.linalg.solve_triangular(t(A3[0]), t(B), upper=upper)
+    close(X, np.linalg.solve(triangle, B))
+    unit = triangle - np.diag(np.diag(triangle)) + np.eye(3)
+    X = torch.linalg.solve_triangular(t(A3[0]), t(B.T), upper=upper, left=False, unitriangular=True)
+    close(X, np.linalg.solve(unit.T, B).T)
+
+
+def test_lstsq_gives_the_minimum_norm_solution_and_drivers_fields():
+    B = RNG.standard_normal((4, 2))
+    for A in (TALL, WIDE.T[:, :2] @ np.ones((2, 3)), WIDE[:, :2].T):  # full rank, rank 2, wide
+        rows = B[: A.shape[0]]
+        solution, residuals, rank, values = torch.linalg.lstsq(t(A), t(rows))
+        close(solution, np.linalg.lstsq(A, rows, rcond=None)[0])
+        assert rank.item() == np.linalg.matrix_rank(A) and residuals.shape == values.shape == (0,)
+    solution, residuals, rank, values = torch.linalg.lstsq(t(TALL), t(B[:, 0]), driver="gelsd")
+    expected, expected_residuals, _, expected_values = np.linalg.lstsq(TALL, B[:, 0], rcond=None)
+    close(solution, expected)
+    close(residuals, expected_residuals)
+    close(values, expected_values)
+
+
 def test_matrix_power_multi_dot_vecdot():
     A = t(A3)
     close(torch.linalg.matrix_power(A, 5), np.linalg.matrix_power(A3, 5))
@@ -301,6 +326,11 @@ GRADIENTS = {
     "pinv_wide": (torch.linalg.pinv, [WIDE[:2, :3]]),
     "pinv_hermitian": (lambda x: torch.linalg.pinv(x + x.mT, hermitian=True), [A3[0]]),
     "matrix_power": (lambda a: torch.linalg.matrix_power(a, -3), [A3[0]]),
+    "solve_triangular": (
+        lambda a, b: torch.linalg.solve_triangular(a, b, upper=True),
+        [A3[0] + 3 * np.eye(3), A3[1, :, :2]],
+    ),
+    "lstsq": (lambda a, b: torch.linalg.lstsq(a, b).solution, [TALL[:3, :2], A3[1, :, :2]]),
     "matrix_norm_nuc_and_2": (
         lambda a: (torch.linalg.matrix_norm(a, "nuc"), torch.linalg.matrix_norm(a, 2)),
         [A3[0]],

@@ -42,6 +42,7 @@ linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
 qr_result = namedtuple("qr", ["Q", "R"])
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
 svd_result = namedtuple("svd", ["U", "S", "V"])
+linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _TYPE_NAMES = {
     "float16": "Half",
@@ -238,6 +239,69 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(matrix.shape[:-2]))
     X = Solve.apply(A.expand(*batch, n, n), matrix.expand(*batch, n, matrix.shape[-1]))
     return _written(out, X.squeeze(-1) if vector else X)
+
+
+def solve_triangular(
+    A: Tensor,
+    B: Tensor,
+    *,
+    upper: bool,
+    left: bool = True,
+    unitriangular: bool = False,
+    out=None,
+) -> Tensor:
+    """X with T X = B (X T = B when not `left`), T the upper or lower triangle of A (with
+    ones on its diagonal when `unitriangular`). Solved by the LU kernels, so an exactly
+    singular T raises LinAlgError where PyTorch returns infinities."""
+    _check_matrix("linalg.solve_triangular", A)
+    if B.ndim < 2:
+        raise RuntimeError(
+            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."
+        )
+    n = A.shape[-1]
+    rows = B.shape[-2] if left else B.shape[-1]
+    if rows != n:
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(
+            "linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+            f"{equation} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    if unitriangular:
+        identity = eye(n, dtype=A.dtype, device=A.device)
+        triangle = (A.triu(1) if upper else A.tril(-1)) + identity
+    else:
+        triangle = A.triu() if upper else A.tril()
+    return _written(out, solve(triangle, B, left=left))
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver=None) -> linalg_lstsq:
+    """The least-squares (minimum-norm) solution of A X = B through the pseudo-inverse;
+    rank, residuals and singular values filled in as PyTorch's CPU drivers fill them
+    (gelsy, the default: the rank; gelsd/gelss: all three; gels: the residuals)."""
+    _check_matrix("linalg.lstsq", A, square=False)
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    if A.dtype is not B.dtype:
+        raise RuntimeError(
+            "torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+            f"input's dtype {_dtype_word(A)} and other's dtype {_dtype_word(B)}"
+        )
+    vector = B.ndim == A.ndim - 1
+    matrix = B.unsqueeze(-1) if vector else B
+    if matrix.shape[-2] != A.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    driver = driver or "gelsy"
+    m, n = A.shape[-2], A.shape[-1]
+    solution = pinv(A, rtol=rcond) @ matrix
+    nothing = empty((0,), A.dtype, A.device)
+    rank = matrix_rank(A, rtol=rcond) if driver != "gels" else empty((0,), _dtype.int64, A.device)
+    residuals = nothing
+    if driver != "gelsy" and m > n and bool((matrix_rank(A, rtol=rcond) == n).all()):
+        residuals = ((A @ solution - matrix) ** 2).sum(-2)
+    values = svdvals(A) if driver in ("gelsd", "gelss") else nothing
+    return linalg_lstsq(solution.squeeze(-1) if vector else solution, residuals, rank, values)
 
 
 def _dtype_word(t: Tensor) -> str:
