@@ -405,6 +405,24 @@ def test_singular_and_not_positive_definite_raise_linalg_error():
     )
 
 
+def test_ex_forms_report_info_instead_of_raising():
+    batch = t(np.stack([[[1.0, 2.0], [2.0, 4.0]], np.eye(2)]))
+    inverse, info = torch.linalg.inv_ex(batch)
+    assert info.dtype is torch.int32 and info.tolist() == [2, 0]
+    assert np.isinf(inverse[0].numpy()).all()
+    close(inverse[1], np.eye(2))
+    result, info = torch.linalg.solve_ex(batch, t(np.ones(2)))
+    assert info.tolist() == [2, 0]
+    close(result[1], np.ones(2))
+    L, info = torch.linalg.cholesky_ex(t([[1.0, 2.0], [2.0, 1.0]]))
+    assert info.item() == 2 and L.tolist() == [[1.0, 0.0], [2.0, 0.0]]
+    L, info = torch.linalg.cholesky_ex(t(SPD), upper=True)
+    assert info.tolist() == [0, 0]
+    close(L, np.linalg.cholesky(SPD).transpose(0, 2, 1))
+    with pytest.raises(torch.linalg.LinAlgError, match="diagonal element 2 is zero"):
+        torch.linalg.inv_ex(batch, check_errors=True)
+
+
 @pytest.mark.parametrize(
     ("call", "exception", "message"),
     [

@@ -125,14 +125,15 @@ def _lu_det(lu, pivots, det, sign, logabsdet):
 def _cholesky(a, lower, info):
     """a, lower: (batch, n, n); info: (batch,) int64. lower = L with L L^T = A, read from
     A's lower triangle; info[b] = the order of the first leading minor that is not
-    positive-definite (0 when none; the factor is then incomplete)."""
+    positive-definite (0 when none; the factor is then zero from column info - 1 on)."""
     n = a.shape[1]
     for b in prange(a.shape[0]):
         m = lower[b]
         info[b] = 0
-        for j in range(n):
-            for i in range(j):
+        for i in range(n):  # zeros above the diagonal, and past a failure
+            for j in range(n):
                 m[i, j] = 0.0
+        for j in range(n):
             s = a[b, j, j]
             for k in range(j):
                 s -= m[j, k] * m[j, k]
@@ -340,7 +341,7 @@ def _svd(a, u, s, v, work):
 
 
 _LU_FACTOR = twins(_lu_factor)
-_LU_SOLVE = twins(_lu_solve)
+_LU_SOLVE = twins(_lu_solve, error_model="numpy")  # inv_ex: a zero pivot gives inf, not raise
 _LU_DET = twins(_lu_det)
 _CHOLESKY = twins(_cholesky)
 _QR = twins(_qr)

@@ -42,6 +42,9 @@ linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
 qr_result = namedtuple("qr", ["Q", "R"])
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
 svd_result = namedtuple("svd", ["U", "S", "V"])
+linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
+linalg_solve_ex = namedtuple("linalg_solve_ex", ["result", "info"])
+linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
 linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _TYPE_NAMES = {
@@ -57,6 +60,9 @@ _TYPE_NAMES = {
 _HALF_KERNEL = {
     "linalg.det": "lu_cpu",
     "linalg.solve": "lu_cpu",
+    "linalg.solve_ex": "lu_cpu",
+    "linalg.inv_ex": "lu_cpu",
+    "linalg.cholesky_ex": "cholesky_cpu",
     "linalg.cholesky": "cholesky_cpu",
     "linalg.qr": "geqrf_cpu",
     "linalg.eigh": "linalg_eigh_cpu",
@@ -142,78 +148,104 @@ def _mT(t: Tensor) -> Tensor:
 # --- inverse and solve -------------------------------------------------------------------------
 
 
-def _inverse(A: Tensor) -> Tensor:
-    lu, pivots, info = _lu(A)
-    _raise_failures(
-        info,
-        A.ndim > 2,
-        lambda prefix, k: (
-            f"linalg.inv: {prefix}The diagonal element {k} is zero, the inversion "
-            "could not be completed because the input matrix is singular."
-        ),
-    )
-    x = empty(lu.shape, _dtype.float64, A.device)
-    kernels(A).lu_solve(lu._array, pivots._array, x._array, True)
-    return _result(x, A.shape[:-2], A.dtype)
+def _info(info: Tensor, A: Tensor) -> Tensor:
+    """The kernels' int64 info codes as PyTorch's int32 tensor of A's batch shape."""
+    return cast(info.reshape(*A.shape[:-2]), _dtype.int32)
 
 
 class Inv(BuiltinFunction):
+    """(inverse, info); with `check_errors` a singular matrix raises LinAlgError, without
+    it its inverse holds infinities or NaN and info says which pivot was zero."""
+
     node_name = "LinalgInvExBackward0"
 
     @staticmethod
-    def forward(ctx, A):
-        inverse = _inverse(A)
+    def forward(ctx, A, check_errors):
+        lu, pivots, info = _lu(A)
+        if check_errors:
+            _raise_failures(
+                info,
+                A.ndim > 2,
+                lambda prefix, k: (
+                    f"linalg.inv: {prefix}The diagonal element {k} is zero, the inversion "
+                    "could not be completed because the input matrix is singular."
+                ),
+            )
+        x = empty(lu.shape, _dtype.float64, A.device)
+        kernels(A).lu_solve(lu._array, pivots._array, x._array, True)
+        inverse = _result(x, A.shape[:-2], A.dtype)
         ctx.save_for_backward(inverse)
-        return inverse
+        return inverse, _info(info, A)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, grad_info):
         (inverse,) = ctx.saved_tensors
         inverse_t = _mT(inverse)
-        return -(inverse_t @ grad @ inverse_t)
+        return -(inverse_t @ grad @ inverse_t), None
 
 
 class Solve(BuiltinFunction):
-    """X = A^-1 B for A (*, n, n) and B (*, n, k) of one batch shape."""
+    """(X, info) with X = A^-1 B for A (*, n, n) and B (*, n, k) of one batch shape;
+    `check_errors` as for Inv."""
 
     node_name = "LinalgSolveExBackward0"
 
     @staticmethod
-    def forward(ctx, A, B):
+    def forward(ctx, A, B, check_errors):
         lu, pivots, info = _lu(A)
-        _raise_failures(
-            info,
-            A.ndim > 2,
-            lambda prefix, _: (
-                f"torch.linalg.solve: {prefix}The solver failed because the input "
-                "matrix is singular."
-            ),
-        )
+        if check_errors:
+            _raise_failures(
+                info,
+                A.ndim > 2,
+                lambda prefix, _: (
+                    f"torch.linalg.solve: {prefix}The solver failed because the input "
+                    "matrix is singular."
+                ),
+            )
         # lu_solve writes over its right-hand sides: a float64 B's stack may be B itself
         x = _stack(B).clone() if B.dtype is _dtype.float64 else _stack(B)
         kernels(A).lu_solve(lu._array, pivots._array, x._array, False)
         X = _result(x, B.shape[:-2], B.dtype)
         ctx.save_for_backward(A, X)
-        return X
+        return X, _info(info, A)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, grad_info):
         A, X = ctx.saved_tensors
-        grad_B = Solve.apply(_mT(A), grad)
-        return -(grad_B @ _mT(X)) if ctx.needs_input_grad[0] else None, grad_B
+        grad_B = Solve.apply(_mT(A), grad, True)[0]
+        return -(grad_B @ _mT(X)) if ctx.needs_input_grad[0] else None, grad_B, None
 
 
 def inv(A: Tensor, *, out=None) -> Tensor:
     """The inverse of each square matrix of A (LU with partial pivoting); LinAlgError when
     one is singular."""
     _check_matrix("linalg.inv", A)
-    return _written(out, Inv.apply(A))
+    return _written(out, Inv.apply(A, True)[0])
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> linalg_inv_ex:
+    """(inverse, info): info[i] = k > 0 when the k-th pivot of matrix i is zero (its
+    inverse then holds infinities or NaN); raises only with `check_errors`."""
+    _check_matrix("linalg.inv_ex", A)
+    return linalg_inv_ex(*Inv.apply(A, check_errors))
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     """X with A X = B (X A = B when not `left`); B a vector or a matrix per matrix of A,
     the batch dims broadcast."""
-    _check_matrix("linalg.solve", A)
+    return _written(out, _solve("linalg.solve", A, B, left, True)[0])
+
+
+def solve_ex(
+    A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False
+) -> linalg_solve_ex:
+    """(result, info) of solve: info[i] = k > 0 when the k-th pivot of matrix i is zero;
+    raises only with `check_errors`."""
+    return linalg_solve_ex(*_solve("linalg.solve_ex", A, B, left, check_errors))
+
+
+def _solve(name: str, A: Tensor, B: Tensor, left: bool, check_errors: bool):
+    _check_matrix(name, A)
     if not isinstance(B, Tensor):
         raise TypeError(
             f"linalg_solve(): argument 'B' (position 2) must be Tensor, not {type(B).__name__}"
@@ -228,7 +260,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     if not left:
         A = _mT(A)
         if not vector:
-            return _written(out, _mT(solve(A, _mT(B))))
+            X, info = _solve(name, A, _mT(B), True, check_errors)
+            return _mT(X), info
     matrix = B.unsqueeze(-1) if vector else B
     n = A.shape[-1]
     if matrix.shape[-2] != n:
@@ -237,8 +270,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
             f"({A.shape[-2]}x{n} and {matrix.shape[-2]}x{matrix.shape[-1]})"
         )
     batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(matrix.shape[:-2]))
-    X = Solve.apply(A.expand(*batch, n, n), matrix.expand(*batch, n, matrix.shape[-1]))
-    return _written(out, X.squeeze(-1) if vector else X)
+    X, info = Solve.apply(
+        A.expand(*batch, n, n), matrix.expand(*batch, n, matrix.shape[-1]), check_errors
+    )
+    return (X.squeeze(-1) if vector else X), info
 
 
 def solve_triangular(
@@ -392,42 +427,55 @@ def logdet(input: Tensor) -> Tensor:
 
 
 class Cholesky(BuiltinFunction):
+    """(L, info); with `check_errors` a matrix that is not positive-definite raises
+    LinAlgError, without it info says the order of its first failing leading minor (L is
+    zero from that column on)."""
+
     node_name = "LinalgCholeskyExBackward0"
 
     @staticmethod
-    def forward(ctx, A):
+    def forward(ctx, A, check_errors):
         a = _stack(A)
         lower = empty(a.shape, _dtype.float64, A.device)
         info = empty(a.shape[:1], _dtype.int64, A.device)
         kernels(A).cholesky(a._array, lower._array, info._array)
-        _raise_failures(
-            info,
-            A.ndim > 2,
-            lambda prefix, k: (
-                f"linalg.cholesky: {prefix}The factorization could not be "
-                "completed because the input is not positive-definite (the leading minor of "
-                f"order {k} is not positive-definite)."
-            ),
-        )
+        if check_errors:
+            _raise_failures(
+                info,
+                A.ndim > 2,
+                lambda prefix, k: (
+                    f"linalg.cholesky: {prefix}The factorization could not be "
+                    "completed because the input is not positive-definite (the leading minor "
+                    f"of order {k} is not positive-definite)."
+                ),
+            )
         L = _result(lower, A.shape[:-2], A.dtype)
         ctx.save_for_backward(L)
-        return L
+        return L, _info(info, A)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, grad_info):
         # gA = L^-T Phi L^-1 with Phi = (X + tril(X, -1)^T) / 2, X = tril(L^T gL)
         (L,) = ctx.saved_tensors
         phi = (_mT(L) @ grad).tril()
         phi = 0.5 * (phi + _mT(phi.tril(-1)))
-        return _mT(solve(_mT(L), _mT(solve(_mT(L), phi))))
+        return _mT(solve(_mT(L), _mT(solve(_mT(L), phi)))), None
 
 
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     """L with L L^T = A for each symmetric positive-definite matrix of A (read from its
     lower triangle); L^T with `upper`. LinAlgError when one is not positive-definite."""
     _check_matrix("linalg.cholesky", A)
-    L = Cholesky.apply(A)
+    L = Cholesky.apply(A, True)[0]
     return _written(out, _mT(L) if upper else L)
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
+    """(L, info): info[i] = k > 0 when the leading minor of order k of matrix i is not
+    positive-definite; raises only with `check_errors`."""
+    _check_matrix("linalg.cholesky_ex", A)
+    L, info = Cholesky.apply(A, check_errors)
+    return linalg_cholesky_ex(_mT(L) if upper else L, info)
 
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out=None) -> Tensor:
