@@ -28,6 +28,7 @@ from ._common import (
     write_out,
 )
 from .reduction import Norm
+from .shape import cat
 
 
 class LinAlgError(RuntimeError):
@@ -561,8 +562,6 @@ class Qr(BuiltinFunction):
         grad_X = _qr_square_grad(Q, R.narrow(-1, 0, m), grad_Q, grad_X_R)
         if grad_Y is None:
             grad_Y = zeros(*A.shape[:-1], n - m, dtype=A.dtype, device=A.device)
-        from .shape import cat
-
         return cat([grad_X, grad_Y], -1), None
 
 
