@@ -183,7 +183,6 @@ from .ops.reduction import (  # noqa: E402
     mean,
     min,
     nansum,
-    norm,
     prod,
     softmax,
     std,
@@ -326,6 +325,23 @@ def isclose(
 def equal(input: Tensor, other: Tensor):
     return tuple(input.shape) == tuple(other.shape) and eq(input, other).all().item()
 
+
+from . import linalg  # noqa: E402
+from .ops.dense_linalg import (  # noqa: E402
+    cholesky_solve,
+    det,
+    dist,
+    inverse,
+    logdet,
+    matrix_power,
+    pinverse,
+)
+from .ops.dense_linalg import torch_cholesky as cholesky  # noqa: E402
+from .ops.dense_linalg import torch_cross as cross  # noqa: E402
+from .ops.dense_linalg import torch_norm as norm  # noqa: E402
+from .ops.dense_linalg import torch_qr as qr  # noqa: E402
+from .ops.dense_linalg import torch_slogdet as slogdet  # noqa: E402
+from .ops.dense_linalg import torch_svd as svd  # noqa: E402
 
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import _creation, _dtype
 from .autograd import grad_mode
+from .ops import dense_linalg as dl
 from .ops import elementwise as ew
 from .ops import indexing as ix
 from .ops import linalg as la
@@ -100,7 +101,6 @@ _METHODS = {
     "argmin": rd.argmin,
     "var": rd.var,
     "std": rd.std,
-    "norm": rd.norm,
     "logsumexp": rd.logsumexp,
     "all": rd.all,
     "any": rd.any,
@@ -169,6 +169,20 @@ _METHODS = {
     "outer": la.outer,
     "ger": la.outer,
     "inner": la.dot,
+    # dense linear algebra
+    "inverse": dl.inverse,
+    "det": dl.det,
+    "logdet": dl.logdet,
+    "slogdet": dl.torch_slogdet,
+    "cholesky": dl.torch_cholesky,
+    "cholesky_solve": dl.cholesky_solve,
+    "qr": dl.torch_qr,
+    "svd": dl.torch_svd,
+    "pinverse": dl.pinverse,
+    "norm": dl.torch_norm,
+    "dist": dl.dist,
+    "cross": dl.torch_cross,
+    "matrix_power": dl.matrix_power,
 }
 
 _INPLACE = [

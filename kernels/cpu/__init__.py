@@ -9,6 +9,7 @@ import numpy as np
 from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .elementwise import binary, copy, fill, flat_kernels, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
+from .linalg import cholesky, eigh, lu_det, lu_factor, lu_solve, qr, svd
 from .matmul import bmm, gemm, gemm_blas
 from .optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
 from .pool import (
@@ -106,4 +107,11 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "cholesky",
+    "eigh",
+    "lu_det",
+    "lu_factor",
+    "lu_solve",
+    "qr",
+    "svd",
 ]
