@@ -101,13 +101,22 @@ class Node:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
 
-_GRAPH = frozenset({"_edges", "_output_meta", "_pre_hooks", "needs_input_grad", "variable"})
+# node attributes `_release` leaves alone: the graph's structure and its own bookkeeping
+_GRAPH = frozenset(
+    {"_edges", "_output_meta", "_pre_hooks", "needs_input_grad", "variable", "_saved",
+     "_saved_versions", "_non_differentiable", "_dirty", "_freed"}
+)  # fmt: skip
+_PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
 def _holds_memory(value) -> bool:
     """Whether a ctx attribute holds a tensor or a backend array (directly or in a tuple
-    or list), which `_release` frees."""
-    if isinstance(value, (tuple, list)):
+    or list), which `_release` frees. Runs for every attribute of every node a backward
+    pass visits, so the common plain values are ruled out first."""
+    cls = value.__class__
+    if cls in _PLAIN:
+        return False
+    if cls is tuple or cls is list:
         return any(_holds_memory(v) for v in value)
     return (
         isinstance(value, Tensor)
