@@ -29,6 +29,7 @@ class _Builder:
         self.nodes: list = []
         self.initializers: dict[str, Any] = {}
         self.names: dict[_trace.Value, str] = {}
+        self._small: dict[tuple, str] = {}
         self._count = 0
 
     def fresh(self, hint: str) -> str:
@@ -48,8 +49,15 @@ class _Builder:
     def constant(self, array, hint: str = "Constant") -> str:
         from onnx import numpy_helper
 
+        array = np.ascontiguousarray(array)
+        small = array.size <= 16  # scalars, shapes and axes: one initializer per value
+        key = (array.dtype.str, array.shape, array.tobytes()) if small else None
+        if key in self._small:
+            return self._small[key]
         name = self.fresh(hint)
-        self.initializers[name] = numpy_helper.from_array(np.ascontiguousarray(array), name)
+        self.initializers[name] = numpy_helper.from_array(array, name)
+        if small:
+            self._small[key] = name
         return name
 
     def ints(self, values) -> str:
@@ -236,7 +244,9 @@ def export(
     for value, name in zip(graph.inputs, in_names):
         graph_inputs.append(_value_info(onnx, name, value, dynamic.get(name, {})))
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
-    for value in graph.values:
+    # parameters in state_dict order, the rest in the order the trace met them
+    order = {name: i for i, name in enumerate(getattr(model, "state_dict", dict)())}
+    for value in sorted(graph.values, key=lambda v: order.get(v.name, len(order))):
         if value not in used or value in builder.names:
             continue
         if value in folded:

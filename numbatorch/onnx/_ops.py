@@ -263,7 +263,7 @@ def _max_pool(b, node):
 @translates("AvgPool2D")
 def _avg_pool(b, node):
     args = node.args
-    if args["divisor_override"] is not None:
+    if args["divisor_override"]:  # 0 stands for None
         raise OnnxExporterError("ONNX export: avg_pool2d with divisor_override is not supported")
     padding = list(args["padding"])
     return b.op(

@@ -1,0 +1,257 @@
+"""numbatorch.onnx.export: each model is checked by onnx.checker, run in onnxruntime and
+compared with numbatorch's own outputs (float32, atol 1e-5), also with a dynamic batch."""
+
+import importlib.util
+import io
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import numbatorch
+import numbatorch.nn as nn
+import numbatorch.nn.functional as F
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def export_and_run(model, args, run_args=None, **options):
+    """Exports to memory; returns (ONNX model, onnxruntime's outputs on `run_args`, ours)."""
+    buffer = io.BytesIO()
+    numbatorch.onnx.export(model, args, buffer, **options)
+    proto = onnx.load_from_string(buffer.getvalue())
+    onnx.checker.check_model(proto, full_check=True)
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    run_args = args if run_args is None else run_args
+    run_args = run_args if isinstance(run_args, tuple) else (run_args,)
+    feeds = {i.name: a.numpy() for i, a in zip(session.get_inputs(), run_args)}
+    model.eval()  # what was exported
+    with numbatorch.no_grad():
+        ours = model(*run_args)
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    return proto, session.run(None, feeds), [t.numpy() for t in ours]
+
+
+def assert_matches(got, expected):
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
+
+
+def op_types(proto) -> list[str]:
+    return [node.op_type for node in proto.graph.node]
+
+
+def test_mlp_with_each_activation_matches_onnxruntime():
+    numbatorch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Flatten(), nn.Linear(12, 16), nn.GELU(), nn.Linear(16, 16), nn.SiLU(),
+        nn.Dropout(0.5), nn.Linear(16, 8), nn.LeakyReLU(0.2), nn.Tanh(), nn.Linear(8, 4),
+        nn.Sigmoid(),
+    )  # fmt: skip
+    x = numbatorch.randn(3, 3, 4)
+    model.train()  # export runs the model in eval mode (dropout off) and restores this
+    numbatorch.onnx.export(model, x, io.BytesIO())
+    assert all(m.training for m in model.modules())
+    proto, got, expected = export_and_run(model, x)
+    assert_matches(got, expected)
+    assert "Dropout" not in op_types(proto) and op_types(proto).count("Gemm") == 4
+    initializers = [i.name for i in proto.graph.initializer]
+    assert initializers[:8] == [name for name, _ in model.named_parameters()]
+
+
+def _digits_cnn():
+    spec = importlib.util.spec_from_file_location(
+        "train_digits", ROOT / "examples" / "train_digits.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DigitsCNN()
+
+
+def test_lenet_of_train_digits_matches_with_a_dynamic_batch():
+    numbatorch.manual_seed(1)
+    model = _digits_cnn()
+    options = {
+        "input_names": ["images"],
+        "output_names": ["logits"],
+        "dynamic_axes": {"images": {0: "batch"}, "logits": {0: "batch"}},
+    }
+    x = numbatorch.randn(2, 1, 8, 8)
+    proto, got, expected = export_and_run(model, x, **options)
+    assert_matches(got, expected)
+    # the same file on another batch size
+    proto, got, expected = export_and_run(model, x, numbatorch.randn(5, 1, 8, 8), **options)
+    assert_matches(got, expected)
+    for info in (proto.graph.input[0], proto.graph.output[0]):
+        assert info.type.tensor_type.shape.dim[0].dim_param == "batch"
+    assert [i.name for i in proto.graph.input] == ["images"]
+
+
+class ConvNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=4, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.avg = nn.AvgPool2d(2, count_include_pad=False)
+        self.head = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.pool(x)
+        x = F.relu(self.bn2(self.conv2(x)), inplace=True)
+        y = self.avg(x)
+        x = self.head(y) + y.mean((2, 3), keepdim=True)
+        return F.softmax(self.fc(x.view(x.shape[0], -1)), dim=1)
+
+
+def test_conv_net_with_batch_norm_and_pooling_matches():
+    numbatorch.manual_seed(2)
+    model = ConvNet()
+    with numbatorch.no_grad():  # running statistics other than the initial 0 and 1
+        for bn in (model.bn1, model.bn2):
+            bn.running_mean.copy_(numbatorch.randn(8) * 0.1)
+            bn.running_var.copy_(numbatorch.rand(8) + 0.5)
+    proto, got, expected = export_and_run(model, numbatorch.randn(2, 3, 12, 12))
+    assert_matches(got, expected)
+    kinds = op_types(proto)
+    for kind in ("Conv", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool"):
+        assert kind in kinds
+    conv2 = [n for n in proto.graph.node if n.op_type == "Conv"][1]
+    attributes = {a.name: onnx.helper.get_attribute_value(a) for a in conv2.attribute}
+    assert attributes["group"] == 4 and attributes["dilations"] == [2, 2]
+
+
+class AttentionBlock(nn.Module):
+    """Embedding, layer norm, one head of softmax attention, and shape ops around it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(11, 8)
+        self.norm = nn.LayerNorm(8)
+        self.qkv = nn.Linear(8, 24)
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, tokens):
+        x = self.norm(self.embed(tokens))
+        q, k, v = self.qkv(x).split(8, dim=-1)
+        scores = q @ k.transpose(1, 2) / 8**0.5
+        attended = F.softmax(scores, dim=-1) @ v
+        mixed = torch_cat(x, attended).permute(0, 2, 1).unsqueeze(1).squeeze(1)
+        pooled = (mixed.pow(2) - 0.5 * mixed).sum(2) / tokens.shape[1]
+        return F.log_softmax(self.out(pooled), dim=1), scores
+
+
+def torch_cat(a, b):
+    return numbatorch.cat([a, b], dim=2)
+
+
+def test_layer_norm_softmax_block_matches_with_dynamic_batch_and_two_outputs():
+    numbatorch.manual_seed(3)
+    model = AttentionBlock()
+    tokens = numbatorch.randint(0, 11, (2, 5))
+    options = {
+        "input_names": ["tokens"],
+        "output_names": ["log_probs", "scores"],
+        "dynamic_axes": {"tokens": [0], "log_probs": [0], "scores": [0]},
+    }
+    proto, got, expected = export_and_run(model, tokens, **options)
+    assert_matches(got, expected)
+    proto, got, expected = export_and_run(model, tokens, numbatorch.randint(0, 11, (3, 5)),
+                                          **options)  # fmt: skip
+    assert_matches(got, expected)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "tokens_dynamic_axes_1"
+    assert {"Gather", "LayerNormalization", "Softmax", "LogSoftmax", "Concat"} <= set(
+        op_types(proto)
+    )
+
+
+def test_elementwise_ops_with_scalars_and_broadcast_match():
+    weight = numbatorch.tensor([[1.0], [-2.0]])
+
+    class Arithmetic(nn.Module):
+        def forward(self, a, b):
+            x = (a + b) * 2 - 1 / (b.abs() + 1) + (a - weight).pow(3)
+            return 3 - x / 4, (2**a).exp() + x.sub(b, alpha=0.5)
+
+    a, b = numbatorch.randn(2, 3), numbatorch.randn(3)
+    proto, got, expected = export_and_run(Arithmetic(), (a, b))
+    assert_matches(got, expected)
+
+
+def test_unsupported_op_raises_naming_it():
+    class Cumulative(nn.Module):
+        def forward(self, x):
+            return x.cumprod(1)
+
+    with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="Cumprod"):
+        numbatorch.onnx.export(Cumulative(), numbatorch.randn(2, 3), io.BytesIO())
+    assert issubclass(numbatorch.onnx.errors.UnsupportedOperatorError, RuntimeError)
+
+
+def test_layer_norm_needs_opset_17_as_pytorch_says():
+    error = numbatorch.onnx.errors.UnsupportedOperatorError
+    with pytest.raises(error, match="opset version 16 .* added in version 17"):
+        numbatorch.onnx.export(nn.LayerNorm(4), numbatorch.randn(2, 4), io.BytesIO(),
+                               opset_version=16)  # fmt: skip
+
+
+def test_export_to_a_path_and_without_params(tmp_path):
+    numbatorch.manual_seed(4)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    path = tmp_path / "model.onnx"
+    numbatorch.onnx.export(model, (numbatorch.randn(2, 4),), str(path))
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto)
+    assert len(proto.graph.initializer) == 2 and proto.producer_name == "numbatorch"
+
+    buffer = io.BytesIO()
+    numbatorch.onnx.export(model, numbatorch.randn(2, 4), buffer, export_params=False)
+    proto = onnx.load_from_string(buffer.getvalue())
+    assert not proto.graph.initializer
+    assert [i.name for i in proto.graph.input] == ["input", "0.weight", "0.bias"]
+
+
+def test_constant_folding_computes_ops_on_parameters_ahead():
+    class Transposed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(numbatorch.randn(3, 4))
+
+        def forward(self, x):
+            return x @ self.weight.t()
+
+    x = numbatorch.randn(2, 4)
+    proto, got, expected = export_and_run(Transposed(), x)
+    assert_matches(got, expected)
+    assert op_types(proto) == ["MatMul"]
+    proto, got, expected = export_and_run(Transposed(), x, do_constant_folding=False)
+    assert op_types(proto) == ["Transpose", "MatMul"]
+
+
+def test_bad_arguments_are_refused():
+    model = nn.Linear(2, 2)
+    with pytest.raises(RuntimeError, match=r"number of input names provided \(2\) exceeded"):
+        numbatorch.onnx.export(model, numbatorch.ones(1, 2), io.BytesIO(), input_names=["a", "b"])
+    with pytest.raises(TypeError, match="args must be a Tensor or a tuple"):
+        numbatorch.onnx.export(model, [[1.0, 2.0]][0][0], io.BytesIO())
+    with pytest.raises(ValueError, match="Unsupported ONNX opset version: 7"):
+        numbatorch.onnx.export(model, numbatorch.ones(1, 2), io.BytesIO(), opset_version=7)
+    with pytest.warns(UserWarning, match="Provided key x for dynamic axes"):
+        numbatorch.onnx.export(model, numbatorch.ones(1, 2), io.BytesIO(), dynamic_axes={"x": [0]})
+
+
+def test_importing_numbatorch_does_not_import_onnx():
+    code = "import sys, numbatorch; print('onnx' in sys.modules, 'onnxruntime' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "False"]
