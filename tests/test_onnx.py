@@ -66,18 +66,18 @@ def test_mlp_with_each_activation_matches_onnxruntime():
     assert initializers[:8] == [name for name, _ in model.named_parameters()]
 
 
-def _digits_cnn():
+def _load_trainer():
     spec = importlib.util.spec_from_file_location(
         "train_digits", ROOT / "examples" / "train_digits.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.DigitsCNN()
+    return module
 
 
 def test_lenet_of_train_digits_matches_with_a_dynamic_batch():
     numbatorch.manual_seed(1)
-    model = _digits_cnn()
+    model = _load_trainer().DigitsCNN()
     options = {
         "input_names": ["images"],
         "output_names": ["logits"],
@@ -255,3 +255,14 @@ def test_importing_numbatorch_does_not_import_onnx():
     code = "import sys, numbatorch; print('onnx' in sys.modules, 'onnxruntime' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.slow
+def test_train_digits_exports_the_trained_model(tmp_path):
+    trainer = _load_trainer()
+    path = tmp_path / "digits.onnx"
+    trainer.main(["--model", "mlp", "--limit", "16", "--batch-size", "16", "--epochs", "1",
+                  "--checkpoint", str(tmp_path / "c.pt"), "--export-onnx", str(path)])  # fmt: skip
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {"images": np.zeros((3, 1, 8, 8), np.float32)})
+    assert logits.shape == (3, 10)
