@@ -214,56 +214,23 @@ def export(
             f"Unsupported ONNX opset version: {opset_version}. Supported versions are "
             f"{_MIN_OPSET} to {onnx.defs.onnx_opset_version()}"
         )
-    args = _as_tuple(args)
-    training = getattr(model, "training", None)
-    if training is not None:
-        model.eval()
-    try:
-        with grad_mode.no_grad():
-            if hasattr(model, "named_parameters"):
-                graph, _ = _trace.trace_module(model, args)
-            else:
-                graph, _ = _trace.trace(model, args)
-    finally:
-        if training is not None:
-            model.train(training)
-
+    graph = _trace_in_eval(model, _as_tuple(args))
     in_names = _names(input_names, len(graph.inputs), "input", "input")
     out_names = _names(output_names, len(graph.outputs), "output", "output")
     dynamic = _dynamic_dims(dynamic_axes, in_names + out_names)
 
     builder = _Builder(opset_version)
+    graph_inputs = []
     for value, name in zip(graph.inputs, in_names):
         builder.names[value] = name
+        graph_inputs.append(_value_info(onnx, name, value, dynamic.get(name, {})))
     nodes = _live_nodes(graph)
     folded: dict = {}
     if do_constant_folding:
         kinds = ("constant", "parameter") if export_params else ("constant",)
         nodes, folded = _fold_constants(nodes, kinds)
-    graph_inputs = []
-    for value, name in zip(graph.inputs, in_names):
-        graph_inputs.append(_value_info(onnx, name, value, dynamic.get(name, {})))
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
-    # parameters in state_dict order, the rest in the order the trace met them
-    order = {name: i for i, name in enumerate(getattr(model, "state_dict", dict)())}
-    for value in sorted(graph.values, key=lambda v: order.get(v.name, len(order))):
-        if value not in used or value in builder.names:
-            continue
-        if value in folded:
-            builder.names[value] = builder.constant(folded[value], f"onnx::{value.index}")
-        elif value.kind == "parameter":
-            builder.names[value] = value.name
-            if export_params:
-                array = value.tensor.detach().cpu().numpy()
-                builder.initializers[value.name] = onnx.numpy_helper.from_array(
-                    np.ascontiguousarray(array), value.name
-                )
-            else:
-                graph_inputs.append(_value_info(onnx, value.name, value, {}))
-        elif value.kind == "constant":
-            builder.names[value] = builder.constant(
-                value.tensor.detach().cpu().numpy(), f"onnx::{value.index}"
-            )
+    graph_inputs += _bind_leaves(builder, graph, used, folded, model, export_params)
     for node in nodes:
         translate = translator_for(node.function)
         if translate is None:
@@ -291,6 +258,49 @@ def export(
     if verbose:
         print(onnx.helper.printable_graph(model_proto.graph))
     onnx.save_model(model_proto, f)
+
+
+def _trace_in_eval(model, args: tuple) -> _trace.Graph:
+    """The trace of ``model(*args)`` under no_grad with every submodule in eval mode
+    (PyTorch's TrainingMode.EVAL), each one's mode restored afterwards."""
+    modules = list(model.modules()) if hasattr(model, "modules") else []
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.training = False
+    try:
+        with grad_mode.no_grad():
+            if hasattr(model, "named_parameters"):
+                return _trace.trace_module(model, args)[0]
+            return _trace.trace(model, args)[0]
+    finally:
+        for m, mode in zip(modules, modes):
+            m.training = mode
+
+
+def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, export_params):
+    """Names the parameters, constants and folded values the nodes read: initializers (a
+    parameter under its state_dict key), or with ``export_params=False`` the parameters
+    as graph inputs, whose value infos are returned."""
+    onnx = builder.onnx
+    inputs = []
+    # parameters in state_dict order, the rest in the order the trace met them
+    order = {name: i for i, name in enumerate(getattr(model, "state_dict", dict)())}
+    for value in sorted(graph.values, key=lambda v: order.get(v.name, len(order))):
+        if value not in used or value in builder.names:
+            continue
+        if value in folded:
+            builder.names[value] = builder.constant(folded[value], f"onnx::{value.index}")
+        elif value.kind == "parameter":
+            builder.names[value] = value.name
+            if export_params:
+                array = np.ascontiguousarray(value.tensor.detach().cpu().numpy())
+                builder.initializers[value.name] = onnx.numpy_helper.from_array(array, value.name)
+            else:
+                inputs.append(_value_info(onnx, value.name, value, {}))
+        elif value.kind == "constant":
+            array = value.tensor.detach().cpu().numpy()
+            builder.names[value] = builder.constant(array, f"onnx::{value.index}")
+    return inputs
 
 
 def _value_info(onnx, name: str, value: _trace.Value, symbols: dict[int, str]):
