@@ -6,8 +6,8 @@ The IR knows nothing of any target format:
 - `Value`: one tensor of the trace, with its static `shape` and `dtype` and a `kind`:
   ``"input"`` (an argument of the traced call), ``"parameter"`` (a parameter or buffer,
   `name` its state_dict key, `tensor` the live tensor), ``"constant"`` (any other tensor
-  the ops read that no recorded op made: `tensor` holds it) or ``"intermediate"`` (made by
-  `producer`, a `Node`).
+  the ops read that no recorded op made: `tensor` holds it; `computed` when the traced
+  call itself made it, see below) or ``"intermediate"`` (made by `producer`, a `Node`).
 - `Node`: one call `function.apply(*args)`. `op` is the Function's class name (``"Linear"``,
   ``"Convolution"``, ``"Relu"``); `args` maps each parameter name of the Function's
   `forward` (after ``ctx``) to a `Value`, a Python literal (stride, dims, alpha, ...), None,
@@ -24,10 +24,13 @@ Function's `forward` runs inside itself belong to it. An in-place op reaches the
 through `ops._common.write_into` (`rebind`): the written tensor takes the new Value.
 
 What a trace cannot see: work done outside an autograd Function. Comparisons, logical and
-bitwise ops, floor division and Python-side arithmetic on `.item()` or shapes run straight
-to their kernels, so a tensor they make reaches the graph as a constant holding its traced
-value, as in `torch.jit.trace`. A tensor written in place by such an op (its version
-counter moved since the trace last saw it) is refused rather than read stale.
+bitwise ops, floor division, factories (`zeros`, `arange`) and Python-side arithmetic on
+`.item()` or shapes run straight to their kernels, so a tensor they make reaches the graph
+as a constant holding its traced value, as in `torch.jit.trace`; such a constant is
+marked `computed` (the trace also swaps `Storage.__init__` to note the memory allocated
+outside Functions), so that a consumer can warn that it may depend on the inputs. A
+tensor written in place by such an op (its version counter moved since the trace last
+saw it) is refused rather than read stale.
 """
 
 from __future__ import annotations
@@ -38,16 +41,17 @@ from collections.abc import Callable
 from typing import Any
 
 from .autograd.function import Function
-from .tensor import Tensor
+from .tensor import Storage, Tensor
 
 _ORIGINAL_APPLY = Function.__dict__["apply"]
+_ORIGINAL_STORAGE_INIT = Storage.__init__
 _recorder: _Recorder | None = None  # the trace running now, if any
 
 
 class Value:
     """A tensor of the graph: static shape and dtype, where it comes from (`kind`)."""
 
-    __slots__ = ("index", "kind", "shape", "dtype", "name", "tensor", "producer")
+    __slots__ = ("index", "kind", "shape", "dtype", "name", "tensor", "producer", "computed")
 
     def __init__(self, index, kind, shape, dtype, name=None, tensor=None, producer=None) -> None:
         self.index = index
@@ -57,6 +61,7 @@ class Value:
         self.name = name
         self.tensor = tensor
         self.producer = producer
+        self.computed = False  # a constant the traced call made outside any Function
 
     def __repr__(self) -> str:
         label = f" {self.name}" if self.name else ""
@@ -151,7 +156,8 @@ class Graph:
         return [node for node in self.nodes if any(x is value for x in node.inputs)]
 
     def __call__(self, *inputs: Tensor):
-        """Runs the recorded ops again on `inputs` (the parameters' current values)."""
+        """Runs the recorded ops again on `inputs` with the parameters' current values
+        (constants keep their traced values, `computed` ones too)."""
         if len(inputs) != len(self.inputs):
             raise TypeError(f"the graph takes {len(self.inputs)} inputs but got {len(inputs)}")
         env = dict(zip(self.inputs, inputs))
@@ -191,6 +197,7 @@ class _Recorder:
         # its id is not reused while the trace runs
         self.bound: dict[int, tuple[Tensor, Value, int]] = {}
         self.named = {id(t): name for name, t in named_tensors.items()}
+        self.made_outside: dict[int, Storage] = {}  # storages allocated at depth 0
         self.named_views = {
             _geometry(t): name for name, t in named_tensors.items() if isinstance(t, Tensor)
         }
@@ -219,7 +226,9 @@ class _Recorder:
         name = self.named.get(id(tensor)) or self.named_views.get(_geometry(tensor))
         if name is not None:
             return self.new_value(tensor, "parameter", name)
-        return self.new_value(tensor, "constant")
+        value = self.new_value(tensor, "constant")
+        value.computed = id(tensor._storage) in self.made_outside
+        return value
 
     def record(self, function: type, args: tuple, outputs) -> None:
         names, varargs = _signature(function)
@@ -272,6 +281,13 @@ def _recording_apply(cls, *args):
     return outputs
 
 
+def _recording_storage_init(self, data, dev) -> None:
+    _ORIGINAL_STORAGE_INIT(self, data, dev)
+    recorder = _recorder
+    if recorder is not None and not recorder.depth and threading.get_ident() == recorder.thread:
+        recorder.made_outside[id(self)] = self
+
+
 def recording() -> bool:
     """Whether a trace is recording on this thread (ops that would skip `Function.apply`
     for speed take it then, so the trace sees them)."""
@@ -302,10 +318,12 @@ def trace(
     inputs = [recorder.new_value(a, "input", f"input_{i}") for i, a in enumerate(args)]
     _recorder = recorder
     Function.apply = classmethod(_recording_apply)
+    Storage.__init__ = _recording_storage_init
     try:
         result = fn(*args)
     finally:
         Function.apply = _ORIGINAL_APPLY
+        Storage.__init__ = _ORIGINAL_STORAGE_INIT
         _recorder = None
     results = result if isinstance(result, (tuple, list)) else (result,)
     for i, out in enumerate(results):

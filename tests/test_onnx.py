@@ -200,6 +200,14 @@ def test_unsupported_op_raises_naming_it():
     assert issubclass(numbatorch.onnx.errors.UnsupportedOperatorError, RuntimeError)
 
 
+def test_a_tensor_computed_outside_the_recorded_ops_is_exported_with_a_warning():
+    model = Lambda(lambda x: x * (x > 0))  # comparisons run outside autograd Functions
+    with pytest.warns(
+        numbatorch.onnx.errors.OnnxExporterWarning, match=r"bool tensor of shape \[2, 3\]"
+    ):
+        numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO())
+
+
 def test_layer_norm_needs_opset_17_as_pytorch_says():
     error = numbatorch.onnx.errors.UnsupportedOperatorError
     with pytest.raises(error, match="opset version 16 .* added in version 17"):
@@ -267,3 +275,80 @@ def test_train_digits_exports_the_trained_model(tmp_path):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (logits,) = session.run(None, {"images": np.zeros((3, 1, 8, 8), np.float32)})
     assert logits.shape == (3, 10)
+
+
+class Lambda(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *args):
+        return self.fn(*args)
+
+
+MASK = numbatorch.tensor([[True, False, True, False]] * 3)
+INDEX = numbatorch.tensor([2, 0])
+
+# one export per row: (name, function, input shape); inputs are randn float32
+OPS = [
+    ("slice_int_none", lambda x: x[1, None, 1:3], (3, 4)),
+    ("slice_last", lambda x: x[:, -1], (3, 4)),
+    (
+        "narrow_split_chunk",
+        lambda x: x.narrow(1, 1, 2) + x.split(2, 1)[0] * x.chunk(2, 1)[1],
+        (3, 4),
+    ),
+    ("stack_unbind", lambda x: numbatorch.stack(x.unbind(0), dim=1), (3, 4)),
+    ("expand", lambda x: x[:, :1].expand(3, 4) - x, (3, 4)),
+    ("transpose_t_squeeze", lambda x: x.t().unsqueeze(0).squeeze(0).transpose(0, 1), (3, 4)),
+    ("clamp_hardtanh_relu6", lambda x: x.clamp(-0.5, 0.5) + F.hardtanh(x) + F.relu6(x * 4), (3, 4)),
+    ("clamp_min", lambda x: x.clamp(min=0.1), (3, 4)),
+    ("elu_softplus", lambda x: F.elu(x, 0.5) + F.softplus(x * 12, beta=2, threshold=10), (3, 4)),
+    ("exp_log", lambda x: x.exp() + (x.abs() + 1).log(), (3, 4)),
+    ("sqrt_rsqrt", lambda x: x.abs().sqrt() + (x * x + 1).rsqrt(), (3, 4)),
+    ("neg_abs_reciprocal", lambda x: -x.abs() + (x.abs() + 1).reciprocal(), (3, 4)),
+    (
+        "maximum_minimum",
+        lambda x: numbatorch.maximum(x, x * 0.5) + numbatorch.minimum(x, x * 2),
+        (3, 4),
+    ),
+    (
+        "where_masked_fill",
+        lambda x: numbatorch.where(MASK, x, 0.0) + x.masked_fill(MASK, -1.0),
+        (3, 4),
+    ),
+    ("amax_max_dim", lambda x: x.amax(1) + x.max(0).values.sum() + x.max(), (3, 4)),
+    ("logsumexp_cumsum", lambda x: x.logsumexp(1, keepdim=True) + x.cumsum(1), (3, 4)),
+    ("mean_all_sum_dims", lambda x: x.mean() + x.sum((0, 1)), (3, 4)),
+    (
+        "index_select_gather",
+        lambda x: x.index_select(1, INDEX) + x.gather(1, INDEX.expand(3, 2)),
+        (3, 4),
+    ),
+    ("softmax_dim0", lambda x: F.softmax(x, dim=0) + F.log_softmax(x, dim=-1), (3, 4)),
+    ("matmul_3d_2d", lambda x: x @ x[0].t(), (2, 3, 4)),
+    ("bmm", lambda x: numbatorch.bmm(x, x.transpose(1, 2)), (2, 3, 4)),
+    ("addmm", lambda x: numbatorch.addmm(x[0, 0, :3], x[0], x[1].t()), (2, 3, 4)),
+    (
+        "conv_transpose2d",
+        nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1),
+        (1, 2, 4, 4),
+    ),
+    (
+        "conv1d_pool1d",
+        nn.Sequential(nn.Conv1d(2, 3, 3), nn.MaxPool1d(2), nn.AvgPool1d(2)),
+        (2, 2, 10),
+    ),
+    ("batch_norm1d", nn.BatchNorm1d(4), (3, 4)),
+    ("adaptive_avg_pool_2x2", nn.AdaptiveAvgPool2d(2), (1, 2, 4, 6)),
+    ("gelu_tanh", nn.GELU(approximate="tanh"), (3, 4)),
+    ("int_sum_to_float", lambda x: x.long().sum(1) + x.sum(1), (3, 4)),
+]
+
+
+@pytest.mark.parametrize("name, fn, shape", OPS, ids=[row[0] for row in OPS])
+def test_op_matches_onnxruntime(name, fn, shape):
+    numbatorch.manual_seed(5)
+    model = fn if isinstance(fn, nn.Module) else Lambda(fn)
+    _, got, expected = export_and_run(model, numbatorch.randn(*shape))
+    assert_matches(got, expected)

@@ -57,7 +57,7 @@ def test_trace_names_parameters_and_keeps_other_tensors_as_constants(traced):
         "conv.bias", "conv.weight", "fc.bias", "fc.weight"
     ]  # fmt: skip
     (offset,) = graph.constants()
-    assert offset.tensor is model.offset
+    assert offset.tensor is model.offset and not offset.computed
     # the scalar 2 stays a literal argument, not a constant tensor
     assert graph.nodes[6].args["b"] == 2
 
@@ -117,3 +117,13 @@ def test_trace_refuses_non_tensor_arguments_and_outputs():
         _trace.trace(lambda x: x, (3,))
     with pytest.raises(TypeError, match="output 0 is a float"):
         _trace.trace(lambda x: x.sum().item(), (numbatorch.ones(2),))
+
+
+def test_constants_the_traced_call_computes_outside_functions_are_marked():
+    def forward(x):
+        return x * (x > 0) + numbatorch.ones(2)
+
+    graph, _ = _trace.trace(forward, (numbatorch.tensor([-1.0, 2.0]),))
+    assert [(v.dtype.name, v.computed) for v in graph.constants()] == [
+        ("bool", True), ("float32", True)
+    ]  # fmt: skip

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _trace
 from ..autograd import grad_mode
 from ..tensor import Tensor
-from .errors import OnnxExporterError, UnsupportedOperatorError
+from .errors import OnnxExporterError, OnnxExporterWarning, UnsupportedOperatorError
 
 _MIN_OPSET = 13  # Squeeze/Unsqueeze/ReduceSum take their axes as inputs from 13 on
 
@@ -300,6 +300,16 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
         elif value.kind == "constant":
             array = value.tensor.detach().cpu().numpy()
             builder.names[value] = builder.constant(array, f"onnx::{value.index}")
+            if value.computed:
+                warnings.warn(
+                    f"numbatorch.onnx.export: a {value.dtype.name} tensor of shape "
+                    f"{list(value.shape)} that the model computed outside the ops a trace "
+                    "records (a comparison, a factory such as zeros, a value from .item()) "
+                    "is exported as a constant: the exported model does not recompute it "
+                    "from its inputs",
+                    OnnxExporterWarning,
+                    stacklevel=3,
+                )
     return inputs
 
 

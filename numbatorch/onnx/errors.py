@@ -7,6 +7,10 @@ class OnnxExporterError(RuntimeError):
     """Errors raised by the ONNX exporter."""
 
 
+class OnnxExporterWarning(UserWarning):
+    """Warnings of the ONNX exporter: the model exported may not generalize."""
+
+
 class UnsupportedOperatorError(OnnxExporterError):
     """Raised when an operator is unsupported by the exporter."""
 
