@@ -296,9 +296,11 @@ def recording() -> bool:
 
 
 def rebind(dest: Tensor, result: Tensor) -> None:
-    """Called by in-place writes while a trace records (see `recording`)."""
-    if recording():
-        _recorder.rebind(dest, result)
+    """Called by every in-place write (`ops._common.write_into`): `dest` takes `result`'s
+    Value when a trace records on this thread."""
+    recorder = _recorder
+    if recorder is not None and recorder.thread == threading.get_ident():
+        recorder.rebind(dest, result)
 
 
 def trace(

@@ -200,6 +200,16 @@ def test_unsupported_op_raises_naming_it():
     assert issubclass(numbatorch.onnx.errors.UnsupportedOperatorError, RuntimeError)
 
 
+def test_max_pool_indices_cannot_be_exported():
+    class WithIndices(nn.Module):
+        def forward(self, x):
+            values, indices = F.max_pool2d(x, 2, return_indices=True)
+            return values + indices
+
+    with pytest.raises(numbatorch.onnx.errors.OnnxExporterError, match="MaxPool2DWithIndices"):
+        numbatorch.onnx.export(WithIndices(), numbatorch.randn(1, 1, 4, 4), io.BytesIO())
+
+
 def test_a_tensor_computed_outside_the_recorded_ops_is_exported_with_a_warning():
     model = Lambda(lambda x: x * (x > 0))  # comparisons run outside autograd Functions
     with pytest.warns(
@@ -343,6 +353,7 @@ OPS = [
     ("adaptive_avg_pool_2x2", nn.AdaptiveAvgPool2d(2), (1, 2, 4, 6)),
     ("gelu_tanh", nn.GELU(approximate="tanh"), (3, 4)),
     ("int_sum_to_float", lambda x: x.long().sum(1) + x.sum(1), (3, 4)),
+    ("no_op_at_all", nn.Dropout(), (3, 4)),
 ]
 
 

@@ -83,6 +83,15 @@ def test_function_apply_is_restored_after_a_trace_even_when_the_forward_raises()
     assert not _trace.recording()
 
 
+def test_a_trace_inside_a_trace_is_refused():
+    def outer(x):
+        return _trace.trace(lambda y: y * 2, (x,))[1]
+
+    with pytest.raises(RuntimeError, match="another trace is already recording"):
+        _trace.trace(outer, (numbatorch.ones(2),))
+    assert not _trace.recording()
+
+
 def test_inplace_ops_rebind_the_written_tensor():
     def forward(x):
         y = x * 3
