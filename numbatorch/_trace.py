@@ -21,7 +21,8 @@ Hook point: while `trace` runs, `Function.apply` (the one entry of every op into
 `autograd/function.py`) is swapped for a recording wrapper and restored afterwards, so ops
 pay nothing when no trace runs. Only the outermost Function call is recorded: the ops a
 Function's `forward` runs inside itself belong to it. An in-place op reaches the graph
-through `ops._common.write_into` (`rebind`): the written tensor takes the new Value.
+through `ops._common.write_into` (`rebind`): the written tensor takes the new Value
+(`binary_into`, the in-place fast path that skips the Function, steps aside meanwhile).
 
 What a trace cannot see: work done outside an autograd Function. Comparisons, logical and
 bitwise ops, floor division, factories (`zeros`, `arange`) and Python-side arithmetic on

@@ -3,6 +3,7 @@ compared with numbatorch's own outputs (float32, atol 1e-5), also with a dynamic
 
 import importlib.util
 import io
+import math
 import pathlib
 import subprocess
 import sys
@@ -354,6 +355,19 @@ OPS = [
     ("gelu_tanh", nn.GELU(approximate="tanh"), (3, 4)),
     ("int_sum_to_float", lambda x: x.long().sum(1) + x.sum(1), (3, 4)),
     ("no_op_at_all", nn.Dropout(), (3, 4)),
+    ("var_std", lambda x: x.var(1, keepdim=True) + x.std(0).sum() + x.var(), (3, 4)),
+    (
+        "norm_normalize",
+        lambda x: F.normalize(x) + x.norm(p=3) + x.norm(1) + x.norm(p=math.inf),
+        (3, 4),
+    ),
+    ("prod", lambda x: x.prod(1), (3, 4)),
+    ("tril_triu", lambda x: x.tril() + x.triu(1), (3, 4)),
+    (
+        "topk_sort",
+        lambda x: x.topk(2, dim=1).values.sum(1) + x.sort(1, descending=True).values[:, 0],
+        (3, 4),
+    ),
 ]
 
 

@@ -178,13 +178,10 @@ def _clone(b, node):
 
 @translates("ToCopy")
 def _to_copy(b, node):
-    x = node.args["x"]
-    name = b.name(x)
-    return (
-        b.cast(name, x.dtype, node.args["dtype"])
-        if x.dtype is not node.args["dtype"]
-        else (b.op("Identity", [name]))
-    )
+    x, dtype = node.args["x"], node.args["dtype"]
+    if x.dtype is dtype:
+        return b.op("Identity", [b.name(x)])
+    return b.cast(b.name(x), x.dtype, dtype)
 
 
 # --- matrix products -------------------------------------------------------------------------
@@ -387,6 +384,34 @@ TRANSLATORS["Mean"] = _reduction("ReduceMean", 18)
 TRANSLATORS["LogSumExp"] = _reduction("ReduceLogSumExp", 18)
 
 
+TRANSLATORS["Prod"] = _reduction("ReduceProd", 18)
+
+
+@translates("Var")
+def _var(b, node):
+    x, dims, keepdim = node.args["x"], tuple(node.args["dims"]), node.args["keepdim"]
+    source = _x(b, node)
+    centered = b.op("Sub", [source, b.reduce_axes("ReduceMean", source, dims, True, 18)])
+    squares = b.reduce_axes("ReduceSum", b.op("Mul", [centered, centered]), dims, keepdim, 13)
+    count = math.prod(x.shape[d] for d in dims) - node.args["correction"]
+    # PyTorch divides by n - correction even where that is 0 or less (inf or nan)
+    return b.op("Div", [squares, _scalar(b, node, max(count, 0))])
+
+
+@translates("Norm")
+def _norm(b, node):
+    p, dims, keepdim = node.args["p"], tuple(node.args["dims"]), node.args["keepdim"]
+    x = _x(b, node)
+    if p in (1, 2):
+        return b.reduce_axes(f"ReduceL{int(p)}", x, dims, keepdim, 18)
+    magnitude = b.op("Abs", [x])
+    if p == math.inf:
+        return b.reduce_axes("ReduceMax", magnitude, dims, keepdim, 18)
+    powered = b.op("Pow", [magnitude, _scalar(b, node, p)])
+    total = b.reduce_axes("ReduceSum", powered, dims, keepdim, 13)
+    return b.op("Pow", [total, _scalar(b, node, 1.0 / p)])
+
+
 @translates("AmaxAmin")
 def _amax(b, node):
     op_type = "ReduceMax" if node.args["is_max"] else "ReduceMin"
@@ -408,6 +433,24 @@ def _max_dim(b, node):
     indices = b.op("ArgMax" if is_max else "ArgMin", [b.name(x)], axis=dim,
                    keepdims=int(keepdim))  # fmt: skip
     return [values, indices]
+
+
+@translates("Topk", "Sort")
+def _top_k(b, node):
+    x, dim = node.args["x"], int(node.args["dim"])
+    if node.op == "Sort":
+        k, largest = x.shape[dim], node.args["descending"]
+    else:
+        k, largest = node.args["k"], node.args["largest"]
+    return b.op("TopK", [b.name(x), b.ints([k])], outputs=2, axis=dim, largest=int(largest))
+
+
+@translates("Tril", "Triu")
+def _triangle(b, node):
+    if b.opset < 14:
+        raise UnsupportedOperatorError(f"numbatorch::{node.op}", b.opset, 14)
+    diagonal = b.constant(np.array(int(node.args["diagonal"]), dtype=np.int64))
+    return b.op("Trilu", [b.name(node.args["x"]), diagonal], upper=int(node.op == "Triu"))
 
 
 @translates("Softmax")
