@@ -201,6 +201,17 @@ def test_unsupported_op_raises_naming_it():
     assert issubclass(numbatorch.onnx.errors.UnsupportedOperatorError, RuntimeError)
 
 
+def test_is_in_onnx_export_is_true_only_while_exporting():
+    seen = []
+
+    def forward(x):
+        seen.append(numbatorch.onnx.is_in_onnx_export())
+        return x + 1
+
+    numbatorch.onnx.export(Lambda(forward), numbatorch.ones(2), io.BytesIO())
+    assert seen == [True] and not numbatorch.onnx.is_in_onnx_export()
+
+
 def test_max_pool_indices_cannot_be_exported():
     class WithIndices(nn.Module):
         def forward(self, x):

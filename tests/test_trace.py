@@ -10,6 +10,15 @@ from numbatorch import _trace
 from numbatorch.autograd.function import Function
 
 
+class Lambda(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
 class Tiny(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -136,3 +145,15 @@ def test_constants_the_traced_call_computes_outside_functions_are_marked():
     assert [(v.dtype.name, v.computed) for v in graph.constants()] == [
         ("bool", True), ("float32", True)
     ]  # fmt: skip
+
+
+def test_a_detached_view_of_a_parameter_is_that_parameter():
+    linear = nn.Linear(2, 2)
+    graph, _ = _trace.trace_module(Lambda(linear), (numbatorch.ones(1, 2),))
+    assert [v.name for v in graph.parameters()] == ["fn.bias", "fn.weight"]
+
+    def forward(x):
+        return x @ linear.weight.detach().t()
+
+    graph, _ = _trace.trace(forward, (numbatorch.ones(1, 2),), dict(linear.named_parameters()))
+    assert [v.name for v in graph.parameters()] == ["weight"] and not graph.constants()

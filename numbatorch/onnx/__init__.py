@@ -3,6 +3,6 @@ each recorded op translated to ONNX nodes with the `onnx` package (optional extr
 ``numbatorch[onnx]``), which is imported only when `export` runs."""
 
 from . import errors
-from ._export import export
+from ._export import export, is_in_onnx_export
 
-__all__ = ["errors", "export"]
+__all__ = ["errors", "export", "is_in_onnx_export"]

@@ -260,6 +260,14 @@ def export(
     onnx.save_model(model_proto, f)
 
 
+_exporting = False
+
+
+def is_in_onnx_export() -> bool:
+    """True while `export` runs the model (a forward may take another path for export)."""
+    return _exporting
+
+
 def _trace_in_eval(model, args: tuple) -> _trace.Graph:
     """The trace of ``model(*args)`` under no_grad with every submodule in eval mode
     (PyTorch's TrainingMode.EVAL), each one's mode restored afterwards."""
@@ -267,12 +275,15 @@ def _trace_in_eval(model, args: tuple) -> _trace.Graph:
     modes = [m.training for m in modules]
     for m in modules:
         m.training = False
+    global _exporting
+    _exporting = True
     try:
         with grad_mode.no_grad():
             if hasattr(model, "named_parameters"):
                 return _trace.trace_module(model, args)[0]
             return _trace.trace(model, args)[0]
     finally:
+        _exporting = False
         for m, mode in zip(modules, modes):
             m.training = mode
 
