@@ -388,3 +388,14 @@ def test_op_matches_onnxruntime(name, fn, shape):
     model = fn if isinstance(fn, nn.Module) else Lambda(fn)
     _, got, expected = export_and_run(model, numbatorch.randn(*shape))
     assert_matches(got, expected)
+
+
+def test_a_model_on_any_device_exports_and_runs_on_the_host(device):
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU()).to(device)
+    x = numbatorch.randn(2, 3)
+    buffer = io.BytesIO()
+    numbatorch.onnx.export(model, x.to(device), buffer)
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"input": x.numpy()})
+    with numbatorch.no_grad():
+        np.testing.assert_allclose(got, model(x.to(device)).cpu().numpy(), rtol=1e-5, atol=1e-5)
