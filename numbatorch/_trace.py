@@ -66,7 +66,8 @@ class Value:
 
     def __repr__(self) -> str:
         label = f" {self.name}" if self.name else ""
-        return f"%{self.index}{label}: {self.dtype.name}{list(self.shape)} ({self.kind})"
+        kind = f"{self.kind}, computed" if self.computed else self.kind
+        return f"%{self.index}{label}: {self.dtype.name}{list(self.shape)} ({kind})"
 
 
 class Node:

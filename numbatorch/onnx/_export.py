@@ -46,7 +46,7 @@ class _Builder:
             )
         return self.names[value]
 
-    def constant(self, array, hint: str = "Constant") -> str:
+    def constant(self, array) -> str:
         from onnx import numpy_helper
 
         array = np.ascontiguousarray(array)
@@ -54,7 +54,7 @@ class _Builder:
         key = (array.dtype.str, array.shape, array.tobytes()) if small else None
         if key in self._small:
             return self._small[key]
-        name = self.fresh(hint)
+        name = self.fresh("Constant")
         self.initializers[name] = numpy_helper.from_array(array, name)
         if small:
             self._small[key] = name
@@ -62,7 +62,7 @@ class _Builder:
 
     def ints(self, values) -> str:
         """A 1-D int64 constant (shapes, axes, pads given as inputs)."""
-        return self.constant(np.array(list(values), dtype=np.int64), "Constant")
+        return self.constant(np.array(list(values), dtype=np.int64))
 
     def op(self, op_type: str, inputs: list, outputs: int = 1, **attributes):
         """Appends one node; returns its output name (a list of them when outputs > 1)."""
@@ -154,21 +154,23 @@ def _live_nodes(graph: _trace.Graph) -> list:
     return live[::-1]
 
 
-def _fold_constants(nodes: list, foldable_kinds: tuple) -> tuple[list, dict]:
+def _fold_constants(nodes: list, foldable_kinds: tuple) -> tuple[list, dict, set]:
     """Runs ahead of time each node whose inputs are all known (constants, and parameters
-    when they are exported with the model): returns the nodes left and the values
-    computed, as numpy arrays by Value."""
+    when they are exported with the model): returns the nodes left, the values computed
+    (numpy arrays by Value) and those among them that derive from a `computed` constant."""
     known: dict = {}
+    derived = set()
     left = []
     for node in nodes:
         if node.inputs and all(v.kind in foldable_kinds or v in known for v in node.inputs):
             with grad_mode.no_grad():
-                known.update(zip(node.outputs, node.run(known)))
+                outputs = [v for v in node.outputs if isinstance(v, _trace.Value)]
+                known.update(zip(outputs, node.run(known)))
+            if any(v.computed or v in derived for v in node.inputs):
+                derived.update(outputs)
         else:
             left.append(node)
-    return left, {
-        v: t.detach().cpu().numpy() for v, t in known.items() if isinstance(v, _trace.Value)
-    }
+    return left, {v: t.detach().cpu().numpy() for v, t in known.items()}, derived
 
 
 def _prune(nodes: list, outputs: list[str]) -> list:
@@ -225,12 +227,22 @@ def export(
         builder.names[value] = name
         graph_inputs.append(_value_info(onnx, name, value, dynamic.get(name, {})))
     nodes = _live_nodes(graph)
-    folded: dict = {}
+    folded, derived = {}, set()
     if do_constant_folding:
         kinds = ("constant", "parameter") if export_params else ("constant",)
-        nodes, folded = _fold_constants(nodes, kinds)
+        nodes, folded, derived = _fold_constants(nodes, kinds)
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
     graph_inputs += _bind_leaves(builder, graph, used, folded, model, export_params)
+    for value in used:
+        if value.computed or value in derived:
+            warnings.warn(
+                f"numbatorch.onnx.export: a {value.dtype.name} tensor of shape "
+                f"{list(value.shape)} that the model computed outside the ops a trace records "
+                "(a comparison, a factory such as zeros, a value from .item()) is exported as "
+                "a constant: the exported model does not recompute it from its inputs",
+                OnnxExporterWarning,
+                stacklevel=2,
+            )
     for node in nodes:
         translate = translator_for(node.function)
         if translate is None:
@@ -300,7 +312,7 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
         if value not in used or value in builder.names:
             continue
         if value in folded:
-            builder.names[value] = builder.constant(folded[value], f"onnx::{value.index}")
+            builder.names[value] = builder.constant(folded[value])
         elif value.kind == "parameter":
             builder.names[value] = value.name
             if export_params:
@@ -310,17 +322,7 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
                 inputs.append(_value_info(onnx, value.name, value, {}))
         elif value.kind == "constant":
             array = value.tensor.detach().cpu().numpy()
-            builder.names[value] = builder.constant(array, f"onnx::{value.index}")
-            if value.computed:
-                warnings.warn(
-                    f"numbatorch.onnx.export: a {value.dtype.name} tensor of shape "
-                    f"{list(value.shape)} that the model computed outside the ops a trace "
-                    "records (a comparison, a factory such as zeros, a value from .item()) "
-                    "is exported as a constant: the exported model does not recompute it "
-                    "from its inputs",
-                    OnnxExporterWarning,
-                    stacklevel=3,
-                )
+            builder.names[value] = builder.constant(array)
     return inputs
 
 
