@@ -316,6 +316,8 @@ INDEX = numbatorch.tensor([2, 0])
 OPS = [
     ("slice_int_none", lambda x: x[1, None, 1:3], (3, 4)),
     ("slice_last", lambda x: x[:, -1], (3, 4)),
+    ("slice_steps", lambda x: x[1:, ::2] + x[:2, 1::2], (3, 4)),
+    ("layer_norm_no_affine", lambda x: F.layer_norm(x, (2, 4), bias=x[0, 0, 0] + x[0]), (3, 2, 4)),
     (
         "narrow_split_chunk",
         lambda x: x.narrow(1, 1, 2) + x.split(2, 1)[0] * x.chunk(2, 1)[1],

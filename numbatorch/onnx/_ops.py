@@ -331,15 +331,20 @@ def _layer_norm(b, node):
     # normalize the same groups)
     k = next(k for k in range(1, len(x.shape) + 1) if math.prod(x.shape[-k:]) == n)
     normalized = x.shape[-k:]
-    inputs = [_x(b, node)]
-    weight = args["weight"]
-    if weight is not None:
-        inputs.append(b.op("Reshape", [b.operand(weight, dtype), b.ints(normalized)]))
+    weight, bias = args["weight"], args["bias"]
+    if weight is None:
+        scale = b.constant(np.ones(normalized, dtype=dtype.numpy))
     else:
-        inputs.append(b.constant(np.ones(normalized, dtype=dtype.numpy)))
-    if args["bias"] is not None:
-        inputs.append(b.op("Reshape", [b.operand(args["bias"], dtype), b.ints(normalized)]))
+        scale = _shaped(b, weight, dtype, normalized)
+    inputs = [_x(b, node), scale]
+    if bias is not None:
+        inputs.append(_shaped(b, bias, dtype, normalized))
     return b.op("LayerNormalization", inputs, axis=-k, epsilon=float(args["eps"]))
+
+
+def _shaped(b, value: Value, dtype, shape: tuple) -> str:
+    operand = b.operand(value, dtype)
+    return operand if value.shape == shape else b.op("Reshape", [operand, b.ints(shape)])
 
 
 @translates("Embedding")
@@ -539,7 +544,8 @@ def _slice(b, node):
             start, stop, step = item.indices(x.shape[d])
             if (start, stop, step) != (0, x.shape[d], 1):
                 starts.append(start)
-                ends.append(stop)
+                # "to the end" stays so on a dynamic dim
+                ends.append(_INT64_MAX if stop == x.shape[d] and step > 0 else stop)
                 axes.append(d)
                 steps.append(step)
             d += 1
