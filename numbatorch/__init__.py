@@ -326,5 +326,6 @@ def isclose(
 def equal(input: Tensor, other: Tensor):
     return tuple(input.shape) == tuple(other.shape) and eq(input, other).all().item()
 
+
 # torch.onnx: the exporter imports the `onnx` package only when export() runs
 from . import onnx  # noqa: E402
