@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numbatorch
 import numbatorch.nn as nn
@@ -309,6 +311,17 @@ class Lambda(nn.Module):
         return self.fn(*args)
 
 
+class Gain(nn.Module):
+    """A 0-d parameter: its initializer keeps rank 0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gain = nn.Parameter(numbatorch.tensor(2.0))
+
+    def forward(self, x):
+        return x.sum() * self.gain
+
+
 MASK = numbatorch.tensor([[True, False, True, False]] * 3)
 INDEX = numbatorch.tensor([2, 0])
 
@@ -369,6 +382,7 @@ OPS = [
     ("gelu_tanh", nn.GELU(approximate="tanh"), (3, 4)),
     ("int_sum_to_float", lambda x: x.long().sum(1) + x.sum(1), (3, 4)),
     ("no_op_at_all", nn.Dropout(), (3, 4)),
+    ("zero_dim_parameter", Gain(), (3, 4)),
     ("var_std", lambda x: x.var(1, keepdim=True) + x.std(0).sum() + x.var(), (3, 4)),
     (
         "norm_normalize",
@@ -412,3 +426,33 @@ def test_a_model_on_any_device_exports_and_runs_on_the_host(device):
     (got,) = session.run(None, {"input": x.numpy()})
     with numbatorch.no_grad():
         np.testing.assert_allclose(got, model(x.to(device)).cpu().numpy(), rtol=1e-5, atol=1e-5)
+
+
+SHAPE = (3, 4, 5)
+
+
+@st.composite
+def basic_indices(draw) -> tuple:
+    """Up to three ints, slices (any start/stop, step >= 1) and Nones over SHAPE."""
+    index, dim = [], 0
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["int", "slice", "none"]))
+        if kind == "none":
+            index.append(None)
+            continue
+        size = SHAPE[dim]
+        if kind == "int":
+            index.append(draw(st.integers(-size, size - 1)))
+        else:
+            bound = st.one_of(st.none(), st.integers(-size - 1, size + 1))
+            index.append(slice(draw(bound), draw(bound), draw(st.integers(1, 3))))
+        dim += 1
+    return tuple(index)
+
+
+@settings(max_examples=25, deadline=None)
+@given(basic_indices())
+def test_basic_indexing_matches_onnxruntime(index):
+    x = numbatorch.randn(*SHAPE)
+    _, got, expected = export_and_run(Lambda(lambda t: t[index] * 1.0), x)
+    assert_matches(got, expected)

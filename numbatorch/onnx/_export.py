@@ -49,7 +49,7 @@ class _Builder:
     def constant(self, array) -> str:
         from onnx import numpy_helper
 
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")  # (np.ascontiguousarray makes 0-d arrays 1-d)
         small = array.size <= 16  # scalars, shapes and axes: one initializer per value
         key = (array.dtype.str, array.shape, array.tobytes()) if small else None
         if key in self._small:
@@ -316,7 +316,7 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
         elif value.kind == "parameter":
             builder.names[value] = value.name
             if export_params:
-                array = np.ascontiguousarray(value.tensor.detach().cpu().numpy())
+                array = np.asarray(value.tensor.detach().cpu().numpy(), order="C")
                 builder.initializers[value.name] = onnx.numpy_helper.from_array(array, value.name)
             else:
                 inputs.append(_value_info(onnx, value.name, value, {}))
