@@ -256,6 +256,13 @@ def test_export_to_a_path_and_without_params(tmp_path):
     assert [i.name for i in proto.graph.input] == ["input", "0.weight", "0.bias"]
 
 
+def test_verbose_prints_the_exported_graph(capsys):
+    numbatorch.onnx.export(nn.Linear(2, 3), numbatorch.ones(1, 2), io.BytesIO(), verbose=True)
+    printed = capsys.readouterr().out
+    assert "%output = Gemm[transB=1](%input, %weight, %bias)" in printed
+    assert "graph Linear(%input[1x2])" in printed and "%weight: initializer[3, 2]" in printed
+
+
 def test_constant_folding_computes_ops_on_parameters_ahead():
     class Transposed(nn.Module):
         def __init__(self) -> None:

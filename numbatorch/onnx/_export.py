@@ -268,7 +268,7 @@ def export(
     )
     onnx.checker.check_model(model_proto)
     if verbose:
-        print(onnx.helper.printable_graph(model_proto.graph))
+        print(_describe(onnx, model_proto.graph))
     onnx.save_model(model_proto, f)
 
 
@@ -324,6 +324,26 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
             array = value.tensor.detach().cpu().numpy()
             builder.names[value] = builder.constant(array)
     return inputs
+
+
+def _describe(onnx, graph) -> str:
+    """The graph one node a line, initializers by shape only (onnx.printer prints their
+    values)."""
+
+    def typed(info) -> str:
+        dims = [d.dim_param or str(d.dim_value) for d in info.type.tensor_type.shape.dim]
+        return f"%{info.name}[{'x'.join(dims)}]"
+
+    lines = [f"graph {graph.name}(" + ", ".join(typed(i) for i in graph.input) + "):"]
+    lines += [f"  %{t.name}: initializer{list(t.dims)}" for t in graph.initializer]
+    for node in graph.node:
+        attributes = ", ".join(
+            f"{a.name}={onnx.helper.get_attribute_value(a)}" for a in node.attribute
+        )
+        inputs = ", ".join(f"%{name}" for name in node.input)
+        lines.append(f"  %{', %'.join(node.output)} = {node.op_type}[{attributes}]({inputs})")
+    lines.append("  return " + ", ".join(typed(o) for o in graph.output))
+    return "\n".join(lines)
 
 
 def _value_info(onnx, name: str, value: _trace.Value, symbols: dict[int, str]):
