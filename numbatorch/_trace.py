@@ -256,10 +256,9 @@ class _Recorder:
         return item
 
     def rebind(self, dest: Tensor, result: Tensor) -> None:
-        """`dest` now holds `result`'s values (an in-place op wrote them)."""
-        entry = self.bound.get(id(result))
-        if entry is not None:
-            self.bind(dest, entry[1])
+        """`dest` now holds `result`'s values (an in-place op wrote them); a result no
+        recorded op made is a constant, as anywhere else."""
+        self.bind(dest, self.value_of(result))
 
 
 def _geometry(t: Tensor) -> tuple:

@@ -113,6 +113,21 @@ def test_inplace_ops_rebind_the_written_tensor():
         np.testing.assert_array_equal(graph(numbatorch.tensor([-2.0, 1.0])).numpy(), [0.0, 4.0])
 
 
+def test_an_out_argument_takes_the_value_written_into_it():
+    def forward(x):
+        out = numbatorch.empty(2)
+        numbatorch.mul(x, 3, out=out)
+        mask = x * 0  # recorded, then overwritten by a comparison the trace cannot see
+        numbatorch.gt(x, 0, out=mask)
+        return out + mask
+
+    graph, _ = _trace.trace(forward, (numbatorch.tensor([-1.0, 2.0]),))
+    assert [node.op for node in graph.nodes] == ["Mul", "Mul", "Add"]
+    (mask,) = graph.constants()
+    assert mask.computed and graph.nodes[2].args["b"] is mask
+    assert graph.nodes[2].args["a"] is graph.nodes[0].outputs[0]
+
+
 def test_a_tensor_written_by_an_unrecorded_op_is_refused_not_read_stale():
     def forward(x):
         y = x * 2
