@@ -1,7 +1,8 @@
 """Train a LeNet-style CNN (or an MLP) on the 8x8 handwritten digits that ship with
 numbatorch, or on MNIST with `--data mnist` (downloaded on first use: needs a network).
 Shows progress, saves a checkpoint per data set and model that a second run resumes from
-(`--resume`), and can plot the curves (`--plot curves.png`, needs numbatorch[plot]).
+(`--resume`), can plot the curves (`--plot curves.png`, needs numbatorch[plot]) and export
+the trained model as ONNX (`--export-onnx digits.onnx`, needs numbatorch[onnx]).
 Data-parallel on several processes: `mpirun -n 2 python examples/train_digits.py
 --distributed` (each rank takes batch-size / N samples of the global batch)."""
 
@@ -124,6 +125,10 @@ def main(argv=None) -> float:
     parser.add_argument(
         "--tensorboard", default=None, help="log each epoch to this TensorBoard dir"
     )
+    parser.add_argument(
+        "--export-onnx", default=None, metavar="PATH",
+        help="after training, write the model as ONNX (numbatorch[onnx]), any batch size",
+    )  # fmt: skip
     parser.add_argument("--distributed", action="store_true",
                         help="data-parallel over the processes of `mpirun -n N` (MPI)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -137,6 +142,8 @@ def main(argv=None) -> float:
     # what would fail after training is refused before it starts
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib: pip install 'numbatorch[plot]'")
+    if args.export_onnx and importlib.util.find_spec("onnx") is None:
+        parser.error("--export-onnx needs onnx: pip install 'numbatorch[onnx]'")
     if args.resume and not os.path.exists(checkpoint):
         parser.error(f"--resume: no checkpoint at {checkpoint} (train once without --resume)")
     state = torch.load(checkpoint) if args.resume else None
@@ -240,6 +247,12 @@ def main(argv=None) -> float:
     print(f"final test accuracy {accuracy:.2%}; checkpoint {checkpoint}")
     if args.plot:
         plot_curves(history, args.plot)
+    if args.export_onnx and rank == 0:
+        example = test_set[0][0].unsqueeze(0).to(device)
+        batch = {"images": {0: "batch"}, "logits": {0: "batch"}}
+        torch.onnx.export(model, example, args.export_onnx, input_names=["images"],
+                          output_names=["logits"], dynamic_axes=batch)  # fmt: skip
+        print(f"ONNX model written to {args.export_onnx}")
     return accuracy
 
 

@@ -343,6 +343,9 @@ from .ops.dense_linalg import torch_qr as qr  # noqa: E402
 from .ops.dense_linalg import torch_slogdet as slogdet  # noqa: E402
 from .ops.dense_linalg import torch_svd as svd  # noqa: E402
 
+# torch.onnx: the exporter imports the `onnx` package only when export() runs
+from . import onnx  # noqa: E402
+
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 
 _add_docstrings()

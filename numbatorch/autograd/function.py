@@ -168,6 +168,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        # numbatorch._trace swaps this method for a recording wrapper while it traces
         ctx = cls._node_class()
         needs = tuple(
             [isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None) for a in args]

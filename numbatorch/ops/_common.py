@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _trace
 from .._dispatch import backend
 from ..autograd import grad_mode
 from ..tensor import Tensor, empty_like_array, view_of
@@ -225,6 +225,7 @@ def write_into(dest: Tensor, result: Tensor) -> Tensor:
         # dest's old history no longer reaches its values: values that depend on no tensor
         # requiring grad leave it without one
         dest.grad_fn, dest._output_nr = result.grad_fn, result._output_nr
+    _trace.rebind(dest, result)
     return dest
 
 

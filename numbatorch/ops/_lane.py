@@ -8,7 +8,9 @@ kernel directly. The case: CPU tensors of one float dtype (float32/float64), C-c
 and covering their whole storage, of one shape (or a tensor and a Python number), and no
 graph to record (grad mode off, or no operand requiring grad). Anything else returns None
 and the caller takes the general path, which stays the one definition of each op's
-semantics; the lane must give bit-identical results (tests/test_lane.py checks).
+semantics; the lane must give bit-identical results (tests/test_lane.py checks). While a
+graph capture records (numbatorch._trace, ONNX export), which sees only Function calls,
+the lane steps aside.
 
 Every check here is an attribute read or an identity test: one `isinstance` or dict
 lookup more per call is measurable at this size (docs/ARCHITECTURE.md, "Small tensors
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _trace
 from .._device import CPU
 from .._dispatch import backend
 from ..autograd import grad_mode
@@ -47,8 +49,17 @@ def _flat(t: Tensor):
     return data
 
 
-def _recording(t: Tensor) -> bool:
-    return t._requires_grad or t.grad_fn is not None
+def _recorded(*tensors: Tensor) -> bool:
+    """Whether the op must go through its Function: a trace records (it sees only
+    Function calls), or autograd records one of the operands."""
+    if _trace._recorder is not None:
+        return True
+    if not _state.enabled:
+        return False
+    for t in tensors:
+        if t._requires_grad or t.grad_fn is not None:
+            return True
+    return False
 
 
 def _launchers(op: int, arity: int):
@@ -70,7 +81,7 @@ def binary(op: int, a, b) -> Tensor | None:
         if a.__class__ is not Tensor and not isinstance(a, Tensor):
             return None
         fa = _flat(a)
-        if fa is None or (_state.enabled and _recording(a)):
+        if fa is None or _recorded(a):
             return None
         serial, parallel, wide, scalar, scalar_parallel = _launchers(op, 2)
         out = np.empty(fa.size, fa.dtype)
@@ -84,7 +95,7 @@ def binary(op: int, a, b) -> Tensor | None:
         or fb is None
         or a.dtype is not b.dtype
         or a._array.shape != b._array.shape
-        or (_state.enabled and (_recording(a) or _recording(b)))
+        or _recorded(a, b)
     ):
         return None
     serial, parallel, wide, _, _ = _launchers(op, 2)
@@ -98,7 +109,7 @@ def unary(op: int, x, p0: float = 0.0, p1: float = 0.0) -> Tensor | None:
     if not isinstance(x, Tensor):
         return None
     fx = _flat(x)
-    if fx is None or (_state.enabled and _recording(x)):
+    if fx is None or _recorded(x):
         return None
     serial, parallel, wide = _launchers(op, 1)
     out = np.empty(fx.size, fx.dtype)
@@ -110,7 +121,7 @@ def reduce_all(op: int, x) -> Tensor | None:
     """Reduction `op` (sum, mean) over all of a non-empty float x, as a 0-dim tensor of
     x's dtype, or None."""
     fx = _flat(x)
-    if fx is None or not fx.size or (_state.enabled and _recording(x)):
+    if fx is None or not fx.size or _recorded(x):
         return None
     out = np.empty(1, fx.dtype)
     backend(CPU).reduce(op, fx, out, fx.size, 1)
@@ -123,11 +134,7 @@ def view(t: Tensor, shape: tuple) -> Tensor | None:
     always a view and refuses exactly the shapes PyTorch refuses; those take the general
     path, which raises PyTorch's error."""
     array = t._array
-    if (
-        t._storage.device.type != "cpu"
-        or not array.flags.c_contiguous
-        or (_state.enabled and _recording(t))
-    ):
+    if t._storage.device.type != "cpu" or not array.flags.c_contiguous or _recorded(t):
         return None
     for n in shape:
         if n.__class__ is not int:

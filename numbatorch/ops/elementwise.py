@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .. import _dtype
+from .. import _dtype, _trace
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
@@ -484,7 +484,7 @@ def binary_into(op: int, a, b, out: Tensor) -> bool:
     """Compute op(a, b) straight into `out` (an `out=` argument or an in-place op) when no
     temporary is needed: autograd not recording, dtype and shape already out's, and no
     operand overlapping out other than out itself. False when it cannot."""
-    if tracking(a, b, out):
+    if tracking(a, b, out) or _trace.recording():  # a trace sees only Function calls
         return False
     check_internal_overlap(out)
     if promote(a, b) is not out.dtype or out.dtype is _dtype.float16:

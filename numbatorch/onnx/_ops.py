@@ -1,0 +1,576 @@
+"""One translator per traced op: `translate(builder, node)` emits the ONNX nodes of one
+`_trace.Node` and returns the ONNX names of its outputs. Keyed by the Function's class
+name; a subclass without its own entry (`Transpose` of `Permute`) uses its base's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._trace import Value
+from .errors import OnnxExporterError, UnsupportedOperatorError
+
+TRANSLATORS: dict = {}
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def translator_for(function: type):
+    for cls in function.__mro__:
+        if cls.__name__ in TRANSLATORS:
+            return TRANSLATORS[cls.__name__]
+    return None
+
+
+def translates(*names: str):
+    def register(fn):
+        for name in names:
+            TRANSLATORS[name] = fn
+        return fn
+
+    return register
+
+
+def _out_dtype(node):
+    return node.outputs[0].dtype
+
+
+def _x(b, node, name: str = "x") -> str:
+    """Argument `name` in the output's dtype (the ops below compute in it)."""
+    return b.operand(node.args[name], _out_dtype(node))
+
+
+# --- elementwise ---------------------------------------------------------------------------
+
+_BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
+           "Maximum": "Max", "Minimum": "Min"}  # fmt: skip
+
+
+@translates(*_BINARY)
+def _binary(b, node):
+    dtype = _out_dtype(node)
+    a, other = node.args["a"], node.args["b"]
+    alpha = node.args.get("alpha", 1)
+    if alpha != 1:
+        other = b.op("Mul", [b.operand(other, dtype), b.operand(alpha, dtype)])
+    else:
+        other = b.operand(other, dtype)
+    return b.op(_BINARY[node.op], [b.operand(a, dtype), other])
+
+
+_UNARY = {"Neg": "Neg", "Abs": "Abs", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Sin": "Sin",
+          "Cos": "Cos", "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Relu": "Relu",
+          "Reciprocal": "Reciprocal", "Erf": "Erf", "Floor": "Floor", "Ceil": "Ceil",
+          "Round": "Round", "Sign": "Sign"}  # fmt: skip
+
+
+@translates(*_UNARY)
+def _unary(b, node):
+    return b.op(_UNARY[node.op], [_x(b, node)])
+
+
+def _scalar(b, node, value) -> str:
+    return b.operand(value, _out_dtype(node))
+
+
+@translates("Rsqrt")
+def _rsqrt(b, node):
+    return b.op("Reciprocal", [b.op("Sqrt", [_x(b, node)])])
+
+
+@translates("Square")
+def _square(b, node):
+    x = _x(b, node)
+    return b.op("Mul", [x, x])
+
+
+@translates("Log1p")
+def _log1p(b, node):
+    return b.op("Log", [b.op("Add", [_x(b, node), _scalar(b, node, 1)])])
+
+
+@translates("Expm1")
+def _expm1(b, node):
+    return b.op("Sub", [b.op("Exp", [_x(b, node)]), _scalar(b, node, 1)])
+
+
+@translates("Log2")
+def _log2(b, node):
+    return b.op("Div", [b.op("Log", [_x(b, node)]), _scalar(b, node, math.log(2))])
+
+
+@translates("Clamp")
+def _clamp(b, node):
+    low, high = node.args["p0"], node.args["p1"]
+    inputs = [_x(b, node)]
+    inputs.append(_scalar(b, node, low) if low != -math.inf else "")
+    if high != math.inf:
+        inputs.append(_scalar(b, node, high))
+    return b.op("Clip", inputs)
+
+
+@translates("LeakyRelu")
+def _leaky_relu(b, node):
+    return b.op("LeakyRelu", [_x(b, node)], alpha=float(node.args["p0"]))
+
+
+@translates("Elu")
+def _elu(b, node):
+    return b.op("Elu", [_x(b, node)], alpha=float(node.args["p0"]))
+
+
+@translates("Silu")
+def _silu(b, node):
+    x = _x(b, node)
+    return b.op("Mul", [x, b.op("Sigmoid", [x])])
+
+
+@translates("Gelu")
+def _gelu(b, node):
+    x = _x(b, node)
+    if b.opset >= 20:
+        return b.op("Gelu", [x])
+    # x * 0.5 * (1 + erf(x / sqrt(2))), the exact GELU before opset 20 has it as one op
+    erf = b.op("Erf", [b.op("Div", [x, _scalar(b, node, math.sqrt(2.0))])])
+    half_x = b.op("Mul", [x, _scalar(b, node, 0.5)])
+    return b.op("Mul", [half_x, b.op("Add", [erf, _scalar(b, node, 1.0)])])
+
+
+@translates("Softplus")
+def _softplus(b, node):
+    beta, threshold = node.args["p0"], node.args["p1"]
+    x = _x(b, node)
+    scaled = x if beta == 1 else b.op("Mul", [x, _scalar(b, node, beta)])
+    soft = b.op("Softplus", [scaled])
+    if beta != 1:
+        soft = b.op("Div", [soft, _scalar(b, node, beta)])
+    if threshold == math.inf:
+        return soft
+    # PyTorch's linear cut-off: x where beta * x > threshold
+    above = b.op("Greater", [scaled, _scalar(b, node, threshold)])
+    return b.op("Where", [above, x, soft])
+
+
+@translates("Where")
+def _where(b, node):
+    from .. import _dtype
+
+    condition = b.operand(node.args["condition"], _dtype.bool)
+    dtype = _out_dtype(node)
+    return b.op("Where", [condition, b.operand(node.args["a"], dtype),
+                          b.operand(node.args["b"], dtype)])  # fmt: skip
+
+
+@translates("MaskedFill")
+def _masked_fill(b, node):
+    from .. import _dtype
+
+    dtype = _out_dtype(node)
+    mask = b.operand(node.args["mask"], _dtype.bool)
+    return b.op("Where", [mask, b.operand(node.args["value"], dtype), _x(b, node)])
+
+
+@translates("Clone")
+def _clone(b, node):
+    return b.op("Identity", [b.name(node.args["x"])])
+
+
+@translates("ToCopy")
+def _to_copy(b, node):
+    x, dtype = node.args["x"], node.args["dtype"]
+    if x.dtype is dtype:
+        return b.op("Identity", [b.name(x)])
+    return b.cast(b.name(x), x.dtype, dtype)
+
+
+# --- matrix products -------------------------------------------------------------------------
+
+
+@translates("Linear")
+def _linear(b, node):
+    inputs = [b.name(node.args["input"]), b.name(node.args["weight"])]
+    if node.args["bias"] is not None:
+        inputs.append(_x(b, node, "bias"))
+    return b.op("Gemm", inputs, transB=1)
+
+
+@translates("Addmm")
+def _addmm(b, node):
+    return b.op("Gemm", [b.name(node.args["a"]), b.name(node.args["b"]), _x(b, node, "bias")])
+
+
+@translates("Mm", "Bmm")
+def _matmul(b, node):
+    return b.op("MatMul", [b.name(node.args["a"]), b.name(node.args["b"])])
+
+
+# --- convolution and pooling -----------------------------------------------------------------
+
+
+@translates("Convolution")
+def _convolution(b, node):
+    args = node.args
+    weight = args["weight"]
+    inputs = [b.name(args["x"]), b.name(weight)]
+    if args["bias"] is not None:
+        inputs.append(_x(b, node, "bias"))
+    padding = list(args["padding"])
+    attributes = {
+        "kernel_shape": list(weight.shape[2:]),
+        "strides": list(args["stride"]),
+        "pads": padding + padding,
+        "dilations": list(args["dilation"]),
+        "group": int(args["groups"]),
+    }
+    if args["transposed"]:
+        return b.op("ConvTranspose", inputs, output_padding=list(args["output_padding"]),
+                    **attributes)  # fmt: skip
+    return b.op("Conv", inputs, **attributes)
+
+
+def _ceil_mode(in_size, out_size, kernel, stride, padding, dilation) -> int:
+    """1 when the traced output size is the ceil-mode one (the Function receives sizes)."""
+    for n, out, k, s, p, d in zip(in_size, out_size, kernel, stride, padding, dilation):
+        if (n + 2 * p - d * (k - 1) - 1) // s + 1 != out:
+            return 1
+    return 0
+
+
+@translates("MaxPool2DWithIndices")
+def _max_pool(b, node):
+    args = node.args
+    x = args["x"]
+    padding = list(args["padding"])
+    ceil = _ceil_mode(x.shape[2:], args["output_size"], args["kernel_size"], args["stride"],
+                      padding, args["dilation"])  # fmt: skip
+    out = b.op(
+        "MaxPool",
+        [b.name(x)],
+        kernel_shape=list(args["kernel_size"]),
+        strides=list(args["stride"]),
+        pads=padding + padding,
+        dilations=list(args["dilation"]),
+        ceil_mode=ceil,
+    )
+    # ONNX's indices count over the whole tensor, PyTorch's over each plane: not exported
+    return [out, None]
+
+
+@translates("AvgPool2D")
+def _avg_pool(b, node):
+    args = node.args
+    if args["divisor_override"]:  # 0 stands for None
+        raise OnnxExporterError("ONNX export: avg_pool2d with divisor_override is not supported")
+    padding = list(args["padding"])
+    return b.op(
+        "AveragePool",
+        [b.name(args["x"])],
+        kernel_shape=list(args["kernel_size"]),
+        strides=list(args["stride"]),
+        pads=padding + padding,
+        ceil_mode=int(bool(args["ceil_mode"])),
+        count_include_pad=int(bool(args["count_include_pad"])),
+    )
+
+
+@translates("AdaptiveAvgPool2D")
+def _adaptive_avg_pool(b, node):
+    x, output_size = node.args["x"], tuple(node.args["output_size"])
+    if output_size == (1, 1):
+        return b.op("GlobalAveragePool", [b.name(x)])
+    in_size = x.shape[2:]
+    if any(n % out for n, out in zip(in_size, output_size)):
+        raise OnnxExporterError(
+            f"ONNX export: adaptive_avg_pool2d from {list(in_size)} to {list(output_size)} "
+            "(not a whole multiple) is not supported"
+        )
+    kernel = [n // out for n, out in zip(in_size, output_size)]
+    return b.op("AveragePool", [b.name(x)], kernel_shape=kernel, strides=kernel)
+
+
+# --- normalization, embedding ----------------------------------------------------------------
+
+
+@translates("NativeBatchNorm")
+def _batch_norm(b, node):
+    args = node.args
+    if args["training"]:
+        raise OnnxExporterError(
+            "ONNX export: batch_norm with batch statistics (training=True or no running "
+            "stats) is not supported; export a model whose BatchNorm layers track running stats"
+        )
+    dtype = _out_dtype(node)
+    channels = args["x"].shape[1]
+    scale = args["weight"] if args["weight"] is not None else 1.0
+    shift = args["bias"] if args["bias"] is not None else 0.0
+    inputs = [
+        _x(b, node),
+        _per_channel(b, scale, dtype, channels),
+        _per_channel(b, shift, dtype, channels),
+        b.operand(args["running_mean"], dtype),
+        b.operand(args["running_var"], dtype),
+    ]
+    return b.op("BatchNormalization", inputs, epsilon=float(args["eps"]),
+                momentum=1.0 - float(args["momentum"]))  # fmt: skip
+
+
+def _per_channel(b, item, dtype, channels) -> str:
+    if isinstance(item, Value):
+        return b.operand(item, dtype)
+    return b.constant(np.full(channels, item, dtype=dtype.numpy))
+
+
+@translates("NativeLayerNorm")
+def _layer_norm(b, node):
+    if b.opset < 17:
+        raise UnsupportedOperatorError("numbatorch::NativeLayerNorm", b.opset, 17)
+    args = node.args
+    x, n, dtype = args["x"], args["n"], _out_dtype(node)
+    # the fewest trailing dims that hold the n normalized elements (more, all of size 1,
+    # normalize the same groups)
+    k = next(k for k in range(1, len(x.shape) + 1) if math.prod(x.shape[-k:]) == n)
+    normalized = x.shape[-k:]
+    weight, bias = args["weight"], args["bias"]
+    if weight is None:
+        scale = b.constant(np.ones(normalized, dtype=dtype.numpy))
+    else:
+        scale = _shaped(b, weight, dtype, normalized)
+    inputs = [_x(b, node), scale]
+    if bias is not None:
+        inputs.append(_shaped(b, bias, dtype, normalized))
+    return b.op("LayerNormalization", inputs, axis=-k, epsilon=float(args["eps"]))
+
+
+def _shaped(b, value: Value, dtype, shape: tuple) -> str:
+    operand = b.operand(value, dtype)
+    return operand if value.shape == shape else b.op("Reshape", [operand, b.ints(shape)])
+
+
+@translates("Embedding")
+def _embedding(b, node):
+    weight, flat, shape = node.args["weight"], node.args["flat"], tuple(node.args["shape"])
+    producer = flat.producer
+    if producer is not None and _is_reshape(producer) and producer.args["x"].shape == shape:
+        # the indices as given, before embedding() flattened them: Gather keeps their shape
+        return b.op("Gather", [b.name(weight), b.name(producer.args["x"])], axis=0)
+    rows = b.op("Gather", [b.name(weight), b.name(flat)], axis=0)
+    target = _reshape_target(tuple(flat.shape), shape + (weight.shape[1],))
+    return b.op("Reshape", [rows, b.ints(target)])
+
+
+@translates("IndexSelect")
+def _index_select(b, node):
+    return b.op("Gather", [b.name(node.args["x"]), b.name(node.args["index"])],
+                axis=int(node.args["dim"]))  # fmt: skip
+
+
+@translates("Gather")
+def _gather(b, node):
+    return b.op("GatherElements", [b.name(node.args["x"]), b.name(node.args["index"])],
+                axis=int(node.args["dim"]))  # fmt: skip
+
+
+# --- reductions and softmax ------------------------------------------------------------------
+
+
+def _reduction(op_type: str, axes_input_from: int):
+    def translate(b, node):
+        dims = tuple(node.args["dims"])
+        if not dims:
+            return b.op("Identity", [_x(b, node)])
+        return b.reduce_axes(op_type, _x(b, node), dims, node.args["keepdim"], axes_input_from)
+
+    return translate
+
+
+TRANSLATORS["Sum"] = _reduction("ReduceSum", 13)
+TRANSLATORS["Mean"] = _reduction("ReduceMean", 18)
+TRANSLATORS["LogSumExp"] = _reduction("ReduceLogSumExp", 18)
+
+
+TRANSLATORS["Prod"] = _reduction("ReduceProd", 18)
+
+
+@translates("Var")
+def _var(b, node):
+    x, dims, keepdim = node.args["x"], tuple(node.args["dims"]), node.args["keepdim"]
+    source = _x(b, node)
+    centered = b.op("Sub", [source, b.reduce_axes("ReduceMean", source, dims, True, 18)])
+    squares = b.reduce_axes("ReduceSum", b.op("Mul", [centered, centered]), dims, keepdim, 13)
+    count = math.prod(x.shape[d] for d in dims) - node.args["correction"]
+    # PyTorch divides by n - correction even where that is 0 or less (inf or nan)
+    return b.op("Div", [squares, _scalar(b, node, max(count, 0))])
+
+
+@translates("Norm")
+def _norm(b, node):
+    p, dims, keepdim = node.args["p"], tuple(node.args["dims"]), node.args["keepdim"]
+    x = _x(b, node)
+    if p in (1, 2):
+        return b.reduce_axes(f"ReduceL{int(p)}", x, dims, keepdim, 18)
+    magnitude = b.op("Abs", [x])
+    if p == math.inf:
+        return b.reduce_axes("ReduceMax", magnitude, dims, keepdim, 18)
+    powered = b.op("Pow", [magnitude, _scalar(b, node, p)])
+    total = b.reduce_axes("ReduceSum", powered, dims, keepdim, 13)
+    return b.op("Pow", [total, _scalar(b, node, 1.0 / p)])
+
+
+@translates("AmaxAmin")
+def _amax(b, node):
+    op_type = "ReduceMax" if node.args["is_max"] else "ReduceMin"
+    return b.reduce_axes(op_type, _x(b, node), node.args["dims"], node.args["keepdim"], 18)
+
+
+@translates("MaxMinAll")
+def _max_all(b, node):
+    op_type = "ReduceMax" if node.args["is_max"] else "ReduceMin"
+    x = node.args["x"]
+    return b.reduce_axes(op_type, _x(b, node), range(len(x.shape)), False, 18)
+
+
+@translates("MaxMin")
+def _max_dim(b, node):
+    x, dim, keepdim = node.args["x"], int(node.args["dim"]), node.args["keepdim"]
+    is_max = node.args["is_max"]
+    values = b.reduce_axes("ReduceMax" if is_max else "ReduceMin", b.name(x), (dim,), keepdim, 18)
+    indices = b.op("ArgMax" if is_max else "ArgMin", [b.name(x)], axis=dim,
+                   keepdims=int(keepdim))  # fmt: skip
+    return [values, indices]
+
+
+@translates("Topk", "Sort")
+def _top_k(b, node):
+    x, dim = node.args["x"], int(node.args["dim"])
+    if node.op == "Sort":
+        k, largest = x.shape[dim], node.args["descending"]
+    else:
+        k, largest = node.args["k"], node.args["largest"]
+    return b.op("TopK", [b.name(x), b.ints([k])], outputs=2, axis=dim, largest=int(largest))
+
+
+@translates("Tril", "Triu")
+def _triangle(b, node):
+    if b.opset < 14:
+        raise UnsupportedOperatorError(f"numbatorch::{node.op}", b.opset, 14)
+    diagonal = b.constant(np.array(int(node.args["diagonal"]), dtype=np.int64))
+    return b.op("Trilu", [b.name(node.args["x"]), diagonal], upper=int(node.op == "Triu"))
+
+
+@translates("Softmax")
+def _softmax(b, node):
+    op_type = "LogSoftmax" if node.args["log"] else "Softmax"
+    return b.op(op_type, [_x(b, node)], axis=int(node.args["dim"]))
+
+
+@translates("Cumsum")
+def _cumsum(b, node):
+    axis = b.constant(np.array(int(node.args["dim"]), dtype=np.int64))
+    return b.op("CumSum", [_x(b, node), axis])
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+def _is_reshape(node) -> bool:
+    return translator_for(node.function) is _view
+
+
+def _reshape_target(in_shape: tuple, out_shape: tuple) -> list:
+    """The Reshape target of a traced reshape, its leading dim kept dynamic: 0 (copy the
+    input's) where the traced size is unchanged, else -1 (inferred); exact for the traced
+    shape either way."""
+    target = list(out_shape)
+    if target and in_shape:
+        target[0] = 0 if target[0] == in_shape[0] else -1
+    return target
+
+
+@translates("View")
+def _view(b, node):
+    x = node.args["x"]
+    target = _reshape_target(tuple(x.shape), tuple(node.outputs[0].shape))
+    return b.op("Reshape", [b.name(x), b.ints(target)])
+
+
+@translates("Unsqueeze")
+def _unsqueeze(b, node):
+    x, out = tuple(node.args["x"].shape), tuple(node.outputs[0].shape)
+    axis = next(i for i in range(len(out)) if out[:i] + out[i + 1 :] == x)
+    return b.op("Unsqueeze", [b.name(node.args["x"]), b.ints([axis])])
+
+
+@translates("Squeeze")
+def _squeeze(b, node):
+    x, out = tuple(node.args["x"].shape), tuple(node.outputs[0].shape)
+    axes, j = [], 0
+    for i, n in enumerate(x):
+        if j < len(out) and out[j] == n:
+            j += 1
+        else:
+            axes.append(i)
+    if not axes:
+        return b.op("Identity", [b.name(node.args["x"])])
+    return b.op("Squeeze", [b.name(node.args["x"]), b.ints(axes)])
+
+
+@translates("Permute")
+def _permute(b, node):
+    return b.op("Transpose", [b.name(node.args["x"])], perm=list(node.args["dims"]))
+
+
+@translates("Expand")
+def _expand(b, node):
+    x = node.args["x"]
+    shape = list(node.args["shape"])
+    lead = len(shape) - len(x.shape)
+    # a size equal to the input's is given as 1 (ONNX broadcasts it back), so a dynamic
+    # input dim stays dynamic
+    target = [1 if i >= lead and x.shape[i - lead] == n else n for i, n in enumerate(shape)]
+    return b.op("Expand", [b.name(x), b.ints(target)])
+
+
+@translates("Slice")
+def _slice(b, node):
+    x = node.args["x"]
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    d = out = 0
+    for item in node.args["index"]:
+        if item is None:
+            unsqueeze.append(out)
+            out += 1
+        elif isinstance(item, slice):
+            start, stop, step = item.indices(x.shape[d])
+            if (start, stop, step) != (0, x.shape[d], 1):
+                starts.append(start)
+                # "to the end" stays so on a dynamic dim
+                ends.append(_INT64_MAX if stop == x.shape[d] and step > 0 else stop)
+                axes.append(d)
+                steps.append(step)
+            d += 1
+            out += 1
+        else:
+            starts.append(item)
+            ends.append(item + 1 if item != -1 else _INT64_MAX)
+            axes.append(d)
+            steps.append(1)
+            squeeze.append(d)
+            d += 1
+    name = b.name(x)
+    if axes:
+        name = b.op("Slice", [name, b.ints(starts), b.ints(ends), b.ints(axes), b.ints(steps)])
+    if squeeze:
+        name = b.op("Squeeze", [name, b.ints(squeeze)])
+    if unsqueeze:
+        name = b.op("Unsqueeze", [name, b.ints(unsqueeze)])
+    if name == b.name(x):
+        name = b.op("Identity", [name])
+    return name
+
+
+@translates("Cat")
+def _cat(b, node):
+    dtype = _out_dtype(node)
+    inputs = [b.operand(t, dtype) for t in node.args["tensors"]]
+    return b.op("Concat", inputs, axis=int(node.args["dim"]))
