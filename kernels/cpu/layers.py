@@ -164,6 +164,7 @@ def _bag_max(weight, indices, starts, ends, padding_idx, out, argmax):
         for d in range(dim):
             out[b, d] = 0
             argmax[b, d] = -1
+        # 0 <= starts[b] <= ends[b] <= len(indices): checked by embedding_bag
         for i in range(starts[b], ends[b]):
             row = indices[i]
             if row == padding_idx:
@@ -219,6 +220,8 @@ def _ctc_forward(log_probs, targets, input_lengths, target_lengths, blank, log_a
         if length == 0:
             nll[n] = 0.0 if labels == 1 else np.inf
             continue
+        # labels (and blank) lie in [0, C), s // 2 < target_lengths[n] <= S and t <
+        # input_lengths[n] <= T: all checked by ctc_loss before the launch
         log_alpha[n, 0, 0] = log_probs[n, 0, blank]
         if labels > 1:
             log_alpha[n, 0, 1] = log_probs[n, 0, _label(targets, n, 1, blank)]
@@ -277,7 +280,7 @@ def _ctc_backward(log_probs, targets, input_lengths, target_lengths, blank, log_
             for c in range(classes):
                 grad[n, t, c] = -np.inf
             for s in range(labels):
-                c = _label(targets, n, s, blank)
+                c = _label(targets, n, s, blank)  # in [0, C): checked by ctc_loss
                 grad[n, t, c] = _log_add(grad[n, t, c], log_alpha[n, t, s] + log_beta[n, t, s])
             for c in range(classes):
                 lp = log_probs[n, t, c]

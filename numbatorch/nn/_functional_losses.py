@@ -362,7 +362,7 @@ def gaussian_nll_loss(
 # --- CTC -----------------------------------------------------------------------------------
 
 
-def _lengths(value, name: str, device) -> np.ndarray:
+def _lengths(value) -> np.ndarray:
     """Input or target lengths (a tensor, an int, or a list/tuple of ints) on the host."""
     if isinstance(value, Tensor):
         return np.asarray(value.detach().cpu().numpy(), dtype=np.int64).reshape(-1)
@@ -394,8 +394,8 @@ def ctc_loss(
     steps, batch, classes = lp.shape
     if not 0 <= blank < classes:
         raise RuntimeError("blank must be in label range")
-    in_lens = _lengths(input_lengths, "input_lengths", lp.device)
-    tgt_lens = _lengths(target_lengths, "target_lengths", lp.device)
+    in_lens = _lengths(input_lengths)
+    tgt_lens = _lengths(target_lengths)
     if in_lens.shape[0] != batch:
         raise RuntimeError("input_lengths must be of size batch_size")
     if tgt_lens.shape[0] != batch:
