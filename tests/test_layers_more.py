@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numbatorch as torch
 import numbatorch.nn as nn
@@ -212,6 +214,36 @@ def test_pad_modes_match_numpy(mode, numpy_mode):
     close(out, np.pad(x, ((0, 0), (0, 0), (2, 1), (1, 2)), mode=numpy_mode))
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=3, max_size=4),
+    pads=st.lists(st.integers(0, 3), min_size=2, max_size=4),
+    mode=st.sampled_from(["reflect", "replicate", "circular", "constant"]),
+)
+def test_pad_matches_numpy_for_any_shape_and_amounts(shape, pads, mode):
+    """F.pad's result, or PyTorch's error, for every shape and padding of the sizes the
+    non-constant modes accept (the last len(pad)//2 dims, input of that rank + 1 or 2)."""
+    pads = pads[: 2 * (len(pads) // 2)]
+    x = RNG.standard_normal(shape)
+    padded = len(pads) // 2
+    widths = [(0, 0)] * (x.ndim - padded) + [
+        (pads[2 * i], pads[2 * i + 1]) for i in reversed(range(padded))
+    ]
+    too_far = any(
+        (mode == "reflect" and max(w) >= n) or (mode == "circular" and max(w) > n)
+        for w, n in zip(widths, x.shape)
+    )
+    if mode != "constant" and x.ndim not in (padded + 1, padded + 2):
+        with pytest.raises(NotImplementedError, match="is not supported for"):
+            F.pad(t64(x), pads, mode=mode)
+    elif too_far:
+        with pytest.raises(RuntimeError):
+            F.pad(t64(x), pads, mode=mode)
+    else:
+        numpy_mode = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
+        close(F.pad(t64(x), pads, mode=mode), np.pad(x, widths, mode=numpy_mode))
+
+
 def test_padding_modules_and_reprs():
     x = randn(1, 2, 3, 4)
     close(nn.ZeroPad2d((1, 0, 0, 2))(t64(x)), np.pad(x, ((0, 0), (0, 0), (0, 2), (1, 0))))
@@ -256,6 +288,13 @@ def test_nearest_modes_pick_pytorchs_source_pixels():
         "Upsample(scale_factor=2.0, mode='bilinear')"
     )
     close(nn.UpsamplingNearest2d(scale_factor=2)(t64(np.ones((1, 1, 2, 2)))), np.ones((1, 1, 4, 4)))
+
+
+def test_area_mode_is_adaptive_average_pooling():
+    x = randn(1, 1, 4, 6)
+    out = F.interpolate(t64(x), size=(2, 3), mode="area")
+    close(out, x.reshape(1, 1, 2, 2, 3, 2).mean((3, 5)))
+    close(F.interpolate(t64(x[0]), scale_factor=0.5, mode="area"), x[0].reshape(1, 4, 3, 2).mean(3))
 
 
 def test_interpolate_gradcheck():
@@ -305,6 +344,18 @@ def test_elementwise_activations_match_numpy():
     close(F.tanhshrink(xt), x - np.tanh(x))
     close(F.glu(xt, 1), x[:, :2] / (1 + np.exp(-x[:, 2:])))
     close(F.rrelu(xt), np.where(x >= 0, x, x * (1 / 8 + 1 / 3) / 2))
+
+
+def test_inplace_functional_variants_write_into_their_input():
+    x = randn(5)
+    for function, expected in (
+        (lambda t: F.celu_(t, 2.0), np.where(x > 0, x, 2.0 * np.expm1(x / 2.0))),
+        (lambda t: F.threshold_(t, 0.0, -7.0), np.where(x > 0, x, -7.0)),
+        (lambda t: F.rrelu_(t, 0.2, 0.4), np.where(x >= 0, x, 0.3 * x)),
+    ):
+        t = t64(x)
+        assert function(t) is t
+        close(t, expected)
 
 
 def test_rrelu_in_training_draws_slopes_between_lower_and_upper():

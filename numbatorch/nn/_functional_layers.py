@@ -16,7 +16,7 @@ from ..ops._common import check_device
 from ..ops.indexing import OUT_OF_RANGE, _check_index_range
 from ..ops.layers import AdaptiveMaxPool2D, Col2Im, EmbeddingBagMax, Im2Col, NativeGroupNorm
 from ..ops.linalg import linear
-from ..ops.pool import avg_pool1d, avg_pool2d
+from ..ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d
 from ..tensor import Tensor
 
 # --- normalization -------------------------------------------------------------------------
@@ -149,7 +149,8 @@ def interpolate(
 ) -> Tensor:
     """Resample the spatial dims (all dims after the first two) to `size` or by
     `scale_factor`: nearest, nearest-exact, linear, bilinear and trilinear, each
-    separable, one index_select (nearest) or two with weights (linear) per dim."""
+    separable, one index_select (nearest) or two with weights (linear) per dim; area
+    (1-D and 2-D) is adaptive average pooling, as in PyTorch."""
     spatial = input.ndim - 2
     if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
         raise ValueError(
@@ -184,7 +185,7 @@ def interpolate(
         raise NotImplementedError(
             f"Got {input.ndim}D input, but {mode} mode needs {expected}D input"
         )
-    if mode not in supported:
+    if mode not in supported and not (mode == "area" and spatial < 3):
         raise NotImplementedError(f"interpolate: mode '{mode}' is not supported")
     if any(s <= 0 for s in out_size):
         axes = "DHW"[3 - spatial :]
@@ -195,6 +196,9 @@ def interpolate(
             + ", ".join(f"{a}: {n}" for a, n in zip(axes, out_size))
             + ")"
         )
+    if mode == "area":
+        pool = adaptive_avg_pool1d if spatial == 1 else adaptive_avg_pool2d
+        return pool(input, out_size if spatial > 1 else out_size[0])
     out = input
     for i in range(spatial):
         dim = 2 + i
@@ -442,6 +446,17 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     )  # fmt: skip
 
 
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+_threshold = threshold  # the parameter of threshold_ below shadows the name, as in PyTorch
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold(input, threshold, value, inplace=True)
+
+
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
     return ew.where(ew.abs(input) > lambd, input, input.new_zeros(()))
@@ -515,6 +530,10 @@ def rrelu(
         return ew.where(x >= 0, x, x * (slope + lower))
 
     return _maybe_inplace(draw, input, inplace)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 # --- pooling -------------------------------------------------------------------------------
