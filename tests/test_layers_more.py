@@ -413,6 +413,7 @@ def test_adaptive_max_pool1d_and_module():
     out = nn.AdaptiveMaxPool1d(3)(t64(x))
     close(out, np_adaptive_max(x[None, :, None, :], 1, 3)[0][0, :, 0])
     assert repr(nn.AdaptiveMaxPool2d(3)) == "AdaptiveMaxPool2d(output_size=3)"
+    assert F.adaptive_max_pool2d(t64(randn(1, 1, 3, 4)), (None, 2)).shape == (1, 1, 3, 2)
     assert gradcheck(lambda a: F.adaptive_max_pool2d(a, 2), (t64(randn(1, 1, 3, 3), True),))
 
 

@@ -540,10 +540,10 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, traini
 
 
 def _adaptive_size(output_size, input: Tensor, n: int) -> tuple:
-    sizes = _ntuple(output_size, n, "output_size") if n > 1 else (
-        (output_size[0] if isinstance(output_size, (tuple, list)) else output_size),
-    )  # fmt: skip
-    return tuple(input.shape[-n + i] if s is None else int(s) for i, s in enumerate(sizes))
+    """The n output sizes (their count checked by the caller); None keeps the input's."""
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * n
+    return tuple(input.shape[input.ndim - n + i] if s is None else int(s)
+                 for i, s in enumerate(sizes))  # fmt: skip
 
 
 def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
