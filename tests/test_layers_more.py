@@ -731,3 +731,94 @@ def test_errors_speak_pytorch(call, error, message):
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+# --- PyTorch as the oracle, where installed ------------------------------------------------
+
+# (name, function of (torch-like module, its functional module, *tensors), input arrays);
+# float arrays are differentiated, integer ones are indices
+ORACLE = [
+    (
+        "group_norm",
+        lambda m, f, x, w, b: f.group_norm(x, 2, w, b),
+        (randn(2, 4, 3), randn(4), randn(4)),
+    ),
+    ("instance_norm", lambda m, f, x: f.instance_norm(x), (randn(2, 3, 4),)),
+    ("local_response_norm", lambda m, f, x: f.local_response_norm(x, 3), (randn(2, 5, 2, 2),)),
+    (
+        "pad_reflect_3d",
+        lambda m, f, x: f.pad(x, (1, 1, 0, 2, 1, 0), mode="reflect"),
+        (randn(1, 2, 3, 3, 3),),
+    ),
+    (
+        "bilinear_scale",
+        lambda m, f, x: f.interpolate(x, scale_factor=1.7, mode="bilinear"),
+        (randn(1, 2, 3, 4),),
+    ),
+    (
+        "trilinear_corners",
+        lambda m, f, x: f.interpolate(x, size=(2, 3, 4), mode="trilinear", align_corners=True),
+        (randn(1, 1, 3, 2, 3),),
+    ),
+    (
+        "nearest_exact",
+        lambda m, f, x: f.interpolate(x, scale_factor=0.6, mode="nearest-exact"),
+        (randn(1, 1, 5, 7),),
+    ),
+    ("fold", lambda m, f, c: f.fold(c, (4, 5), 2, padding=1, stride=2), (randn(2, 8, 9),)),
+    ("prelu", lambda m, f, x, w: f.prelu(x, w), (randn(2, 3, 2), randn(3))),
+    ("adaptive_max_pool2d", lambda m, f, x: f.adaptive_max_pool2d(x, (2, 3)), (randn(1, 2, 5, 7),)),
+    ("lp_pool2d", lambda m, f, x: f.lp_pool2d(x, 2.0, 2, 1), (randn(1, 1, 3, 4),)),
+    (
+        "bilinear",
+        lambda m, f, a, b, w: f.bilinear(a, b, w),
+        (randn(3, 2), randn(3, 4), randn(2, 2, 4)),
+    ),
+    (
+        "embedding_bag_mean",
+        lambda m, f, w, i, o: f.embedding_bag(i, w, o, padding_idx=1),
+        (randn(6, 2), np.array([1, 2, 1, 5, 0]), np.array([0, 1, 3])),
+    ),
+    (
+        "cosine_embedding",
+        lambda m, f, a, b: f.cosine_embedding_loss(a, b, m.tensor([1.0, -1.0, -1.0])),
+        (randn(3, 4), randn(3, 4)),
+    ),
+    (
+        "multilabel_margin",
+        lambda m, f, x: f.multilabel_margin_loss(x, m.tensor([[2, 0, -1], [1, -1, 0]])),
+        (randn(2, 3),),
+    ),
+    (
+        "poisson_full",
+        lambda m, f, x: f.poisson_nll_loss(x, m.tensor([[0.0, 1.0, 2.0, 5.0]] * 3), full=True),
+        (randn(3, 4),),
+    ),
+    (
+        "ctc",
+        lambda m, f, x: f.ctc_loss(
+            x.log_softmax(2), m.tensor([[1, 2, 2], [3, 1, 0]]), [6, 5], [3, 2]
+        ),
+        (randn(6, 2, 4),),
+    ),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, function, arrays", ORACLE, ids=[c[0] for c in ORACLE])
+def test_values_and_gradients_match_pytorch(name, function, arrays):
+    pytorch = pytest.importorskip("torch")
+    results = []
+    for module, functional in ((pytorch, pytorch.nn.functional), (torch, F)):
+        inputs = [
+            module.tensor(a, requires_grad=a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
+            for a in arrays
+        ]
+        out = function(module, functional, *inputs)
+        out.backward(module.ones_like(out))
+        grads = [t.grad.numpy() for t in inputs if t.dtype.is_floating_point]
+        results.append((out.detach().numpy(), grads))
+    (expected, expected_grads), (actual, actual_grads) = results
+    np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=1e-10)
+    for got, want in zip(actual_grads, expected_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
