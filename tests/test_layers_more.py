@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import numbatorch as torch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
-from numbatorch.autograd import gradcheck
+from numbatorch.autograd import gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(0)
 
@@ -143,6 +143,11 @@ def test_group_norm_gradcheck():
     x, w, b = t64(randn(2, 4, 3), True), t64(randn(4), True), t64(randn(4), True)
     assert gradcheck(lambda a, c, d: F.group_norm(a, 2, c, d), (x, w, b))
     assert gradcheck(lambda a: F.group_norm(a, 4), (t64(randn(1, 4, 2, 2), True),))
+
+
+def test_group_norm_double_backward_gradgradcheck():
+    x, w, b = t64(randn(2, 4, 2), True), t64(randn(4), True), t64(randn(4), True)
+    assert gradgradcheck(lambda a, c, d: F.group_norm(a, 2, c, d), (x, w, b))
 
 
 def test_group_norm_module_parameters_and_repr():

@@ -6,6 +6,7 @@ Unfold/Fold on the convolution's im2col/col2im kernels. Arguments arrive checked
 from __future__ import annotations
 
 from .. import _creation, _dtype
+from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ._common import cast, empty, kernels
 
@@ -37,13 +38,41 @@ class NativeGroupNorm(BuiltinFunction):
                                       mean._array, rstd._array)  # fmt: skip
         ctx.save_for_backward(xc, mean, rstd, w)
         ctx.meta = (groups, x.dtype)
+        ctx.eps = eps
         return cast(out, x.dtype)
+
+    @staticmethod
+    def _composed_backward(x, grad, w, groups, eps, dtype, needs):
+        """The backward from differentiable ops, the statistics recomputed from x, so a
+        graph is built through it (double backward)."""
+        n, channels = x.shape[:2]
+        rows = x.reshape(n, groups, -1)
+        mean = rows.mean(2, keepdim=True)
+        rstd = (rows.var(2, correction=0, keepdim=True) + eps).rsqrt()
+        x_hat = ((rows - mean) * rstd).reshape(x.shape)
+        per_channel = (1, channels) + (1,) * (x.ndim - 2)
+        g = (grad * w.reshape(per_channel)).reshape(n, groups, -1)
+        x_hat_rows = x_hat.reshape(n, groups, -1)
+        grad_x = (
+            g - g.mean(2, keepdim=True) - x_hat_rows * (g * x_hat_rows).mean(2, keepdim=True)
+        ) * rstd
+        others = tuple(d for d in range(x.ndim) if d != 1)
+        return (
+            cast(grad_x.reshape(x.shape), dtype) if needs[0] else None,
+            None,
+            cast((grad * x_hat).sum(others), dtype) if needs[2] else None,
+            cast(grad.sum(others), dtype) if needs[3] else None,
+            None,
+        )
 
     @staticmethod
     def backward(ctx, grad):
         xc, mean, rstd, w = ctx.saved_tensors
         groups, dtype = ctx.meta
         need_x, _, need_w, need_b, _ = ctx.needs_input_grad
+        if grad_mode.is_grad_enabled():  # create_graph: the same gradient, differentiable
+            return NativeGroupNorm._composed_backward(xc, grad, w, groups, ctx.eps, dtype,
+                                                      ctx.needs_input_grad)  # fmt: skip
         grad_x = empty(xc.shape, xc.dtype, xc.device)
         grad_scale = empty(xc.shape[:2], xc.dtype, xc.device)
         grad_shift = empty(xc.shape[:2], xc.dtype, xc.device)
