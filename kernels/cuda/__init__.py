@@ -36,6 +36,16 @@ from .reduction import (
 from .shape import roll_flip, triangle
 from .sorting import sort
 
+# isort: split
+from .layers import (
+    adaptive_max_pool2d_forward,
+    ctc_backward,
+    ctc_forward,
+    embedding_bag_max,
+    group_norm_backward,
+    group_norm_forward,
+)
+
 
 def as_strided(storage, shape: tuple, strides: tuple, offset: int):
     """A view of the 1-D device array `storage` with element `strides`, starting at element
@@ -114,4 +124,10 @@ __all__ = [
     "lu_solve",
     "qr",
     "svd",
+    "adaptive_max_pool2d_forward",
+    "ctc_backward",
+    "ctc_forward",
+    "embedding_bag_max",
+    "group_norm_backward",
+    "group_norm_forward",
 ]

@@ -495,14 +495,15 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return out.scatter(-1, tensor.unsqueeze(-1), 1)
 
 
-def _pad_indices(size: int, left: int, right: int, mode: str) -> list:
+def _pad_indices(size: int, left: int, right: int, mode: str, dim: int, shape) -> list:
     """Source positions of each output position along one padded dim."""
     positions = range(-left, size + right)
     if mode == "reflect":
         if left >= size or right >= size:
             raise RuntimeError(
                 f"Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({left}, {right}) at dimension of input {size}"
+                f"dimension, but got: padding ({left}, {right}) at dimension {dim} of input "
+                f"{list(shape)}"
             )
         period = 2 * (size - 1)
         if not period:
@@ -530,6 +531,19 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         )
     if mode != "constant" and value:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    padded_dims = len(pad) // 2
+    if mode != "constant" and not (
+        1 <= padded_dims <= 3 and input.ndim in (padded_dims + 1, padded_dims + 2)
+    ):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
     out = input
     for i in range(len(pad) // 2):
         dim = input.ndim - 1 - i
@@ -537,7 +551,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if mode == "constant":
             out = _pad_constant(out, dim, left, right, 0.0 if value is None else value)
         else:
-            index = _pad_indices(out.shape[dim], left, right, mode)
+            index = _pad_indices(out.shape[dim], left, right, mode, dim, input.shape)
             out = out.index_select(
                 dim, _creation.tensor(index, dtype=_dtype.int64, device=input.device)
             )
@@ -1045,6 +1059,54 @@ def kl_div(
     return _reduce(loss, reduction)
 
 
+# the layers added for issue 15: their functional forms live in their own modules
+from ._functional_layers import (  # noqa: E402
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    bilinear,
+    celu,
+    celu_,
+    embedding_bag,
+    fold,
+    glu,
+    group_norm,
+    hardshrink,
+    instance_norm,
+    interpolate,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    rrelu,
+    rrelu_,
+    softshrink,
+    tanhshrink,
+    threshold,
+    threshold_,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from ._functional_losses import (  # noqa: E402
+    cosine_embedding_loss,
+    ctc_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
@@ -1098,4 +1160,46 @@ __all__ = [
     "softplus",
     "softsign",
     "tanh",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
+    "bilinear",
+    "celu",
+    "celu_",
+    "embedding_bag",
+    "fold",
+    "glu",
+    "group_norm",
+    "hardshrink",
+    "instance_norm",
+    "interpolate",
+    "local_response_norm",
+    "lp_pool1d",
+    "lp_pool2d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "prelu",
+    "rrelu",
+    "rrelu_",
+    "softshrink",
+    "tanhshrink",
+    "threshold",
+    "threshold_",
+    "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
+    "cosine_embedding_loss",
+    "ctc_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "poisson_nll_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
