@@ -30,6 +30,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .rnn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -105,4 +106,10 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "gru_backward",
+    "gru_forward",
+    "lstm_backward",
+    "lstm_forward",
+    "rnn_backward",
+    "rnn_forward",
 ]

@@ -32,6 +32,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .rnn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -106,4 +107,10 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "gru_backward",
+    "gru_forward",
+    "lstm_backward",
+    "lstm_forward",
+    "rnn_backward",
+    "rnn_forward",
 ]

@@ -48,6 +48,7 @@ from .pooling import (
     MaxPool2d,
     MaxUnpool2d,
 )
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 
 __all__ = [
@@ -108,4 +109,12 @@ __all__ = [
     "Softsign",
     "Tanh",
     "Unflatten",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
 ]
