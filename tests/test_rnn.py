@@ -217,8 +217,8 @@ def test_dropout_between_layers_only_in_training():
     )
     lstm.eval()
     kept, _, _ = _run(lstm, *args)
-    np.testing.assert_allclose(kept.detach().numpy(), _reference("LSTM", lstm, x, [3, 3], h0, c0)[0],
-                               atol=1e-12)  # fmt: skip
+    expected = _reference("LSTM", lstm, x, [3, 3], h0, c0)[0]
+    np.testing.assert_allclose(kept.detach().numpy(), expected, atol=1e-12)
 
 
 # --- packed sequences ------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_packed_input_matches_each_sequence_run_alone():
 
 
 def test_pack_padded_sequence_layout_and_round_trip():
-    x = torch.arange(12.0).reshape(4, 3, 1)  # x[t, b] = 3t + b
+    x = torch.arange(12.0, dtype=torch.float64).reshape(4, 3, 1)  # x[t, b] = 3t + b
     packed = pack_padded_sequence(x, torch.tensor([2, 4, 1]), enforce_sorted=False)
     assert packed.batch_sizes.tolist() == [3, 2, 1, 1]
     assert packed.sorted_indices.tolist() == [1, 0, 2]
@@ -257,7 +257,7 @@ def test_pack_padded_sequence_layout_and_round_trip():
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(1, 5), min_size=1, max_size=4), st.booleans())
 def test_pack_then_pad_restores_every_sequence(lengths, batch_first):
-    sequences = [torch.randn(n, 2) for n in lengths]
+    sequences = [torch.randn(n, 2, dtype=torch.float64) for n in lengths]
     packed = pack_sequence(sequences, enforce_sorted=False)
     assert packed.batch_sizes.sum().item() == sum(lengths)
     padded, got = pad_packed_sequence(packed, batch_first=batch_first)
@@ -271,7 +271,8 @@ def test_pack_then_pad_restores_every_sequence(lengths, batch_first):
 
 
 def test_pad_sequence_sides_and_layouts():
-    a, b = torch.ones(2, 3), torch.full((4, 3), 2.0)
+    a = torch.ones(2, 3, dtype=torch.float64)
+    b = torch.full((4, 3), 2.0, dtype=torch.float64)
     right = pad_sequence([a, b], padding_value=9.0)
     assert tuple(right.shape) == (4, 2, 3) and right[:, 0, 0].tolist() == [1, 1, 9, 9]
     left = pad_sequence([a, b], batch_first=True, padding_side="left")
@@ -279,10 +280,10 @@ def test_pad_sequence_sides_and_layouts():
 
 
 def test_packing_carries_gradients_back_to_the_padded_batch():
-    x = torch.randn(3, 2, 2, requires_grad=True)
+    x = torch.randn(3, 2, 2, dtype=torch.float64, requires_grad=True)
     packed = pack_padded_sequence(x, [3, 1])
     padded, _ = pad_packed_sequence(packed)
-    (padded * torch.arange(12.0).reshape(3, 2, 2)).sum().backward()
+    (padded * torch.arange(12.0, dtype=torch.float64).reshape(3, 2, 2)).sum().backward()
     expected = np.arange(12.0).reshape(3, 2, 2)
     expected[1:, 1] = 0
     np.testing.assert_array_equal(x.grad.numpy(), expected)
@@ -336,8 +337,8 @@ def test_cell_gradcheck(cell_class):
 
 
 def test_double_backward_is_refused():
-    gru = nn.GRU(2, 2)
-    x = torch.randn(2, 1, 2, requires_grad=True)
+    gru = nn.GRU(2, 2).double()
+    x = torch.randn(2, 1, 2, dtype=torch.float64, requires_grad=True)
     y, _ = gru(x)
     (grad,) = torch.autograd.grad(y.sum(), x, create_graph=False)
     assert tuple(grad.shape) == (2, 1, 2)
@@ -390,7 +391,8 @@ def test_double_backward_is_refused():
          "Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)"),
         (lambda: pack_padded_sequence(torch.randn(5, 3, 2), [6, 3, 2]), RuntimeError,
          "at most the padded length 5"),
-        (lambda: pad_packed_sequence(pack_sequence([torch.ones(3, 1)]), total_length=2),
+        (lambda: pad_packed_sequence(pack_sequence([torch.ones(3, 1, dtype=torch.float64)]),
+                                     total_length=2),
          ValueError, "Expected total_length to be at least the length of the longest"),
         (lambda: pad_sequence([torch.ones(2)], padding_side="middle"), RuntimeError,
          "Expected padding_side to be one of left or right, but got middle."),
