@@ -17,10 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 QUICK = ["--model", "mlp", "--limit", "32", "--batch-size", "16"]
 
 
-def _load_trainer():
-    spec = importlib.util.spec_from_file_location(
-        "train_digits", ROOT / "examples" / "train_digits.py"
-    )
+def _load_trainer(name: str = "train_digits"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -121,3 +119,12 @@ def test_first_epoch_names_the_compile_time_it_leaves_out(tmp_path, monkeypatch,
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
     assert lines[0].endswith(" s compiling kernels)")
     assert lines[1].endswith("samples/s")
+
+
+def test_lstm_digits_trains_and_reports(capsys):
+    trainer = _load_trainer("lstm_digits")
+    accuracy = trainer.main(["--epochs", "3", "--limit", "96", "--hidden", "16"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    losses = [float(line.split()[3]) for line in lines]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    assert 0.0 <= accuracy <= 1.0
