@@ -349,6 +349,11 @@ def test_double_backward_is_refused():
 # --- errors ----------------------------------------------------------------------------------
 
 
+def _with_weight(module, name, shape):
+    setattr(module, name, nn.Parameter(torch.randn(*shape)))
+    return module
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
@@ -397,6 +402,10 @@ def test_double_backward_is_refused():
         (lambda: pad_sequence([torch.ones(2)], padding_side="middle"), RuntimeError,
          "Expected padding_side to be one of left or right, but got middle."),
         (lambda: pad_sequence([]), RuntimeError, "received an empty list of sequences"),
+        (lambda: nn.GRU(2, 3)(PackedSequence(torch.randn(4, 2), torch.tensor([2, 1]))),
+         RuntimeError, "input of size [4, 2] does not fit this layer (expected [3, 2]"),
+        (lambda: _with_weight(nn.GRU(2, 3), "weight_hh_l0", (9, 2))(torch.randn(2, 1, 2)),
+         RuntimeError, "weight_hh of size [9, 2] does not fit this layer (expected [9, 3]"),
     ],
 )  # fmt: skip
 def test_bad_input_raises_pytorchs_error(call, error, message):

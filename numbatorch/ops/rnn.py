@@ -97,6 +97,7 @@ class RnnLayer(BuiltinFunction):
 
     @staticmethod
     def forward(ctx, input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, plan):
+        _check_shapes(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, plan)
         k = kernels(input)
         lstm, gru = mode == "LSTM", mode == "GRU"
         hidden = w_ih.shape[0] // GATES[mode]
@@ -193,6 +194,34 @@ class RnnLayer(BuiltinFunction):
             None,
             None,
         )
+
+
+def _check_shapes(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, plan) -> None:
+    """Every array the kernels of a layer index must have the shape the plan and the
+    weights imply: the GEMMs read their operands' sizes, the gate kernels the plan's rows.
+    Raised for a PackedSequence whose data does not match its batch_sizes, or a weight
+    replaced by one of another shape."""
+    hidden = w_ih.shape[0] // GATES[mode]
+    gates = GATES[mode] * hidden
+    out_size = hidden if w_hr is None else w_hr.shape[0]
+    expected = [
+        ("input", input, (plan.rows, w_ih.shape[1])),
+        ("hx", h0, (plan.batch, out_size)),
+        ("cx", c0, (plan.batch, hidden)),
+        ("weight_ih", w_ih, (gates, input.shape[1])),
+        ("weight_hh", w_hh, (gates, out_size)),
+        ("bias_ih", b_ih, (gates,)),
+        ("bias_hh", b_hh, (gates,)),
+        ("weight_hr", w_hr, (out_size, hidden)),
+    ]
+    for name, t, shape in expected:
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"{name} of size {list(t.shape)} does not fit this layer (expected {list(shape)}"
+                f" for batch_sizes summing to {plan.rows} and hidden_size {hidden})"
+            )
+    if mode == "LSTM" and c0 is None:
+        raise RuntimeError("an LSTM layer needs an initial cell state")
 
 
 def _bias(b: Tensor | None):
