@@ -252,6 +252,9 @@ def test_pack_padded_sequence_layout_and_round_trip():
                                           total_length=5)  # fmt: skip
     assert lengths.tolist() == [2, 4, 1] and tuple(padded.shape) == (3, 5, 1)
     assert padded[:, :, 0].tolist() == [[0, 3, -1, -1, -1], [1, 4, 7, 10, -1], [2, -1, -1, -1, -1]]
+    single = packed.float()
+    assert single.data.dtype is torch.float32 and single.batch_sizes is packed.batch_sizes
+    assert single.unsorted_indices.tolist() == [1, 0, 2] and not single.is_cuda
 
 
 @settings(max_examples=25, deadline=None)
@@ -312,16 +315,19 @@ def test_layer_gradcheck(mode):
 
 
 def test_packed_bidirectional_projected_lstm_gradcheck():
-    lstm = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=1).double()
+    lstm = nn.LSTM(2, 2, num_layers=2, bidirectional=True, proj_size=1).double()
     x = torch.randn(3, 2, 2, dtype=torch.float64, requires_grad=True)
     h0 = torch.randn(4, 2, 1, dtype=torch.float64, requires_grad=True)
-    c0 = torch.randn(4, 2, 3, dtype=torch.float64, requires_grad=True)
+    c0 = torch.randn(4, 2, 2, dtype=torch.float64, requires_grad=True)
+    # a weight of each kind, spread over layers and directions (all of them are checked
+    # by test_layer_gradcheck): each probed element costs two forward passes
+    names = ["weight_hh_l0_reverse", "weight_hr_l0_reverse", "weight_ih_l1", "bias_hh_l1_reverse"]
 
     def fn(*_):
         out, (h_n, c_n) = lstm(pack_padded_sequence(x, [2, 3], enforce_sorted=False), (h0, c0))
         return _projected(out.data, h_n, c_n)
 
-    assert gradcheck(fn, [x, h0, c0, *lstm.parameters()])
+    assert gradcheck(fn, [x, h0, c0, *(getattr(lstm, name) for name in names)])
 
 
 @pytest.mark.parametrize("cell_class", [nn.RNNCell, nn.LSTMCell, nn.GRUCell])
@@ -428,10 +434,10 @@ def test_dropout_with_one_layer_warns_as_pytorch():
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 def test_forward_and_backward_on_each_device(device, mode):
     rng = np.random.default_rng(6)
-    module = MODES[mode](2, 3).double()
-    x = rng.standard_normal((2, 2, 2))
-    h0, c0 = _states(module, 2, rng)
-    ref_y, ref_h, _ = _reference(mode, module, x, [2, 2], h0, c0)
+    module = MODES[mode](2, 2).double()
+    x = rng.standard_normal((2, 1, 2))
+    h0, c0 = _states(module, 1, rng)
+    ref_y, ref_h, _ = _reference(mode, module, x, [2], h0, c0)
     expected = {}
     for dev in dict.fromkeys(["cpu", device]):
         module.to(dev).zero_grad()

@@ -80,8 +80,8 @@ class PackedSequence(PackedSequence_):
         )
         return type(self)(data, self.batch_sizes, sorted_indices, unsorted_indices)
 
-    def cuda(self, *args, **kwargs) -> PackedSequence:
-        return self.to("cuda", *args, **kwargs)
+    def cuda(self, device=None) -> PackedSequence:
+        return self.to("cuda" if device is None else device)
 
     def cpu(self) -> PackedSequence:
         return self.to("cpu")
