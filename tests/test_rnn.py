@@ -387,6 +387,8 @@ def _with_weight(module, name, shape):
          "Unknown nonlinearity 'gelu'. Select from 'tanh' or 'relu'."),
         (lambda: nn.LSTM(3, 4, dropout=1.5), ValueError, "dropout should be a number in range"),
         (lambda: nn.LSTM(3, 0), ValueError, "hidden_size must be greater than zero"),
+        (lambda: nn.GRUCell(3, 4)(torch.randn(2, 3), torch.randn(2, 4, dtype=torch.float64)),
+         RuntimeError, "mat1 and mat2 must have the same dtype, but got Double and Float"),
         (lambda: nn.LSTMCell(10, 20)(torch.randn(3, 7)), RuntimeError,
          "input has inconsistent input_size: got 7 expected 10"),
         (lambda: nn.GRUCell(10, 20)(torch.randn(3, 10), torch.randn(4, 20)), RuntimeError,

@@ -24,7 +24,7 @@ from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu.reduction import SUM
 from ..tensor import Tensor, from_array, view_of
-from ._common import empty, kernels
+from ._common import TYPE_WORD, check_device, empty, kernels
 from .indexing import IndexSelect
 from .linalg import _gemm, _t
 from .reduction import reduce
@@ -222,6 +222,13 @@ def _check_shapes(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, plan) -> No
             )
     if mode == "LSTM" and c0 is None:
         raise RuntimeError("an LSTM layer needs an initial cell state")
+    check_device(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+    for t in (input, h0, c0, b_ih, b_hh, w_hh, w_hr):
+        if t is not None and t.dtype is not w_ih.dtype:
+            raise RuntimeError(
+                "mat1 and mat2 must have the same dtype, but got "
+                f"{TYPE_WORD[t.dtype.name]} and {TYPE_WORD[w_ih.dtype.name]}"
+            )
 
 
 def _bias(b: Tensor | None):
