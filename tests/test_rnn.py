@@ -241,6 +241,20 @@ def test_packed_input_matches_each_sequence_run_alone():
     np.testing.assert_allclose(c_n.detach().numpy(), ref_c, atol=1e-12)
 
 
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+def test_packed_bidirectional_gru_matches_the_reference_for_any_lengths(lengths):
+    rng = np.random.default_rng(len(lengths))
+    gru = nn.GRU(2, 2, bidirectional=True).double()
+    x = rng.standard_normal((max(lengths), len(lengths), 2))
+    h0, _ = _states(gru, len(lengths), rng)
+    packed = pack_padded_sequence(torch.tensor(x), lengths, enforce_sorted=False)
+    out, h_n = gru(packed, torch.tensor(h0))
+    ref_y, ref_h, _ = _reference("GRU", gru, x, lengths, h0, np.zeros_like(h0))
+    np.testing.assert_allclose(pad_packed_sequence(out)[0].detach().numpy(), ref_y, atol=1e-12)
+    np.testing.assert_allclose(h_n.detach().numpy(), ref_h, atol=1e-12)
+
+
 def test_pack_padded_sequence_layout_and_round_trip():
     x = torch.arange(12.0, dtype=torch.float64).reshape(4, 3, 1)  # x[t, b] = 3t + b
     packed = pack_padded_sequence(x, torch.tensor([2, 4, 1]), enforce_sorted=False)
