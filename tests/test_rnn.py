@@ -203,6 +203,16 @@ def test_cells_match_one_step_of_the_reference(mode):
     assert tuple((unbatched[0] if mode == "LSTM" else unbatched).shape) == (4,)
 
 
+def test_relu_rnn_keeps_nan_as_pytorchs_relu():
+    cell = nn.RNNCell(1, 1, nonlinearity="relu").double()
+    with torch.no_grad():
+        for p, value in zip(cell.parameters(), (1.0, 0.0, 0.0, 0.0)):
+            p.fill_(value)
+    x = torch.tensor([[float("nan")], [-2.0], [3.0]], dtype=torch.float64)
+    out = cell(x).reshape(-1).tolist()
+    assert np.isnan(out[0]) and out[1:] == [0.0, 3.0]
+
+
 def test_dropout_between_layers_only_in_training():
     rng = np.random.default_rng(4)
     lstm = nn.LSTM(3, 4, num_layers=2, dropout=1.0).double()

@@ -73,9 +73,9 @@ def gru_backward_unit(r, z, n, h_n, h_prev, dh):
 
 @njit(inline="always")
 def rnn_forward_unit(pre, relu):
-    """tanh(pre) or relu(pre)."""
+    """tanh(pre) or relu(pre) (NaN stays NaN, as PyTorch's relu keeps it)."""
     if relu:
-        return pre if pre > 0 else type(pre)(0.0)
+        return type(pre)(0.0) if pre <= 0 else pre
     return tanh(pre)
 
 
