@@ -366,6 +366,22 @@ def test_cell_gradcheck(cell_class):
         assert gradcheck(lambda *_: _projected(cell(x, h)), [x, h, *cell.parameters()])
 
 
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_in_place_on_the_output_before_backward_as_pytorch(mode):
+    module = MODES[mode](2, 2).double()
+    x = torch.randn(3, 1, 2, dtype=torch.float64, requires_grad=True)
+    y = module(x)[0]
+    expected = y.detach().clamp(min=0)
+    y.relu_()  # PyTorch's LSTM saves its output for backward, its GRU and RNN do not
+    np.testing.assert_array_equal(y.detach().numpy(), expected.numpy())
+    if mode == "LSTM":
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+    else:
+        y.sum().backward()
+        assert x.grad is not None
+
+
 def test_double_backward_is_refused():
     gru = nn.GRU(2, 2).double()
     x = torch.randn(2, 1, 2, dtype=torch.float64, requires_grad=True)

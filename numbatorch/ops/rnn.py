@@ -137,6 +137,10 @@ class RnnLayer(BuiltinFunction):
         ctx.mode, ctx.plan = mode, plan
         ctx.save_for_backward(input, w_ih, w_hh, w_hr, gates, hs, cs, hraw, hn)
         output = _rows(hs, batch, n)
+        if not lstm:
+            # PyTorch's GRU and RNN keep no view of their output for backward (its LSTM
+            # does): an in-place op on the output must not change the saved states
+            output = output.clone()
         h_n = _gather(hs, plan.end_rows)
         return (output, h_n, _gather(cs, plan.end_rows)) if lstm else (output, h_n)
 
