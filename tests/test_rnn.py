@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import numbatorch as torch
 from numbatorch import nn
-from numbatorch.autograd import gradcheck
+from numbatorch.autograd import gradcheck, gradgradcheck
 from numbatorch.nn.utils.rnn import (
     PackedSequence,
     pack_padded_sequence,
@@ -382,14 +382,43 @@ def test_in_place_on_the_output_before_backward_as_pytorch(mode):
         assert x.grad is not None
 
 
-def test_double_backward_is_refused():
-    gru = nn.GRU(2, 2).double()
-    x = torch.randn(2, 1, 2, dtype=torch.float64, requires_grad=True)
-    y, _ = gru(x)
-    (grad,) = torch.autograd.grad(y.sum(), x, create_graph=False)
-    assert tuple(grad.shape) == (2, 1, 2)
-    with pytest.raises(RuntimeError, match="double backward"):
-        torch.autograd.grad(gru(x)[0].sum(), x, create_graph=True)
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
+def test_gradgradcheck(mode):
+    module = MODES[mode](1, 2).double()
+    x = torch.randn(2, 1, 1, dtype=torch.float64, requires_grad=True)
+    weights = [module.bias_hh_l0]
+
+    def fn(x, *_):
+        return _projected(*[o for o in _run(module, x, None, None) if o is not None])
+
+    assert gradgradcheck(fn, [x, *weights])
+
+
+def test_double_backward_reaches_the_parameters():
+    # a gradient penalty: d/dw of |d out / d x|^2 needs the second derivative through w
+    lstm = nn.LSTM(1, 2, proj_size=1, bidirectional=True).double()
+    packed = lambda x: pack_padded_sequence(x, [2, 1])  # noqa: E731
+    x = torch.randn(2, 2, 1, dtype=torch.float64, requires_grad=True)
+
+    def penalty(w):
+        lstm.weight_hh_l0_reverse.data = w
+        out, _ = lstm(packed(x))
+        (g,) = torch.autograd.grad(out.data.sum(), x, create_graph=True)
+        return (g * g).sum()
+
+    w = lstm.weight_hh_l0_reverse.detach().clone()
+    lstm.weight_hh_l0_reverse.data = w
+    lstm.zero_grad()
+    penalty(w).backward()
+    analytical = lstm.weight_hh_l0_reverse.grad.numpy().copy()
+    numerical = np.zeros_like(analytical)
+    for k in range(w.numel()):
+        step = np.zeros(w.numel())
+        step[k] = 1e-6
+        delta = torch.tensor(step.reshape(tuple(w.shape)))
+        up, down = penalty(w + delta).item(), penalty(w - delta).item()
+        numerical.flat[k] = (up - down) / 2e-6
+    np.testing.assert_allclose(analytical, numerical, rtol=1e-4, atol=1e-7)
 
 
 # --- errors ----------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ class RnnLayer(BuiltinFunction):
                 k.gemm(hraw._array[at : at + rows], w_hr_t, h[cur : cur + rows])
         ctx.mode, ctx.plan = mode, plan
         ctx.save_for_backward(input, w_ih, w_hh, w_hr, gates, hs, cs, hraw, hn)
+        ctx.graph_inputs = (input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)  # for create_graph
         output = _rows(hs, batch, n)
         if not lstm:
             # PyTorch's GRU and RNN keep no view of their output for backward (its LSTM
@@ -146,12 +147,9 @@ class RnnLayer(BuiltinFunction):
 
     @staticmethod
     def backward(ctx, grad_output, grad_h_n, grad_c_n=None):
-        if grad_mode._state.enabled:
-            raise RuntimeError(
-                "double backward (create_graph=True) through RNN, LSTM and GRU layers is not "
-                "supported"
-            )
         input, w_ih, w_hh, w_hr, gates, hs, cs, hraw, hn = ctx.saved_tensors
+        if grad_mode._state.enabled:  # create_graph: gradients that are differentiable too
+            return _graph_backward(ctx, (grad_output, grad_h_n, grad_c_n))
         mode, plan = ctx.mode, ctx.plan
         needs = ctx.needs_input_grad
         k = kernels(input)
@@ -198,6 +196,65 @@ class RnnLayer(BuiltinFunction):
             None,
             None,
         )
+
+
+def _graph_backward(ctx, grads: tuple) -> tuple:
+    """RnnLayer's gradients as differentiable tensors (backward under create_graph): the
+    recurrence is run again step by step with differentiable ops, and differentiated
+    with create_graph, so second derivatives flow. Slow; only double backward uses it."""
+    from ..autograd import grad
+
+    inputs = ctx.graph_inputs
+    wanted = [i for i, need in enumerate(ctx.needs_input_grad[:8]) if need]
+    with grad_mode.enable_grad():
+        # the forward's own inputs, so the gradients' graph reaches what produced them
+        outputs = _recurrence(*inputs, ctx.mode, ctx.plan)
+        pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None]
+        found = grad([o for o, _ in pairs], [inputs[i] for i in wanted],
+                     [g for _, g in pairs], create_graph=True, allow_unused=True)  # fmt: skip
+    result = [None] * 10
+    for i, g in zip(wanted, found):
+        result[i] = g
+    return tuple(result)
+
+
+def _recurrence(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, plan):
+    """RnnLayer's forward written with differentiable ops, one op per gate and step. Rows
+    and gate columns are taken with index_select: its backward is differentiable again,
+    where slicing's is not (yet)."""
+    from ..nn.functional import linear
+
+    def take(t: Tensor, dim: int, start: int, count: int) -> Tensor:
+        return IndexSelect.apply(t, dim, _index(np.arange(start, start + count), t.device))
+
+    hidden = w_ih.shape[0] // GATES[mode]
+    gates_x = linear(input, w_ih, b_ih)
+    states, cells = [], []
+    h, c = h0, c0
+    for at, _, _, rows in plan.steps:
+        h_prev = take(h, 0, 0, rows)
+        pre_x, pre_h = take(gates_x, 0, at, rows), linear(h_prev, w_hh, b_hh)
+        if mode == "LSTM":
+            i, f, g, o = (take(pre_x + pre_h, 1, k * hidden, hidden) for k in range(4))
+            c = f.sigmoid() * take(c, 0, 0, rows) + i.sigmoid() * g.tanh()
+            h = o.sigmoid() * c.tanh()
+            if w_hr is not None:
+                h = linear(h, w_hr)
+            cells.append(c)
+        elif mode == "GRU":
+            x_r, x_z, x_n = (take(pre_x, 1, k * hidden, hidden) for k in range(3))
+            h_r, h_z, h_n = (take(pre_h, 1, k * hidden, hidden) for k in range(3))
+            r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+            h = (1 - z) * (x_n + r * h_n).tanh() + z * h_prev
+        else:
+            h = (pre_x + pre_h).tanh() if mode == "RNN_TANH" else (pre_x + pre_h).relu()
+        states.append(h)
+    output = cat(states)
+    # each sequence's last row, as in the forward's state buffer (rows 0..B-1: the start)
+    h_n = IndexSelect.apply(cat([h0, output]), 0, plan.end_rows)
+    if mode != "LSTM":
+        return output, h_n
+    return output, h_n, IndexSelect.apply(cat([c0, *cells]), 0, plan.end_rows)
 
 
 def _check_shapes(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, plan) -> None:
