@@ -12,6 +12,9 @@ Sequences are stored time-major and packed, as in a PackedSequence: step t holds
 `batch_sizes[t]` sequences still running, longest first, so padded input is the case
 where every step holds the whole batch. The reverse direction runs the same forward
 recurrence on each sequence reversed (a row permutation of the packed rows).
+
+Double backward (create_graph=True) takes a slower path: the recurrence is run again with
+differentiable ops, one per gate and step, and differentiated with create_graph.
 """
 
 from __future__ import annotations
