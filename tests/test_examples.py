@@ -17,10 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 QUICK = ["--model", "mlp", "--limit", "32", "--batch-size", "16"]
 
 
-def _load_trainer():
-    spec = importlib.util.spec_from_file_location(
-        "train_digits", ROOT / "examples" / "train_digits.py"
-    )
+def _load_trainer(name: str = "train_digits"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -123,17 +121,17 @@ def test_first_epoch_names_the_compile_time_it_leaves_out(tmp_path, monkeypatch,
     assert lines[1].endswith("samples/s")
 
 
-def _load_example(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_vae_on_the_digits_learns(capsys):
-    history = _load_example("vae_digits").main(
+    history = _load_trainer("vae_digits").main(
         ["--epochs", "3", "--limit", "128", "--batch-size", "32"]
     )
     losses = [train for _, train, _ in history]
     assert losses[-1] < losses[0]
     assert "epoch 3/3: train loss" in capsys.readouterr().out
+def test_lstm_digits_trains_and_reports(capsys):
+    trainer = _load_trainer("lstm_digits")
+    accuracy = trainer.main(["--epochs", "3", "--limit", "96", "--hidden", "16"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    losses = [float(line.split()[3]) for line in lines]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    assert 0.0 <= accuracy <= 1.0

@@ -31,6 +31,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .rnn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -130,4 +131,10 @@ __all__ = [
     "embedding_bag_max",
     "group_norm_backward",
     "group_norm_forward",
+    "gru_backward",
+    "gru_forward",
+    "lstm_backward",
+    "lstm_forward",
+    "rnn_backward",
+    "rnn_forward",
 ]

@@ -1,5 +1,6 @@
 """`nn.utils`: gradient clipping and the flat-vector view of parameters."""
 
+from . import rnn
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
 
 
@@ -25,4 +26,5 @@ __all__ = [
     "clip_grad_value_",
     "parameters_to_vector",
     "vector_to_parameters",
+    "rnn",
 ]
