@@ -128,6 +128,8 @@ def test_vae_on_the_digits_learns(capsys):
     losses = [train for _, train, _ in history]
     assert losses[-1] < losses[0]
     assert "epoch 3/3: train loss" in capsys.readouterr().out
+
+
 def test_lstm_digits_trains_and_reports(capsys):
     trainer = _load_trainer("lstm_digits")
     accuracy = trainer.main(["--epochs", "3", "--limit", "96", "--hidden", "16"])
