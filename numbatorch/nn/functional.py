@@ -18,8 +18,8 @@ from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops import shape as sh
-from ..ops.attention import scaled_dot_product_attention
 from ..ops._common import TYPE_WORD, check_device, shape_of, sum_to_shape
+from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.indexing import (
     OUT_OF_RANGE,
