@@ -41,6 +41,7 @@ from ..ops.pool import (
     max_unpool2d,
 )
 from ..tensor import Tensor
+from ._multi_head_attention import multi_head_attention_forward
 
 # --- activations ---------------------------------------------------------------------------
 
@@ -1100,4 +1101,5 @@ __all__ = [
     "softsign",
     "tanh",
     "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]
