@@ -43,14 +43,16 @@ def _table(key, build):
 
 def attention_bmm(a, b, out) -> None:
     """The CPU's `attention_bmm` on device arrays."""
-    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    # tuples: the simulator's shape objects refuse negative indices
+    a_shape, b_shape, out_shape = tuple(a.shape), tuple(b.shape), tuple(out.shape)
+    m, k, n = a_shape[-2], a_shape[-1], b_shape[-1]
     if out.size == 0:
         return
     if k == 0:
         fill(out, 0)
         return
     a_strides, b_strides = _elements(a), _elements(b)
-    key = (a.shape, a_strides, b.shape, b_strides, out.shape[-3])
+    key = (a_shape, a_strides, b_shape, b_strides, out_shape[-3])
     a_at, b_at, c_at = head_tables(*key)
     gemm_batched(flat_memory(a), _table(key + ("a",), lambda: a_at), a_strides[-2],
                  a_strides[-1], flat_memory(b), _table(key + ("b",), lambda: b_at),
@@ -62,17 +64,14 @@ def attention_softmax(scores, mask, causal: bool, scale: float, keep: float, dro
     """The CPU's `attention_softmax` on device arrays."""
     if scores.size == 0:
         return
-    rows, n = scores.shape[-2:]
+    rows, n = tuple(scores.shape)[-2:]
     empty = _table(("empty", scores.dtype.str), lambda: np.zeros(0, scores.dtype))
     if mask is None:
         mask_flat, mask_at, mask_rs, mask_cs = empty, _table(("none",), lambda: _NO_TABLE), 0, 0
     else:
-        strides = _elements(mask)
+        strides, lead = _elements(mask), tuple(mask.shape)[:-2]
         mask_flat = flat_memory(mask)
-        mask_at = _table(
-            ("mask", mask.shape[:-2], strides[:-2]),
-            lambda: lead_offsets(mask.shape[:-2], strides[:-2]),
-        )
+        mask_at = _table(("mask", lead, strides[:-2]), lambda: lead_offsets(lead, strides[:-2]))
         mask_rs, mask_cs = strides[-2:]
     dropped = empty if dropped is None else dropped.reshape(-1)
     _softmax_rows[launch(scores.size // n)](scores.reshape(-1), rows, n, causal, scale,
@@ -86,7 +85,7 @@ _NO_TABLE = np.zeros(0, np.int64)
 def attention_softmax_backward(probs, dropped, grad, scale: float) -> None:
     """The CPU's `attention_softmax_backward` on device arrays."""
     if grad.size:
-        n = grad.shape[-1]
+        n = tuple(grad.shape)[-1]
         _softmax_rows_backward[launch(grad.size // n)](probs.reshape(-1), dropped.reshape(-1),
                                                        grad.reshape(-1), n, scale)  # fmt: skip
 

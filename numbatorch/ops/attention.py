@@ -111,7 +111,9 @@ def _product(backend, a, b, lead: tuple, like: Tensor) -> Tensor:
     """a @ b over heads into a new (*lead, rows, cols) tensor, summed down to `like`'s
     shape (the gradient of an input that was broadcast or shared by a group of heads)."""
     a_array = a._array if isinstance(a, Tensor) else a
-    out = empty((*lead, a_array.shape[-2], b.shape[-1]), like.dtype, like.device)
+    # tuples: the CUDA simulator's shape objects refuse negative indices
+    rows, cols = tuple(a_array.shape)[-2], tuple(b.shape)[-1]
+    out = empty((*lead, rows, cols), like.dtype, like.device)
     backend.attention_bmm(a_array, b, out._array)
     return out.sum_to_size(like.shape) if tuple(out.shape) != tuple(like.shape) else out
 
