@@ -121,3 +121,21 @@ def test_first_epoch_names_the_compile_time_it_leaves_out(tmp_path, monkeypatch,
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
     assert lines[0].endswith(" s compiling kernels)")
     assert lines[1].endswith("samples/s")
+
+
+def test_char_transformer_learns_from_the_shipped_text_and_samples(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "char_transformer", ROOT / "examples" / "char_transformer.py"
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    # on the CPU: the test suite makes the CUDA simulator look like a GPU
+    tiny = ["--steps", "8", "--batch-size", "8", "--block-size", "16", "--d-model", "16",
+            "--heads", "2", "--layers", "1", "--lr", "1e-2", "--log-every", "4",
+            "--sample-length", "10", "--device", "cpu"]  # fmt: skip
+    held_out = example.main(tiny)
+    output = capsys.readouterr().out
+    assert "39,908 characters, 58 distinct" in output and "step     8/8  loss" in output
+    assert held_out < np.log(58)  # below uniform guessing over the 58 characters
+    sample = output.split("sample:\n")[1]
+    assert len(sample.rstrip("\n")) >= 10 + 8  # the prompt (half a block) and 10 drawn
