@@ -103,6 +103,17 @@ def test_rows_with_every_key_masked_give_zeros_and_zero_gradients():
     assert F.scaled_dot_product_attention(q, k, v, attn_mask=float_mask)[1].tolist() == [0, 0]
 
 
+def test_no_features_attend_uniformly_and_no_keys_give_zeros():
+    v = normal(3, 2)
+    uniform = attend(np.zeros((2, 0)), np.zeros((3, 0)), v)  # PyTorch: weights 1/S
+    np.testing.assert_allclose(uniform.numpy(), np.tile(v.mean(0), (2, 1)), atol=1e-15)
+    q = torch.tensor(normal(4, 5), requires_grad=True)
+    nothing = F.scaled_dot_product_attention(q, torch.zeros(0, 5, dtype=torch.float64),
+                                             torch.zeros(0, 3, dtype=torch.float64))  # fmt: skip
+    nothing.sum().backward()
+    assert nothing.tolist() == [[0.0] * 3] * 4 and q.grad.abs().max().item() == 0
+
+
 def test_sdpa_gradients_of_query_key_value_and_float_mask():
     shapes = ((1, 2, 2, 3), (1, 2, 3, 3), (1, 2, 3, 2), (2, 1, 3))  # the mask broadcast over L
     inputs = [torch.tensor(normal(*s), requires_grad=True) for s in shapes]

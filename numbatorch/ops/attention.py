@@ -215,7 +215,8 @@ def scaled_dot_product_attention(
                 tuple(attn_mask.shape), dtype=query.dtype, device=query.device
             ).masked_fill(attn_mask.logical_not(), -math.inf)
     if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
+        # E = 0: every score is an empty sum, 0 at any scale (uniform weights, as PyTorch)
+        scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
     dtype = query.dtype
     if dtype not in (_dtype.float32, _dtype.float64):  # the kernels run half types in float32
         query, key, value = (t.to(_dtype.float32) for t in (query, key, value))
