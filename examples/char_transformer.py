@@ -3,7 +3,7 @@ with numbatorch (the opening of Coriolanus): token and position embeddings, a st
 pre-norm TransformerEncoder layers under a causal mask, and a linear head predicting the
 next character. Shows progress and the loss on held-out text, then samples a few lines.
 
-    python examples/char_transformer.py --steps 2000        # a few minutes on a laptop
+    python examples/char_transformer.py --steps 2000
 """
 
 from __future__ import annotations

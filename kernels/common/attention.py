@@ -24,7 +24,9 @@ def softmax_row(x, at, n, limit, scale, mask, mask_at, mask_step, keep, dropped)
     added at mask[mask_at + j * mask_step]. A row whose every column is masked (-inf)
     becomes 0, as PyTorch's safe softmax makes it. With dropout (`dropped` not empty),
     dropped[at + j] holds uniform noise on entry and becomes p_j / keep where the noise is
-    below `keep`, else 0; the undropped probabilities stay in x for the backward."""
+    below `keep`, else 0; the undropped probabilities stay in x for the backward.
+    Every write is at at + j, j < n: the callers pass rows that lie inside x, and dropped
+    is x's size (the launchers' contract)."""
     top = -math.inf
     for j in range(limit):
         v = x[at + j] * scale
@@ -53,7 +55,8 @@ def softmax_row_backward(probs, dropped, grad, at, n, scale):
     gradient of the raw scores: scale * (d_j g_j - p_j sum_k d_k g_k), d the dropped
     probabilities (p itself without dropout). Dropout scales d_j = p_j m_j / keep, so
     p_j's gradient m_j g_j / keep times p_j is d_j g_j, and the softmax's sum over
-    p_k (m_k g_k / keep) is the sum over d_k g_k: the mask need not be kept."""
+    p_k (m_k g_k / keep) is the sum over d_k g_k: the mask need not be kept. Writes
+    grad[at + j], j < n, inside grad as the caller's row lies inside it."""
     total = 0.0
     for j in range(n):
         total += dropped[at + j] * grad[at + j]

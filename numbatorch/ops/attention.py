@@ -146,7 +146,7 @@ def _plan(query: Tensor, key: Tensor, value: Tensor, enable_gqa: bool):
     return batch, heads, out_shape
 
 
-def _mask_word(dt) -> str:
+def _dtype_word(dt) -> str:
     return _DTYPE_WORD.get(dt.name, dt.name)
 
 
@@ -159,8 +159,8 @@ def _check(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p, is_c
     if not (query.dtype is key.dtype is value.dtype):
         raise RuntimeError(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
-            f"{_mask_word(query.dtype)} key.dtype: {_mask_word(key.dtype)} and value.dtype: "
-            f"{_mask_word(value.dtype)} instead."
+            f"{_dtype_word(query.dtype)} key.dtype: {_dtype_word(key.dtype)} and value.dtype: "
+            f"{_dtype_word(value.dtype)} instead."
         )
     if not query.dtype.is_floating_point:
         raise RuntimeError(
@@ -171,8 +171,8 @@ def _check(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p, is_c
         if attn_mask.dtype is not _dtype.bool and attn_mask.dtype is not query.dtype:
             raise RuntimeError(
                 "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                f"attn_mask.dtype: {_mask_word(attn_mask.dtype)} and  query.dtype: "
-                f"{_mask_word(query.dtype)} instead."
+                f"attn_mask.dtype: {_dtype_word(attn_mask.dtype)} and  query.dtype: "
+                f"{_dtype_word(query.dtype)} instead."
             )
         if is_causal:
             raise RuntimeError(
