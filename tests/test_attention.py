@@ -373,22 +373,24 @@ def layer_norm(x, eps=1e-5):
     return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps)
 
 
+def feed_forward(layer, h):
+    """linear2(relu(linear1(h))) of a transformer layer, in numpy."""
+    linear1, linear2 = layer.linear1, layer.linear2
+    h = np.maximum(h @ linear1.weight.detach().numpy().T + linear1.bias.detach().numpy(), 0)
+    return h @ linear2.weight.detach().numpy().T + linear2.bias.detach().numpy()
+
+
 def encoder_layer_reference(layer, x, additive_mask=None):
     """TransformerEncoderLayer on (S, N, E) numpy input, dropout off, LayerNorm weights 1/0."""
-    linear1, linear2 = layer.linear1, layer.linear2
-
-    def feed_forward(h):
-        h = np.maximum(h @ linear1.weight.detach().numpy().T + linear1.bias.detach().numpy(), 0)
-        return h @ linear2.weight.detach().numpy().T + linear2.bias.detach().numpy()
 
     def attention(h):
         return mha_reference(layer.self_attn, h, h, h, additive_mask)[0]
 
     if layer.norm_first:
         x = x + attention(layer_norm(x))
-        return x + feed_forward(layer_norm(x))
+        return x + feed_forward(layer, layer_norm(x))
     x = layer_norm(x + attention(x))
-    return layer_norm(x + feed_forward(x))
+    return layer_norm(x + feed_forward(layer, x))
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
@@ -398,6 +400,19 @@ def test_encoder_layer_matches_the_reference(norm_first):
     mask = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
     out = layer(torch.tensor(x), src_mask=mask)
     expected = encoder_layer_reference(layer, x, mask.numpy())
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-9, atol=1e-10)
+
+
+def test_decoder_layer_matches_the_reference():
+    layer = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0).double()
+    x, memory = normal(4, 2, 8), normal(6, 2, 8)
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
+    out = layer(torch.tensor(x), torch.tensor(memory), tgt_mask=mask)
+    expected = layer_norm(x + mha_reference(layer.self_attn, x, x, x, mask.numpy())[0])
+    expected = layer_norm(
+        expected + mha_reference(layer.multihead_attn, expected, memory, memory)[0]
+    )
+    expected = layer_norm(expected + feed_forward(layer, expected))
     np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-9, atol=1e-10)
 
 
