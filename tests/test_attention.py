@@ -440,7 +440,10 @@ def test_nested_tensor_warning_as_in_pytorch():
 
 
 def test_transformer_state_dict_keys_and_generate_square_subsequent_mask():
+    from numbatorch.nn.modules.activation import MultiheadAttention
     from numbatorch.nn.modules.transformer import Transformer
+
+    assert MultiheadAttention is torch.nn.MultiheadAttention  # PyTorch's module paths
 
     model = Transformer(8, 2, 1, 1, 16, activation="gelu", norm_first=True)
     keys = list(model.state_dict())

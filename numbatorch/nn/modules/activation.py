@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from .attention import MultiheadAttention  # noqa: F401 - where PyTorch defines it
 from .module import Module
 
 
