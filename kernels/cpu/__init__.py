@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .attention import attention_bmm, attention_softmax, attention_softmax_backward
 from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .elementwise import binary, copy, fill, flat_kernels, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
@@ -137,4 +138,7 @@ __all__ = [
     "lstm_forward",
     "rnn_backward",
     "rnn_forward",
+    "attention_bmm",
+    "attention_softmax",
+    "attention_softmax_backward",
 ]

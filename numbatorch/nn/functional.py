@@ -19,6 +19,7 @@ from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops import shape as sh
 from ..ops._common import TYPE_WORD, check_device, shape_of, sum_to_shape
+from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.indexing import (
     OUT_OF_RANGE,
@@ -40,6 +41,7 @@ from ..ops.pool import (
     max_unpool2d,
 )
 from ..tensor import Tensor
+from ._multi_head_attention import multi_head_attention_forward
 
 # --- activations ---------------------------------------------------------------------------
 
@@ -1202,4 +1204,6 @@ __all__ = [
     "soft_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]

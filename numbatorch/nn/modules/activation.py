@@ -6,6 +6,7 @@ from ... import _creation
 from .. import functional as F
 from .. import init as nn_init
 from ..parameter import Parameter
+from .attention import MultiheadAttention  # noqa: F401 - where PyTorch defines it
 from .module import Module
 
 
