@@ -15,14 +15,38 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 class MultiheadAttention(Module):
-    """Attention of a query sequence over key/value sequences with `num_heads` heads of
+    r"""Attention of a query sequence over key/value sequences with `num_heads` heads of
     embed_dim // num_heads features each.
 
     Parameters (PyTorch's names, so its state_dicts load): `in_proj_weight` (3E, E) and
     `in_proj_bias` (3E,) when key and value have E features, else `q_proj_weight` (E, E),
     `k_proj_weight` (E, kdim), `v_proj_weight` (E, vdim); `out_proj` (Linear E -> E);
     `bias_k`, `bias_v` (1, 1, E) with `add_bias_kv`. Inputs are (L, N, E) sequence-first,
-    (N, L, E) with `batch_first`, or unbatched (L, E)."""
+    (N, L, E) with `batch_first`, or unbatched (L, E).
+
+    Args:
+        embed_dim: E, the model width
+        num_heads: heads, each of E // num_heads features
+        dropout: dropout on the attention weights in training. Default: 0.0
+        bias: biases in the projections. Default: ``True``
+        add_bias_kv: learn a key and value appended to the sequences. Default: ``False``
+        add_zero_attn: append a zero key and value. Default: ``False``
+        kdim, vdim: features of key and value. Default: E
+        batch_first: (N, L, E) instead of (L, N, E). Default: ``False``
+
+    Shape:
+        - query: :math:`(L, N, E)`; key: :math:`(S, N, kdim)`; value: :math:`(S, N, vdim)`.
+        - key_padding_mask: :math:`(N, S)`, True (or -inf) where a key is padding; attn_mask:
+          :math:`(L, S)` or :math:`(N \cdot heads, L, S)`.
+        - Output: :math:`(L, N, E)`, and the weights :math:`(N, L, S)` (averaged over heads) or
+          :math:`(N, heads, L, S)` when ``need_weights``.
+
+    Example::
+
+        >>> mha = nn.MultiheadAttention(32, 4, batch_first=True)
+        >>> x = torch.randn(2, 10, 32)
+        >>> out, weights = mha(x, x, x)
+    """
 
     def __init__(
         self,

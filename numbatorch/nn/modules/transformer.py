@@ -58,7 +58,29 @@ def _get_clones(module: Module, n: int) -> ModuleList:
 class TransformerEncoderLayer(Module):
     """Self-attention then a feed-forward block (linear1, activation, linear2), each with
     dropout, a residual connection and a LayerNorm (after it, or before with `norm_first`).
-    Input (S, N, E), (N, S, E) with `batch_first`, or unbatched (S, E)."""
+    Input (S, N, E), (N, S, E) with `batch_first`, or unbatched (S, E).
+
+    Args:
+        d_model: the model width (features per position)
+        nhead: attention heads (d_model must divide by it)
+        dim_feedforward: the hidden width of the feed-forward block. Default: 2048
+        dropout: dropout after attention, in and after the feed-forward block. Default: 0.1
+        activation: ``'relu'``, ``'gelu'`` or a callable. Default: ``F.relu``
+        layer_norm_eps: the LayerNorms' eps. Default: ``1e-5``
+        batch_first: inputs and outputs are (N, S, E) instead of (S, N, E). Default: ``False``
+        norm_first: LayerNorm before each block (pre-norm) instead of after. Default: ``False``
+        bias: biases in the Linear and LayerNorm layers. Default: ``True``
+
+    Shape:
+        - src: :math:`(S, N, E)`, :math:`(N, S, E)` with ``batch_first``, or :math:`(S, E)`.
+        - src_mask: :math:`(S, S)` bool or float; src_key_padding_mask: :math:`(N, S)`.
+        - Output: the shape of ``src``.
+
+    Example::
+
+        >>> layer = nn.TransformerEncoderLayer(d_model=32, nhead=4, batch_first=True)
+        >>> out = layer(torch.randn(8, 10, 32))
+    """
 
     def __init__(
         self,
@@ -132,7 +154,30 @@ class TransformerEncoderLayer(Module):
 
 class TransformerDecoderLayer(Module):
     """Self-attention over the target, attention over the encoder's output (memory), then
-    the feed-forward block; each with dropout, a residual and a LayerNorm (norm1..3)."""
+    the feed-forward block; each with dropout, a residual and a LayerNorm (norm1..3).
+
+    Args:
+        d_model: the model width (features per position)
+        nhead: attention heads (d_model must divide by it)
+        dim_feedforward: the hidden width of the feed-forward block. Default: 2048
+        dropout: dropout after attention, in and after the feed-forward block. Default: 0.1
+        activation: ``'relu'``, ``'gelu'`` or a callable. Default: ``F.relu``
+        layer_norm_eps: the LayerNorms' eps. Default: ``1e-5``
+        batch_first: inputs and outputs are (N, S, E) instead of (S, N, E). Default: ``False``
+        norm_first: LayerNorm before each block (pre-norm) instead of after. Default: ``False``
+        bias: biases in the Linear and LayerNorm layers. Default: ``True``
+
+    Shape:
+        - tgt: :math:`(T, N, E)` (or batch first / unbatched); memory: :math:`(S, N, E)`.
+        - tgt_mask: :math:`(T, T)`; memory_mask: :math:`(T, S)`; the padding masks :math:`(N, T)`
+          and :math:`(N, S)`.
+        - Output: the shape of ``tgt``.
+
+    Example::
+
+        >>> layer = nn.TransformerDecoderLayer(d_model=32, nhead=4)
+        >>> out = layer(torch.randn(7, 2, 32), torch.randn(10, 2, 32))
+    """
 
     def __init__(
         self,
@@ -250,7 +295,26 @@ def _nested_tensor_obstacle(layer) -> str:
 class TransformerEncoder(Module):
     """`num_layers` copies of `encoder_layer` applied in turn, then `norm` if given.
     `enable_nested_tensor` is accepted (with PyTorch's warning where it would not apply);
-    no nested tensors are made, which changes no value of the regular path."""
+    no nested tensors are made, which changes no value of the regular path.
+
+    Args:
+        encoder_layer: the layer to clone ``num_layers`` times
+        num_layers: how many layers
+        norm: a final normalisation layer. Default: ``None``
+        enable_nested_tensor: accepted (PyTorch's inference fast path; the values are the same).
+            Default: ``True``
+        mask_check: accepted. Default: ``True``
+
+    Shape:
+        - src: as for ``TransformerEncoderLayer``; ``mask`` and ``src_key_padding_mask`` too.
+        - Output: the shape of ``src``.
+
+    Example::
+
+        >>> layer = nn.TransformerEncoderLayer(d_model=32, nhead=4)
+        >>> encoder = nn.TransformerEncoder(layer, num_layers=2)
+        >>> out = encoder(torch.randn(10, 2, 32))
+    """
 
     def __init__(
         self,
@@ -295,7 +359,23 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """`num_layers` copies of `decoder_layer` applied in turn, then `norm` if given."""
+    """`num_layers` copies of `decoder_layer` applied in turn, then `norm` if given.
+
+    Args:
+        decoder_layer: the layer to clone ``num_layers`` times
+        num_layers: how many layers
+        norm: a final normalisation layer. Default: ``None``
+
+    Shape:
+        - tgt, memory and their masks: as for ``TransformerDecoderLayer``.
+        - Output: the shape of ``tgt``.
+
+    Example::
+
+        >>> layer = nn.TransformerDecoderLayer(d_model=32, nhead=4)
+        >>> decoder = nn.TransformerDecoder(layer, num_layers=2)
+        >>> out = decoder(torch.randn(7, 2, 32), torch.randn(10, 2, 32))
+    """
 
     def __init__(self, decoder_layer: Module, num_layers: int, norm: Module | None = None) -> None:
         super().__init__()
@@ -335,7 +415,30 @@ class Transformer(Module):
     """An encoder (`num_encoder_layers` layers and a final LayerNorm) and a decoder
     (likewise) of model width `d_model` with `nhead` heads; every matrix parameter is
     re-initialised with xavier_uniform_, as in PyTorch. forward(src, tgt) -> the decoder's
-    output, shaped as tgt."""
+    output, shaped as tgt.
+
+    Args:
+        d_model: the model width. Default: 512
+        nhead: attention heads. Default: 8
+        num_encoder_layers: Default: 6
+        num_decoder_layers: Default: 6
+        dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias: as for
+            ``TransformerEncoderLayer``
+        custom_encoder, custom_decoder: modules used instead of the stacks. Default: ``None``
+
+    Shape:
+        - src: :math:`(S, N, E)`; tgt: :math:`(T, N, E)` (batch first with ``batch_first``).
+        - src_mask :math:`(S, S)`, tgt_mask :math:`(T, T)` (see
+          ``generate_square_subsequent_mask``), memory_mask :math:`(T, S)`; padding masks :math:`(N,
+          S)`, :math:`(N, T)`.
+        - Output: :math:`(T, N, E)`.
+
+    Example::
+
+        >>> model = nn.Transformer(d_model=32, nhead=4, num_encoder_layers=2, num_decoder_layers=2)
+        >>> mask = nn.Transformer.generate_square_subsequent_mask(7)
+        >>> out = model(torch.randn(10, 2, 32), torch.randn(7, 2, 32), tgt_mask=mask)
+    """
 
     def __init__(
         self,
