@@ -500,7 +500,8 @@ class TripletMarginWithDistanceLoss(_Loss):
 
     Example::
 
-        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance())
+        >>> l1 = lambda x, y: (x - y).abs().sum(-1)
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=l1, margin=0.5)
         >>> output = loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16))
     """
 
