@@ -29,16 +29,13 @@ class Adam(Optimizer):
     Args:
         params: the parameters to optimize, or dicts defining parameter groups.
         lr: the learning rate :math:`\gamma`. Default: ``1e-3``
-        betas: :math:`(\beta_1, \beta_2)`, the decay rates of the moments.
-            Default: ``(0.9, 0.999)``
+        betas: :math:`(\beta_1, \beta_2)`, the moments' decay rates. Default: ``(0.9, 0.999)``
         eps: added to the denominator for stability. Default: ``1e-8``
         weight_decay: the L2 penalty, added to the gradient. Default: ``0``
         amsgrad: use the running maximum of :math:`\hat v` (AMSGrad). Default: ``False``
         maximize: ascend the objective instead of descending it. Default: ``False``
-        decoupled_weight_decay: decay the weights directly, as :class:`AdamW`.
-            Default: ``False``
-        foreach, fused: accepted as in PyTorch. ``capturable`` or ``differentiable`` set to
-            ``True`` raise NotImplementedError.
+        decoupled_weight_decay: decay the weights directly, as AdamW. Default: ``False``
+        foreach, fused: accepted as in PyTorch; capturable/differentiable raise NotImplementedError.
 
     Example::
 

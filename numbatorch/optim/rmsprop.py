@@ -7,11 +7,10 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop: steps scaled by a running average of squared gradients.
-
-    :math:`v = \alpha v + (1 - \alpha) g^2`, then :math:`\theta \mathrel{-}= \gamma g / (\sqrt{v} +
-    \epsilon)`; ``centered`` subtracts the squared running mean of :math:`g` from :math:`v`,
-    and ``momentum`` :math:`\mu` keeps a buffer :math:`b = \mu b + g / (\sqrt{v} + \epsilon)`.
+    r"""RMSprop, steps scaled by a running average :math:`v = \alpha v + (1 - \alpha) g^2`:
+    :math:`\theta \mathrel{-}= \gamma g / (\sqrt{v} + \epsilon)`. ``centered`` subtracts the
+    squared running mean of :math:`g` from :math:`v`; ``momentum`` :math:`\mu` steps by the
+    buffer :math:`b = \mu b + g / (\sqrt{v} + \epsilon)` instead.
 
     Args:
         params: the parameters to optimize, or dicts defining parameter groups.
@@ -22,8 +21,7 @@ class RMSprop(Optimizer):
         momentum: the momentum factor :math:`\mu`. Default: ``0``
         centered: normalize by the estimated variance of the gradient. Default: ``False``
         maximize: ascend the objective instead of descending it. Default: ``False``
-        foreach: accepted as in PyTorch. ``capturable`` or ``differentiable`` set to ``True``
-            raise NotImplementedError.
+        foreach: accepted as in PyTorch; capturable or differentiable raise NotImplementedError.
 
     Example::
 

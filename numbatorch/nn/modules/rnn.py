@@ -286,10 +286,8 @@ class RNN(RNNBase):
         num_layers: how many recurrent layers are stacked. Default: ``1``
         nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``
         bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``
-        batch_first: input and output are :math:`(N, L, *)` rather than :math:`(L, N, *)`
-            (the hidden states are not affected). Default: ``False``
-        dropout: the probability of dropout on the outputs of all layers but the last, in
-            training. Default: ``0.0``
+        batch_first: :math:`(N, L, *)` input and output, not :math:`(L, N, *)`. Default: ``False``
+        dropout: dropout on the outputs of all layers but the last, in training. Default: ``0.0``
         bidirectional: run a second stack backwards; :math:`D = 2`, else 1. Default: ``False``
 
     Shape (``forward(input, hx=None)`` returns ``(output, h_n)``):
@@ -335,20 +333,16 @@ class LSTM(RNNBase):
         hidden_size: the number of features :math:`H_{out}` of the hidden state.
         num_layers: how many recurrent layers are stacked. Default: ``1``
         bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``
-        batch_first: input and output are :math:`(N, L, *)` rather than :math:`(L, N, *)`
-            (the hidden states are not affected). Default: ``False``
-        dropout: the probability of dropout on the outputs of all layers but the last, in
-            training. Default: ``0.0``
+        batch_first: :math:`(N, L, *)` input and output, not :math:`(L, N, *)`. Default: ``False``
+        dropout: dropout on the outputs of all layers but the last, in training. Default: ``0.0``
         bidirectional: run a second stack backwards; :math:`D = 2`, else 1. Default: ``False``
-        proj_size: if above 0, :math:`h_t` is projected to this size by ``weight_hr``.
-            Default: ``0``
+        proj_size: if above 0, :math:`h_t` is projected to this size. Default: ``0``
 
     Shape (``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``):
         - Input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
           :math:`(L, H_{in})` unbatched, or a ``PackedSequence``.
-        - h_0, h_n: :math:`(D \cdot \text{num\_layers}, N, H_{out})` (:math:`H_{out}` is
-          ``proj_size`` when set); c_0, c_n: the same with ``hidden_size``; no :math:`N`
-          unbatched.
+        - h_0, h_n: :math:`(D \cdot \text{num\_layers}, N, H_{out})`, :math:`H_{out}` being
+          ``proj_size`` if set; c_0, c_n: the same with ``hidden_size``; no :math:`N` unbatched.
         - Output: :math:`(L, N, D \cdot H_{out})`.
 
     Example::
@@ -376,10 +370,8 @@ class GRU(RNNBase):
         hidden_size: the number of features :math:`H_{out}` of the hidden state.
         num_layers: how many recurrent layers are stacked. Default: ``1``
         bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``
-        batch_first: input and output are :math:`(N, L, *)` rather than :math:`(L, N, *)`
-            (the hidden states are not affected). Default: ``False``
-        dropout: the probability of dropout on the outputs of all layers but the last, in
-            training. Default: ``0.0``
+        batch_first: :math:`(N, L, *)` input and output, not :math:`(L, N, *)`. Default: ``False``
+        dropout: dropout on the outputs of all layers but the last, in training. Default: ``0.0``
         bidirectional: run a second stack backwards; :math:`D = 2`, else 1. Default: ``False``
 
     Shape (``forward(input, hx=None)`` returns ``(output, h_n)``):
