@@ -7,6 +7,33 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
+    r"""Adagrad: each element's step shrinks with the sum of its squared gradients.
+
+    :math:`s \mathrel{+}= g^2`, then
+    :math:`\theta \mathrel{-}= \tilde\gamma g / (\sqrt{s} + \epsilon)`,
+    with :math:`\tilde\gamma = \gamma / (1 + (t - 1) \eta)` for the step count :math:`t`.
+
+    Args:
+        params: the parameters to optimize, or dicts defining parameter groups.
+        lr: the learning rate :math:`\gamma`. Default: ``1e-2``
+        lr_decay: the learning-rate decay :math:`\eta`. Default: ``0``
+        weight_decay: the L2 penalty, added to the gradient. Default: ``0``
+        initial_accumulator_value: the starting value of :math:`s`. Default: ``0``
+        eps: added to the denominator for stability. Default: ``1e-10``
+        maximize: ascend the objective instead of descending it. Default: ``False``
+        foreach, fused: accepted as in PyTorch. ``differentiable=True`` raises
+            NotImplementedError.
+
+    Example::
+
+        >>> optimizer = optim.Adagrad(model.parameters(), lr=0.01)
+        >>> for input, target in dataset:
+        ...     optimizer.zero_grad()
+        ...     loss = loss_fn(model(input), target)
+        ...     loss.backward()
+        ...     optimizer.step()
+    """
+
     def __init__(
         self,
         params,

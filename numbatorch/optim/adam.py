@@ -20,6 +20,33 @@ def _check(lr, betas, eps, weight_decay) -> None:
 
 
 class Adam(Optimizer):
+    r"""Adam: per-parameter steps from bias-corrected running moments of the gradient.
+
+    :math:`m = \beta_1 m + (1 - \beta_1) g`, :math:`v = \beta_2 v + (1 - \beta_2) g^2`, then
+    :math:`\theta \mathrel{-}= \gamma \hat m / (\sqrt{\hat v} + \epsilon)`, with
+    :math:`\hat m = m / (1 - \beta_1^t)`, :math:`\hat v = v / (1 - \beta_2^t)`.
+
+    Args:
+        params: the parameters to optimize, or dicts defining parameter groups.
+        lr: the learning rate :math:`\gamma`. Default: ``1e-3``
+        betas: :math:`(\beta_1, \beta_2)`, the moments' decay rates. Default: ``(0.9, 0.999)``
+        eps: added to the denominator for stability. Default: ``1e-8``
+        weight_decay: the L2 penalty, added to the gradient. Default: ``0``
+        amsgrad: use the running maximum of :math:`\hat v` (AMSGrad). Default: ``False``
+        maximize: ascend the objective instead of descending it. Default: ``False``
+        decoupled_weight_decay: decay the weights directly, as AdamW. Default: ``False``
+        foreach, fused: accepted as in PyTorch; capturable/differentiable raise NotImplementedError.
+
+    Example::
+
+        >>> optimizer = optim.Adam(model.parameters(), lr=1e-3)
+        >>> for input, target in dataset:
+        ...     optimizer.zero_grad()
+        ...     loss = loss_fn(model(input), target)
+        ...     loss.backward()
+        ...     optimizer.step()
+    """
+
     def __init__(
         self,
         params,

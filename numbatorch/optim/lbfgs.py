@@ -107,6 +107,32 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 
 class LBFGS(Optimizer):
+    """L-BFGS: quasi-Newton steps from the last ``history_size`` parameter and gradient
+    differences; ``step(closure)`` runs up to ``max_iter`` iterations, re-evaluating the loss
+    through ``closure``. All parameters form one group, flattened into one vector.
+
+    Args:
+        params: the parameters to optimize (one group only).
+        lr: the learning rate (step length). Default: ``1``
+        max_iter: the most iterations per ``step``. Default: ``20``
+        max_eval: the most ``closure`` calls per ``step``. Default: ``max_iter * 5 // 4``
+        tolerance_grad: stop when the largest gradient element is below this. Default: ``1e-7``
+        tolerance_change: stop when the loss or the step changes less than this.
+            Default: ``1e-9``
+        history_size: how many updates the inverse Hessian estimate keeps. Default: ``100``
+        line_search_fn: ``None`` or ``'strong_wolfe'``. Default: ``None``
+
+    Example::
+
+        >>> optimizer = optim.LBFGS(model.parameters(), lr=1)
+        >>> def closure():
+        ...     optimizer.zero_grad()
+        ...     loss = loss_fn(model(input), target)
+        ...     loss.backward()
+        ...     return loss
+        >>> optimizer.step(closure)
+    """
+
     def __init__(
         self,
         params,

@@ -7,6 +7,32 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
+    r"""RMSprop, steps scaled by a running average :math:`v = \alpha v + (1 - \alpha) g^2`:
+    :math:`\theta \mathrel{-}= \gamma g / (\sqrt{v} + \epsilon)`. ``centered`` subtracts the
+    squared running mean of :math:`g` from :math:`v`; ``momentum`` :math:`\mu` steps by the
+    buffer :math:`b = \mu b + g / (\sqrt{v} + \epsilon)` instead.
+
+    Args:
+        params: the parameters to optimize, or dicts defining parameter groups.
+        lr: the learning rate :math:`\gamma`. Default: ``1e-2``
+        alpha: the smoothing constant :math:`\alpha`. Default: ``0.99``
+        eps: added to the denominator for stability. Default: ``1e-8``
+        weight_decay: the L2 penalty, added to the gradient. Default: ``0``
+        momentum: the momentum factor :math:`\mu`. Default: ``0``
+        centered: normalize by the estimated variance of the gradient. Default: ``False``
+        maximize: ascend the objective instead of descending it. Default: ``False``
+        foreach: accepted as in PyTorch; capturable or differentiable raise NotImplementedError.
+
+    Example::
+
+        >>> optimizer = optim.RMSprop(model.parameters(), lr=0.01)
+        >>> for input, target in dataset:
+        ...     optimizer.zero_grad()
+        ...     loss = loss_fn(model(input), target)
+        ...     loss.backward()
+        ...     optimizer.step()
+    """
+
     def __init__(
         self,
         params,

@@ -6,6 +6,33 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum (Nesterov's or heavy-ball).
+
+    With :math:`g = \nabla + \lambda\theta`: :math:`b = \mu b + (1 - \tau) g`, then
+    :math:`\theta \mathrel{-}= \gamma b` (:math:`\gamma (g + \mu b)` with ``nesterov``);
+    :math:`b = g` on the first step; plain :math:`\theta \mathrel{-}= \gamma g` without momentum.
+
+    Args:
+        params: the parameters to optimize, or dicts defining parameter groups.
+        lr: the learning rate :math:`\gamma`. Default: ``1e-3``
+        momentum: the momentum factor :math:`\mu`. Default: ``0``
+        dampening: the dampening :math:`\tau` of the momentum. Default: ``0``
+        weight_decay: the L2 penalty :math:`\lambda`. Default: ``0``
+        nesterov: use Nesterov momentum (needs momentum and zero dampening). Default: ``False``
+        maximize: ascend the objective instead of descending it. Default: ``False``
+        foreach, fused: accepted as in PyTorch. ``differentiable=True`` raises
+            NotImplementedError.
+
+    Example::
+
+        >>> optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> for input, target in dataset:
+        ...     optimizer.zero_grad()
+        ...     loss = loss_fn(model(input), target)
+        ...     loss.backward()
+        ...     optimizer.step()
+    """
+
     def __init__(
         self,
         params,

@@ -462,6 +462,22 @@ class Softmin(_SoftmaxBase):
 
 
 class CELU(Module):
+    r"""Continuously differentiable ELU: :math:`\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))`.
+
+    Args:
+        alpha: the :math:`\alpha` of the formula; must not be 0. Default: ``1.0``
+        inplace: write the result into the input. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.CELU(alpha=0.5)
+        >>> output = m(torch.randn(2, 3))
+    """
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
@@ -474,6 +490,23 @@ class CELU(Module):
 
 
 class Threshold(Module):
+    r"""Keeps :math:`x` where :math:`x > \text{threshold}` and puts ``value`` everywhere else.
+
+    Args:
+        threshold: the value to compare against (no default, as in PyTorch).
+        value: what replaces every element not above ``threshold``.
+        inplace: write the result into the input. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Threshold(0.1, 20.0)
+        >>> output = m(torch.randn(2, 3))
+    """
+
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         self.threshold, self.value, self.inplace = threshold, value, inplace
@@ -486,8 +519,25 @@ class Threshold(Module):
 
 
 class RReLU(Module):
-    """Leaky ReLU with a random negative slope in [lower, upper] per element in training,
-    the midpoint in evaluation."""
+    r"""Randomized leaky ReLU: :math:`x` for :math:`x \geq 0`, else :math:`a x`.
+
+    In training :math:`a` is drawn from :math:`U(\text{lower}, \text{upper})` afresh for every
+    element on each call; in evaluation it is the fixed :math:`(\text{lower} + \text{upper}) / 2`.
+
+    Args:
+        lower: the lower bound of the slope's distribution. Default: ``1/8``
+        upper: the upper bound of the slope's distribution. Default: ``1/3``
+        inplace: write the result into the input. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.RReLU(0.1, 0.3)
+        >>> output = m(torch.randn(2, 3))
+    """
 
     def __init__(
         self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False
@@ -517,18 +567,77 @@ class _Shrink(Module):
 
 
 class Hardshrink(_Shrink):
+    r"""Zeroes the values in :math:`[-\lambda, \lambda]` and keeps the rest unchanged.
+
+    Args:
+        lambd: the :math:`\lambda` of the formula. Default: ``0.5``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Hardshrink()
+        >>> output = m(torch.randn(2, 3))
+    """
+
     function = staticmethod(F.hardshrink)
 
 
 class Softshrink(_Shrink):
+    r"""Shrinks every value towards 0 by :math:`\lambda`: :math:`x - \lambda` above :math:`\lambda`,
+    :math:`x + \lambda` below :math:`-\lambda`, and 0 in between.
+
+    Args:
+        lambd: the :math:`\lambda` of the formula (at least 0). Default: ``0.5``
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Softshrink()
+        >>> output = m(torch.randn(2, 3))
+    """
+
     function = staticmethod(F.softshrink)
 
 
 class Tanhshrink(_Plain):
+    r""":math:`x - \tanh(x)`, element by element.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.Tanhshrink()
+        >>> output = m(torch.randn(2, 3))
+    """
+
     function = staticmethod(F.tanhshrink)
 
 
 class GLU(Module):
+    r"""Gated linear unit: splits the input in halves :math:`a, b` along ``dim`` and returns
+    :math:`a \otimes \sigma(b)`.
+
+    Args:
+        dim: the dimension that is split; its size must be even. Default: ``-1``
+
+    Shape:
+        - Input: :math:`(*_1, N, *_2)`, where :math:`N` is the size along ``dim``.
+        - Output: :math:`(*_1, M, *_2)` with :math:`M = N / 2`.
+
+    Example::
+
+        >>> m = nn.GLU()
+        >>> output = m(torch.randn(4, 2))
+    """
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
@@ -541,7 +650,26 @@ class GLU(Module):
 
 
 class PReLU(Module):
-    """x where x > 0, else a * x, with a learnt slope a: one, or one per channel."""
+    """:math:`x` where :math:`x > 0`, else :math:`a x`, with the slope :math:`a` learnt.
+
+    Args:
+        num_parameters: how many slopes to learn: ``1`` (shared by all elements) or the number
+            of channels, dimension 1 of the input (a 1-D input counts as one channel).
+            Default: ``1``
+        init: the initial value of every slope. Default: ``0.25``
+
+    Attributes:
+        weight: the slopes, shape ``(num_parameters)``.
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Output: :math:`(*)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.PReLU(3)
+        >>> output = m(torch.randn(2, 3, 4))
+    """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()

@@ -85,7 +85,29 @@ class Linear(Module):
 
 
 class Bilinear(Module):
-    """y = x1^T W x2 + b per output feature; W (out, in1, in2), b (out)."""
+    r"""A bilinear map of two inputs: :math:`y_o = x_1^T W_o x_2 + b_o` for each output feature.
+
+    Args:
+        in1_features: the size of each first input sample.
+        in2_features: the size of each second input sample.
+        out_features: the size of each output sample.
+        bias: if ``False``, the layer learns no additive bias. Default: ``True``
+
+    Attributes:
+        weight: shape ``(out_features, in1_features, in2_features)``, drawn from
+            :math:`U(-1/\sqrt{\text{in1\_features}}, 1/\sqrt{\text{in1\_features}})`.
+        bias: shape ``(out_features)``, drawn from the same range.
+
+    Shape:
+        - Input1: :math:`(*, H_{in1})` and Input2: :math:`(*, H_{in2})`, the same
+          :math:`*` in both.
+        - Output: :math:`(*, H_{out})`.
+
+    Example::
+
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> output = m(torch.randn(128, 20), torch.randn(128, 30))  # (128, 40)
+    """
 
     def __init__(
         self,

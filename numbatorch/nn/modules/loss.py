@@ -326,18 +326,77 @@ class _MarginLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_MarginLoss):
+    r"""Whether two inputs are alike by their cosine: :math:`1 - \cos(x_1, x_2)` where the
+    target is 1, :math:`\max(0, \cos(x_1, x_2) - \text{margin})` where it is -1.
+
+    Args:
+        margin: best in :math:`[-1, 1]`; 0 to 0.5 is a common choice. Default: ``0.0``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input1, Input2: :math:`(N, D)` or :math:`(D)`.
+        - Target: :math:`(N)` or :math:`()`, values 1 or -1.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.CosineEmbeddingLoss(margin=0.2)
+        >>> output = loss(torch.randn(3, 5), torch.randn(3, 5), torch.tensor([1.0, -1.0, 1.0]))
+    """
+
     def forward(self, input1, input2, target):
         return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
                                        reduction=self.reduction)  # fmt: skip
 
 
 class MarginRankingLoss(_MarginLoss):
+    r"""A ranking loss, :math:`\max(0, -y (x_1 - x_2) + \text{margin})`: a target :math:`y = 1`
+    asks for :math:`x_1` to rank above :math:`x_2`, :math:`y = -1` for the opposite.
+
+    Args:
+        margin: the gap required between the two. Default: ``0.0``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input1, Input2, Target: :math:`(N)` or :math:`()`.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MarginRankingLoss()
+        >>> output = loss(torch.randn(3), torch.randn(3), torch.tensor([1.0, -1.0, 1.0]))
+    """
+
     def forward(self, input1, input2, target):
         return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
                                      reduction=self.reduction)  # fmt: skip
 
 
 class HingeEmbeddingLoss(_Loss):
+    r""":math:`x` where the target is 1 and :math:`\max(0, \text{margin} - x)` where it is -1,
+    for :math:`x` usually a distance between two inputs.
+
+    Args:
+        margin: the distance beyond which a dissimilar pair costs nothing. Default: ``1.0``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-element losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the input's shape, values 1 or -1.
+        - Output: a scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.HingeEmbeddingLoss()
+        >>> output = loss(torch.rand(4), torch.tensor([1.0, -1.0, -1.0, 1.0]))
+    """
+
     def __init__(
         self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"
     ) -> None:
@@ -349,11 +408,53 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
+    r"""The two-class logistic loss :math:`\log(1 + e^{-y x})` for targets :math:`y` of 1 or -1.
+
+    Args:
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-element losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the input's shape.
+        - Output: a scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.SoftMarginLoss()
+        >>> output = loss(torch.randn(3, 2), torch.tensor([[1.0, -1.0]] * 3))
+    """
+
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
+    r""":math:`\max(0, d(a, p) - d(a, n) + \text{margin})` with :math:`d` the p-norm distance
+    (plus ``eps``): pulls the anchor :math:`a` to the positive :math:`p` and away from the
+    negative :math:`n`.
+
+    Args:
+        margin: must be greater than 0. Default: ``1.0``
+        p: the norm degree of the distance. Default: ``2.0``
+        eps: added to the differences before the norm. Default: ``1e-6``
+        swap: use :math:`d(p, n)` instead of :math:`d(a, n)` where it is smaller.
+            Default: ``False``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Anchor, Positive, Negative: :math:`(N, D)` or :math:`(D)`, the same rank.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.TripletMarginLoss(margin=1.0, p=2)
+        >>> output = loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16))
+    """
+
     def __init__(
         self,
         margin: float = 1.0,
@@ -378,6 +479,32 @@ class TripletMarginLoss(_Loss):
 
 
 class TripletMarginWithDistanceLoss(_Loss):
+    r""":class:`TripletMarginLoss` with any distance:
+    :math:`\max(0, d(a, p) - d(a, n) + \text{margin})`.
+
+    Args:
+        distance_function: maps two tensors to their distances, one per sample.
+            Default: ``None`` (the 2-norm pairwise distance)
+        margin: must be greater than 0. Default: ``1.0``
+        swap: use :math:`d(p, n)` instead of :math:`d(a, n)` where it is smaller.
+            Default: ``False``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+
+    All arguments are keyword-only.
+
+    Shape:
+        - Anchor, Positive, Negative: :math:`(N, *)` or :math:`(*)`, whatever the distance
+          function takes.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> l1 = lambda x, y: (x - y).abs().sum(-1)
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=l1, margin=0.5)
+        >>> output = loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16))
+    """
+
     def __init__(
         self,
         *,
@@ -403,17 +530,82 @@ class TripletMarginWithDistanceLoss(_Loss):
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
+    r"""Multi-label one-versus-all loss: the binary logistic loss of each class,
+    :math:`-(y \log\sigma(x) + (1 - y) \log\sigma(-x))`, averaged over the classes.
+
+    Args:
+        weight: a rescaling weight for each class, shape :math:`(C)`. Default: ``None``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(C)`.
+        - Target: the input's shape, values 0 or 1.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MultiLabelSoftMarginLoss()
+        >>> output = loss(torch.randn(3, 4), torch.tensor([[0.0, 1, 1, 0]] * 3))
+    """
+
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
                                              reduction=self.reduction)  # fmt: skip
 
 
 class MultiLabelMarginLoss(_Loss):
+    r"""Multi-label hinge loss:
+    :math:`\sum_{j, k} \max(0, 1 - (x[j] - x[k])) / C` over the target classes :math:`j` and
+    the other classes :math:`k`.
+
+    The target row lists class indices and ends at its first -1.
+
+    Args:
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(C)`.
+        - Target: the input's shape, integer class indices padded with -1.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MultiLabelMarginLoss()
+        >>> output = loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]]))
+    """
+
     def forward(self, input, target):
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
+    r"""Multi-class hinge loss:
+    :math:`\sum_{j \neq y} \max(0, \text{margin} - x[y] + x[j])^p / C` for the target class
+    :math:`y`, times ``weight[y]`` when given.
+
+    Args:
+        p: ``1`` or ``2`` (anything else raises ValueError). Default: ``1``
+        margin: the gap required. Default: ``1.0``
+        weight: a 1-D rescaling weight per class. Default: ``None``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-sample losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(C)`.
+        - Target: :math:`(N)` or :math:`()`, class indices in :math:`[0, C)`.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.MultiMarginLoss()
+        >>> output = loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]))
+    """
+
     def __init__(
         self,
         p: int = 1,
@@ -439,6 +631,29 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class PoissonNLLLoss(_Loss):
+    r"""Negative log likelihood of a Poisson target :math:`t`: :math:`e^x - t x` when the input
+    is the log rate (``log_input=True``), else :math:`x - t \log(x + \text{eps})`.
+
+    Args:
+        log_input: whether the input is the log of the rate. Default: ``True``
+        full: add Stirling's approximation of :math:`\log(t!)` where :math:`t > 1`.
+            Default: ``False``
+        eps: keeps the log finite when ``log_input=False``. Default: ``1e-8``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-element losses are combined.
+            Default: ``'mean'``
+        size_average, reduce: deprecated, as in PyTorch (they set ``reduction`` with a warning)
+
+    Shape:
+        - Input: :math:`(*)`, any number of dimensions.
+        - Target: :math:`(*)`, the input's shape.
+        - Output: a scalar, or :math:`(*)` with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.PoissonNLLLoss()
+        >>> output = loss(torch.randn(5, 2), torch.randn(5, 2).abs())
+    """
+
     def __init__(
         self,
         log_input: bool = True,
@@ -457,6 +672,30 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
+    r"""Negative log likelihood of a Gaussian target with predicted mean and variance:
+    :math:`\frac{1}{2}(\log v + (x - t)^2 / v)` with :math:`v = \max(\text{var}, \text{eps})`.
+
+    Args:
+        full: add the constant :math:`\frac{1}{2}\log(2\pi)`. Default: ``False``
+        eps: the floor on the variance (it does not take part in the gradient).
+            Default: ``1e-6``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``: how the per-element losses are combined.
+            Default: ``'mean'``
+
+    All arguments are keyword-only; ``forward(input, target, var)``.
+
+    Shape:
+        - Input: :math:`(N, *)` or :math:`(*)`; Target: the input's shape.
+        - Var: the input's shape, that shape without its last dimension, the input's shape
+          with one dimension of size 1, or a ``float``; no negative entries.
+        - Output: a scalar, or the input's shape with ``reduction='none'``.
+
+    Example::
+
+        >>> loss = nn.GaussianNLLLoss()
+        >>> output = loss(torch.randn(5, 2), torch.randn(5, 2), torch.ones(5, 1))
+    """
+
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
         super().__init__(None, None, reduction)
         self.full, self.eps = full, eps
@@ -467,6 +706,31 @@ class GaussianNLLLoss(_Loss):
 
 
 class CTCLoss(_Loss):
+    r"""The Connectionist Temporal Classification loss: the negative log probability of a target
+    sequence summed over all its alignments to the (longer) input sequence.
+
+    Args:
+        blank: the index of the blank class. Default: ``0``
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``; ``'mean'`` divides each loss by its
+            target length, then averages over the batch. Default: ``'mean'``
+        zero_infinity: replace infinite losses (impossible alignments) and their gradients
+            by zero. Default: ``False``
+
+    Shape:
+        - Log_probs: :math:`(T, N, C)` or :math:`(T, C)`, log-softmax outputs.
+        - Targets: :math:`(N, S)` padded, or all targets concatenated, :math:`(\sum_i S_i)`.
+        - Input_lengths, Target_lengths: :math:`(N)` tensors, ints or lists of ints.
+        - Output: a scalar, or :math:`(N)` with ``reduction='none'``.
+
+    Example::
+
+        >>> ctc = nn.CTCLoss()
+        >>> log_probs = torch.randn(50, 2, 20).log_softmax(2).requires_grad_()
+        >>> targets = torch.randint(1, 20, (2, 10))
+        >>> loss = ctc(log_probs, targets, [50, 50], [10, 8])
+        >>> loss.backward()
+    """
+
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity

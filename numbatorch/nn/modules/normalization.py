@@ -223,8 +223,28 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Group normalization: each sample's channels in num_groups groups, each normalised
-    over its channels and positions, then a per-channel scale and shift (affine)."""
+    r"""Group normalization: splits each sample's channels into ``num_groups`` groups and
+    normalizes each group over its channels and positions,
+    :math:`y = (x - \mathrm{E}[x]) / \sqrt{\mathrm{Var}[x] + \epsilon} \cdot \gamma + \beta`,
+    with a per-channel :math:`\gamma, \beta`. The statistics are the same in training and
+    evaluation.
+
+    Args:
+        num_groups: how many groups the channels are split into.
+        num_channels: the number of channels :math:`C`; must be divisible by ``num_groups``.
+        eps: added to the variance for stability. Default: ``1e-5``
+        affine: learn the per-channel scale (ones) and shift (zeros). Default: ``True``
+        bias: with ``affine``, whether to learn the shift too (keyword-only). Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, *)`.
+        - Output: :math:`(N, C, *)`, the input's shape.
+
+    Example::
+
+        >>> m = nn.GroupNorm(3, 6)
+        >>> output = m(torch.randn(20, 6, 10, 10))
+    """
 
     def __init__(
         self,
@@ -338,20 +358,100 @@ class _InstanceNorm(_BatchNorm):
 
 
 class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization: each channel of each sample normalized over its 1-D positions
+    to zero mean and unit variance (biased variance), optionally scaled and shifted.
+
+    Args:
+        num_features: the number of channels :math:`C`.
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the weight of each new value in the running statistics. Default: ``0.1``
+        affine: learn a per-channel scale and shift. Default: ``False``
+        track_running_stats: keep running mean and variance and use them in evaluation
+            (otherwise each input's own statistics are used in both modes). Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.InstanceNorm1d(100, affine=True)
+        >>> output = m(torch.randn(20, 100, 40))
+    """
+
     _spatial = 1
 
 
 class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization: each channel of each sample normalized over its 2-D positions
+    to zero mean and unit variance (biased variance), optionally scaled and shifted.
+
+    Args:
+        num_features: the number of channels :math:`C`.
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the weight of each new value in the running statistics. Default: ``0.1``
+        affine: learn a per-channel scale and shift. Default: ``False``
+        track_running_stats: keep running mean and variance and use them in evaluation
+            (otherwise each input's own statistics are used in both modes). Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.InstanceNorm2d(100, affine=True)
+        >>> output = m(torch.randn(20, 100, 35, 45))
+    """
+
     _spatial = 2
 
 
 class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization: each channel of each sample normalized over its 3-D positions
+    to zero mean and unit variance (biased variance), optionally scaled and shifted.
+
+    Args:
+        num_features: the number of channels :math:`C`.
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the weight of each new value in the running statistics. Default: ``0.1``
+        affine: learn a per-channel scale and shift. Default: ``False``
+        track_running_stats: keep running mean and variance and use them in evaluation
+            (otherwise each input's own statistics are used in both modes). Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.InstanceNorm3d(100, affine=True)
+        >>> output = m(torch.randn(20, 100, 35, 45, 10))
+    """
+
     _spatial = 3
 
 
 class LocalResponseNorm(Module):
-    """Each value divided by (k + alpha * mean of squares over `size` neighbouring
-    channels)^beta."""
+    r"""Local response normalization across channels:
+    :math:`b_c = a_c \big(k + \frac{\alpha}{n} \sum_{c'} a_{c'}^2\big)^{-\beta}`, the sum over
+    the ``size`` channels around :math:`c` (zero-padded at the ends).
+
+    Args:
+        size: :math:`n`, how many neighbouring channels enter each sum.
+        alpha: the multiplicative factor. Default: ``1e-4``
+        beta: the exponent. Default: ``0.75``
+        k: the additive factor. Default: ``1.0``
+
+    Shape:
+        - Input: :math:`(N, C, *)`, at least 3 dimensions.
+        - Output: :math:`(N, C, *)`, the input's shape.
+
+    Example::
+
+        >>> lrn = nn.LocalResponseNorm(2)
+        >>> output = lrn(torch.randn(32, 5, 24, 24))
+    """
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()

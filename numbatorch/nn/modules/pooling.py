@@ -301,11 +301,48 @@ class _AdaptiveMaxPoolNd(Module):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling over windows chosen so that the output has length ``output_size``, whatever
+    the input's length.
+
+    Args:
+        output_size: the target length :math:`L_{out}`, an ``int``.
+        return_indices: also return the position of each maximum (for ``MaxUnpool1d``).
+            Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`.
+
+    Example::
+
+        >>> m = nn.AdaptiveMaxPool1d(5)
+        >>> output = m(torch.randn(1, 64, 8))
+    """
+
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling over windows chosen so that the output has size ``output_size``, whatever the
+    input's size.
+
+    Args:
+        output_size: the target size :math:`(H_{out}, W_{out})`; an ``int`` for a square, and
+            ``None`` in either place keeps that input size.
+        return_indices: also return the (flat, per-plane) position of each maximum.
+            Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`.
+
+    Example::
+
+        >>> m = nn.AdaptiveMaxPool2d((5, 7))
+        >>> output = m(torch.randn(1, 64, 8, 9))
+    """
+
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
@@ -326,12 +363,53 @@ class _LPPoolNd(Module):
 
 
 class LPPool1d(_LPPoolNd):
+    r"""Power-average pooling: :math:`(\sum_{x \in \text{window}} x^p)^{1/p}` over each window,
+    computed as an average pool of :math:`x^p` (no padding).
+
+    Args:
+        norm_type: :math:`p`; ``1`` gives sum pooling, large values approach max pooling.
+        kernel_size: the window length.
+        stride: the step between windows. Default: ``None`` (``kernel_size``)
+        ceil_mode: round the output length up rather than down. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, with
+          :math:`L_{out} = \lfloor (L_{in} - \text{kernel\_size}) / \text{stride} \rfloor + 1`.
+
+    Example::
+
+        >>> m = nn.LPPool1d(2, 3, stride=2)
+        >>> output = m(torch.randn(2, 4, 9))
+    """
+
     def forward(self, input):
         return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
                            self.ceil_mode)  # fmt: skip
 
 
 class LPPool2d(_LPPoolNd):
+    r"""Power-average pooling over 2-D windows: :math:`(\sum_{x \in \text{window}} x^p)^{1/p}`,
+    computed as an average pool of :math:`x^p` (no padding).
+
+    Args:
+        norm_type: :math:`p`; ``1`` gives sum pooling, large values approach max pooling.
+        kernel_size: the window size, an ``int`` or a pair.
+        stride: the step between windows. Default: ``None`` (``kernel_size``)
+        ceil_mode: round the output size up rather than down. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, with
+          :math:`H_{out} = \lfloor (H_{in} - \text{kernel\_size}[0]) / \text{stride}[0] \rfloor
+          + 1` (likewise :math:`W`).
+
+    Example::
+
+        >>> m = nn.LPPool2d(2, (3, 2), stride=(2, 1))
+        >>> output = m(torch.randn(2, 4, 9, 6))
+    """
+
     def forward(self, input):
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
                            self.ceil_mode)  # fmt: skip

@@ -20,10 +20,28 @@ __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "R
 
 
 class RNNBase(Module):
-    """The stack of recurrent layers behind RNN, LSTM and GRU: parameters
-    `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` (and LSTM's
-    `weight_hr_l{k}` with proj_size), suffixed `_reverse` for the backward direction,
-    registered in PyTorch's order and drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    r"""The stack of recurrent layers behind :class:`RNN`, :class:`LSTM` and :class:`GRU`; it has
+    no ``forward`` of its own.
+
+    Its parameters are ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+    ``bias_hh_l{k}`` (and ``weight_hr_l{k}`` with ``proj_size``) for each layer :math:`k`,
+    suffixed ``_reverse`` for the backward direction, registered in PyTorch's order and drawn
+    from :math:`U(-1/\sqrt{\text{hidden\_size}}, 1/\sqrt{\text{hidden\_size}})`.
+
+    Args:
+        mode: ``'RNN_TANH'`` | ``'RNN_RELU'`` | ``'LSTM'`` | ``'GRU'``.
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            proj_size: as in :class:`LSTM` (``proj_size`` is for ``'LSTM'`` only).
+
+    Shape:
+        - Parameters: ``weight_ih_l0`` is :math:`(G \cdot H_{out}, H_{in})`, with :math:`G`
+          gates: 1, 4 or 3.
+
+    Example::
+
+        >>> base = nn.RNNBase('GRU', 10, 20, num_layers=2)
+        >>> [p.shape for p in base.all_weights[0]]
+    """
 
     def __init__(
         self,
@@ -259,12 +277,31 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+    r"""Elman RNN: :math:`h_t = \tanh(x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh})` (or
+    ReLU) at each step, layer by layer.
 
-    Args: input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
-    batch_first=False, dropout=0.0, bidirectional=False, device, dtype.
-    forward(input, hx=None) -> (output, h_n); input (L, N, H_in), (N, L, H_in) with
-    batch_first, (L, H_in) unbatched, or a PackedSequence."""
+    Args:
+        input_size: the number of features :math:`H_{in}` of each input step.
+        hidden_size: the number of features :math:`H_{out}` of the hidden state.
+        num_layers: how many recurrent layers are stacked. Default: ``1``
+        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``
+        batch_first: :math:`(N, L, *)` input and output, not :math:`(L, N, *)`. Default: ``False``
+        dropout: dropout on the outputs of all layers but the last, in training. Default: ``0.0``
+        bidirectional: run a second stack backwards; :math:`D = 2`, else 1. Default: ``False``
+
+    Shape (``forward(input, hx=None)`` returns ``(output, h_n)``):
+        - Input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
+          :math:`(L, H_{in})` unbatched, or a ``PackedSequence``.
+        - hx, h_n: :math:`(D \cdot \text{num\_layers}, N, H_{out})`, without :math:`N`
+          unbatched; ``hx=None`` starts from zeros.
+        - Output: :math:`(L, N, D \cdot H_{out})`, the last layer's :math:`h_t` for every step.
+
+    Example::
+
+        >>> rnn = nn.RNN(10, 20, 2)
+        >>> output, hn = rnn(torch.randn(5, 3, 10), torch.randn(2, 3, 20))
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:
@@ -287,12 +324,32 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory: gates i, f, g, o (PyTorch's order),
-    c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t) (then h_t W_hr^T with proj_size).
+    r"""Long short-term memory: gates :math:`i, f, g, o` (PyTorch's order) from
+    :math:`x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh}`, then
+    :math:`c_t = f \odot c_{t-1} + i \odot g` and :math:`h_t = o \odot \tanh(c_t)`.
 
-    Args: input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False, proj_size=0, device, dtype.
-    forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))."""
+    Args:
+        input_size: the number of features :math:`H_{in}` of each input step.
+        hidden_size: the number of features :math:`H_{out}` of the hidden state.
+        num_layers: how many recurrent layers are stacked. Default: ``1``
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``
+        batch_first: :math:`(N, L, *)` input and output, not :math:`(L, N, *)`. Default: ``False``
+        dropout: dropout on the outputs of all layers but the last, in training. Default: ``0.0``
+        bidirectional: run a second stack backwards; :math:`D = 2`, else 1. Default: ``False``
+        proj_size: if above 0, :math:`h_t` is projected to this size. Default: ``0``
+
+    Shape (``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``):
+        - Input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
+          :math:`(L, H_{in})` unbatched, or a ``PackedSequence``.
+        - h_0, h_n: :math:`(D \cdot \text{num\_layers}, N, H_{out})`, :math:`H_{out}` being
+          ``proj_size`` if set; c_0, c_n: the same with ``hidden_size``; no :math:`N` unbatched.
+        - Output: :math:`(L, N, D \cdot H_{out})`.
+
+    Example::
+
+        >>> lstm = nn.LSTM(10, 20, 2)
+        >>> output, (hn, cn) = lstm(torch.randn(5, 3, 10))
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
@@ -304,12 +361,30 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit: r, z, n (PyTorch's order), n = tanh(W_in x + b_in +
-    r*(W_hn h + b_hn)), h_t = (1 - z)*n + z*h_{t-1}.
+    r"""Gated recurrent unit: gates :math:`r, z, n` (PyTorch's order),
+    :math:`n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))` and
+    :math:`h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}`.
 
-    Args: input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False, device, dtype.
-    forward(input, hx=None) -> (output, h_n)."""
+    Args:
+        input_size: the number of features :math:`H_{in}` of each input step.
+        hidden_size: the number of features :math:`H_{out}` of the hidden state.
+        num_layers: how many recurrent layers are stacked. Default: ``1``
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``
+        batch_first: :math:`(N, L, *)` input and output, not :math:`(L, N, *)`. Default: ``False``
+        dropout: dropout on the outputs of all layers but the last, in training. Default: ``0.0``
+        bidirectional: run a second stack backwards; :math:`D = 2`, else 1. Default: ``False``
+
+    Shape (``forward(input, hx=None)`` returns ``(output, h_n)``):
+        - Input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` with ``batch_first``,
+          :math:`(L, H_{in})` unbatched, or a ``PackedSequence``.
+        - hx, h_n: :math:`(D \cdot \text{num\_layers}, N, H_{out})`, no :math:`N` unbatched.
+        - Output: :math:`(L, N, D \cdot H_{out})`.
+
+    Example::
+
+        >>> gru = nn.GRU(10, 20, 2)
+        >>> output, hn = gru(torch.randn(5, 3, 10), torch.randn(2, 3, 20))
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:
@@ -325,8 +400,22 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    """One step of a recurrent layer: parameters weight_ih, weight_hh, bias_ih, bias_hh,
-    drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    r"""The parameters of one recurrent step, shared by :class:`RNNCell`, :class:`LSTMCell` and
+    :class:`GRUCell`: ``weight_ih`` :math:`(G \cdot H_{out}, H_{in})`, ``weight_hh``
+    :math:`(G \cdot H_{out}, H_{out})` and biases :math:`(G \cdot H_{out})` for :math:`G`
+    gates, drawn from :math:`U(-1/\sqrt{\text{hidden\_size}}, 1/\sqrt{\text{hidden\_size}})`.
+
+    Args:
+        input_size: :math:`H_{in}`.
+        hidden_size: :math:`H_{out}`.
+        bias: learn ``bias_ih`` and ``bias_hh``.
+        num_chunks: :math:`G`, the number of gates (1, 4 or 3).
+
+    Example::
+
+        >>> cell = nn.RNNCellBase(10, 20, True, 4)
+        >>> cell.weight_ih.shape
+    """
 
     _mode = "RNN_TANH"
 
@@ -401,7 +490,25 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu); forward(input, hx=None)."""
+    r"""One Elman RNN step: :math:`h' = \tanh(x W_{ih}^T + b_{ih} + h W_{hh}^T + b_{hh})` (or ReLU).
+
+    Args:
+        input_size: the number of features :math:`H_{in}` of the input.
+        hidden_size: the number of features :math:`H_{out}` of the hidden state.
+        bias: learn ``bias_ih`` and ``bias_hh``. Default: ``True``
+        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``
+
+    Shape (``forward(input, hx=None)``, zeros for a missing ``hx``):
+        - Input: :math:`(N, H_{in})` or :math:`(H_{in})`.
+        - hx, Output: :math:`(N, H_{out})` or :math:`(H_{out})`.
+
+    Example::
+
+        >>> cell = nn.RNNCell(10, 20)
+        >>> hx = torch.randn(3, 20)
+        >>> for x in torch.randn(6, 3, 10):
+        ...     hx = cell(x, hx)
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:  # fmt: skip
@@ -418,7 +525,25 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step; forward(input, (h, c)=None) -> (h', c')."""
+    r"""One LSTM step: the gates :math:`i, f, g, o` of :class:`LSTM`, then
+    :math:`c' = f \odot c + i \odot g` and :math:`h' = o \odot \tanh(c')`.
+
+    Args:
+        input_size: the number of features :math:`H_{in}` of the input.
+        hidden_size: the number of features :math:`H_{out}` of the hidden state.
+        bias: learn ``bias_ih`` and ``bias_hh``. Default: ``True``
+
+    Shape (``forward(input, (h, c)=None)`` returns ``(h', c')``; zeros for a missing state):
+        - Input: :math:`(N, H_{in})` or :math:`(H_{in})`.
+        - h, c, h', c': :math:`(N, H_{out})` or :math:`(H_{out})`.
+
+    Example::
+
+        >>> cell = nn.LSTMCell(10, 20)
+        >>> hx, cx = torch.randn(3, 20), torch.randn(3, 20)
+        >>> for x in torch.randn(6, 3, 10):
+        ...     hx, cx = cell(x, (hx, cx))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:  # fmt: skip
@@ -435,7 +560,25 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """One GRU step; forward(input, hx=None) -> h'."""
+    r"""One GRU step: the gates :math:`r, z, n` of :class:`GRU`, then
+    :math:`h' = (1 - z) \odot n + z \odot h`.
+
+    Args:
+        input_size: the number of features :math:`H_{in}` of the input.
+        hidden_size: the number of features :math:`H_{out}` of the hidden state.
+        bias: learn ``bias_ih`` and ``bias_hh``. Default: ``True``
+
+    Shape (``forward(input, hx=None)``, zeros for a missing ``hx``):
+        - Input: :math:`(N, H_{in})` or :math:`(H_{in})`.
+        - hx, Output: :math:`(N, H_{out})` or :math:`(H_{out})`.
+
+    Example::
+
+        >>> cell = nn.GRUCell(10, 20)
+        >>> hx = torch.randn(3, 20)
+        >>> for x in torch.randn(6, 3, 10):
+        ...     hx = cell(x, hx)
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:  # fmt: skip

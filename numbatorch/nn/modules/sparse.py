@@ -135,9 +135,32 @@ class Embedding(Module):
 
 
 class EmbeddingBag(Module):
-    """Sums, means or maxima of bags of embeddings, without building the per-index rows
-    of `Embedding` first in the max mode. forward(input, offsets=None,
-    per_sample_weights=None) as `F.embedding_bag`."""
+    r"""Sums, means or maxima over bags of embeddings, without materializing the looked-up rows
+    as :class:`Embedding` followed by a reduction would.
+
+    Args:
+        num_embeddings: the size of the table.
+        embedding_dim: the size of each embedding vector.
+        max_norm: renormalize looked-up rows whose norm exceeds this. Default: ``None``
+        norm_type: the p of the p-norm for ``max_norm``. Default: ``2.0``
+        scale_grad_by_freq, sparse: not supported: ``True`` raises NotImplementedError.
+        mode: ``'sum'`` | ``'mean'`` | ``'max'``, the reduction over each bag. Default: ``'mean'``
+        include_last_offset: ``offsets`` has one extra final entry, the end of the last bag.
+            Default: ``False``
+        padding_idx: the row (zeros at start) that is left out of the bags. Default: ``None``
+
+    Shape:
+        - ``forward(input, offsets=None, per_sample_weights=None)``: ``input`` of shape
+          :math:`(B, N)` holds :math:`B` bags of :math:`N` indices; or 1-D :math:`(M)`,
+          split into bags at ``offsets`` :math:`(B)`. ``per_sample_weights`` (input's shape)
+          scales each row, with ``mode='sum'`` only.
+        - Output: :math:`(B, \text{embedding\_dim})`.
+
+    Example::
+
+        >>> bag = nn.EmbeddingBag(10, 3, mode='sum')
+        >>> output = bag(torch.tensor([1, 2, 4, 5, 4, 3]), torch.tensor([0, 4]))  # (2, 3)
+    """
 
     def __init__(
         self,
