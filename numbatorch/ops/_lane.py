@@ -80,8 +80,7 @@ def binary(op: int, a, b) -> Tensor | None:
     if b.__class__ is float or b.__class__ is int:
         if a.__class__ is not Tensor and not isinstance(a, Tensor):
             return None
-        fa = _flat(a)
-        if fa is None or _recorded(a):
+        if _recorded(a) or (fa := _flat(a)) is None:
             return None
         serial, parallel, wide, scalar, scalar_parallel = _launchers(op, 2)
         out = np.empty(fa.size, fa.dtype)
@@ -89,13 +88,12 @@ def binary(op: int, a, b) -> Tensor | None:
         return _result(out, a._array, a.dtype)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         return None
-    fa, fb = _flat(a), _flat(b)
     if (
-        fa is None
-        or fb is None
+        _recorded(a, b)  # first: the general path's cheapest tell
         or a.dtype is not b.dtype
         or a._array.shape != b._array.shape
-        or _recorded(a, b)
+        or (fa := _flat(a)) is None
+        or (fb := _flat(b)) is None
     ):
         return None
     serial, parallel, wide, _, _ = _launchers(op, 2)
@@ -108,8 +106,7 @@ def unary(op: int, x, p0: float = 0.0, p1: float = 0.0) -> Tensor | None:
     """op(x) for a float x (whose result keeps x's dtype), or None."""
     if not isinstance(x, Tensor):
         return None
-    fx = _flat(x)
-    if fx is None or _recorded(x):
+    if _recorded(x) or (fx := _flat(x)) is None:
         return None
     serial, parallel, wide = _launchers(op, 1)
     out = np.empty(fx.size, fx.dtype)
@@ -120,8 +117,7 @@ def unary(op: int, x, p0: float = 0.0, p1: float = 0.0) -> Tensor | None:
 def reduce_all(op: int, x) -> Tensor | None:
     """Reduction `op` (sum, mean) over all of a non-empty float x, as a 0-dim tensor of
     x's dtype, or None."""
-    fx = _flat(x)
-    if fx is None or not fx.size or _recorded(x):
+    if _recorded(x) or (fx := _flat(x)) is None or not fx.size:
         return None
     out = np.empty(1, fx.dtype)
     backend(CPU).reduce(op, fx, out, fx.size, 1)

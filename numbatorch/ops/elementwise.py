@@ -31,6 +31,10 @@ from ._common import (
 
 def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
     """Run binary kernel `op` on tensors/scalars a and b with broadcasting and promotion."""
+    if op in _SAME_DTYPE_OPS and out_dtype is None and compute_dtype is None:
+        # inside a Function's forward nothing records: the lane serves plain operands
+        if (y := _lane.binary(op, a, b)) is not None:
+            return y
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a._storage.device is not b._storage.device:
             check_device(a, b)
@@ -51,12 +55,18 @@ def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
 
 
 def unary(op: int, x: Tensor, p0: float = 0.0, p1: float = 0.0, dtype=None) -> Tensor:
+    if dtype is None and (y := _lane.unary(op, x, p0, p1)) is not None:
+        return y
     src = x if dtype is None or x.dtype is dtype else x.to(dtype)
     if src.dtype is _dtype.float16:  # Numba has no half arithmetic: compute in float32
         return cast(unary(op, cast(src, _dtype.float32), p0, p1), _dtype.float16)
     out = empty(x.shape, src.dtype, x.device)
     kernels(x).unary(op, src._array, out._array, p0, p1)
     return out
+
+
+# binary ops whose result has their (float) operands' dtype: the ones the lane may serve
+_SAME_DTYPE_OPS = frozenset({E.ADD, E.SUB, E.MUL, E.DIV})
 
 
 def _float_dtype(*operands):

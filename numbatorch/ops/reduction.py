@@ -41,6 +41,9 @@ def _out_shape(shape, dims, keepdim) -> tuple:
 
 def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float = 0.0, name=None):
     """Run reduction kernel `op` over `dims` of x into a new tensor of `out_dtype`."""
+    if op in _LANE_OPS and not keepdim and out_dtype is x.dtype and len(dims) == x.ndim:
+        if (y := _lane.reduce_all(op, x)) is not None:  # all of a plain tensor, unrecorded
+            return y
     out = empty(_out_shape(x.shape, dims, keepdim), out_dtype, x.device)
     if x.numel() == 0 and op not in _EMPTY_OK:
         for d in dims:
@@ -62,6 +65,7 @@ def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float =
     return out
 
 
+_LANE_OPS = frozenset({R.SUM, R.MEAN})
 _NAMES = {R.MAX: "max", R.MIN: "min", R.ARGMAX: "argmax", R.ARGMIN: "argmin"}
 _EMPTY_OK = frozenset({R.SUM, R.MEAN, R.PROD, R.ALL, R.ANY, R.NORM})
 # reductions whose result over a dim of repeated values (stride 0, an expanded tensor) is
