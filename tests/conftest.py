@@ -10,6 +10,10 @@ if os.environ.get("NUMBATORCH_REAL_GPU") != "1":
 # pytest captures the compile progress per test, and its last line would land after the
 # summary; the suite's own progress is pytest's (test_jit_notice.py checks the progress)
 os.environ.setdefault("NUMBATORCH_QUIET", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # several test processes share the cores: OpenMP workers that spin between kernels
+    # (numbatorch's default, see numbatorch/_config.py) would take them from each other
+    os.environ.setdefault("GOMP_SPINCOUNT", "0")
 
 import pytest  # noqa: E402
 
