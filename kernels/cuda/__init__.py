@@ -12,7 +12,18 @@ from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .matmul import bmm, gemm
-from .optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
+from .optim import (
+    adadelta_step,
+    adagrad_step,
+    adam_step,
+    adamax_step,
+    asgd_step,
+    nadam_step,
+    radam_step,
+    rmsprop_step,
+    rprop_step,
+    sgd_step,
+)
 from .pool import (
     adaptive_avg_pool2d_backward,
     adaptive_avg_pool2d_forward,
@@ -106,4 +117,9 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "adamax_step",
+    "asgd_step",
+    "nadam_step",
+    "radam_step",
+    "rprop_step",
 ]
