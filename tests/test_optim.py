@@ -830,3 +830,286 @@ def test_new_optimizers_match_pytorch_over_five_steps(name, options):
         for index, entry in saved["state"].items()
     }
     theirs_optimizer.load_state_dict(saved)
+
+
+# --- ConstantLR, LinearLR, PolynomialLR, SequentialLR, ChainedScheduler, SGDR, CyclicLR,
+# OneCycleLR: sequences against PyTorch's closed forms ---
+
+
+def test_constant_lr_holds_the_factor_until_total_iters():
+    values = _lrs(lambda o: lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4), 7)
+    np.testing.assert_allclose(values, [0.5] * 4 + [1.0] * 3)
+
+
+def test_linear_lr_follows_the_closed_form():
+    values = _lrs(
+        lambda o: lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=6),
+        10,
+    )
+    expected = [0.25 + 0.5 * min(6, t) / 6 for t in range(10)]
+    np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_polynomial_lr_follows_the_closed_form():
+    values = _lrs(lambda o: lr_scheduler.PolynomialLR(o, total_iters=8, power=2.0), 11)
+    expected = [(1 - min(8, t) / 8) ** 2 for t in range(11)]
+    np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_sequential_lr_restarts_each_scheduler_at_its_milestone():
+    def make(o):
+        warmup = lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=3)
+        decay = lr_scheduler.ExponentialLR(o, gamma=0.9)
+        return lr_scheduler.SequentialLR(o, [warmup, decay], milestones=[4])
+
+    expected = [0.1 + 0.9 * min(3, t) / 3 for t in range(4)] + [0.9**k for k in range(6)]
+    np.testing.assert_allclose(_lrs(make, 10), expected, rtol=1e-12)
+
+
+def test_chained_scheduler_multiplies_its_schedulers_factors():
+    def make(o):
+        return lr_scheduler.ChainedScheduler(
+            [
+                lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3),
+                lr_scheduler.ExponentialLR(o, gamma=0.9),
+            ]
+        )
+
+    expected = [(0.5 if t < 3 else 1.0) * 0.9**t for t in range(8)]
+    np.testing.assert_allclose(_lrs(make, 8), expected, rtol=1e-12)
+
+
+def test_cosine_annealing_warm_restarts_lengthens_each_period_by_t_mult():
+    values = _lrs(
+        lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.05), 21
+    )
+    expected = []
+    for period in (3, 6, 12):  # epochs 0-2, 3-8, 9-20
+        expected += [0.05 + 0.95 * (1 + math.cos(math.pi * t / period)) / 2 for t in range(period)]
+    np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_cosine_annealing_warm_restarts_takes_fractional_epochs():
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=2)
+    scheduler.step(7.2)  # in the third period, which starts at epoch 6 and lasts 8
+    assert (scheduler.T_i, scheduler.last_epoch) == (8, 7)
+    assert scheduler.get_last_lr()[0] == pytest.approx((1 + math.cos(math.pi * 1.2 / 8)) / 2)
+
+
+def _cyclic_reference(t, base, high, up, down, scale):
+    """PyTorch's CyclicLR: position x in the cycle, the triangle height, scaled."""
+    total = up + down
+    cycle = math.floor(1 + t / total)
+    x = 1 + t / total - cycle
+    height = x / (up / total) if x <= up / total else (x - 1) / (up / total - 1)
+    return base + (high - base) * height * scale(cycle, t)
+
+
+@pytest.mark.parametrize(
+    ("options", "scale"),
+    [
+        ({"mode": "triangular"}, lambda cycle, t: 1.0),
+        ({"mode": "triangular2"}, lambda cycle, t: 1 / 2 ** (cycle - 1)),
+        ({"mode": "exp_range", "gamma": 0.9}, lambda cycle, t: 0.9**t),
+    ],
+)
+def test_cyclic_lr_modes_follow_pytorchs_formula_and_cycle_momentum(options, scale):
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0, momentum=0.5)
+    scheduler = lr_scheduler.CyclicLR(
+        optimizer, base_lr=0.1, max_lr=1.0, step_size_up=3, step_size_down=5, **options
+    )
+    for t in range(20):
+        lr = _cyclic_reference(t, 0.1, 1.0, 3, 5, scale)
+        assert scheduler.get_last_lr()[0] == pytest.approx(lr, rel=1e-12)
+        # momentum moves against the lr: max_momentum at base_lr, base_momentum at max_lr
+        momentum = 0.9 - (0.9 - 0.8) * (lr - 0.1) / (1.0 - 0.1)
+        assert optimizer.param_groups[0]["momentum"] == pytest.approx(momentum, rel=1e-12)
+        optimizer.step()
+        scheduler.step()
+
+
+def test_cyclic_lr_cycles_adams_beta1():
+    optimizer = optim.Adam([nn.Parameter(torch.zeros(1))])
+    lr_scheduler.CyclicLR(optimizer, 0.1, 1.0, step_size_up=2, max_momentum=0.95)
+    assert optimizer.param_groups[0]["betas"] == (0.95, 0.999)
+
+
+def _one_cycle_reference(t, total, max_lr, pct_start=0.3, div=25.0, final_div=1e4):
+    start, low = max_lr / div, max_lr / div / final_div
+    up_end = pct_start * total - 1
+    if t <= up_end:
+        begin, end, pct = start, max_lr, t / up_end
+    else:
+        begin, end, pct = max_lr, low, (t - up_end) / (total - 1 - up_end)
+    return end + (begin - end) / 2 * (math.cos(math.pi * pct) + 1)
+
+
+def test_one_cycle_lr_anneals_up_then_down_with_cosines():
+    values = _lrs(lambda o: lr_scheduler.OneCycleLR(o, max_lr=2.0, total_steps=20), 20)
+    expected = [_one_cycle_reference(t, 20, 2.0) for t in range(20)]
+    np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_one_cycle_lr_linear_three_phase_and_momentum():
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0, momentum=0.9)
+    scheduler = lr_scheduler.OneCycleLR(
+        optimizer, max_lr=1.0, epochs=2, steps_per_epoch=5, pct_start=0.2, three_phase=True,
+        anneal_strategy="linear", div_factor=10.0,
+    )  # fmt: skip
+    # phases end at steps 1 (up to max_lr), 2 (back to initial_lr) and 9 (down to min_lr)
+    lrs, momentums = [], []
+    for _ in range(10):
+        lrs.append(scheduler.get_last_lr()[0])
+        momentums.append(optimizer.param_groups[0]["momentum"])
+        optimizer.step()
+        scheduler.step()
+    low = 0.1 / 1e4
+    expected = [0.1, 1.0, 0.1] + [0.1 + (low - 0.1) * k / 7 for k in range(1, 8)]
+    np.testing.assert_allclose(lrs, expected, rtol=1e-12)
+    np.testing.assert_allclose(momentums[:3], [0.95, 0.85, 0.95], rtol=1e-12)
+    with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total"):
+        scheduler.step()
+
+
+def test_scheduler_stepped_before_its_optimizer_warns_as_pytorch_does():
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = lr_scheduler.LinearLR(optimizer)
+    with pytest.warns(UserWarning, match=r"Detected call of `lr_scheduler.step\(\)` before"):
+        scheduler.step()
+    with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
+        scheduler.get_lr()
+
+
+def test_scheduler_stepped_after_its_optimizer_does_not_warn(recwarn):
+    optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=5)
+    optimizer.step()
+    scheduler.step()
+    assert not recwarn.list
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda o: lr_scheduler.ConstantLR(o, factor=1.5),
+            "Constant multiplicative factor expected to be between 0 and 1.",
+        ),
+        (
+            lambda o: lr_scheduler.LinearLR(o, start_factor=0),
+            "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.",
+        ),
+        (
+            lambda o: lr_scheduler.LinearLR(o, end_factor=2),
+            "Ending multiplicative factor expected to be between 0 and 1.",
+        ),
+        (
+            lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o)], milestones=[3]),
+            "Sequential Schedulers expects number of schedulers provided to be one more than the "
+            "number of milestone points, but got number of schedulers 1 and the number of "
+            "milestones to be equal to 1",
+        ),
+        (
+            lambda o: lr_scheduler.ChainedScheduler([]),
+            "ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.",
+        ),
+        (
+            lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=0),
+            "Expected positive integer T_0, but got 0",
+        ),
+        (
+            lambda o: lr_scheduler.CyclicLR(o, 0.1, [1.0, 2.0]),
+            "max_lr must have the same length as optimizer.param_groups. max_lr has 2 values, "
+            "param_groups has 1.",
+        ),
+        (
+            lambda o: lr_scheduler.CyclicLR(o, 0.1, 1.0),
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0),
+            "You must define either total_steps OR (epochs AND steps_per_epoch)",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=1),
+            "Expected float between 0 and 1 pct_start, but got 1",
+        ),
+    ],
+)
+def test_new_schedulers_raise_pytorchs_value_errors(make, message):
+    optimizer = optim.Adagrad([nn.Parameter(torch.zeros(1))])  # no momentum, no betas
+    with pytest.raises(ValueError) as info:
+        make(optimizer)
+    assert str(info.value) == message
+
+
+def test_sequential_lr_state_dict_round_trip_continues_identically():
+    def make():
+        optimizer = optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0, momentum=0.9)
+        warmup = lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=3)
+        cycle = lr_scheduler.CyclicLR(optimizer, 0.1, 1.0, step_size_up=2)
+        return optimizer, lr_scheduler.SequentialLR(optimizer, [warmup, cycle], milestones=[3])
+
+    optimizer, scheduler = make()
+    for _ in range(4):
+        optimizer.step()
+        scheduler.step()
+    saved_optimizer = copy.deepcopy(optimizer.state_dict())
+    saved = copy.deepcopy(scheduler.state_dict())
+    assert [len(s) > 0 for s in saved["_schedulers"]] == [True, True]
+    resumed_optimizer, resumed = make()
+    resumed_optimizer.load_state_dict(saved_optimizer)
+    resumed.load_state_dict(saved)
+    for _ in range(5):
+        for o, s in ((optimizer, scheduler), (resumed_optimizer, resumed)):
+            o.step()
+            s.step()
+        assert resumed.get_last_lr() == scheduler.get_last_lr()
+        assert (
+            resumed_optimizer.param_groups[0]["momentum"] == optimizer.param_groups[0]["momentum"]
+        )
+
+
+SCHEDULER_CASES = {
+    "ConstantLR": lambda L, o: L.ConstantLR(o, factor=0.5, total_iters=4),
+    "LinearLR": lambda L, o: L.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=6),
+    "PolynomialLR": lambda L, o: L.PolynomialLR(o, total_iters=8, power=2.0),
+    "SequentialLR": lambda L, o: L.SequentialLR(
+        o,
+        [L.LinearLR(o, start_factor=0.1, total_iters=3), L.ExponentialLR(o, 0.9), L.StepLR(o, 2)],
+        milestones=[4, 9],
+    ),  # fmt: skip
+    "ChainedScheduler": lambda L, o: L.ChainedScheduler(
+        [L.ConstantLR(o, factor=0.5, total_iters=3), L.ExponentialLR(o, 0.9)]
+    ),  # fmt: skip
+    "CosineAnnealingWarmRestarts": lambda L, o: L.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.05
+    ),  # fmt: skip
+    "CyclicLR": lambda L, o: L.CyclicLR(o, 0.1, [1.0, 2.0], step_size_up=2, mode="triangular2"),
+    "OneCycleLR": lambda L, o: L.OneCycleLR(o, max_lr=[1.0, 3.0], total_steps=25),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", SCHEDULER_CASES)
+@pytest.mark.parametrize("optimizer_name", ["SGD", "Adam"])
+def test_new_schedulers_match_pytorch(name, optimizer_name):
+    pytorch = pytest.importorskip("torch")
+
+    def run(library):
+        params = [library.nn.Parameter(library.zeros(1)) for _ in range(2)]
+        options = {"momentum": 0.9} if optimizer_name == "SGD" else {}
+        optimizer = getattr(library.optim, optimizer_name)(
+            [{"params": [params[0]]}, {"params": [params[1]], "lr": 2.0}], lr=1.0, **options
+        )
+        scheduler = SCHEDULER_CASES[name](library.optim.lr_scheduler, optimizer)
+        trace = []
+        for _ in range(25):
+            group = optimizer.param_groups[1]
+            trace.append((scheduler.get_last_lr(), group.get("momentum"), group.get("betas")))
+            optimizer.step()
+            scheduler.step()
+        return trace
+
+    assert run(torch) == run(pytorch)
