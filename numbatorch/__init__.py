@@ -325,3 +325,22 @@ def isclose(
 
 def equal(input: Tensor, other: Tensor):
     return tuple(input.shape) == tuple(other.shape) and eq(input, other).all().item()
+
+
+# bfloat16 and mixed precision
+from ._dtype import bfloat16  # noqa: E402
+
+BFloat16Tensor = _legacy(bfloat16)
+from . import amp, cpu  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    autocast,
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    get_autocast_gpu_dtype,
+    is_autocast_available,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
+from .cuda import amp as _cuda_amp  # noqa: E402, F401 - makes torch.cuda.amp an attribute

@@ -155,6 +155,10 @@ def _tensor_data(data, dtype=None) -> np.ndarray:
 def tensor(
     data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
+    if dtype is not None and _dtype.to_dtype(dtype) is _dtype.bfloat16:
+        # the values are rounded to bfloat16 by the conversion kernel, from float32
+        wide = from_array(_tensor_data(data, _dtype.float32))
+        return _finish(wide.to(_dtype.bfloat16), device, requires_grad)
     array = _tensor_data(data, dtype)
     return _finish(from_array(array), device, requires_grad)
 

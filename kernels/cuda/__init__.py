@@ -8,6 +8,7 @@ import numpy as np
 from numba import cuda
 
 from ._launch import empty, restride
+from .amp import non_finite_check_and_unscale
 from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
@@ -122,4 +123,5 @@ __all__ = [
     "nadam_step",
     "radam_step",
     "rprop_step",
+    "non_finite_check_and_unscale",
 ]
