@@ -190,3 +190,24 @@ def test_pytorch_bfloat16_checkpoints_load_and_ours_load_in_pytorch(tmp_path):
     torch.save({"w": ours * 2}, tmp_path / "ours.pt", format="torch")
     back = pytorch.load(tmp_path / "ours.pt", weights_only=True)["w"]
     assert back.dtype is pytorch.bfloat16 and back.tolist() == (theirs * 2).tolist()
+
+
+@pytest.mark.parametrize(
+    ("optimizer_class", "options"),
+    [(torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}), (torch.optim.Adam, {"lr": 0.1})],
+)
+def test_optimizers_update_bfloat16_parameters_in_float32(optimizer_class, options):
+    start = [0.7, -1.3, 2.2]
+    ours = nn.Parameter(torch.tensor(start, dtype=torch.bfloat16))
+    wide = nn.Parameter(torch.tensor(start, dtype=torch.bfloat16).float())
+    optimizers = [optimizer_class([p], **options) for p in (ours, wide)]
+    for _ in range(2):
+        ours.grad = torch.tensor([0.5, -0.25, 1.0], dtype=torch.bfloat16)
+        wide.grad = ours.grad.float()
+        for optimizer in optimizers:
+            optimizer.step()
+        wide.data = wide.detach().bfloat16().float()  # the rounding each stored step gets
+    assert ours.dtype is torch.bfloat16
+    np.testing.assert_array_equal(ours.detach().float().numpy(), wide.detach().numpy())
+    state = next(iter(optimizers[0].state.values()))
+    assert all(v.dtype is torch.bfloat16 for k, v in state.items() if k != "step")

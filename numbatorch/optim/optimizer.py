@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 
+from .. import _dtype
 from ..autograd import grad_mode
 from ..ops._common import check_device, kernels
 from ..tensor import Tensor
@@ -204,7 +205,20 @@ class Optimizer:
     def _run(param: Tensor, kernel_name: str, *args) -> None:
         """Call fused kernel `kernel_name` on param's memory (a contiguous copy that is
         written back, for the rare non-contiguous parameter) with `args` (tensors are
-        passed as their arrays), then bump param's version as an in-place op does."""
+        passed as their arrays), then bump param's version as an in-place op does.
+        A float16/bfloat16 parameter updates in float32 copies of itself and of its
+        state (the kernels have no half arithmetic), rounded back once per step."""
+        if param.dtype in _dtype.HALF_TYPES:
+            grad, *rest = args
+            wide = [a.float() if isinstance(a, Tensor) and a.numel() else a for a in rest]
+            target = param.detach().float()
+            Optimizer._run(target, kernel_name, grad.float(), *wide)
+            param.detach().copy_(target)
+            for narrow, widened in zip(rest, wide):
+                if widened is not narrow:
+                    narrow.copy_(widened)
+            param._bump_version()
+            return
         target = param if param.is_contiguous() else param.detach().contiguous()
         arrays = [a._array if isinstance(a, Tensor) else a for a in args]
         getattr(kernels(param), kernel_name)(target._array, *arrays)
