@@ -331,3 +331,8 @@ def test_autocast_and_grad_scaler_match_pytorch():
         scaler.update()
         trace.append((scaler.get_scale(), p.tolist()))
     assert _scaler_loop("cpu")[0] == trace
+
+
+def test_unscale_kernel_refuses_a_flag_without_an_element():
+    with pytest.raises(ValueError, match="found_inf must have one element"):
+        C.non_finite_check_and_unscale(np.ones(2), np.zeros(0, np.float32), 0.5)

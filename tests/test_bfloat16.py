@@ -211,3 +211,12 @@ def test_optimizers_update_bfloat16_parameters_in_float32(optimizer_class, optio
     np.testing.assert_array_equal(ours.detach().float().numpy(), wide.detach().numpy())
     state = next(iter(optimizers[0].state.values()))
     assert all(v.dtype is torch.bfloat16 for k, v in state.items() if k != "step")
+
+
+def test_conversion_launchers_refuse_outputs_of_another_size():
+    from numbatorch.kernels.cpu import bfloat16
+
+    with pytest.raises(ValueError, match="bfloat16 conversion of 3 values into 2"):
+        bfloat16.round_to_bfloat16(np.zeros(3, np.float32), np.zeros(2, np.uint16))
+    with pytest.raises(ValueError, match="bfloat16 conversion of 2 values into 3"):
+        bfloat16.widen_bfloat16(np.zeros(2, np.uint16), np.zeros(3, np.float32))

@@ -19,7 +19,8 @@ _FLOAT32 = np.dtype(np.float32)
 
 
 def _round_to_bfloat16(x, out):
-    """x: the uint32 bit patterns of float32 values (1-D); out: uint16 of x's size."""
+    """x: the uint32 bit patterns of float32 values (1-D); out: uint16 of x's size
+    (check_sizes, before every launch, keeps each out[i] in bounds)."""
     for i in prange(x.size):
         bits = np.uint32(x[i])
         if (bits & np.uint32(0x7FFFFFFF)) > np.uint32(0x7F800000):  # NaN
@@ -33,7 +34,8 @@ def _round_to_bfloat16(x, out):
 
 
 def _widen_bfloat16(x, out):
-    """x: bfloat16 bits (uint16, 1-D); out: the uint32 bit patterns of their float32s."""
+    """x: bfloat16 bits (uint16, 1-D); out: the uint32 bit patterns of their float32s, of
+    x's size (check_sizes, before every launch, keeps each out[i] in bounds)."""
     for i in prange(x.size):
         out[i] = np.uint32(x[i]) << np.uint32(16)
 
@@ -42,14 +44,22 @@ _ROUND = twins(_round_to_bfloat16)
 _WIDEN = twins(_widen_bfloat16)
 
 
+def check_sizes(x, out) -> None:
+    """The conversion kernels write out[i] for every i < x.size: out must be as long."""
+    if x.size != out.size:
+        raise ValueError(f"bfloat16 conversion of {x.size} values into {out.size}")
+
+
 def round_to_bfloat16(x, out) -> None:
     """out = bfloat16 bits of float32 x; both 1-D contiguous of one size."""
+    check_sizes(x, out)
     serial, parallel = _ROUND
     (parallel if parallel_for(x.size) else serial)(x.view(np.uint32), out)
 
 
 def widen_bfloat16(x, out) -> None:
     """out = float32 of bfloat16 bits x; both 1-D contiguous of one size."""
+    check_sizes(x, out)
     serial, parallel = _WIDEN
     (parallel if parallel_for(x.size) else serial)(x, out.view(np.uint32))
 

@@ -20,6 +20,7 @@ def _unscale_kernel(grad, inv_scale, found_inf):
 
 def non_finite_check_and_unscale(grad, found_inf, inv_scale: float) -> None:
     """grad *= inv_scale in place; found_inf[0] = 1 if grad held an inf or NaN."""
+    cpu.check_flag(found_inf)
     if grad.size:
         flat = grad.reshape(-1)
         _unscale_kernel[launch(flat.size)](flat, float(inv_scale), found_inf)

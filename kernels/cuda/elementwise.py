@@ -231,11 +231,13 @@ def _widen_kernel(x, out):
 
 def _round_to_bfloat16(x, out) -> None:
     """out = bfloat16 bits of float32 x; both 1-D contiguous of one size."""
+    bfloat16.check_sizes(x, out)
     _round_kernel[launch(out.size)](x.view(np.uint32), out)
 
 
 def _widen_bfloat16(x, out) -> None:
     """out = float32 of bfloat16 bits x; both 1-D contiguous of one size."""
+    bfloat16.check_sizes(x, out)
     _widen_kernel[launch(out.size)](x, out.view(np.uint32))
 
 
