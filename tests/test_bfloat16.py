@@ -220,3 +220,12 @@ def test_conversion_launchers_refuse_outputs_of_another_size():
         bfloat16.round_to_bfloat16(np.zeros(3, np.float32), np.zeros(2, np.uint16))
     with pytest.raises(ValueError, match="bfloat16 conversion of 2 values into 3"):
         bfloat16.widen_bfloat16(np.zeros(2, np.uint16), np.zeros(3, np.float32))
+
+
+def test_safetensors_refuses_bfloat16_rather_than_writing_its_bits_as_uint16(tmp_path):
+    pytest.importorskip("safetensors")
+    from numbatorch.utils.safetensors import save_file
+
+    with pytest.raises(TypeError, match="cannot write the bfloat16 tensor `w`"):
+        save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "w.safetensors")
+    assert not (tmp_path / "w.safetensors").exists()
