@@ -229,3 +229,17 @@ def test_safetensors_refuses_bfloat16_rather_than_writing_its_bits_as_uint16(tmp
     with pytest.raises(TypeError, match="cannot write the bfloat16 tensor `w`"):
         save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "w.safetensors")
     assert not (tmp_path / "w.safetensors").exists()
+
+
+def test_ranges_and_random_factories_write_values_not_bits():
+    assert torch.arange(0, 3, dtype=torch.bfloat16).tolist() == [0.0, 1.0, 2.0]
+    assert torch.arange(0.5, 2.0, 0.5, dtype=torch.bfloat16).tolist() == [0.5, 1.0, 1.5]
+    assert sorted(torch.randperm(4, dtype=torch.bfloat16).tolist()) == [0.0, 1.0, 2.0, 3.0]
+    for factory in (torch.rand, torch.randn):
+        torch.manual_seed(3)
+        ours = factory(50, dtype=torch.bfloat16)
+        torch.manual_seed(3)
+        expected = factory(50).bfloat16()
+        np.testing.assert_array_equal(bits_of(ours), bits_of(expected))
+    values = torch.randint(2, 6, (50,), dtype=torch.bfloat16).tolist()
+    assert set(values) <= {2.0, 3.0, 4.0, 5.0} and len(set(values)) > 1
