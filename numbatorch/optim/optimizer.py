@@ -210,7 +210,7 @@ class Optimizer:
         state (the kernels have no half arithmetic), rounded back once per step."""
         if param.dtype in _dtype.HALF_TYPES:
             grad, *rest = args
-            wide = [a.float() if isinstance(a, Tensor) and a.numel() else a for a in rest]
+            wide = [a.float() if isinstance(a, Tensor) else a for a in rest]
             target = param.detach().float()
             Optimizer._run(target, kernel_name, grad.float(), *wide)
             param.detach().copy_(target)
