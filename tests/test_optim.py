@@ -1113,3 +1113,18 @@ def test_new_schedulers_match_pytorch(name, optimizer_name):
         return trace
 
     assert run(torch) == run(pytorch)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA (or simulator)")
+@pytest.mark.parametrize("name", ["Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
+def test_new_optimizers_on_cuda_follow_the_cpu(name):
+    def run(device):
+        param = nn.Parameter(torch.tensor([0.5, -1.0, 2.0], device=device))
+        options = {"lr": 0.1} if name == "Rprop" else {"lr": 0.1, "weight_decay": 0.1}
+        optimizer = getattr(optim, name)([param], **options)
+        for step in range(2):
+            param.grad = torch.tensor([1.0, -0.5, 0.25 * step], device=device)
+            optimizer.step()
+        return param.detach().cpu().numpy()
+
+    np.testing.assert_allclose(run("cuda"), run("cpu"), rtol=2e-6, atol=1e-7)
