@@ -346,6 +346,24 @@ from .ops.dense_linalg import torch_svd as svd  # noqa: E402
 # torch.onnx: the exporter imports the `onnx` package only when export() runs
 from . import onnx  # noqa: E402
 
+# bfloat16 and mixed precision
+from ._dtype import bfloat16  # noqa: E402
+
+BFloat16Tensor = _legacy(bfloat16)
+from . import amp, cpu  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    autocast,
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    get_autocast_gpu_dtype,
+    is_autocast_available,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
+from .cuda import amp as _cuda_amp  # noqa: E402, F401 - makes torch.cuda.amp an attribute
+
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 
 _add_docstrings()

@@ -155,6 +155,10 @@ def _tensor_data(data, dtype=None) -> np.ndarray:
 def tensor(
     data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
+    if dtype is not None and _dtype.to_dtype(dtype) is _dtype.bfloat16:
+        # the values are rounded to bfloat16 by the conversion kernel, from float32
+        wide = from_array(_tensor_data(data, _dtype.float32))
+        return _finish(wide.to(_dtype.bfloat16), device, requires_grad)
     array = _tensor_data(data, dtype)
     return _finish(from_array(array), device, requires_grad)
 
@@ -290,16 +294,22 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return empty(*input.shape, dtype=dtype, device=dev, requires_grad=requires_grad)
 
 
+def _computed(dtype) -> _dtype.dtype:
+    """The dtype a factory writes its values in: float32 for bfloat16 (whose storage
+    holds bits, not numbers; the values are then rounded by the conversion kernel)."""
+    return _dtype.float32 if dtype is _dtype.bfloat16 else dtype
+
+
 def _drawn(shape: tuple, dtype, draw) -> Tensor:
     """A CPU tensor holding `draw(shape)`, numpy's float64 or int64 draws cast to `dtype`.
     The tensor is allocated first, so a size too big fails with its own dtype's bytes."""
-    t = empty_like_array(shape, dtype, CPU)
+    t = empty_like_array(shape, _computed(dtype), CPU)
     try:
         values = draw(shape)
     except MemoryError as error:
         raise allocation_error(shape, np.float64) from error
     t._array[...] = values
-    return t
+    return t.to(dtype)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -334,8 +344,8 @@ def randint(
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.int64
-    array = _rng(generator).permutation(int(n)).astype(dtype.numpy)
-    return _finish(from_array(array), device, requires_grad)
+    array = _rng(generator).permutation(int(n)).astype(_computed(dtype).numpy)
+    return _finish(from_array(array).to(dtype), device, requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
@@ -394,9 +404,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     dtype = _dtype.to_dtype(dtype)
     n = max(0, math.ceil((end - start) / step))
-    t = empty_like_array((n,), dtype, CPU)
+    t = empty_like_array((n,), _computed(dtype), CPU)
     backend(CPU).range_fill(t._array, start, step)
-    return _finish(t, device, requires_grad)
+    return _finish(t.to(dtype), device, requires_grad)
 
 
 def range(  # noqa: A001 - PyTorch's public name
@@ -418,9 +428,9 @@ def range(  # noqa: A001 - PyTorch's public name
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     dtype = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     n = math.floor((end - start) / step) + 1
-    t = empty_like_array((n,), dtype, CPU)
+    t = empty_like_array((n,), _computed(dtype), CPU)
     backend(CPU).range_fill(t._array, start, step)
-    return _finish(t, device, requires_grad)
+    return _finish(t.to(dtype), device, requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -40,9 +40,15 @@ int16 = short = dtype("int16", "int16", 1)
 int8 = dtype("int8", "int8", 1)
 uint8 = dtype("uint8", "uint8", 1)
 bool = dtype("bool", "bool", 0)  # noqa: A001
+# bfloat16 is stored as its 16 bits in uint16 arrays (numpy has no bfloat16): the copy
+# kernels convert it with round-to-nearest-even, and ops compute it in float32 as they do
+# float16. No numpy type maps back to it (numbatorch has no uint16 dtype of its own).
+bfloat16 = dtype("bfloat16", "uint16", 2)
 
-ALL = (float64, float32, float16, int64, int32, int16, int8, uint8, bool)
-_FROM_NUMPY = {d.numpy: d for d in ALL}
+ALL = (float64, float32, float16, int64, int32, int16, int8, uint8, bool, bfloat16)
+# the types numbatorch computes in float32 because the kernels have no arithmetic for them
+HALF_TYPES = (float16, bfloat16)
+_FROM_NUMPY = {d.numpy: d for d in ALL if d is not bfloat16}
 _BY_NAME = {d.name: d for d in ALL}
 
 _default_float = float32
@@ -139,13 +145,18 @@ class finfo:  # noqa: N801 - PyTorch's public name
                 "torch.finfo() requires a floating point input type. Use torch.iinfo to "
                 "handle 'torch.finfo'"
             )
-        info = np.finfo(d.numpy)
-        self.bits = info.bits
-        self.eps = _py_float(info.eps)
-        self.max = _py_float(info.max)
-        self.min = _py_float(info.min)
-        self.tiny = self.smallest_normal = _py_float(info.smallest_normal)
-        self.resolution = _py_float(info.resolution)
+        if d is bfloat16:  # float32's exponent range with 8 significant bits
+            self.bits, self.eps, self.resolution = 16, 2.0**-7, 0.01
+            self.max = _py_float((2 - 2.0**-7) * 2.0**127)
+            self.tiny = self.smallest_normal = 2.0**-126
+        else:
+            info = np.finfo(d.numpy)
+            self.bits = info.bits
+            self.eps = _py_float(info.eps)
+            self.max = _py_float(info.max)
+            self.tiny = self.smallest_normal = _py_float(info.smallest_normal)
+            self.resolution = _py_float(info.resolution)
+        self.min = -self.max
         self.dtype = d.name
 
     def __repr__(self) -> str:

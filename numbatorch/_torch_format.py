@@ -54,11 +54,11 @@ _STORAGE_CLASSES = {
     "CharStorage": _dtype.int8,
     "ByteStorage": _dtype.uint8,
     "BoolStorage": _dtype.bool,
+    "BFloat16Storage": _dtype.bfloat16,
 }
 _STORAGE_CLASS_OF = {dtype.name: name for name, dtype in _STORAGE_CLASSES.items()}
 # Allowed by PyTorch's weights-only loader, but numbatorch has no such dtype.
 _FOREIGN_STORAGE_CLASSES = (
-    "BFloat16Storage",
     "ComplexFloatStorage",
     "ComplexDoubleStorage",
     "QInt8Storage",

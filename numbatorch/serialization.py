@@ -363,7 +363,9 @@ class _Decoder:
             array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
         except ValueError as error:
             raise self.fail(f"{file} is not a valid .npy file ({error})") from error
-        if array.dtype.name != info["dtype"] or list(array.shape) != info["shape"]:
+        # a bfloat16 tensor's file holds its bits, as uint16
+        stored = "uint16" if info["dtype"] == "bfloat16" else info["dtype"]
+        if array.dtype.name != stored or list(array.shape) != info["shape"]:
             raise self.fail(
                 f"{file} holds {array.dtype.name} data of shape {list(array.shape)}, "
                 f"{_MANIFEST} says {info['dtype']} of shape {info['shape']}"
@@ -389,7 +391,13 @@ class _Decoder:
         return tensor.to(target) if target.type != "cpu" else tensor
 
     def _tensor(self, array: np.ndarray, info: dict) -> numbatorch.Tensor:
-        tensor = self.restore_location(numbatorch.from_numpy(array), info["device"])
+        if info["dtype"] == "bfloat16":
+            from numbatorch.tensor import from_array
+
+            host = from_array(np.ascontiguousarray(array), dtype=_dtype.bfloat16)
+        else:
+            host = numbatorch.from_numpy(array)
+        tensor = self.restore_location(host, info["device"])
         if info["parameter"]:
             from numbatorch.nn import Parameter
 

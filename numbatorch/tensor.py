@@ -20,6 +20,7 @@ _TYPE_NAMES = {
     "float64": "DoubleTensor",
     "float32": "FloatTensor",
     "float16": "HalfTensor",
+    "bfloat16": "BFloat16Tensor",
     "int64": "LongTensor",
     "int32": "IntTensor",
     "int16": "ShortTensor",
@@ -213,12 +214,21 @@ class Tensor:
         """The values as a host numpy array (a view on the CPU, a copy from the GPU)."""
         return backend(self.device).to_host(self._array)
 
+    def _host_values(self) -> np.ndarray:
+        """_host(), with bfloat16 (stored as its bits) widened to float32 values."""
+        if self.dtype is _dtype.bfloat16:
+            return self.detach().to(_dtype.float32)._host()
+        return self._host()
+
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self.requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        if self.dtype is _dtype.bfloat16 and not force:
+            # numpy has no bfloat16; force=True (numbatorch's own savers) gets the bits
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if self.device.type != "cpu":
             if force:
                 return self._host()
@@ -237,10 +247,10 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
             )
-        return self._host().reshape(-1)[0].item()
+        return self._host_values().reshape(-1)[0].item()
 
     def tolist(self):
-        return self._host().tolist()
+        return self._host_values().tolist()
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -279,7 +289,7 @@ class Tensor:
 
         default = (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool)
         return tensor_repr(
-            self._host(),
+            self._host_values(),
             dtype_name=self.dtype.name,
             print_dtype=self.dtype not in default,
             device=str(self.device) if self.device.type != "cpu" else None,
@@ -506,6 +516,9 @@ class Tensor:
     def half(self) -> Tensor:
         return self.to(_dtype.float16)
 
+    def bfloat16(self) -> Tensor:
+        return self.to(_dtype.bfloat16)
+
     def long(self) -> Tensor:
         return self.to(_dtype.int64)
 
@@ -538,7 +551,8 @@ class _RemovableHandle:
 
 
 def _rebuild(array, dtype_name, device_name, requires_grad):
-    t = from_array(backend(as_device(device_name)).from_host(array), as_device(device_name))
+    dev = as_device(device_name)
+    t = from_array(backend(dev).from_host(array), dev, _dtype._by_name(dtype_name))
     return t.requires_grad_(requires_grad)
 
 
@@ -589,6 +603,7 @@ _CPP_TYPE_NAMES = {
     "float64": "double",
     "float32": "float",
     "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
     "int64": "long int",
     "int32": "int",
     "int16": "short int",

@@ -474,6 +474,11 @@ OPTIMIZER_CASES = [  # (launcher, number of state arrays, empty state arrays, sc
     ("adagrad_step", 1, (), (0.1, 1e-10, 0.0, True)),
     ("adadelta_step", 2, (), (1.0, 0.9, 1e-6, 0.01, True)),
     ("adam_step", 3, (2,), (0.1, 0.9, 0.999, 1e-8, 0.0, 1, False, False, False)),
+    ("adamax_step", 2, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 3, True)),
+    ("nadam_step", 2, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 0.003, -0.05, -0.4, False, True)),
+    ("radam_step", 2, (), (0.1, 0.9, 0.6, 1e-8, 0.01, 4, 0.8, True, False)),
+    ("asgd_step", 1, (), (0.1, 0.5, 0.5, 0.01, False)),
+    ("rprop_step", 2, (), (0.5, 1.2, 1e-6, 50.0, False)),
 ]
 
 

@@ -210,8 +210,8 @@ def test_cuda_set_device_without_cuda_raises(no_gpu):
         torch.cuda.set_device(0)
 
 
-def test_cuda_has_no_bfloat16():
-    assert torch.cuda.is_bf16_supported() is False
+def test_cuda_supports_bfloat16_where_cuda_is_available():
+    assert torch.cuda.is_bf16_supported() is torch.cuda.is_available()
 
 
 # --- finfo / iinfo -------------------------------------------------------------------------

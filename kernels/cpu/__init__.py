@@ -6,13 +6,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .amp import non_finite_check_and_unscale
 from .attention import attention_bmm, attention_softmax, attention_softmax_backward
 from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .elementwise import binary, copy, fill, flat_kernels, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .linalg import cholesky, eigh, lu_det, lu_factor, lu_solve, qr, svd
 from .matmul import bmm, gemm, gemm_blas
-from .optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
+from .optim import (
+    adadelta_step,
+    adagrad_step,
+    adam_step,
+    adamax_step,
+    asgd_step,
+    nadam_step,
+    radam_step,
+    rmsprop_step,
+    rprop_step,
+    sgd_step,
+)
 from .pool import (
     adaptive_avg_pool2d_backward,
     adaptive_avg_pool2d_forward,
@@ -141,4 +153,10 @@ __all__ = [
     "attention_bmm",
     "attention_softmax",
     "attention_softmax_backward",
+    "adamax_step",
+    "asgd_step",
+    "nadam_step",
+    "radam_step",
+    "rprop_step",
+    "non_finite_check_and_unscale",
 ]

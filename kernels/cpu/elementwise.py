@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..common import fastmath
+from . import bfloat16
 from ._launch import call_strided, parallel_for, twins, unravel
 
 # fastmath without `reassoc`, which would change results between the serial and parallel
@@ -396,6 +397,11 @@ def where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> No
 
 def copy(x: np.ndarray, out: np.ndarray) -> None:
     """out[...] = x, converting dtype; x may be a broadcast view of out's shape."""
+    if x.dtype != out.dtype and bfloat16.BITS in (x.dtype, out.dtype):
+        bfloat16.convert(x, out, empty=np.empty, copy=copy,
+                         round_kernel=bfloat16.round_to_bfloat16,
+                         widen_kernel=bfloat16.widen_bfloat16)  # fmt: skip
+        return
     if _HALF in (x.dtype, out.dtype):
         # Numba has no float16 type on the CPU: half tensors are stored and converted,
         # and this conversion is the one place numpy does the work
@@ -410,6 +416,8 @@ def copy(x: np.ndarray, out: np.ndarray) -> None:
 
 def fill(out: np.ndarray, value) -> None:
     """out[...] = value."""
+    if out.dtype == bfloat16.BITS:
+        value = bfloat16.bits_of(value)
     fo = _flat(out)
     if fo is None or out.dtype == _HALF:
         copy(np.full(1, value, out.dtype).reshape((1,) * out.ndim), out)

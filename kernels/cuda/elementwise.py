@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
+from ..cpu import bfloat16
 from ..cpu._launch import unravel
 from ..cpu.elementwise import _Lazy, apply_binary, apply_unary
-from ._launch import empty, flat, launch, launch_strided, per_opcode
+from ._launch import empty, flat, launch, launch_strided, per_opcode, per_slice
 
 unary_math = per_opcode(apply_unary)
 binary_math = per_opcode(apply_binary)
@@ -186,6 +187,10 @@ def where(cond, a, b, out) -> None:
 
 def copy(x, out) -> None:
     """out[...] = x, converting dtype; x has out's shape or broadcasts to it."""
+    if x.dtype != out.dtype and bfloat16.BITS in (x.dtype, out.dtype):
+        bfloat16.convert(x, out, empty=empty, copy=copy, round_kernel=_round_to_bfloat16,
+                         widen_kernel=_widen_bfloat16)  # fmt: skip
+        return
     views = _all_flat(x, out)
     if views is not None:
         if out.size:
@@ -198,12 +203,42 @@ def fill(out, value) -> None:
     """out[...] = value; out any strides."""
     if out.size == 0:
         return
+    if out.dtype == bfloat16.BITS:
+        value = bfloat16.bits_of(value)
     value = out.dtype.type(value)
     fo = flat(out)
     if fo is not None:
         _fill_contiguous[launch(out.size)](fo, value)
     else:
         launch_strided(_fill_strided, [], out, (value,))
+
+
+_round_bits = per_slice(bfloat16._round_to_bfloat16)
+_widen_bits = per_slice(bfloat16._widen_bfloat16)
+
+
+@cuda.jit(cache=True)
+def _round_kernel(x, out):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        _round_bits(x[i : i + 1], out[i : i + 1])
+
+
+@cuda.jit(cache=True)
+def _widen_kernel(x, out):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        _widen_bits(x[i : i + 1], out[i : i + 1])
+
+
+def _round_to_bfloat16(x, out) -> None:
+    """out = bfloat16 bits of float32 x; both 1-D contiguous of one size."""
+    bfloat16.check_sizes(x, out)
+    _round_kernel[launch(out.size)](x.view(np.uint32), out)
+
+
+def _widen_bfloat16(x, out) -> None:
+    """out = float32 of bfloat16 bits x; both 1-D contiguous of one size."""
+    bfloat16.check_sizes(x, out)
+    _widen_kernel[launch(out.size)](x, out.view(np.uint32))
 
 
 def contiguous(x):

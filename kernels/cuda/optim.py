@@ -20,6 +20,11 @@ _adam = per_slice(cpu._adam)
 _rmsprop = per_slice(cpu._rmsprop)
 _adagrad = per_slice(cpu._adagrad)
 _adadelta = per_slice(cpu._adadelta)
+_adamax = per_slice(cpu._adamax)
+_nadam = per_slice(cpu._nadam)
+_radam = per_slice(cpu._radam)
+_asgd = per_slice(cpu._asgd)
+_rprop = per_slice(cpu._rprop)
 
 
 @cuda.jit(cache=True)
@@ -60,6 +65,48 @@ def _adadelta_kernel(param, grad, square_avg, acc_delta, lr, rho, eps, weight_de
     for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
         _adadelta(param[i:i + 1], grad[i:i + 1], square_avg[i:i + 1], acc_delta[i:i + 1], lr,
                   rho, eps, weight_decay, maximize)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _adamax_kernel(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step,
+                   maximize):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _adamax(param[i:i + 1], grad[i:i + 1], exp_avg[i:i + 1], exp_inf[i:i + 1], lr, beta1,
+                beta2, eps, weight_decay, step, maximize)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _nadam_kernel(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
+                  bias_correction2, grad_coefficient, exp_avg_coefficient, maximize,
+                  decoupled_weight_decay):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _nadam(param[i:i + 1], grad[i:i + 1], exp_avg[i:i + 1], exp_avg_sq[i:i + 1], lr, beta1,
+               beta2, eps, weight_decay, bias_correction2, grad_coefficient,
+               exp_avg_coefficient, maximize, decoupled_weight_decay)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _radam_kernel(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
+                  rect, maximize, decoupled_weight_decay):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _radam(param[i:i + 1], grad[i:i + 1], exp_avg[i:i + 1], exp_avg_sq[i:i + 1], lr, beta1,
+               beta2, eps, weight_decay, step, rect, maximize,
+               decoupled_weight_decay)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _asgd_kernel(param, grad, ax, eta, lambd, mu, weight_decay, maximize):
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _asgd(param[i:i + 1], grad[i:i + 1], ax[i:i + 1], eta, lambd, mu, weight_decay,
+              maximize)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _rprop_kernel(param, grad, prev, step_size, etaminus, etaplus, step_size_min,
+                  step_size_max, maximize):  # fmt: skip
+    for i in range(cuda.grid(1), param.size, cuda.gridsize(1)):
+        _rprop(param[i:i + 1], grad[i:i + 1], prev[i:i + 1], step_size[i:i + 1], etaminus,
+               etaplus, step_size_min, step_size_max, maximize)  # fmt: skip
 
 
 def _run(kernel, param, *args) -> None:
@@ -114,4 +161,55 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
          float(eps), float(weight_decay), bool(maximize))  # fmt: skip
 
 
-__all__ = ["adadelta_step", "adagrad_step", "adam_step", "rmsprop_step", "sgd_step"]
+def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step,
+                maximize) -> None:  # fmt: skip
+    """One Adamax update of param, exp_avg and exp_inf in place; `step` is the 1-based
+    count including this update."""
+    _run(_adamax_kernel, param, grad, exp_avg, exp_inf, float(lr), float(beta1), float(beta2),
+         float(eps), float(weight_decay), float(step), bool(maximize))  # fmt: skip
+
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
+               bias_correction2, grad_coefficient, exp_avg_coefficient, maximize,
+               decoupled_weight_decay) -> None:  # fmt: skip
+    """One NAdam update of param, exp_avg and exp_avg_sq in place."""
+    _run(_nadam_kernel, param, grad, exp_avg, exp_avg_sq, float(lr), float(beta1),
+         float(beta2), float(eps), float(weight_decay), float(bias_correction2),
+         float(grad_coefficient), float(exp_avg_coefficient), bool(maximize),
+         bool(decoupled_weight_decay))  # fmt: skip
+
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
+               rect, maximize, decoupled_weight_decay) -> None:  # fmt: skip
+    """One RAdam update of param, exp_avg and exp_avg_sq in place; `rect` is the variance
+    rectification term, <= 0 for an unrectified (momentum only) step."""
+    _run(_radam_kernel, param, grad, exp_avg, exp_avg_sq, float(lr), float(beta1),
+         float(beta2), float(eps), float(weight_decay), float(step), float(rect),
+         bool(maximize), bool(decoupled_weight_decay))  # fmt: skip
+
+
+def asgd_step(param, grad, ax, eta, lambd, mu, weight_decay, maximize) -> None:
+    """One ASGD update of param and its average ax in place, at this step's eta and mu."""
+    _run(_asgd_kernel, param, grad, ax, float(eta), float(lambd), float(mu),
+         float(weight_decay), bool(maximize))  # fmt: skip
+
+
+def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+               maximize) -> None:  # fmt: skip
+    """One Rprop update of param, prev (the last gradient used) and step_size in place."""
+    _run(_rprop_kernel, param, grad, prev, step_size, float(etaminus), float(etaplus),
+         float(step_size_min), float(step_size_max), bool(maximize))  # fmt: skip
+
+
+__all__ = [
+    "adadelta_step",
+    "adagrad_step",
+    "adam_step",
+    "rmsprop_step",
+    "sgd_step",
+    "adamax_step",
+    "asgd_step",
+    "nadam_step",
+    "radam_step",
+    "rprop_step",
+]

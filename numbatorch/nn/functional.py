@@ -13,6 +13,7 @@ import math
 import warnings
 
 from .. import _creation, _dispatch, _dtype
+from .._autocast import FP32, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
@@ -387,6 +388,7 @@ class NativeLayerNorm(BuiltinFunction):
         return grad_x, None, grad_w, grad_b, None
 
 
+@autocast_op(cuda=FP32)
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -637,6 +639,7 @@ def _warn_broadcast(input: Tensor, target: Tensor) -> None:
         )
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -677,6 +680,7 @@ class MseLoss(BuiltinFunction):
         )
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def l1_loss(
     input: Tensor,
     target: Tensor,
@@ -694,6 +698,7 @@ def l1_loss(
     return _reduce(loss, reduction)
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def smooth_l1_loss(
     input: Tensor,
     target: Tensor,
@@ -714,6 +719,7 @@ def smooth_l1_loss(
     return _reduce(loss, reduction)
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def huber_loss(
     input: Tensor,
     target: Tensor,
@@ -871,6 +877,7 @@ def _nll(log_probs: Tensor, target: Tensor, weight, ignore_index: int, reduction
     return (loss.reshape(target.shape) if reduction == "none" else loss), weights
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -896,6 +903,7 @@ def _check_weight(input: Tensor, weight: Tensor | None) -> None:
         )
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -984,6 +992,7 @@ class BinaryCrossEntropy(BuiltinFunction):
         return grad_input, grad_target
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def binary_cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -1007,6 +1016,7 @@ def binary_cross_entropy(
     return _reduce(loss, reduction)
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -1033,6 +1043,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss, reduction)
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def kl_div(
     input: Tensor,
     target: Tensor,

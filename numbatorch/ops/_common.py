@@ -80,6 +80,20 @@ def cast(t: Tensor, dtype) -> Tensor:
     return out
 
 
+def half_in_float32(apply, x: Tensor, *args):
+    """apply(x, *args) for an op whose kernels have no half arithmetic: a float16 or
+    bfloat16 x runs in float32 (through casts autograd records) and the op's floating
+    outputs come back in x's dtype."""
+    if x.dtype not in _dtype.HALF_TYPES:
+        return apply(x, *args)
+    result = apply(x.float(), *args)
+
+    def back(t: Tensor) -> Tensor:
+        return t.to(x.dtype) if t.is_floating_point() else t
+
+    return tuple(back(t) for t in result) if isinstance(result, tuple) else back(result)
+
+
 def expanded_array(t: Tensor, shape: tuple):
     """t's backend array broadcast to `shape` (stride 0 on the broadcast dims)."""
     if t._array.shape == shape:
@@ -254,6 +268,7 @@ TYPE_WORD = {
     "float64": "Double",
     "float32": "Float",
     "float16": "Half",
+    "bfloat16": "BFloat16",
     "int64": "Long",
     "int32": "Int",
     "int16": "Short",

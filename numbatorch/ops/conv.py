@@ -9,6 +9,7 @@ both directions share the two kernels: `conv2d_forward` and `conv2d_backward`.
 from __future__ import annotations
 
 from .. import _dtype
+from .._autocast import LOWER, autocast_op
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import elementwise as E  # opcodes only
 from ..tensor import Tensor
@@ -294,6 +295,9 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims, n
 
 
 def _apply(input, weight, bias, *geometry):
+    if input.dtype in _dtype.HALF_TYPES:  # Numba has no half arithmetic: run in float32
+        wide = [None if t is None else t.float() for t in (input, weight, bias)]
+        return Convolution.apply(*wide, *geometry).to(input.dtype)
     if input.dtype.is_floating_point:
         return Convolution.apply(input, weight, bias, *geometry)
     # integer tensors (no gradients): the float64 kernels are exact while every partial sum
@@ -331,14 +335,17 @@ def _transposed(input, weight, bias, stride, padding, output_padding, groups, di
 # --- the functional API ---------------------------------------------------------------------
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv_transpose2d(
     input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
 ):
@@ -356,6 +363,7 @@ def conv_transpose2d(
     )
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv_transpose1d(
     input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
 ):

@@ -46,8 +46,8 @@ def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:
         t = a if isinstance(a, Tensor) else b
         dtype = compute_dtype or promote(a, b)
         shape = t._array.shape
-    if dtype is _dtype.float16:  # Numba has no half arithmetic: compute in float32
-        wide_out = _dtype.float32 if out_dtype in (None, _dtype.float16) else out_dtype
+    if dtype in _dtype.HALF_TYPES:  # Numba has no half arithmetic: compute in float32
+        wide_out = _dtype.float32 if out_dtype in (None, dtype) else out_dtype
         return cast(binary(op, a, b, wide_out, _dtype.float32), out_dtype or dtype)
     out = empty(shape, out_dtype or dtype, t._storage.device)
     kernels(t).binary(op, operand(a, dtype, shape), operand(b, dtype, shape), out._array)
@@ -58,8 +58,8 @@ def unary(op: int, x: Tensor, p0: float = 0.0, p1: float = 0.0, dtype=None) -> T
     if dtype is None and (y := _lane.unary(op, x, p0, p1)) is not None:
         return y
     src = x if dtype is None or x.dtype is dtype else x.to(dtype)
-    if src.dtype is _dtype.float16:  # Numba has no half arithmetic: compute in float32
-        return cast(unary(op, cast(src, _dtype.float32), p0, p1), _dtype.float16)
+    if src.dtype in _dtype.HALF_TYPES:  # Numba has no half arithmetic: compute in float32
+        return cast(unary(op, cast(src, _dtype.float32), p0, p1), src.dtype)
     out = empty(x.shape, src.dtype, x.device)
     kernels(x).unary(op, src._array, out._array, p0, p1)
     return out
@@ -424,7 +424,7 @@ class ToCopy(BuiltinFunction):
         if device == x.device:
             return _cast_copy(x, dtype)
         host = backend(x.device).to_host(x.contiguous()._array)
-        moved = _from_host(host, device)
+        moved = _from_host(host, device, x.dtype)
         return _cast_copy(moved, dtype) if moved.dtype is not dtype else moved
 
     @staticmethod
@@ -439,12 +439,12 @@ def _cast_copy(x: Tensor, dtype) -> Tensor:
     return out
 
 
-def _from_host(host, device) -> Tensor:
+def _from_host(host, device, dtype) -> Tensor:
     from .._dispatch import backend
     from ..tensor import from_array
 
     return from_array(
-        backend(device).from_host(host.copy() if device.type == "cpu" else host), device
+        backend(device).from_host(host.copy() if device.type == "cpu" else host), device, dtype
     )
 
 
@@ -497,7 +497,7 @@ def binary_into(op: int, a, b, out: Tensor) -> bool:
     if tracking(a, b, out) or _trace.recording():  # a trace sees only Function calls
         return False
     check_internal_overlap(out)
-    if promote(a, b) is not out.dtype or out.dtype is _dtype.float16:
+    if promote(a, b) is not out.dtype or out.dtype in _dtype.HALF_TYPES:
         return False
     shape = tuple(out._array.shape)
     for x in (a, b):

@@ -111,7 +111,13 @@ class IndexAdd(BuiltinFunction):
         ctx.save_for_backward(index)
         out, n, inner = _layout(x.clone(), dim)
         src = source.to(x.dtype).contiguous()
-        kernels(x).index_put(out._array, index._array, src._array, n, inner, accumulate)
+        _add_into(
+            lambda target, values: kernels(x).index_put(
+                target, index._array, values, n, inner, accumulate
+            ),
+            out,
+            src,
+        )
         ctx.accumulate = accumulate
         return out
 
@@ -153,7 +159,13 @@ class Scatter(BuiltinFunction):
         out = x.clone()
         if not isinstance(src, Tensor):
             src = _full(index.shape, src, x)
-        kernels(x).scatter(out._array, index._array, dim, src.to(x.dtype)._array, accumulate)
+        _add_into(
+            lambda target, values: kernels(x).scatter(
+                target, index._array, dim, values, accumulate
+            ),
+            out,
+            src.to(x.dtype),
+        )
         return out
 
     @staticmethod
@@ -673,6 +685,18 @@ def _write(x: Tensor, index, value, accumulate: bool = False) -> None:
         _write_linear(view, start, length, shape, linear, value, accumulate)
 
 
+def _add_into(launch, target: Tensor, values: Tensor) -> None:
+    """launch(target's array, values' array): a kernel that writes (or adds) values into
+    target in place. float16 and bfloat16 go through float32 copies, written back: the
+    kernels have no half arithmetic to add with (and bfloat16's bits are integers)."""
+    if target.dtype not in _dtype.HALF_TYPES:
+        launch(target._array, values._array)
+        return
+    wide = cast(target, _dtype.float32)
+    launch(wide._array, cast(values, _dtype.float32)._array)
+    kernels(target).copy(wide._array, target._array)
+
+
 def _write_linear(view, start, length, shape, linear, value, accumulate: bool):
     flat = view.reshape(*view.shape[:start], -1, *view.shape[start + length :])
     out_shape = list(flat.shape)
@@ -687,7 +711,13 @@ def _write_linear(view, start, length, shape, linear, value, accumulate: bool):
     inner = 1
     for s in flat.shape[start + 1 :]:
         inner *= s
-    kernels(view).index_put(flat._array, linear._array, values._array, n, inner, accumulate)
+    _add_into(
+        lambda target, source: kernels(view).index_put(
+            target, linear._array, source, n, inner, accumulate
+        ),
+        flat,
+        values,
+    )
 
 
 def _check_value_shape(value: Tensor, shape: tuple) -> None:

@@ -4,6 +4,7 @@ them matmul with all of PyTorch's rank cases, mv, dot, outer, einsum and linear.
 from __future__ import annotations
 
 from .. import _dtype
+from .._autocast import LOWER, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu.reduction import SUM
@@ -15,6 +16,7 @@ _DTYPE_WORD = {
     "float32": "float",
     "float64": "double",
     "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
     "int64": "long int",
     "int32": "int",
 }
@@ -155,6 +157,7 @@ def _shape_text(t: Tensor) -> str:
     return "x".join(str(s) for s in t.shape)
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     check_device(input, mat2)
     if input.ndim != 2:
@@ -175,6 +178,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     return result
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     check_device(input, mat1, mat2)
     if mat1.ndim != 2 or mat2.ndim != 2 or mat1.shape[1] != mat2.shape[0]:
@@ -194,6 +198,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return input * beta + mm(mat1, mat2) * alpha
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     check_device(input, mat2)
     if input.ndim != 3:
@@ -245,6 +250,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 ger = outer
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """PyTorch's rank cases: 1-D·1-D dot, 2-D·2-D mm, 1-D prepended/appended dims, and
     broadcast batch dims for higher ranks (batched through bmm with stride-0 batches)."""
@@ -332,6 +338,7 @@ def _check_bias(bias: Tensor, target: tuple) -> None:
             )
 
 
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, the bias fused into the GEMM for 2-D inputs."""
     # tuples: the CUDA simulator's shape objects refuse negative indices

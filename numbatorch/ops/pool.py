@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor
-from ._common import TYPE_WORD, check_device, empty, kernels
+from ._common import TYPE_WORD, check_device, empty, half_in_float32, kernels
 from .indexing import _check_index_range
 
 
@@ -206,7 +206,9 @@ def max_pool2d_with_indices(
     padding = _pair(padding, "max_pool2d: padding")
     dilation = _pair(dilation, "max_pool2d: dilation")
     sizes = _output_sizes("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
-    out, indices = MaxPool2DWithIndices.apply(x, kernel, stride, padding, dilation, sizes)
+    out, indices = half_in_float32(
+        MaxPool2DWithIndices.apply, x, kernel, stride, padding, dilation, sizes
+    )
     if unbatched:
         return out.squeeze(0), indices.squeeze(0)
     return out, indices
@@ -267,7 +269,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         f"{sizes[0]}x{sizes[1]})",
         last=True,
     )
-    out = MaxUnpool2D.apply(x, indices.unsqueeze(0) if unbatched else indices, sizes)
+    out = half_in_float32(
+        MaxUnpool2D.apply, x, indices.unsqueeze(0) if unbatched else indices, sizes
+    )
     return out.squeeze(0) if unbatched else out
 
 
@@ -297,7 +301,8 @@ def avg_pool2d(
                 f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}"
             )
     sizes = _output_sizes("avg_pool2d", x, kernel, stride, padding, (1, 1), ceil_mode)
-    out = AvgPool2D.apply(
+    out = half_in_float32(
+        AvgPool2D.apply,
         x,
         kernel,
         stride,
@@ -327,7 +332,7 @@ def adaptive_avg_pool2d(input, output_size):
             f"adaptive_avg_pool2d: elements of output_size must be greater than "
             f"or equal to 0 but received {{{sizes[0]}, {sizes[1]}}}"
         )
-    out = AdaptiveAvgPool2D.apply(x, sizes)
+    out = half_in_float32(AdaptiveAvgPool2D.apply, x, sizes)
     return out.squeeze(0) if unbatched else out
 
 

@@ -7,6 +7,7 @@ import math
 from collections import namedtuple
 
 from .. import _dtype
+from .._autocast import FP32, autocast_op
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
@@ -52,8 +53,8 @@ def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float =
                     f"{name or _NAMES[op]}(): Expected reduction dim {d} to have non-zero size."
                 )
         return out  # no slice to reduce: the result is empty too
-    if x.dtype is _dtype.float16:  # Numba has no half arithmetic: reduce in float32
-        wide = _dtype.float32 if out_dtype is _dtype.float16 else out_dtype
+    if x.dtype in _dtype.HALF_TYPES:  # Numba has no half arithmetic: reduce in float32
+        wide = _dtype.float32 if out_dtype in _dtype.HALF_TYPES else out_dtype
         return cast(reduce(op, cast(x, _dtype.float32), dims, keepdim, wide, p), out_dtype)
     repeats = 1
     if op in _SAME_OVER_REPEATS and 0 in x._array.strides:  # only an expanded x pays
@@ -378,6 +379,7 @@ class LogSoftmax(Softmax):
 # --- the functional API ----------------------------------------------------------------------
 
 
+@autocast_op(cuda=FP32)
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     if dim is None and dtype is None and (y := _lane.reduce_all(R.SUM, input)) is not None:
         return y
@@ -394,6 +396,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return Mean.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     return Prod.apply(input, dims_of(dim, input.ndim), keepdim, dtype)
 
@@ -482,6 +485,7 @@ def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
+@autocast_op(cuda=FP32)
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
@@ -492,6 +496,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return Norm.apply(input, float(p), dims_of(dim, input.ndim), keepdim)
 
 
+@autocast_op(cuda=FP32)
 def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, dims_of(dim, input.ndim), keepdim)
 
@@ -510,16 +515,17 @@ def count_nonzero(input, dim=None):
     return sum((input != 0), dim)
 
 
+@autocast_op(cuda=FP32)
 def cumsum(input, dim, *, dtype=None):
-    if input.dtype is _dtype.float16 and dtype is None:  # no half arithmetic in Numba
-        return cumsum(input.float(), dim).half()
+    if input.dtype in _dtype.HALF_TYPES and dtype is None:  # no half arithmetic in Numba
+        return cumsum(input.float(), dim).to(input.dtype)
     source = input if dtype is None else input.to(dtype)
     return Cumsum.apply(source, wrap_dim(dim, input.ndim))
 
 
 def cumprod(input, dim, *, dtype=None):
-    if input.dtype is _dtype.float16 and dtype is None:  # no half arithmetic in Numba
-        return cumprod(input.float(), dim).half()
+    if input.dtype in _dtype.HALF_TYPES and dtype is None:  # no half arithmetic in Numba
+        return cumprod(input.float(), dim).to(input.dtype)
     source = input if dtype is None else input.to(dtype)
     return Cumprod.apply(source, wrap_dim(dim, input.ndim))
 
@@ -533,12 +539,12 @@ def _softmax_dtype(input, dtype):
 
 
 def _half_in_float32(function):
-    """Run a softmax-like op on a float16 tensor in float32 (Numba has no half
-    arithmetic) and give the result back in float16."""
+    """Run a softmax-like op on a float16 or bfloat16 tensor in float32 (Numba has no
+    half arithmetic) and give the result back in the tensor's dtype."""
 
     def wrapper(input, dim=None, dtype=None, _stacklevel=3):
-        if input.dtype is _dtype.float16 and dtype is None:
-            return function(input.float(), dim).half()
+        if input.dtype in _dtype.HALF_TYPES and dtype is None:
+            return function(input.float(), dim).to(input.dtype)
         return function(input, dim, dtype)
 
     wrapper.__name__ = function.__name__
@@ -546,6 +552,7 @@ def _half_in_float32(function):
     return wrapper
 
 
+@autocast_op(cuda=FP32)
 @_half_in_float32
 def softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dim is None:
@@ -553,6 +560,7 @@ def softmax(input, dim=None, dtype=None, _stacklevel=3):
     return Softmax.apply(_softmax_dtype(input, dtype), wrap_dim(dim, input.ndim), False)
 
 
+@autocast_op(cuda=FP32)
 @_half_in_float32
 def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dim is None:

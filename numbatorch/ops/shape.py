@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+from .._autocast import FP32, autocast_op
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, contiguous_strides, view_of
 from . import _lane
@@ -719,6 +720,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     return Diagonal.apply(input, int(diagonal), 0, 1).clone()
 
 
+@autocast_op(cpu=FP32, cuda=FP32)
 def trace(input: Tensor) -> Tensor:
     """The sum of a matrix's main diagonal (integers sum to int64, as `sum`)."""
     if input.ndim != 2:

@@ -12,7 +12,7 @@ from .reduction import values_indices
 
 def _sorted_rows(x: Tensor, dim: int, descending: bool) -> tuple[Tensor, Tensor]:
     """(values, indices) of x sorted stably along `dim`, both contiguous."""
-    if x.dtype is _dtype.float16:  # Numba has no half arithmetic: compare in float32
+    if x.dtype in _dtype.HALF_TYPES:  # Numba has no half arithmetic: compare in float32
         values, indices = _sorted_rows(cast(x, _dtype.float32), dim, descending)
         return cast(values, x.dtype), indices
     rows = x.movedim(dim, -1).contiguous() if x.ndim else x.reshape(1)

@@ -5,9 +5,14 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
 from .lbfgs import LBFGS
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
@@ -20,4 +25,9 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "lr_scheduler",
+    "ASGD",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
 ]

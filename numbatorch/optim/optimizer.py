@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 
+from .. import _dtype
 from ..autograd import grad_mode
 from ..ops._common import check_device, kernels
 from ..tensor import Tensor
@@ -27,6 +28,47 @@ def _typename(obj) -> str:
     return (
         cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     )
+
+
+# PyTorch's range check and message for each hyper-parameter the optimizers validate
+_RANGES = {
+    "lr": (lambda v: 0.0 <= v, "Invalid learning rate: {}"),
+    "lr_decay": (lambda v: 0.0 <= v, "Invalid lr_decay value: {}"),
+    "rho": (lambda v: 0.0 <= v <= 1.0, "Invalid rho value: {}"),
+    "eps": (lambda v: 0.0 <= v, "Invalid epsilon value: {}"),
+    "momentum": (lambda v: 0.0 <= v, "Invalid momentum value: {}"),
+    "weight_decay": (lambda v: 0.0 <= v, "Invalid weight_decay value: {}"),
+    "alpha": (lambda v: 0.0 <= v, "Invalid alpha value: {}"),
+    "initial_accumulator_value": (
+        lambda v: 0.0 <= v,
+        "Invalid initial_accumulator_value value: {}",
+    ),
+    "momentum_decay": (lambda v: 0.0 <= v, "Invalid momentum_decay value: {}"),
+}
+
+
+def hyper_parameters(**defaults) -> dict:
+    """An optimizer's `defaults` dict, after PyTorch's checks of its values in the order
+    given (the first bad one is the one reported, as in PyTorch): the ranges above, each
+    beta in [0, 1), etas with 0 < etas[0] < 1 < etas[1]. `capturable` and `differentiable`
+    are accepted as False only: the fused kernels keep no device-side step and record no
+    graph."""
+    for name, value in defaults.items():
+        if name in _RANGES:
+            in_range, message = _RANGES[name]
+            if not in_range(value):
+                raise ValueError(message.format(value))
+        elif name == "betas":
+            for index, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+            defaults[name] = tuple(value)
+        elif name == "etas" and not 0.0 < value[0] < 1.0 < value[1]:
+            raise ValueError(f"Invalid eta values: {value[0]}, {value[1]}")
+    if defaults.get("capturable") or defaults.get("differentiable"):
+        flags = "capturable and differentiable" if "capturable" in defaults else "differentiable"
+        raise NotImplementedError(f"{flags} optimizers are not supported")
+    return defaults
 
 
 _PLACEHOLDERS: dict = {}  # (dtype, device) -> the 0-element tensor of `_empty_like`
@@ -163,7 +205,20 @@ class Optimizer:
     def _run(param: Tensor, kernel_name: str, *args) -> None:
         """Call fused kernel `kernel_name` on param's memory (a contiguous copy that is
         written back, for the rare non-contiguous parameter) with `args` (tensors are
-        passed as their arrays), then bump param's version as an in-place op does."""
+        passed as their arrays), then bump param's version as an in-place op does.
+        A float16/bfloat16 parameter updates in float32 copies of itself and of its
+        state (the kernels have no half arithmetic), rounded back once per step."""
+        if param.dtype in _dtype.HALF_TYPES:
+            grad, *rest = args
+            wide = [a.float() if isinstance(a, Tensor) else a for a in rest]
+            target = param.detach().float()
+            Optimizer._run(target, kernel_name, grad.float(), *wide)
+            param.detach().copy_(target)
+            for narrow, widened in zip(rest, wide):
+                if widened is not narrow:
+                    narrow.copy_(widened)
+            param._bump_version()
+            return
         target = param if param.is_contiguous() else param.detach().contiguous()
         arrays = [a._array if isinstance(a, Tensor) else a for a in args]
         getattr(kernels(param), kernel_name)(target._array, *arrays)
@@ -192,9 +247,15 @@ class Optimizer:
     def _increment(step: Tensor) -> float:
         """step += 1 (a 0-d float32 tensor, as PyTorch keeps it); returns the new count."""
         value = step.item() + 1
-        kernels(step).fill(step._array, value)
-        step._bump_version()
+        Optimizer._assign(step, value)
         return value
+
+    @staticmethod
+    def _assign(scalar: Tensor, value: float) -> None:
+        """Store `value` in a 0-d state tensor (rounded to its dtype, as PyTorch's `copy_`
+        of a Python number rounds it), bumping its version."""
+        kernels(scalar).fill(scalar._array, value)
+        scalar._bump_version()
 
     # -- saving and loading ---------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
-from .optimizer import Optimizer
+from .optimizer import Optimizer, hyper_parameters
 
 
 class RMSprop(Optimizer):
@@ -47,30 +47,18 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
-        if capturable or differentiable:
-            raise NotImplementedError("capturable and differentiable optimizers are not supported")
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "alpha": alpha,
-            "eps": eps,
-            "centered": centered,
-            "weight_decay": weight_decay,
-            "capturable": capturable,
-            "foreach": foreach,
-            "maximize": maximize,
-            "differentiable": differentiable,
-        }
+        defaults = hyper_parameters(
+            lr=lr,
+            eps=eps,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            alpha=alpha,
+            centered=centered,
+            capturable=capturable,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     def _update(self, group, param, grad):

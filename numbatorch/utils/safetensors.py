@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from .._creation import from_numpy
 from ..tensor import Tensor
 
@@ -52,6 +53,12 @@ def _arrays(tensors: dict[str, Tensor]) -> dict[str, np.ndarray]:
                 "other in which case it's recommended to save only the full tensors, and reslice "
                 "at load time, or simply call `.contiguous()` on your tensor to pack it before "
                 "saving."
+            )
+        if tensor.dtype is _dtype.bfloat16:
+            # safetensors' numpy API has no BF16: the bits would be written as U16
+            raise TypeError(
+                f"numbatorch.utils.safetensors cannot write the bfloat16 tensor `{name}`: "
+                "safetensors' numpy API has no bfloat16 (convert it with .float() first)"
             )
     # numpy(force=True): detached and on the host; a CPU tensor is not copied.
     return {name: tensor.numpy(force=True) for name, tensor in tensors.items()}

@@ -388,6 +388,9 @@ class Module:
     def half(self) -> Module:
         return self._cast(_dtype.float16)
 
+    def bfloat16(self) -> Module:
+        return self._cast(_dtype.bfloat16)
+
     def type(self, dst_type) -> Module:
         return self._apply(lambda t: t.type(dst_type))
 
