@@ -463,3 +463,54 @@ def test_basic_indexing_matches_onnxruntime(index):
     x = numbatorch.randn(*SHAPE)
     _, got, expected = export_and_run(Lambda(lambda t: t[index] * 1.0), x)
     assert_matches(got, expected)
+
+
+# --- attention -------------------------------------------------------------------------------
+
+
+class SelfAttention(nn.Module):
+    """nn.MultiheadAttention over (query, key) with a fixed key_padding_mask (a constant of
+    the exported graph)."""
+
+    def __init__(self, batch_first: bool, key_padding_mask) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+        self.key_padding_mask = key_padding_mask
+
+    def forward(self, query, key):
+        return self.attention(query, key, key, key_padding_mask=self.key_padding_mask)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("padded", [False, True])
+def test_multihead_attention_matches_onnxruntime(batch_first, padded):
+    numbatorch.manual_seed(0)
+    mask = numbatorch.tensor([[False, False, True, False, True], [False] * 5]) if padded else None
+    model = SelfAttention(batch_first, mask)
+    query = numbatorch.randn(*((2, 3, 8) if batch_first else (3, 2, 8)))
+    key = numbatorch.randn(*((2, 5, 8) if batch_first else (5, 2, 8)))
+    if padded:  # the mask, made bool -> additive outside any Function, is traced as constant
+        with pytest.warns(numbatorch.onnx.errors.OnnxExporterWarning, match=r"\[4, 1, 5\]"):
+            proto, got, expected = export_and_run(model, (query, key))
+    else:
+        proto, got, expected = export_and_run(model, (query, key))
+    assert_matches(got, expected)  # the output and the head-averaged weights
+    assert op_types(proto).count("Softmax") == 1
+
+
+def test_causal_attention_and_transformer_encoder_match_onnxruntime():
+    numbatorch.manual_seed(0)
+    q, k, v = (numbatorch.randn(2, 2, 4, 3) for _ in range(3))
+    sdpa = Lambda(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    _, got, expected = export_and_run(sdpa, (q, k, v))
+    assert_matches(got, expected)
+
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    causal = nn.Transformer.generate_square_subsequent_mask(5)
+    model = Lambda(lambda x: encoder(x, mask=causal, is_causal=True))
+    model.encoder = encoder  # its parameters become the graph's initializers
+    x = numbatorch.randn(2, 5, 8)
+    proto, got, expected = export_and_run(model, x)
+    assert_matches(got, expected)
+    assert op_types(proto).count("Softmax") == 2

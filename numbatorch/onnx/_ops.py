@@ -574,3 +574,38 @@ def _cat(b, node):
     dtype = _out_dtype(node)
     inputs = [b.operand(t, dtype) for t in node.args["tensors"]]
     return b.op("Concat", inputs, axis=int(node.args["dim"]))
+
+
+# --- attention and recurrent layers ----------------------------------------------------------
+
+
+@translates("ScaledDotProductAttention")
+def _attention(b, node):
+    args = node.args
+    query, key, value, mask = args["query"], args["key"], args["value"], args["mask"]
+    _, (heads, key_heads, value_heads), _ = args["plan"]
+    if not heads == key_heads == value_heads:
+        raise OnnxExporterError(
+            f"ONNX export: scaled_dot_product_attention with grouped heads ({heads} query, "
+            f"{key_heads} key, {value_heads} value heads) is not supported"
+        )
+    if args["dropout_p"] > 0:
+        raise OnnxExporterError(
+            "ONNX export: scaled_dot_product_attention with dropout_p > 0 is not supported"
+        )
+    dtype = _out_dtype(node)
+    rank = len(key.shape)
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    key_t = b.op("Transpose", [b.name(key)], perm=perm)
+    scores = b.op("MatMul", [b.name(query), key_t])
+    scores = b.op("Mul", [scores, _scalar(b, node, args["scale"])])
+    if mask is not None:  # always additive here: the functional turned a bool mask into one
+        scores = b.op("Add", [scores, b.operand(mask, dtype)])
+    if args["causal"]:
+        # top-left aligned, as the kernel: column j > row i is masked
+        length, source = query.shape[-2], key.shape[-2]
+        upper = np.triu(np.ones((length, source), dtype=bool), 1)
+        causal = np.where(upper, -np.inf, 0).astype(dtype.numpy)
+        scores = b.op("Add", [scores, b.constant(causal)])
+    probs = b.op("Softmax", [scores], axis=-1)
+    return b.op("MatMul", [probs, b.name(value)])
