@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import numbatorch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
+from numbatorch import _trace
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -36,8 +37,7 @@ def export_and_run(model, args, run_args=None, **options):
     model.eval()  # what was exported
     with numbatorch.no_grad():
         ours = model(*run_args)
-    ours = ours if isinstance(ours, tuple) else (ours,)
-    return proto, session.run(None, feeds), [t.numpy() for t in ours]
+    return proto, session.run(None, feeds), [t.numpy() for t in _trace._flatten(ours)]
 
 
 def assert_matches(got, expected):
@@ -514,3 +514,44 @@ def test_causal_attention_and_transformer_encoder_match_onnxruntime():
     proto, got, expected = export_and_run(model, x)
     assert_matches(got, expected)
     assert op_types(proto).count("Softmax") == 2
+
+
+# --- recurrent layers ------------------------------------------------------------------------
+
+# the default zero states and the reversal rows of a reverse direction are made outside any
+# Function and exported as constants (the exporter says so): not what these tests check
+ignore_constant_warning = pytest.mark.filterwarnings(
+    "ignore::numbatorch.onnx.errors.OnnxExporterWarning"
+)
+
+
+@ignore_constant_warning
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU])
+@pytest.mark.parametrize("layers, bidirectional, batch_first", [(1, False, False), (2, True, True)])
+def test_lstm_and_gru_match_onnxruntime(cls, layers, bidirectional, batch_first):
+    numbatorch.manual_seed(0)
+    model = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
+    proto, got, expected = export_and_run(model, numbatorch.randn(2, 5, 3))
+    assert_matches(got, expected)  # output, h_n (and c_n): the LSTM's nested tuple flattened
+    assert op_types(proto).count(cls.__name__) == layers * (2 if bidirectional else 1)
+
+
+@ignore_constant_warning
+def test_rnn_relu_and_given_initial_states_match_onnxruntime():
+    numbatorch.manual_seed(0)
+    rnn = nn.RNN(3, 4, nonlinearity="relu", bias=False)
+    _, got, expected = export_and_run(rnn, numbatorch.randn(5, 2, 3))
+    assert_matches(got, expected)
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    model = Lambda(lambda x, h, c: lstm(x, (h, c)))
+    model.lstm = lstm
+    args = (numbatorch.randn(5, 2, 3), numbatorch.randn(2, 2, 4), numbatorch.randn(2, 2, 4))
+    _, got, expected = export_and_run(model, args)
+    assert_matches(got, expected)
+
+
+@ignore_constant_warning
+def test_lstm_with_projection_is_unsupported():
+    model = nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="proj_size=2"):
+        numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())

@@ -609,3 +609,62 @@ def _attention(b, node):
         scores = b.op("Add", [scores, b.constant(causal)])
     probs = b.op("Softmax", [scores], axis=-1)
     return b.op("MatMul", [probs, b.name(value)])
+
+
+# ONNX's gate order as indices into PyTorch's: LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h
+_GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+def _gates_reordered(b, weight: Value, order: list, hidden: int) -> str:
+    """A (gates*H, ...) weight or bias with its gate blocks in ONNX's order, as ops on the
+    parameter (it stays one initializer under its state_dict name, or a graph input)."""
+    rest = list(weight.shape[1:])
+    blocks = b.op("Reshape", [b.name(weight), b.ints([len(order), hidden] + rest)])
+    if order != list(range(len(order))):
+        blocks = b.op("Gather", [blocks, b.ints(order)], axis=0)
+    return b.op("Reshape", [blocks, b.ints([1, len(order) * hidden] + rest)])
+
+
+@translates("RnnLayer")
+def _rnn_layer(b, node):
+    """One layer and direction: ONNX's LSTM/GRU/RNN, direction forward, over the time-major
+    (T, B, I) view of the packed rows (a reverse direction's input arrives reversed)."""
+    args = node.args
+    mode, plan, w_ih = args["mode"], args["plan"], args["w_ih"]
+    if args["w_hr"] is not None:
+        raise UnsupportedOperatorError(
+            f"numbatorch::RnnLayer (LSTM with proj_size={args['w_hr'].shape[0]})", b.opset, None
+        )
+    if not plan.uniform:
+        raise UnsupportedOperatorError(
+            "numbatorch::RnnLayer (a PackedSequence of unequal lengths)", b.opset, None
+        )
+    order = _GATE_ORDER[mode]
+    hidden = w_ih.shape[0] // len(order)
+    steps, features = len(plan.sizes), w_ih.shape[1]
+    x = b.op("Reshape", [b.name(args["input"]), b.ints([steps, -1, features])])
+    inputs = [x, _gates_reordered(b, w_ih, order, hidden),
+              _gates_reordered(b, args["w_hh"], order, hidden)]  # fmt: skip
+    b_ih, b_hh = args["b_ih"], args["b_hh"]
+    if b_ih is not None:  # ONNX's B is [Wb, Rb] in one row; absent means zeros
+        ih = _gates_reordered(b, b_ih, order, hidden)
+        hh = _gates_reordered(b, b_hh, order, hidden)
+        inputs.append(b.op("Concat", [ih, hh], axis=1))
+    else:
+        inputs.append("")
+    inputs += ["", b.op("Unsqueeze", [b.name(args["h0"]), b.ints([0])])]  # no sequence_lens
+    attributes = {"hidden_size": hidden}
+    if mode == "LSTM":
+        inputs.append(b.op("Unsqueeze", [b.name(args["c0"]), b.ints([0])]))
+        op_type, outputs = "LSTM", 3
+    elif mode == "GRU":
+        # PyTorch's GRU applies r after the recurrent product: n = tanh(.. + r*(W_hn h + b_hn))
+        op_type, outputs, attributes["linear_before_reset"] = "GRU", 2, 1
+    else:
+        op_type, outputs = "RNN", 2
+        attributes["activations"] = ["Tanh" if mode == "RNN_TANH" else "Relu"]
+    results = b.op(op_type, inputs, outputs=outputs, **attributes)
+    # Y (T, 1, B, H) back to the packed rows; Y_h, Y_c (1, B, H) to (B, H)
+    output = b.op("Reshape", [results[0], b.ints([-1, hidden])])
+    states = [b.op("Squeeze", [state, b.ints([0])]) for state in results[1:]]
+    return [output, *states]
