@@ -516,6 +516,17 @@ def test_causal_attention_and_transformer_encoder_match_onnxruntime():
     assert op_types(proto).count("Softmax") == 2
 
 
+def test_attention_row_with_every_key_masked_gives_zeros_as_numbatorch():
+    numbatorch.manual_seed(0)
+    q, k, v = (numbatorch.randn(2, 3, 4) for _ in range(3))
+    mask = numbatorch.tensor([[True, True, False], [False, False, False], [True, False, True]])
+    sdpa = Lambda(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask))
+    with pytest.warns(numbatorch.onnx.errors.OnnxExporterWarning, match=r"\[3, 3\]"):
+        _, got, expected = export_and_run(sdpa, (q, k, v))
+    assert_matches(got, expected)
+    assert not expected[0][:, 1].any()
+
+
 # --- recurrent layers ------------------------------------------------------------------------
 
 # the default zero states and the reversal rows of a reverse direction are made outside any

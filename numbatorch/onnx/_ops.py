@@ -608,6 +608,11 @@ def _attention(b, node):
         causal = np.where(upper, -np.inf, 0).astype(dtype.numpy)
         scores = b.op("Add", [scores, b.constant(causal)])
     probs = b.op("Softmax", [scores], axis=-1)
+    if mask is not None:
+        # a row the mask leaves no column gives zeros, as the kernel (Softmax: nan)
+        top = b.reduce_axes("ReduceMax", scores, (-1,), True, 18)
+        empty_row = b.op("Equal", [top, _scalar(b, node, -math.inf)])
+        probs = b.op("Where", [empty_row, _scalar(b, node, 0.0), probs])
     return b.op("MatMul", [probs, b.name(value)])
 
 
