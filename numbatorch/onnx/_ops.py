@@ -361,8 +361,32 @@ def _embedding(b, node):
 
 @translates("IndexSelect")
 def _index_select(b, node):
+    x, index, dim = node.args["x"], node.args["index"], int(node.args["dim"])
+    known = b.known(index) if dim == 0 else None
+    steps = _block_reversal(known) if known is not None and len(known) == x.shape[0] else None
+    if steps is not None:
+        # the time reversal of a recurrent layer's reverse direction: blocks of rows in
+        # reverse order, as a Slice that needs no index constant of the traced size
+        rest = list(x.shape[1:])
+        blocks = b.op("Reshape", [b.name(x), b.ints([steps, -1] + rest)])
+        start, stop = b.ints([-1]), b.ints([-_INT64_MAX])
+        reversed_ = b.op("Slice", [blocks, start, stop, b.ints([0]), b.ints([-1])])
+        return b.op("Reshape", [reversed_, b.ints([-1] + rest)])
     return b.op("Gather", [b.name(node.args["x"]), b.name(node.args["index"])],
                 axis=int(node.args["dim"]))  # fmt: skip
+
+
+def _block_reversal(index) -> int | None:
+    """The number of blocks when `index` lists equal blocks of consecutive rows, last block
+    first ([4, 5, 2, 3, 0, 1]: 3), else None."""
+    if index.ndim != 1 or len(index) < 2:
+        return None
+    size = len(index) - int(index[0])
+    if size < 1 or len(index) % size:
+        return None
+    blocks = len(index) // size
+    expected = np.arange(len(index)).reshape(blocks, size)[::-1].ravel()
+    return blocks if np.array_equal(index, expected) else None
 
 
 @translates("Gather")
@@ -630,6 +654,15 @@ def _gates_reordered(b, weight: Value, order: list, hidden: int) -> str:
     return b.op("Reshape", [blocks, b.ints([1, len(order) * hidden] + rest)])
 
 
+def _initial_state(b, state: Value) -> str:
+    """(B, H) as ONNX's (1, B, H); "" (ONNX's default, zeros) for the zeros a layer starts
+    from without a given state."""
+    known = b.known(state)
+    if known is not None and not known.any():
+        return ""
+    return b.op("Unsqueeze", [b.name(state), b.ints([0])])
+
+
 @translates("RnnLayer")
 def _rnn_layer(b, node):
     """One layer and direction: ONNX's LSTM/GRU/RNN, direction forward, over the time-major
@@ -657,10 +690,10 @@ def _rnn_layer(b, node):
         inputs.append(b.op("Concat", [ih, hh], axis=1))
     else:
         inputs.append("")
-    inputs += ["", b.op("Unsqueeze", [b.name(args["h0"]), b.ints([0])])]  # no sequence_lens
+    inputs += ["", _initial_state(b, args["h0"])]  # no sequence_lens
     attributes = {"hidden_size": hidden}
     if mode == "LSTM":
-        inputs.append(b.op("Unsqueeze", [b.name(args["c0"]), b.ints([0])]))
+        inputs.append(_initial_state(b, args["c0"]))
         op_type, outputs = "LSTM", 3
     elif mode == "GRU":
         # PyTorch's GRU applies r after the recurrent product: n = tanh(.. + r*(W_hn h + b_hn))
