@@ -566,3 +566,14 @@ def test_lstm_with_projection_is_unsupported():
     model = nn.LSTM(3, 4, proj_size=2)
     with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="proj_size=2"):
         numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())
+
+
+@no_constant_warning
+def test_lstm_over_packed_sequences_of_unequal_lengths_is_unsupported():
+    from numbatorch.nn.utils.rnn import pack_padded_sequence
+
+    lstm = nn.LSTM(3, 4)
+    model = Lambda(lambda x: lstm(pack_padded_sequence(x, [5, 3]))[1][0])
+    model.lstm = lstm
+    with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="unequal lengths"):
+        numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())
