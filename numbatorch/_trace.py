@@ -310,7 +310,8 @@ def trace(
     """Runs ``fn(*args)`` once, recording the Function calls it makes; returns the graph
     and what ``fn`` returned. `args` are tensors; `named_tensors` (name -> tensor, e.g. a
     module's parameters and buffers) become ``"parameter"`` Values under those names.
-    The call returns a tensor or a tuple/list of tensors."""
+    The call returns a tensor or a (nested) tuple/list of tensors; the graph's outputs are
+    them flattened in order."""
     global _recorder
     if _recorder is not None:
         raise RuntimeError("trace: another trace is already recording")
@@ -328,15 +329,23 @@ def trace(
         Function.apply = _ORIGINAL_APPLY
         Storage.__init__ = _ORIGINAL_STORAGE_INIT
         _recorder = None
-    results = result if isinstance(result, (tuple, list)) else (result,)
+    results = _flatten(result)
     for i, out in enumerate(results):
         if not isinstance(out, Tensor):
             raise TypeError(
-                f"trace: output {i} is a {type(out).__name__}; only tensors, or a tuple or "
-                "list of them, can be traced"
+                f"trace: output {i} is a {type(out).__name__}; only tensors, or (nested) "
+                "tuples or lists of them, can be traced"
             )
     outputs = [recorder.value_of(out) for out in results]
     return Graph(inputs, outputs, recorder.nodes, recorder.values), result
+
+
+def _flatten(result) -> list:
+    """The call's outputs in order, nested tuples and lists flattened (an LSTM returns
+    (output, (h_n, c_n))), as torch.onnx.export flattens them."""
+    if not isinstance(result, (tuple, list)):
+        return [result]
+    return [out for item in result for out in _flatten(item)]
 
 
 def trace_module(model, args: tuple) -> tuple[Graph, Any]:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import numbatorch
 import numbatorch.nn as nn
 import numbatorch.nn.functional as F
+from numbatorch import _trace
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -36,8 +37,7 @@ def export_and_run(model, args, run_args=None, **options):
     model.eval()  # what was exported
     with numbatorch.no_grad():
         ours = model(*run_args)
-    ours = ours if isinstance(ours, tuple) else (ours,)
-    return proto, session.run(None, feeds), [t.numpy() for t in ours]
+    return proto, session.run(None, feeds), [t.numpy() for t in _trace._flatten(ours)]
 
 
 def assert_matches(got, expected):
@@ -463,3 +463,117 @@ def test_basic_indexing_matches_onnxruntime(index):
     x = numbatorch.randn(*SHAPE)
     _, got, expected = export_and_run(Lambda(lambda t: t[index] * 1.0), x)
     assert_matches(got, expected)
+
+
+# --- attention -------------------------------------------------------------------------------
+
+
+class SelfAttention(nn.Module):
+    """nn.MultiheadAttention over (query, key) with a fixed key_padding_mask (a constant of
+    the exported graph)."""
+
+    def __init__(self, batch_first: bool, key_padding_mask) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+        self.key_padding_mask = key_padding_mask
+
+    def forward(self, query, key):
+        return self.attention(query, key, key, key_padding_mask=self.key_padding_mask)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("padded", [False, True])
+def test_multihead_attention_matches_onnxruntime(batch_first, padded):
+    numbatorch.manual_seed(0)
+    mask = numbatorch.tensor([[False, False, True, False, True], [False] * 5]) if padded else None
+    model = SelfAttention(batch_first, mask)
+    query = numbatorch.randn(*((2, 3, 8) if batch_first else (3, 2, 8)))
+    key = numbatorch.randn(*((2, 5, 8) if batch_first else (5, 2, 8)))
+    if padded:  # the mask, made bool -> additive outside any Function, is traced as constant
+        with pytest.warns(numbatorch.onnx.errors.OnnxExporterWarning, match=r"\[4, 1, 5\]"):
+            proto, got, expected = export_and_run(model, (query, key))
+    else:
+        proto, got, expected = export_and_run(model, (query, key))
+    assert_matches(got, expected)  # the output and the head-averaged weights
+    assert op_types(proto).count("Softmax") == 1
+
+
+def test_causal_attention_and_transformer_encoder_match_onnxruntime():
+    numbatorch.manual_seed(0)
+    q, k, v = (numbatorch.randn(2, 2, 4, 3) for _ in range(3))
+    sdpa = Lambda(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    _, got, expected = export_and_run(sdpa, (q, k, v))
+    assert_matches(got, expected)
+
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    causal = nn.Transformer.generate_square_subsequent_mask(5)
+    model = Lambda(lambda x: encoder(x, mask=causal, is_causal=True))
+    model.encoder = encoder  # its parameters become the graph's initializers
+    x = numbatorch.randn(2, 5, 8)
+    proto, got, expected = export_and_run(model, x)
+    assert_matches(got, expected)
+    assert op_types(proto).count("Softmax") == 2
+
+
+def test_attention_row_with_every_key_masked_gives_zeros_as_numbatorch():
+    numbatorch.manual_seed(0)
+    q, k, v = (numbatorch.randn(2, 3, 4) for _ in range(3))
+    mask = numbatorch.tensor([[True, True, False], [False, False, False], [True, False, True]])
+    sdpa = Lambda(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask))
+    with pytest.warns(numbatorch.onnx.errors.OnnxExporterWarning, match=r"\[3, 3\]"):
+        _, got, expected = export_and_run(sdpa, (q, k, v))
+    assert_matches(got, expected)
+    assert not expected[0][:, 1].any()
+
+
+# --- recurrent layers ------------------------------------------------------------------------
+
+# the default zero states and the reversal rows of a reverse direction, made outside any
+# Function, do not reach the exported graph (ONNX's default states, a Slice): no warning
+no_constant_warning = pytest.mark.filterwarnings(
+    "error::numbatorch.onnx.errors.OnnxExporterWarning"
+)
+
+
+@no_constant_warning
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU])
+@pytest.mark.parametrize("layers, bidirectional, batch_first", [(1, False, False), (2, True, True)])
+def test_lstm_and_gru_match_onnxruntime(cls, layers, bidirectional, batch_first):
+    numbatorch.manual_seed(0)
+    model = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
+    proto, got, expected = export_and_run(model, numbatorch.randn(2, 5, 3))
+    assert_matches(got, expected)  # output, h_n (and c_n): the LSTM's nested tuple flattened
+    assert op_types(proto).count(cls.__name__) == layers * (2 if bidirectional else 1)
+
+
+@no_constant_warning
+def test_rnn_relu_and_given_initial_states_match_onnxruntime():
+    numbatorch.manual_seed(0)
+    rnn = nn.RNN(3, 4, nonlinearity="relu", bias=False)
+    _, got, expected = export_and_run(rnn, numbatorch.randn(5, 2, 3))
+    assert_matches(got, expected)
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    model = Lambda(lambda x, h, c: lstm(x, (h, c)))
+    model.lstm = lstm
+    args = (numbatorch.randn(5, 2, 3), numbatorch.randn(2, 2, 4), numbatorch.randn(2, 2, 4))
+    _, got, expected = export_and_run(model, args)
+    assert_matches(got, expected)
+
+
+@no_constant_warning
+def test_lstm_with_projection_is_unsupported():
+    model = nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="proj_size=2"):
+        numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())
+
+
+@no_constant_warning
+def test_lstm_over_packed_sequences_of_unequal_lengths_is_unsupported():
+    from numbatorch.nn.utils.rnn import pack_padded_sequence
+
+    lstm = nn.LSTM(3, 4)
+    model = Lambda(lambda x: lstm(pack_padded_sequence(x, [5, 3]))[1][0])
+    model.lstm = lstm
+    with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="unequal lengths"):
+        numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())

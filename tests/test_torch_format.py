@@ -473,6 +473,68 @@ def test_pytorch_and_numbatorch_both_refuse_a_pickle_calling_os_system(tmp_path)
         numbatorch.load(path)
 
 
+def test_reads_a_pytorch_lstm_and_gives_its_outputs():
+    saved = numbatorch.load(FIXTURES / "torch_lstm.pt")
+    model = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    model.load_state_dict(saved["state_dict"])
+    with numbatorch.no_grad():
+        output, (h_n, c_n) = model(saved["input"])
+    for name, got in (("output", output), ("h_n", h_n), ("c_n", c_n)):
+        np.testing.assert_allclose(got.numpy(), saved[name].numpy(), rtol=1e-5, atol=1e-6)
+
+
+def recurrent_and_attention_models(framework) -> dict:
+    """The same architectures under both frameworks' names, in eval mode."""
+    return {
+        "lstm": framework.LSTM(3, 4, num_layers=2, bidirectional=True).eval(),
+        "encoder_layer": framework.TransformerEncoderLayer(
+            8, 2, dim_feedforward=16, batch_first=True
+        ).eval(),
+    }
+
+
+MODEL_INPUTS = {"lstm": (5, 2, 3), "encoder_layer": (2, 5, 8)}
+
+
+def outputs_of(model, x) -> list[np.ndarray]:
+    out = model(x)
+    if isinstance(out, tuple):  # an LSTM's (output, (h_n, c_n))
+        out = (out[0], *out[1])
+        return [t.detach().numpy() for t in out]
+    return [out.detach().numpy()]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["lstm", "encoder_layer"])
+def test_pytorch_lstm_and_transformer_layer_round_trip_both_ways(tmp_path, name):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal(MODEL_INPUTS[name]).astype(np.float32)
+    # PyTorch -> numbatorch
+    reference = recurrent_and_attention_models(torch.nn)[name]
+    torch.save(reference.state_dict(), tmp_path / "torch.pt")
+    model = recurrent_and_attention_models(nn)[name]
+    model.load_state_dict(numbatorch.load(tmp_path / "torch.pt"))
+    with torch.no_grad():
+        expected = outputs_of(reference, torch.from_numpy(x))
+    with numbatorch.no_grad():
+        actual = outputs_of(model, numbatorch.from_numpy(x))
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # numbatorch -> PyTorch, from fresh weights of numbatorch's own initialization
+    numbatorch.manual_seed(1)
+    model = recurrent_and_attention_models(nn)[name]
+    numbatorch.save(model.state_dict(), tmp_path / "numbatorch.pt", format="torch")
+    reference = recurrent_and_attention_models(torch.nn)[name]
+    reference.load_state_dict(torch.load(tmp_path / "numbatorch.pt", weights_only=True))
+    with torch.no_grad():
+        expected = outputs_of(reference, torch.from_numpy(x))
+    with numbatorch.no_grad():
+        actual = outputs_of(model, numbatorch.from_numpy(x))
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
 def test_numbatorch_imports_none_of_torch_safetensors_tensorboard():
     # each interop feature imports its library when used, so the core works without them
     code = (

@@ -172,3 +172,13 @@ def test_a_detached_view_of_a_parameter_is_that_parameter():
 
     graph, _ = _trace.trace(forward, (numbatorch.ones(1, 2),), dict(linear.named_parameters()))
     assert [v.name for v in graph.parameters()] == ["weight"] and not graph.constants()
+
+
+def test_nested_outputs_are_flattened_in_order():
+    # an LSTM returns (output, (h_n, c_n))
+    x = numbatorch.ones(2)
+    graph, _ = _trace.trace(lambda x: (x * 2, [x + 1, (x - 1,)]), (x,))
+    assert [node.op for node in graph.nodes] == ["Mul", "Add", "Sub"]
+    assert graph.outputs == [node.outputs[0] for node in graph.nodes]
+    with pytest.raises(TypeError, match="output 1 is a int"):
+        _trace.trace(lambda x: (x, (3,)), (x,))

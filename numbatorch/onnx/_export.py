@@ -60,6 +60,12 @@ class _Builder:
             self._small[key] = name
         return name
 
+    def known(self, value: _trace.Value):
+        """The array of a Value exported as an initializer (a constant, or computed ahead
+        by constant folding), else None."""
+        tensor = self.initializers.get(self.names.get(value))
+        return None if tensor is None else self.onnx.numpy_helper.to_array(tensor)
+
     def ints(self, values) -> str:
         """A 1-D int64 constant (shapes, axes, pads given as inputs)."""
         return self.constant(np.array(list(values), dtype=np.int64))
@@ -233,16 +239,6 @@ def export(
         nodes, folded, derived = _fold_constants(nodes, kinds)
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
     graph_inputs += _bind_leaves(builder, graph, used, folded, model, export_params)
-    for value in used:
-        if value.computed or value in derived:
-            warnings.warn(
-                f"numbatorch.onnx.export: a {value.dtype.name} tensor of shape "
-                f"{list(value.shape)} that the model computed outside the ops a trace records "
-                "(a comparison, a factory such as zeros, a value from .item()) is exported as "
-                "a constant: the exported model does not recompute it from its inputs",
-                OnnxExporterWarning,
-                stacklevel=2,
-            )
     for node in nodes:
         translate = translator_for(node.function)
         if translate is None:
@@ -255,6 +251,18 @@ def export(
     _name_outputs(builder, graph.outputs, out_names)
     nodes_out = _prune(builder.nodes, out_names)
     needed = {name for node in nodes_out for name in node.input} | set(out_names)
+    # only what the exported graph reads: a translator may leave a constant out (the zero
+    # initial state of a recurrent layer, ONNX's default)
+    for value in used:
+        if (value.computed or value in derived) and builder.names.get(value) in needed:
+            warnings.warn(
+                f"numbatorch.onnx.export: a {value.dtype.name} tensor of shape "
+                f"{list(value.shape)} that the model computed outside the ops a trace records "
+                "(a comparison, a factory such as zeros, a value from .item()) is exported as "
+                "a constant: the exported model does not recompute it from its inputs",
+                OnnxExporterWarning,
+                stacklevel=2,
+            )
     initializers = [t for name, t in builder.initializers.items() if name in needed]
     outputs = _output_infos(onnx, builder, nodes_out, graph_inputs, initializers, graph,
                             out_names, dynamic, opset_version)  # fmt: skip

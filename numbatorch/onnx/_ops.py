@@ -361,8 +361,32 @@ def _embedding(b, node):
 
 @translates("IndexSelect")
 def _index_select(b, node):
+    x, index, dim = node.args["x"], node.args["index"], int(node.args["dim"])
+    known = b.known(index) if dim == 0 else None
+    steps = _block_reversal(known) if known is not None and len(known) == x.shape[0] else None
+    if steps is not None:
+        # the time reversal of a recurrent layer's reverse direction: blocks of rows in
+        # reverse order, as a Slice that needs no index constant of the traced size
+        rest = list(x.shape[1:])
+        blocks = b.op("Reshape", [b.name(x), b.ints([steps, -1] + rest)])
+        start, stop = b.ints([-1]), b.ints([-_INT64_MAX])
+        reversed_ = b.op("Slice", [blocks, start, stop, b.ints([0]), b.ints([-1])])
+        return b.op("Reshape", [reversed_, b.ints([-1] + rest)])
     return b.op("Gather", [b.name(node.args["x"]), b.name(node.args["index"])],
                 axis=int(node.args["dim"]))  # fmt: skip
+
+
+def _block_reversal(index) -> int | None:
+    """The number of blocks when `index` lists equal blocks of consecutive rows, last block
+    first ([4, 5, 2, 3, 0, 1]: 3), else None."""
+    if index.ndim != 1 or len(index) < 2:
+        return None
+    size = len(index) - int(index[0])
+    if size < 1 or len(index) % size:
+        return None
+    blocks = len(index) // size
+    expected = np.arange(len(index)).reshape(blocks, size)[::-1].ravel()
+    return blocks if np.array_equal(index, expected) else None
 
 
 @translates("Gather")
@@ -574,3 +598,111 @@ def _cat(b, node):
     dtype = _out_dtype(node)
     inputs = [b.operand(t, dtype) for t in node.args["tensors"]]
     return b.op("Concat", inputs, axis=int(node.args["dim"]))
+
+
+# --- attention and recurrent layers ----------------------------------------------------------
+
+
+@translates("ScaledDotProductAttention")
+def _attention(b, node):
+    args = node.args
+    query, key, value, mask = args["query"], args["key"], args["value"], args["mask"]
+    _, (heads, key_heads, value_heads), _ = args["plan"]
+    if not heads == key_heads == value_heads:
+        raise OnnxExporterError(
+            f"ONNX export: scaled_dot_product_attention with grouped heads ({heads} query, "
+            f"{key_heads} key, {value_heads} value heads) is not supported"
+        )
+    if args["dropout_p"] > 0:
+        raise OnnxExporterError(
+            "ONNX export: scaled_dot_product_attention with dropout_p > 0 is not supported"
+        )
+    dtype = _out_dtype(node)
+    rank = len(key.shape)
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    key_t = b.op("Transpose", [b.name(key)], perm=perm)
+    scores = b.op("MatMul", [b.name(query), key_t])
+    scores = b.op("Mul", [scores, _scalar(b, node, args["scale"])])
+    if mask is not None:  # always additive here: the functional turned a bool mask into one
+        scores = b.op("Add", [scores, b.operand(mask, dtype)])
+    if args["causal"]:
+        # top-left aligned, as the kernel: column j > row i is masked
+        length, source = query.shape[-2], key.shape[-2]
+        upper = np.triu(np.ones((length, source), dtype=bool), 1)
+        causal = np.where(upper, -np.inf, 0).astype(dtype.numpy)
+        scores = b.op("Add", [scores, b.constant(causal)])
+    probs = b.op("Softmax", [scores], axis=-1)
+    if mask is not None:
+        # a row the mask leaves no column gives zeros, as the kernel (Softmax: nan)
+        top = b.reduce_axes("ReduceMax", scores, (-1,), True, 18)
+        empty_row = b.op("Equal", [top, _scalar(b, node, -math.inf)])
+        probs = b.op("Where", [empty_row, _scalar(b, node, 0.0), probs])
+    return b.op("MatMul", [probs, b.name(value)])
+
+
+# ONNX's gate order as indices into PyTorch's: LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h
+_GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+def _gates_reordered(b, weight: Value, order: list, hidden: int) -> str:
+    """A (gates*H, ...) weight or bias with its gate blocks in ONNX's order, as ops on the
+    parameter (it stays one initializer under its state_dict name, or a graph input)."""
+    rest = list(weight.shape[1:])
+    blocks = b.op("Reshape", [b.name(weight), b.ints([len(order), hidden] + rest)])
+    if order != list(range(len(order))):
+        blocks = b.op("Gather", [blocks, b.ints(order)], axis=0)
+    return b.op("Reshape", [blocks, b.ints([1, len(order) * hidden] + rest)])
+
+
+def _initial_state(b, state: Value) -> str:
+    """(B, H) as ONNX's (1, B, H); "" (ONNX's default, zeros) for the zeros a layer starts
+    from without a given state."""
+    known = b.known(state)
+    if known is not None and not known.any():
+        return ""
+    return b.op("Unsqueeze", [b.name(state), b.ints([0])])
+
+
+@translates("RnnLayer")
+def _rnn_layer(b, node):
+    """One layer and direction: ONNX's LSTM/GRU/RNN, direction forward, over the time-major
+    (T, B, I) view of the packed rows (a reverse direction's input arrives reversed)."""
+    args = node.args
+    mode, plan, w_ih = args["mode"], args["plan"], args["w_ih"]
+    if args["w_hr"] is not None:
+        raise UnsupportedOperatorError(
+            f"numbatorch::RnnLayer (LSTM with proj_size={args['w_hr'].shape[0]})", b.opset, None
+        )
+    if not plan.uniform:
+        raise UnsupportedOperatorError(
+            "numbatorch::RnnLayer (a PackedSequence of unequal lengths)", b.opset, None
+        )
+    order = _GATE_ORDER[mode]
+    hidden = w_ih.shape[0] // len(order)
+    steps, features = len(plan.sizes), w_ih.shape[1]
+    x = b.op("Reshape", [b.name(args["input"]), b.ints([steps, -1, features])])
+    inputs = [x, _gates_reordered(b, w_ih, order, hidden),
+              _gates_reordered(b, args["w_hh"], order, hidden)]  # fmt: skip
+    b_ih, b_hh = args["b_ih"], args["b_hh"]
+    if b_ih is not None:  # ONNX's B is [Wb, Rb] in one row; absent means zeros
+        ih = _gates_reordered(b, b_ih, order, hidden)
+        hh = _gates_reordered(b, b_hh, order, hidden)
+        inputs.append(b.op("Concat", [ih, hh], axis=1))
+    else:
+        inputs.append("")
+    inputs += ["", _initial_state(b, args["h0"])]  # no sequence_lens
+    attributes = {"hidden_size": hidden}
+    if mode == "LSTM":
+        inputs.append(_initial_state(b, args["c0"]))
+        op_type, outputs = "LSTM", 3
+    elif mode == "GRU":
+        # PyTorch's GRU applies r after the recurrent product: n = tanh(.. + r*(W_hn h + b_hn))
+        op_type, outputs, attributes["linear_before_reset"] = "GRU", 2, 1
+    else:
+        op_type, outputs = "RNN", 2
+        attributes["activations"] = ["Tanh" if mode == "RNN_TANH" else "Relu"]
+    results = b.op(op_type, inputs, outputs=outputs, **attributes)
+    # Y (T, 1, B, H) back to the packed rows; Y_h, Y_c (1, B, H) to (B, H)
+    output = b.op("Reshape", [results[0], b.ints([-1, hidden])])
+    states = [b.op("Squeeze", [state, b.ints([0])]) for state in results[1:]]
+    return [output, *states]
