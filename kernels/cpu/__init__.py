@@ -30,6 +30,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .selection import cumulative_extreme, mode_of_sorted, search_sorted
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -105,4 +106,7 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "cumulative_extreme",
+    "mode_of_sorted",
+    "search_sorted",
 ]

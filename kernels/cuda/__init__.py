@@ -32,6 +32,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .selection import cumulative_extreme, mode_of_sorted, search_sorted
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -106,4 +107,7 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "cumulative_extreme",
+    "mode_of_sorted",
+    "search_sorted",
 ]

@@ -1098,4 +1098,8 @@ __all__ = [
     "softplus",
     "softsign",
     "tanh",
+    "cosine_similarity",
+    "pairwise_distance",
 ]
+
+from ..ops.products import cosine_similarity, pairwise_distance  # noqa: E402

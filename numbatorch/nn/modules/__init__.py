@@ -23,6 +23,7 @@ from .activation import (
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
@@ -108,4 +109,6 @@ __all__ = [
     "Softsign",
     "Tanh",
     "Unflatten",
+    "CosineSimilarity",
+    "PairwiseDistance",
 ]
