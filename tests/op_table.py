@@ -319,10 +319,15 @@ def np_cdist(a, b, p):
 F64_LAYOUTS = ("contiguous", "transposed")
 
 
+# the pointwise rows whose value is also checked on transposed (strided) inputs: a unary
+# op, one with parameters, one with a special function and a binary op
+STRIDED_ROWS = {"tan", "logit_eps", "erfinv", "hypot"}
+
+
 def pointwise(name, fn, ref, cases=UNARY, **options):
-    """A row of the pointwise ops: float64 on contiguous and transposed inputs."""
-    return Op(name, fn, ref, tuple(cases), dtypes=(torch.float64,), layouts=F64_LAYOUTS,
-              **options)  # fmt: skip
+    """A row in float64 (by default on contiguous and transposed inputs)."""
+    options.setdefault("layouts", F64_LAYOUTS)
+    return Op(name, fn, ref, tuple(cases), dtypes=(torch.float64,), **options)
 
 
 MASK_2x3 = [[True, False, True], [False, False, True]]
@@ -1023,11 +1028,18 @@ OPS = [
     op("clone", torch.clone, np.copy, UNARY),
     op("contiguous", lambda a: a.contiguous(), np.ascontiguousarray, MATRIX),
     # --- inverse trig and hyperbolic, other bases, special functions (ops/pointwise.py) ----
-    # float64 only, contiguous and transposed: each row compiles its own opcode's kernels,
-    # and the gradcheck reuses the float64 ones
+    # float64 only: each row compiles its own opcode's kernels, and the gradcheck reuses
+    # them; the strided path (one code for every opcode) on the rows in STRIDED_ROWS only
     *[
         # the digamma reference is a finite difference, good to ~1e-10
-        pointwise(name, fn, ref, domain=domain, rtol=1e-8 if "digamma" in name else None)
+        pointwise(
+            name,
+            fn,
+            ref,
+            domain=domain,
+            rtol=1e-8 if "digamma" in name else None,
+            layouts=F64_LAYOUTS if name in STRIDED_ROWS else ("contiguous",),
+        )
         for name, fn, ref, domain in [
             ("tan", torch.tan, np.tan, lambda a: a * 0.6),
             ("asin", torch.asin, np.arcsin, inside_one),
@@ -1061,7 +1073,14 @@ OPS = [
         ]
     ],
     *[
-        pointwise(name, fn, ref, BINARY[:4], domain=domain)
+        pointwise(
+            name,
+            fn,
+            ref,
+            BINARY[:4],
+            domain=domain,
+            layouts=F64_LAYOUTS if name in STRIDED_ROWS else ("contiguous",),
+        )
         for name, fn, ref, domain in [
             ("hypot", torch.hypot, np.hypot, nonzero),
             ("logaddexp", torch.logaddexp, np.logaddexp, None),
