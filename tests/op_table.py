@@ -1097,7 +1097,7 @@ OPS = [
     pointwise("copysign_scalar", lambda a: torch.copysign(a, -1.0), lambda a: -np.abs(a)),
     # --- selection (ops/selection.py): values by gather, so gradients reach the picks -------
     *[
-        pointwise(name, fn, ref, cases, **options)
+        pointwise(name, fn, ref, cases, out_dtype=values_indices, **options)
         for name, fn, ref, cases, options in [
             ("kthvalue", lambda a: a.kthvalue(2, 1), lambda a: np_rank(a, 1, 1), REDUCE, {}),
             (
