@@ -26,7 +26,7 @@ def digamma(value):
         return -math.copysign(math.inf, x)
     result = 0.0
     if x < 0.0:
-        if x == math.floor(x):  # also -inf
+        if x % 1.0 == 0.0:  # a pole (math.floor would overflow an int64 for huge x)
             return math.nan
         # reflection: psi(x) = psi(1 - x) - pi / tan(pi x)
         result = -_PI / math.tan(_PI * x)
@@ -44,7 +44,7 @@ def digamma(value):
 def trigamma(value):
     """psi'(x), the derivative of digamma (its gradient); +inf at the poles."""
     x = float(value)
-    if x <= 0.0 and x == math.floor(x):
+    if x <= 0.0 and x % 1.0 == 0.0:
         return math.inf
     result = 0.0
     sign = 1.0

@@ -240,7 +240,7 @@ def apply_unary_more(op, x, p0, p1):
         return special.erfinv(x)
     if op == LGAMMA:
         # the poles (0 and the negative integers): libm's lgamma raises there in Python
-        return math.lgamma(x) if x > 0 or x != math.floor(x) else math.inf
+        return math.lgamma(x) if x > 0 or x % 1.0 != 0 else math.inf
     if op == DIGAMMA:
         return special.digamma(x)
     if op == TRIGAMMA:
