@@ -45,6 +45,13 @@ def test_unary_special_values(fn, inputs, expected, device):
     np.testing.assert_allclose(values(result), expected, rtol=1e-12, atol=1e-15)
 
 
+def test_erfinv_tail_inverts_erfc():
+    # near 1, erf(x) rounds to 1: the result must still be the x whose erfc is 1 - y
+    y = 1 - np.logspace(-15, -1, 15)
+    x = values(torch.erfinv(torch.tensor(y, dtype=torch.float64)))
+    np.testing.assert_allclose([math.erfc(v) for v in x], 1 - y, rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     ("fn", "a", "b", "expected"),
     [

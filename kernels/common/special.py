@@ -67,11 +67,12 @@ def trigamma(value):
 @njit(inline="always")
 def erfinv(value):
     """The inverse of erf on [-1, 1]: +-inf at +-1, NaN outside. Giles' single-precision
-    approximation (2010), then two Newton steps on erf (each doubles the correct digits)."""
+    approximation (2010), then four Newton steps (each doubles the correct digits)."""
     y = float(value)
     if not abs(y) < 1.0:
         return math.copysign(math.inf, y) if abs(y) == 1.0 else math.nan
-    w = -math.log((1.0 - y) * (1.0 + y))
+    a = abs(y)
+    w = -math.log((1.0 - a) * (1.0 + a))
     if w < 5.0:
         w -= 2.5
         p = 2.81022636e-08
@@ -94,10 +95,18 @@ def erfinv(value):
         p = 0.00943887047 + p * w
         p = 1.00167406 + p * w
         p = 2.83297682 + p * w
-    x = p * y
-    for _ in range(2):
-        x -= (math.erf(x) - y) / (1.1283791670955126 * math.exp(-x * x))
-    return x
+    x = p * a
+    for _ in range(4):
+        slope = 1.1283791670955126 * math.exp(-x * x)  # d erf(x) / dx
+        if a < 0.5:
+            x -= (math.erf(x) - a) / slope
+        else:
+            # the tail: Newton on log(erfc(x)) = log(1 - a), nearly quadratic in x, with
+            # 1 - a exact; on erf(x) = a the initial guess near a = 1 - 1e-15 (outside the
+            # approximation's float32 range) did not converge in a few steps
+            tail = math.erfc(x)
+            x += (math.log(tail) - math.log(1.0 - a)) * tail / slope
+    return math.copysign(x, y)
 
 
 @njit(inline="always")
