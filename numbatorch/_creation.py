@@ -364,30 +364,99 @@ def randint_like(input, low, high=None, *, dtype=None, device=None):
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    """Normal draws: mean and std tensors (broadcast) or numbers; with two numbers,
+    `size` gives the shape."""
+    if isinstance(std, Tensor):
+        if std.numel() and float(std.min().item()) < 0:
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        like = mean if isinstance(mean, Tensor) else std
-        noise = randn(*like.shape, generator=generator, dtype=like.dtype, device=like.device)
+        from .ops._common import broadcast_shapes
+
+        tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+        like = tensors[0]
+        shape = broadcast_shapes(*(tuple(t.shape) for t in tensors))
+        dtype = like.dtype if like.dtype.is_floating_point else _dtype.get_default_dtype()
+        noise = randn(*shape, generator=generator, dtype=dtype, device=like.device)
         return noise * std + mean
-    return randn(*size, generator=generator, dtype=dtype, device=device) * std + mean
+    if size is None:
+        raise TypeError('normal() missing 1 required positional argument: "size"')
+    return randn(*_size((size,)), generator=generator, dtype=dtype, device=device) * std + mean
 
 
 def bernoulli(input, p=None, *, generator=None):
-    probability = input if p is None else full_like(input, p)
-    return (
-        rand(*input.shape, generator=generator, dtype=input.dtype, device=input.device)
-        < probability
-    ).to(input.dtype)
+    """1 with probability `input` (or `p`) per element, else 0, in input's dtype."""
+    if p is not None and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    probability = input if p is None else p
+    if p is None and input.numel():
+        low, high = float(input.min().item()), float(input.max().item())
+        if not (0 <= low and high <= 1):
+            raise RuntimeError(
+                "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this "
+                "error message be improved?  If so, please report an enhancement request to "
+                "PyTorch.)"
+            )
+    noise = rand(*input.shape, generator=generator, dtype=_dtype.float64, device=input.device)
+    return (noise < probability).to(input.dtype)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    probs = input.detach().double()._host()
-    rng = _rng(generator)
-    rows = probs.reshape(-1, probs.shape[-1])
-    picks = [
-        rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows
-    ]
-    out = np.array(picks, np.int64).reshape(*probs.shape[:-1], num_samples)
-    return from_array(out).to(input.device)
+    """num_samples category indices per row of the weights `input` (1-D or 2-D). With
+    replacement: the inverse of each row's cumulative weights at uniform draws (a binary
+    search); without: the num_samples largest log(u) / weight keys (exponential races,
+    the Gumbel top-k trick), so zero weights come last as in PyTorch."""
+    from .ops._common import TYPE_WORD
+    from .ops.selection import searchsorted
+
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            "multinomial only supports floating-point dtypes for input, got: "
+            f"{TYPE_WORD[input.dtype.name]}"
+        )
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    categories = input.shape[-1]
+    if not replacement and num_samples > categories:
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+        )
+    weights = input.detach().double().reshape(-1, categories)
+    if weights.numel():
+        low = weights.min().item()
+        if not (low >= 0 and math.isfinite(weights.sum().item())):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if float(weights.sum(-1).min().item()) <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rows = weights.shape[0]
+    if replacement:
+        cumulative = weights.cumsum(-1)
+        draws = rand(rows, num_samples, generator=generator, dtype=_dtype.float64,
+                     device=input.device) * cumulative[:, -1:]  # fmt: skip
+        picks = searchsorted(cumulative.contiguous(), draws, right=True).clamp(max=categories - 1)
+    else:
+        noise = rand(rows, categories, generator=generator, dtype=_dtype.float64,
+                     device=input.device)  # fmt: skip
+        picks = (noise.log() / weights).topk(num_samples, -1).indices
+    return picks.reshape(*input.shape[:-1], num_samples)
+
+
+def poisson(input, generator=None):
+    """A Poisson draw per element with rate `input` (numpy's generator draws)."""
+    from .ops._common import TYPE_WORD
+
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"poisson_cpu\" not implemented for '{TYPE_WORD[input.dtype.name]}'"
+        )
+    rates = input.detach()._host().astype(np.float64)
+    if rates.size and not rates.min() >= 0:
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    t = _drawn(tuple(input.shape), input.dtype, lambda shape: _rng(generator).poisson(rates))
+    return _finish(t, input.device, False)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 from . import _creation, _dtype
 from .autograd import grad_mode
 from .ops import dense_linalg as dl
 from .ops import elementwise as ew
 from .ops import indexing as ix
 from .ops import linalg as la
+from .ops import pointwise as pw
+from .ops import products as pr
 from .ops import reduction as rd
+from .ops import selection as se
 from .ops import shape as sh
 from .ops import sorting as so
 from .ops._common import check_inplace, kernels, overlaps, tracking, write_into
@@ -183,6 +188,13 @@ _METHODS = {
     "dist": dl.dist,
     "cross": dl.torch_cross,
     "matrix_power": dl.matrix_power,
+    # inverse trig and hyperbolic, special functions, hypot, logaddexp, xlogy, copysign
+    **pw.METHODS,
+    # order statistics, unique, searching, take, rot90, diag_embed
+    **se.METHODS,
+    # baddbmm, addbmm, addmv, addr, inner, kron
+    **pr.METHODS,
+    "vdot": la.vdot,
 }
 
 _INPLACE = [
@@ -244,6 +256,9 @@ _INPLACE = [
     "logical_not",
     "bitwise_and",
     "bitwise_or",
+    *pw.INPLACE,
+    *se.INPLACE,
+    *pr.INPLACE,
 ]
 
 
@@ -323,16 +338,24 @@ def _random_fill(self, values):
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}"
+        )
     noise = _creation.rand(*self.shape, generator=generator, dtype=_dtype.float64)
     return _random_fill(self, noise * (b - a) + a)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     noise = _creation.randn(*self.shape, generator=generator, dtype=_dtype.float64)
     return _random_fill(self, noise * std + mean)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
+    if not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     noise = _creation.rand(*self.shape, generator=generator, dtype=_dtype.float64)
     return _random_fill(self, noise < p)
 
@@ -344,8 +367,34 @@ def random_(self, low=0, high=None, *, generator=None):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     noise = _creation.rand(*self.shape, generator=generator, dtype=_dtype.float64)
     return _random_fill(self, -(1 - noise).log() / lambd)
+
+
+def geometric_(self, p, *, generator=None):
+    """The number of Bernoulli(p) trials up to the first success: ceil(log(1 - u) /
+    log(1 - p)) for uniform u."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    noise = _creation.rand(*self.shape, generator=generator, dtype=_dtype.float64)
+    return _random_fill(self, ((-noise).log1p() / math.log1p(-p)).ceil().clamp(min=1))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    noise = _creation.randn(*self.shape, generator=generator, dtype=_dtype.float64)
+    return _random_fill(self, (noise * std + mean).exp())
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """median + sigma * tan(pi (u - 1/2)) for uniform u (the inverse CDF)."""
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+    noise = _creation.rand(*self.shape, generator=generator, dtype=_dtype.float64)
+    return _random_fill(self, ((noise - 0.5) * math.pi).tan() * sigma + median)
 
 
 def _new(factory):
@@ -476,6 +525,11 @@ def _bind() -> None:
         "bernoulli_": bernoulli_,
         "random_": random_,
         "exponential_": exponential_,
+        "geometric_": geometric_,
+        "log_normal_": log_normal_,
+        "cauchy_": cauchy_,
+        "multinomial": _creation.multinomial,
+        "bernoulli": _creation.bernoulli,
         "new_zeros": _new(_creation.zeros),
         "new_ones": _new(_creation.ones),
         "new_empty": _new(_creation.empty),

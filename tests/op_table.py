@@ -195,6 +195,141 @@ def np_sort(a, axis=-1, descending=False, k=None):
     return np.take_along_axis(a, indices, axis=axis), indices
 
 
+def inside_one(a):
+    return a * 0.45
+
+
+def above_one(a):
+    return np.abs(a) + 1.1
+
+
+def inside_zero_one(a):
+    return np.abs(a) * 0.2 + 0.05
+
+
+def between_poles(a):
+    """Negative values at least 0.1 from digamma's poles 0, -1."""
+    return -0.1 - np.abs(a) * 0.2 - (a > 0)
+
+
+def np_erfinv(a):
+    """erf's inverse by bisection on math.erf (to the last bit)."""
+
+    def one(y):
+        low, high = -6.0, 6.0
+        for _ in range(80):
+            middle = (low + high) / 2
+            low, high = (middle, high) if math.erf(middle) < y else (low, middle)
+        return (low + high) / 2
+
+    return np.vectorize(one)(a)
+
+
+def np_digamma(a):
+    """d/dx lgamma(x) by a 4-point central difference (error ~1e-11 at these x)."""
+    lgamma = np.vectorize(math.lgamma)
+    h = 1e-3
+    return (8 * (lgamma(a + h) - lgamma(a - h)) - (lgamma(a + 2 * h) - lgamma(a - 2 * h))) / (
+        12 * h
+    )
+
+
+def np_i1(a):
+    """I1 by its power series (60 terms are plenty for |x| <= 2)."""
+    total = np.zeros_like(a)
+    term = a / 2
+    for k in range(1, 60):
+        total = total + term
+        term = term * (a * a / 4) / (k * (k + 1))
+    return total
+
+
+def np_logit_eps(a, eps):
+    z = np.clip(a, eps, 1 - eps)
+    return np.log(z / (1 - z))
+
+
+def integral_apart(a):
+    """Whole numbers with a fraction that differs per element, so no two rows coincide
+    (a distance's gradient has a kink there)."""
+    return np.round(a) + np.linspace(0.05, 0.45, a.size).reshape(a.shape)
+
+
+TAKE_INDEX = [[0, 3], [2, 2], [1, 0]]
+
+
+def np_rank(a, axis, k, keepdims=False):
+    """(values, indices) of the k-th smallest along axis (stable on ties); k None: the
+    lower median."""
+    order = np.argsort(a, axis=axis, kind="stable")
+    k = (a.shape[axis] - 1) // 2 if k is None else k
+    position = np.take(order, [k], axis=axis)
+    values = np.take_along_axis(a, position, axis=axis)
+    if not keepdims:
+        values, position = values.squeeze(axis), position.squeeze(axis)
+    return values, position
+
+
+def np_mode(a, axis):
+    """(values, indices): the most frequent value along axis (the smallest on ties) and its
+    last position."""
+    rows = np.moveaxis(a, axis, -1).reshape(-1, a.shape[axis])
+    values, indices = [], []
+    for row in rows:
+        distinct, counts = np.unique(row, return_counts=True)
+        best = distinct[np.argmax(counts)]
+        values.append(best)
+        indices.append(np.nonzero(row == best)[0][-1])
+    shape = np.moveaxis(a, axis, -1).shape[:-1]
+    return np.array(values).reshape(shape), np.array(indices).reshape(shape)
+
+
+def np_cumulative(a, axis, is_max):
+    """(running max or min along axis, the last position holding it)."""
+    moved = np.moveaxis(a, axis, -1)
+    values, indices = np.empty_like(moved), np.empty(moved.shape, np.int64)
+    for position in np.ndindex(*moved.shape[:-1]):
+        best, at = moved[position][0], 0
+        for j, x in enumerate(moved[position]):
+            if (x >= best) if is_max else (x <= best):
+                best, at = x, j
+            values[position + (j,)], indices[position + (j,)] = best, at
+    return np.moveaxis(values, -1, axis), np.moveaxis(indices, -1, axis)
+
+
+def np_masked_scatter(a, mask, source):
+    out = np.broadcast_to(a, np.broadcast_shapes(a.shape, mask.shape)).copy()
+    where = np.broadcast_to(mask, out.shape)
+    out[where] = source.ravel()[: where.sum()]
+    return out
+
+
+def np_diag_embed(a, offset):
+    n = a.shape[-1] + abs(offset)
+    out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
+    for i in range(a.shape[-1]):
+        out[..., i + max(-offset, 0), i + max(offset, 0)] = a[..., i]
+    return out
+
+
+def np_cdist(a, b, p):
+    return np.linalg.norm(a[..., :, None, :] - b[..., None, :, :], ord=p, axis=-1)
+
+
+F64_LAYOUTS = ("contiguous", "transposed")
+
+
+# the pointwise rows whose value is also checked on transposed (strided) inputs: a unary
+# op, one with parameters, one with a special function and a binary op
+STRIDED_ROWS = {"tan", "logit_eps", "erfinv", "hypot"}
+
+
+def pointwise(name, fn, ref, cases=UNARY, **options):
+    """A row in float64 (by default on contiguous and transposed inputs)."""
+    options.setdefault("layouts", F64_LAYOUTS)
+    return Op(name, fn, ref, tuple(cases), dtypes=(torch.float64,), **options)
+
+
 MASK_2x3 = [[True, False, True], [False, False, True]]
 ROW_MASK = [[False, True, True, False]]
 SCATTER_INDEX = [[2, 0], [1, 2], [0, 1]]  # unique per row: scatter's result is defined
@@ -892,6 +1027,211 @@ OPS = [
     op("zero_", lambda a: a.clone().zero_(), np.zeros_like, UNARY),
     op("clone", torch.clone, np.copy, UNARY),
     op("contiguous", lambda a: a.contiguous(), np.ascontiguousarray, MATRIX),
+    # --- inverse trig and hyperbolic, other bases, special functions (ops/pointwise.py) ----
+    # float64 only: each row compiles its own opcode's kernels, and the gradcheck reuses
+    # them; the strided path (one code for every opcode) on the rows in STRIDED_ROWS only
+    *[
+        # the digamma reference is a finite difference, good to ~1e-10
+        pointwise(
+            name,
+            fn,
+            ref,
+            domain=domain,
+            rtol=1e-8 if "digamma" in name else None,
+            layouts=F64_LAYOUTS if name in STRIDED_ROWS else ("contiguous",),
+        )
+        for name, fn, ref, domain in [
+            ("tan", torch.tan, np.tan, lambda a: a * 0.6),
+            ("asin", torch.asin, np.arcsin, inside_one),
+            ("arccos", lambda a: a.arccos(), np.arccos, inside_one),
+            ("atan", torch.arctan, np.arctan, None),
+            ("sinh", torch.sinh, np.sinh, None),
+            ("cosh", lambda a: a.cosh(), np.cosh, None),
+            ("asinh", torch.arcsinh, np.arcsinh, None),
+            ("acosh", torch.acosh, np.arccosh, above_one),
+            ("atanh", lambda a: a.atanh(), np.arctanh, inside_one),
+            ("exp2", torch.exp2, np.exp2, None),
+            ("log10", lambda a: a.log10(), np.log10, positive),
+            ("erfc", torch.erfc, np.vectorize(math.erfc), None),
+            ("erfinv", lambda a: a.erfinv(), np_erfinv, inside_one),
+            ("lgamma", torch.lgamma, np.vectorize(math.lgamma), positive),
+            ("digamma", torch.digamma, np_digamma, positive),
+            ("digamma_negative", torch.special.psi, np_digamma, between_poles),
+            ("i0", torch.i0, np.i0, None),
+            ("i1", torch.special.i1, np_i1, None),
+            ("sinc", torch.sinc, np.sinc, None),
+            ("frac", lambda a: a.frac(), lambda a: a - np.trunc(a), large),
+            ("logit", torch.logit, lambda a: np.log(a / (1 - a)), inside_zero_one),
+            (
+                "logit_eps",
+                lambda a: torch.special.logit(a, eps=0.2),
+                lambda a: np_logit_eps(a, 0.2),
+                inside_zero_one,
+            ),
+            ("deg2rad", torch.deg2rad, np.deg2rad, None),
+            ("rad2deg", lambda a: a.rad2deg(), np.rad2deg, None),
+        ]
+    ],
+    *[
+        pointwise(
+            name,
+            fn,
+            ref,
+            BINARY[:4],
+            domain=domain,
+            layouts=F64_LAYOUTS if name in STRIDED_ROWS else ("contiguous",),
+        )
+        for name, fn, ref, domain in [
+            ("hypot", torch.hypot, np.hypot, nonzero),
+            ("logaddexp", torch.logaddexp, np.logaddexp, None),
+            ("logaddexp2", lambda a, b: a.logaddexp2(b), np.logaddexp2, None),
+            ("xlogy", torch.xlogy, lambda a, b: a * np.log(b), positive),
+            ("xlog1py", torch.special.xlog1py, lambda a, b: a * np.log1p(b), positive),
+            ("copysign", lambda a, b: a.copysign(b), np.copysign, nonzero),
+            ("arctan2", torch.arctan2, np.arctan2, nonzero),
+        ]
+    ],
+    pointwise(
+        "xlogy_scalar", lambda a: torch.xlogy(2.0, a), lambda a: 2 * np.log(a), domain=positive
+    ),
+    pointwise("copysign_scalar", lambda a: torch.copysign(a, -1.0), lambda a: -np.abs(a)),
+    # --- selection (ops/selection.py): values by gather, so gradients reach the picks -------
+    *[
+        pointwise(name, fn, ref, cases, out_dtype=values_indices, **options)
+        for name, fn, ref, cases, options in [
+            ("kthvalue", lambda a: a.kthvalue(2, 1), lambda a: np_rank(a, 1, 1), REDUCE, {}),
+            (
+                "kthvalue_keepdim",
+                lambda a: torch.kthvalue(a, 3, 0, True),
+                lambda a: np_rank(a, 0, 2, True),
+                MATRIX,
+                {},
+            ),
+            ("median_dim", lambda a: a.median(-1), lambda a: np_rank(a, -1, None), REDUCE, {}),
+            ("median_all", torch.median, lambda a: np.sort(a, None)[(a.size - 1) // 2], REDUCE, {}),
+            (
+                "nanmedian_dim",
+                lambda a: torch.nanmedian(a, 0),
+                lambda a: np_rank(a, 0, None),
+                MATRIX,
+                {},
+            ),
+            # whole numbers, so there are ties to break; no gradcheck: a nudge breaks them
+            (
+                "mode",
+                lambda a: a.mode(1),
+                lambda a: np_mode(a, 1),
+                MATRIX,
+                {"domain": integral, "grad": False},
+            ),
+            (
+                "cummax",
+                lambda a: torch.cummax(a, 1),
+                lambda a: np_cumulative(a, 1, True),
+                REDUCE,
+                {},
+            ),
+            ("cummin", lambda a: a.cummin(-1), lambda a: np_cumulative(a, -1, False), MATRIX, {}),
+        ]
+    ],
+    pointwise(
+        "take",
+        lambda a: torch.take(a, index([[0, -1], [5, 2]], a.device)),
+        lambda a: a.ravel()[[[0, -1], [5, 2]]],
+        MATRIX,
+    ),
+    pointwise(
+        "take_along_dim",
+        lambda a: torch.take_along_dim(a, index(TAKE_INDEX, a.device), 1),
+        lambda a: np.take_along_axis(a, np.array(TAKE_INDEX), 1),
+        MATRIX,
+    ),
+    pointwise(
+        "masked_scatter",
+        lambda a, s: a.masked_scatter(index(ROW_MASK, a.device), s),
+        lambda a, s: np_masked_scatter(a, np.array(ROW_MASK), s),
+        [((3, 4), (2, 4))],
+    ),
+    pointwise(
+        "rot90", lambda a: torch.rot90(a, 1, (1, 2)), lambda a: np.rot90(a, 1, (1, 2)), REDUCE
+    ),
+    pointwise("rot90_k3", lambda a: a.rot90(-1), lambda a: np.rot90(a, -1), MATRIX),
+    pointwise(
+        "diag_embed",
+        lambda a: torch.diag_embed(a, 1),
+        lambda a: np_diag_embed(a, 1),
+        [((2, 3),)],
+    ),
+    # --- products and distances (ops/products.py) ------------------------------------------
+    pointwise(
+        "baddbmm",
+        lambda c, a, b: torch.baddbmm(c, a, b, beta=0.5, alpha=2),
+        lambda c, a, b: 0.5 * c + 2 * a @ b,
+        [((2, 3, 4), (2, 3, 5), (2, 5, 4)), ((4,), (2, 3, 5), (2, 5, 4))],
+    ),
+    pointwise(
+        "addbmm",
+        lambda c, a, b: c.addbmm(a, b, alpha=-1),
+        lambda c, a, b: c - (a @ b).sum(0),
+        [((3, 4), (2, 3, 5), (2, 5, 4))],
+    ),
+    pointwise(
+        "addmv",
+        lambda c, m, v: torch.addmv(c, m, v, beta=2),
+        lambda c, m, v: 2 * c + m @ v,
+        [((3,), (3, 4), (4,))],
+    ),
+    pointwise(
+        "addr",
+        lambda c, u, v: torch.addr(c, u, v, alpha=3),
+        lambda c, u, v: c + 3 * np.outer(u, v),
+        [((3, 4), (3,), (4,))],
+    ),
+    pointwise("kron", torch.kron, np.kron, [((2, 3), (3, 2)), ((2,), (2, 2))]),
+    pointwise("inner", torch.inner, np.inner, [((2, 3), (4, 3)), ((3,), (3,))]),
+    pointwise(
+        "cdist",
+        torch.cdist,
+        lambda a, b: np_cdist(a, b, 2),
+        [((3, 4), (5, 4)), ((2, 3, 4), (1, 2, 4))],
+        domain=integral_apart,
+    ),
+    pointwise(
+        "cdist_p1",
+        lambda a, b: torch.cdist(a, b, p=1),
+        lambda a, b: np_cdist(a, b, 1),
+        [((3, 4), (2, 4))],
+        domain=integral_apart,
+    ),
+    pointwise(
+        "cdist_mm",
+        lambda a, b: torch.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+        lambda a, b: np_cdist(a, b, 2),
+        [((3, 4), (5, 4))],
+        rtol=1e-8,
+    ),
+    pointwise(
+        "cosine_similarity",
+        torch.nn.functional.cosine_similarity,
+        lambda a, b: (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1),
+        [((3, 4), (3, 4)), ((3, 4), (1, 4))],
+    ),
+    pointwise(
+        "pairwise_distance",
+        torch.nn.functional.pairwise_distance,
+        lambda a, b: np.linalg.norm(a - b + 1e-6, axis=-1),
+        [((3, 4), (3, 4)), ((3, 4), (4,))],
+    ),
+    op(
+        "signbit",
+        torch.signbit,
+        np.signbit,
+        UNARY,
+        dtypes=(torch.float64, torch.int64),
+        layouts=F64_LAYOUTS,
+        grad=False,
+        out_dtype=to_bool,
+    ),
 ]
 
 

@@ -47,6 +47,7 @@ from .reduction import (
     softmax,
 )
 from .rnn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from .selection import cumulative_extreme, mode_of_sorted, search_sorted
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -159,4 +160,7 @@ __all__ = [
     "radam_step",
     "rprop_step",
     "non_finite_check_and_unscale",
+    "cumulative_extreme",
+    "mode_of_sorted",
+    "search_sorted",
 ]

@@ -15,46 +15,78 @@ from numba import cuda
 
 from ..cpu import bfloat16
 from ..cpu._launch import unravel
-from ..cpu.elementwise import _Lazy, apply_binary, apply_unary
+from ..cpu.elementwise import (
+    _Lazy,
+    apply_binary,
+    apply_binary_more,
+    apply_unary,
+    apply_unary_more,
+)
 from ._launch import empty, flat, launch, launch_strided, per_opcode, per_slice
 
 unary_math = per_opcode(apply_unary)
 binary_math = per_opcode(apply_binary)
+# the opcodes from 100 have scalar-math functions of their own, picked by the closure
+# constant `more` (see kernels/cpu/elementwise.py: typing one function per group keeps
+# each op's compile small)
+unary_more_math = per_opcode(apply_unary_more)
+binary_more_math = per_opcode(apply_binary_more)
 
 
 def _unary_family(op):
+    more = op >= 100
+
     def contiguous(x, out, p0, p1):
         """x, out: 1-D contiguous of one size."""
         for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-            out[i] = unary_math(op, x[i], p0, p1)
+            if more:
+                out[i] = unary_more_math(op, x[i], p0, p1)
+            else:
+                out[i] = unary_math(op, x[i], p0, p1)
 
     def strided(x, out, p0, p1):
         """x, out: MAX_DIMS-D of one shape, any strides (0 for broadcast dims)."""
         _, d1, d2, d3 = out.shape
         for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             i0, i1, i2, i3 = unravel(t, d1, d2, d3)
-            out[i0, i1, i2, i3] = unary_math(op, x[i0, i1, i2, i3], p0, p1)
+            if more:
+                out[i0, i1, i2, i3] = unary_more_math(op, x[i0, i1, i2, i3], p0, p1)
+            else:
+                out[i0, i1, i2, i3] = unary_math(op, x[i0, i1, i2, i3], p0, p1)
 
     return cuda.jit(cache=True)(contiguous), cuda.jit(cache=True)(strided)
 
 
 def _binary_family(op):
+    more = op >= 100
+
     def contiguous(a, b, out):
         """a, b, out: 1-D contiguous of one size."""
         for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-            out[i] = binary_math(op, a[i], b[i])
+            if more:
+                out[i] = binary_more_math(op, a[i], b[i])
+            else:
+                out[i] = binary_math(op, a[i], b[i])
 
     def strided(a, b, out):
         """a, b, out: MAX_DIMS-D of one shape, any strides (0 for broadcast dims)."""
         _, d1, d2, d3 = out.shape
         for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             i0, i1, i2, i3 = unravel(t, d1, d2, d3)
-            out[i0, i1, i2, i3] = binary_math(op, a[i0, i1, i2, i3], b[i0, i1, i2, i3])
+            x, y = a[i0, i1, i2, i3], b[i0, i1, i2, i3]
+            if more:
+                out[i0, i1, i2, i3] = binary_more_math(op, x, y)
+            else:
+                out[i0, i1, i2, i3] = binary_math(op, x, y)
 
     def scalar(a, out, s, s_left):
         """a, out: 1-D contiguous; s: the other operand, a scalar (left when s_left)."""
         for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-            out[i] = binary_math(op, s, a[i]) if s_left else binary_math(op, a[i], s)
+            x = a[i]
+            if more:
+                out[i] = binary_more_math(op, s, x) if s_left else binary_more_math(op, x, s)
+            else:
+                out[i] = binary_math(op, s, x) if s_left else binary_math(op, x, s)
 
     def scalar_strided(a, out, s, s_left):
         """`scalar` on MAX_DIMS-D a and out of one shape, any strides."""
@@ -62,7 +94,11 @@ def _binary_family(op):
         for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             i0, i1, i2, i3 = unravel(t, d1, d2, d3)
             x = a[i0, i1, i2, i3]
-            out[i0, i1, i2, i3] = binary_math(op, s, x) if s_left else binary_math(op, x, s)
+            if more:
+                y = binary_more_math(op, s, x) if s_left else binary_more_math(op, x, s)
+            else:
+                y = binary_math(op, s, x) if s_left else binary_math(op, x, s)
+            out[i0, i1, i2, i3] = y
 
     return tuple(cuda.jit(cache=True)(f) for f in (contiguous, strided, scalar, scalar_strided))
 

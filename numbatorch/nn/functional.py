@@ -1217,4 +1217,8 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "scaled_dot_product_attention",
     "multi_head_attention_forward",
+    "cosine_similarity",
+    "pairwise_distance",
 ]
+
+from ..ops.products import cosine_similarity, pairwise_distance  # noqa: E402

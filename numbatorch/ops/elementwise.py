@@ -12,6 +12,7 @@ from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from th
 from ..tensor import Tensor
 from . import _lane
 from ._common import (
+    TYPE_WORD,
     broadcast_shapes,
     cast,
     check_device,
@@ -783,8 +784,20 @@ def clone(input, *, memory_format=None):
     return Clone.apply(input)
 
 
-def lerp(input, end, weight):
-    return input + weight * (end - input)
+def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input); weight a number or a tensor of input's dtype."""
+    kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"lerp_kernel_{kind}\" not implemented for '{TYPE_WORD[input.dtype.name]}'"
+        )
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other.dtype is not input.dtype:
+            raise RuntimeError(
+                f"expected dtype {TYPE_WORD[input.dtype.name].lower()} for `{name}` but got "
+                f"dtype {TYPE_WORD[other.dtype.name].lower()}"
+            )
+    return _with_out(input + weight * (end - input), out)
 
 
 def isnan(input):
@@ -799,11 +812,15 @@ def isfinite(input):
     return logical_not(logical_or(isnan(input), isinf(input)))
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    if not input.dtype.is_floating_point:  # integers hold no NaN or infinity
+        return _with_out(input.clone(), out)
     info = _finfo(input.dtype)
     result = where(isnan(input), nan, input)
     result = where(eq(result, math.inf), info[1] if posinf is None else posinf, result)
-    return where(eq(result, -math.inf), info[0] if neginf is None else neginf, result)
+    return _with_out(
+        where(eq(result, -math.inf), info[0] if neginf is None else neginf, result), out
+    )
 
 
 def _finfo(dtype):
