@@ -103,8 +103,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return ew.Gelu.apply(input)
     if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
-        return input * 0.5 * (ew.tanh(inner) + 1)
+        return ew.GeluTanh.apply(input)
     raise RuntimeError("approximate argument must be either none or tanh.")
 
 
