@@ -28,8 +28,8 @@ from .reduction import (
     cumprod,
     cumsum,
     reduce,
-    softmax,
 )
+from .rows import layer_norm_backward, layer_norm_forward, softmax, softmax_backward
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -105,4 +105,7 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "softmax_backward",
 ]

@@ -32,6 +32,7 @@ from .reduction import (
     reduce,
     softmax,
 )
+from .rows import layer_norm_backward, layer_norm_forward, softmax_backward
 from .shape import roll_flip, triangle
 from .sorting import sort
 
@@ -106,4 +107,7 @@ __all__ = [
     "triangle",
     "unary",
     "where",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "softmax_backward",
 ]
