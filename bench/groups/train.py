@@ -27,4 +27,7 @@ def cases(ctx) -> list[Case]:
              impls(nets.two_layer_step, nets.TWO_LAYER_NEEDS), size_value=batch),
         Case("LeNet-5 1x28x28, SGD momentum, CE", f"batch {batch}", "ms/step",
              impls(nets.lenet_step, nets.LENET_NEEDS), size_value=batch),
+        Case("transformer block 64-wide, 4 heads, seq 32, AdamW, CE", "batch 16", "ms/step",
+             impls(lambda lib, _, device, dtype: nets.transformer_step(lib, 16, device, dtype),
+                   nets.TRANSFORMER_NEEDS), size_value=16),
     ]  # fmt: skip
