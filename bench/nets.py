@@ -12,6 +12,9 @@ LENET_NEEDS = ("nn.Module", "nn.Conv2d", "nn.Linear", "nn.functional.relu",
                "nn.functional.max_pool2d", "nn.CrossEntropyLoss", "optim.SGD",
                "flatten")  # fmt: skip
 MLP_NEEDS = ("nn.Sequential", "nn.Linear", "nn.ReLU", "nn.CrossEntropyLoss", "optim.SGD")
+TRANSFORMER_NEEDS = ("nn.Module", "nn.Embedding", "nn.LayerNorm", "nn.Linear",
+                     "nn.functional.gelu", "nn.functional.softmax", "nn.CrossEntropyLoss",
+                     "optim.AdamW", "matmul")  # fmt: skip
 
 
 def _prepare(lib, model, arrays, device, dtype):
@@ -95,3 +98,53 @@ def lenet_step(lib, batch=64, device="cpu", dtype="float32"):
     model, (x, labels) = _prepare(lib, lenet(lib), [x, labels], device, dtype)
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     return _training_step(model, lib.nn.CrossEntropyLoss(), optimizer, x, labels)
+
+
+def transformer(lib, vocab=100, width=64, heads=4, hidden=256):
+    """A one-block pre-norm transformer language model: token embedding (vocab x width),
+    layer_norm, 4-head self-attention (qkv projection, softmax(q k^T / sqrt(d)) v over the
+    whole sequence, output projection, residual add), layer_norm, GELU MLP width-hidden-
+    width (residual add), final layer_norm and a linear head to vocab logits, flattened
+    to (tokens, vocab) for cross-entropy."""
+    functional = lib.nn.functional
+    head_width = width // heads
+
+    class Block(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = lib.nn.Embedding(vocab, width)
+            self.norm1 = lib.nn.LayerNorm(width)
+            self.qkv = lib.nn.Linear(width, 3 * width)
+            self.proj = lib.nn.Linear(width, width)
+            self.norm2 = lib.nn.LayerNorm(width)
+            self.fc1 = lib.nn.Linear(width, hidden)
+            self.fc2 = lib.nn.Linear(hidden, width)
+            self.norm3 = lib.nn.LayerNorm(width)
+            self.head = lib.nn.Linear(width, vocab)
+
+        def forward(self, tokens):
+            batch, length = tokens.shape
+            x = self.embed(tokens)
+            qkv = self.qkv(self.norm1(x)).reshape(batch, length, 3, heads, head_width)
+            qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, batch, heads, length, head_width)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = lib.matmul(q, k.transpose(-2, -1)) * head_width**-0.5
+            attended = lib.matmul(functional.softmax(scores, dim=-1), v)
+            x = x + self.proj(attended.transpose(1, 2).reshape(batch, length, width))
+            x = x + self.fc2(functional.gelu(self.fc1(self.norm2(x))))
+            return self.head(self.norm3(x)).reshape(batch * length, vocab)
+
+    return Block()
+
+
+def transformer_step(lib, batch=16, device="cpu", dtype="float32", length=32, vocab=100):
+    """One training step of `transformer` on batch x length random tokens predicting
+    random next tokens: cross-entropy, AdamW at lr 1e-3."""
+    lib.manual_seed(0)
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, vocab, (batch, length)).astype(np.int64)
+    targets = rng.integers(0, vocab, batch * length).astype(np.int64)
+    model, (tokens, targets) = _prepare(lib, transformer(lib, vocab), [tokens, targets],
+                                        device, dtype)  # fmt: skip
+    optimizer = lib.optim.AdamW(model.parameters(), lr=1e-3)
+    return _training_step(model, lib.nn.CrossEntropyLoss(), optimizer, tokens, targets)

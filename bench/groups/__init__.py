@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 GROUPS = ("elementwise", "reduction", "matmul", "conv", "pool", "optim", "overhead", "train",
-          "compile", "distributed", "dataloader", "rnn")  # fmt: skip
+          "compile", "distributed", "dataloader", "rnn", "rows")  # fmt: skip
 # these start processes (compile: cold-cache runs, distributed: MPI jobs, dataloader:
 # workers); run them by name
 DEFAULT_GROUPS = tuple(g for g in GROUPS if g not in ("compile", "distributed", "dataloader"))

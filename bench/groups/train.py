@@ -30,4 +30,7 @@ def cases(ctx) -> list[Case]:
         # one example per step: the per-op overhead of a whole step (issue: <= 1.2x PyTorch)
         Case("MLP 784-128-64-10, SGD, CE", "batch 1", "ms/step",
              impls(nets.mlp_step, nets.MLP_NEEDS, rows=1), size_value=1),
+        Case("transformer block 64-wide, 4 heads, seq 32, AdamW, CE", "batch 16", "ms/step",
+             impls(lambda lib, _, device, dtype: nets.transformer_step(lib, 16, device, dtype),
+                   nets.TRANSFORMER_NEEDS), size_value=16),
     ]  # fmt: skip

@@ -9,12 +9,11 @@ loop over them vectorises. Each has a float32 and a float64 path; `is_float32(x)
 constant once x's type is known, so the other path is dropped at compile time. Powers of
 two are built from their bits (`view`), which both Numba targets support.
 
-Accuracy of exp, tanh and sigmoid (the ones the elementwise ops use), measured by
-tests/test_fastmath.py against long double references over a dense sweep plus the
-special values: within 2 ulp in float32, 4 ulp in float64. The others are not wired
-into any op yet, and not yet tested.
-float64 erf (and GELU on float64) calls libm's `math.erf`: a float64 erf needs rational
-fits not written yet.
+Accuracy, measured by tests/test_fastmath.py against long double (or libm float64)
+references over a dense sweep plus the special values, is the bound listed there per
+function: within 2 ulp in float32 and 4 ulp in float64 for most.
+float64 erf (and GELU on float64) calls libm's `math.erf` / `math.erfc`: a float64 erf
+needs rational fits not written yet.
 """
 
 from __future__ import annotations
@@ -335,7 +334,45 @@ def gelu(x):
         tail = _erfc_tail(abs(v))
         one_plus = 1.0 + _erf_small(v) if abs(v) < 1.0 else (2.0 - tail if v > 0 else tail)
         return np.float32(0.5 * wide * one_plus)
-    return 0.5 * x * (1.0 + math.erf(x * 0.7071067811865476))
+    return 0.5 * x * math.erfc(x * -0.7071067811865476)  # erfc: no cancellation below 0
+
+
+@njit(inline="always")
+def gelu_tanh(x):
+    """PyTorch's approximate="tanh" GELU, x (1 + tanh(u)) / 2 with
+    u = sqrt(2/pi) (x + 0.044715 x^3), as x sigmoid(2u): the same value without the
+    cancellation of 1 + tanh(u) for negative x. float32 runs in float64, because
+    sigmoid(2u) turns the rounding of u into a relative error 2|u| times larger."""
+    if is_float32(x):
+        wide = np.float64(x)
+        u = 0.7978845608028654 * (wide + 0.044715 * wide * wide * wide)
+        return np.float32(wide * sigmoid(u + u))
+    u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
+    return x * sigmoid(u + u)
+
+
+@njit(inline="always")
+def gelu_derivative(x):
+    """d gelu(x) / dx = Phi(x) + x phi(x) (exact GELU)."""
+    cdf = type(x)(0.5) * (type(x)(1.0) + erf(x * type(x)(0.7071067811865476)))
+    return cdf + x * exp(type(x)(-0.5) * x * x) * type(x)(0.3989422804014327)
+
+
+@njit(inline="always")
+def gelu_tanh_derivative(x):
+    """d/dx of x sigmoid(2u), u as in `gelu_tanh`: s + 2 x s (1 - s) u'."""
+    f = type(x)
+    u = f(0.7978845608028654) * (x + f(0.044715) * x * x * x)
+    s = sigmoid(u + u)
+    du = f(0.7978845608028654) * (f(1.0) + f(0.134145) * x * x)
+    return s + f(2.0) * x * s * (f(1.0) - s) * du
+
+
+@njit(inline="always")
+def silu_derivative(x):
+    """d (x sigmoid(x)) / dx = s (1 + x (1 - s))."""
+    s = sigmoid(x)
+    return s * (type(x)(1.0) + x * (type(x)(1.0) - s))
 
 
 @njit(inline="always")
@@ -350,7 +387,8 @@ def softplus(x, beta, threshold):
     max(x, 0) + log1p(e^{-|beta x|}) / beta, which never overflows."""
     b = type(x)(beta)
     z = x * b
-    y = log1p(exp(-abs(z))) / b + max(x, x * 0)
+    # relu(x) as a select: max(x, x * 0) is NaN at x = -inf (-inf * 0)
+    y = log1p(exp(-abs(z))) / b + (x if x > 0 else type(x)(0.0))
     return x if z > threshold else y
 
 
@@ -373,10 +411,14 @@ def is_float(v):
 
 
 @njit(inline="always")
-def order_key(v, largest):
-    """An int64 that orders as float v does, with every NaN above +inf and -0 equal to +0;
-    reversed (bitwise not) when `largest` is False, so that an integer max finds the
-    maximum, or the minimum, with NaN winning either way."""
+def order_key(v, largest, zeros_equal):
+    """An int64 that orders as v does, with every NaN above +inf (floats), reversed
+    (bitwise not) when `largest` is False, so that an integer max finds the maximum, or
+    the minimum, with NaN winning either way. -0 ranks below +0 unless `zeros_equal`
+    (argmax: the first of equal values wins, and -0 == +0). Integers are their own key."""
+    if not is_float(v):
+        k = np.int64(v)
+        return k if largest else ~k
     if is_float32(v):
         b = np.int64(np.float32(v).view(np.int32))
         k = b ^ ((b >> 31) & 0x7FFFFFFF)
@@ -385,15 +427,17 @@ def order_key(v, largest):
         b = np.float64(v).view(np.int64)
         k = b ^ ((b >> 63) & 0x7FFFFFFFFFFFFFFF)
         nan_key = 0x7FFFFFFFFFFFFFFF
-    k = k if v != 0 else k * 0  # -0 as +0
+    k = k if (v != 0 or not zeros_equal) else k * 0  # -0 as +0
     k = k if largest else ~k
     return nan_key if v != v else k
 
 
 @njit(inline="always")
 def from_order_key(k, like, largest):
-    """The float (of `like`'s type) whose `order_key(., largest)` is k."""
+    """The value (of `like`'s type) whose `order_key(., largest, False)` is k."""
     k = k if largest else ~k
+    if not is_float(like):
+        return type(like)(k)
     if is_float32(like):
         return np.int32(k ^ ((k >> 31) & 0x7FFFFFFF)).view(np.float32)
     return np.int64(k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)).view(np.float64)

@@ -42,9 +42,9 @@ from .reduction import (
     cumprod,
     cumsum,
     reduce,
-    softmax,
 )
 from .rnn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from .rows import layer_norm_backward, layer_norm_forward, softmax, softmax_backward
 from .selection import cumulative_extreme, mode_of_sorted, search_sorted
 from .shape import roll_flip, triangle
 from .sorting import sort
@@ -163,4 +163,7 @@ __all__ = [
     "cumulative_extreme",
     "mode_of_sorted",
     "search_sorted",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "softmax_backward",
 ]

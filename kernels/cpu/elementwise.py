@@ -1,17 +1,19 @@
 """Elementwise kernels: unary and binary maps, where, copy/cast and fill, on numpy arrays.
 
 Every op is an integer opcode; `apply_unary`/`apply_binary` hold the scalar math of
-each op in one place (exp, tanh, sigmoid from kernels/common/fastmath.py, which
-vectorise). A kernel family is built per opcode by a factory that closes over
-the opcode (an int, so Numba prunes the other branches at compile time and the on-disk
-cache still hits). Each family has a contiguous fast path in a serial and a parallel
-twin, and one strided path that serves any shape of up to `MAX_DIMS` dims, broadcasts
-included (stride 0), so the number of compilations does not grow with the shapes used.
+each op in one place (the transcendentals and activations come from
+kernels/common/fastmath.py, which vectorise). A kernel family is built per opcode by a
+factory that closes over the opcode (an int, so Numba prunes the other branches at
+compile time and the on-disk cache still hits). Each family has a contiguous fast path
+in a serial and a parallel twin, and one strided path that serves any shape of up to
+`MAX_DIMS` dims, broadcasts included (stride 0), so the number of compilations does not
+grow with the shapes used.
 """
 
 from __future__ import annotations
 
 import math
+from types import FunctionType
 
 import numpy as np
 from numba import njit, prange
@@ -57,7 +59,8 @@ CHUNK = 4096  # elements per parallel task: big enough to amortise the loop set-
     SILU,
     GELU,
     SOFTPLUS,
-) = range(30)
+    GELU_TANH,
+) = range(31)
 # inverse trig and hyperbolic, exponents in other bases and special functions; numbered
 # from 100 so that opcodes appended to the list above never collide with these
 (
@@ -111,7 +114,10 @@ CHUNK = 4096  # elements per parallel task: big enough to amortise the loop set-
     BITWISE_AND,
     BITWISE_OR,
     BITWISE_XOR,
-) = range(25)
+    GELU_BACKWARD,
+    GELU_TANH_BACKWARD,
+    SILU_BACKWARD,
+) = range(28)
 (HYPOT, LOGADDEXP, LOGADDEXP2, XLOGY, XLOG1PY, COPYSIGN) = range(100, 106)
 
 COMPARISONS = frozenset({EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR})
@@ -146,12 +152,6 @@ def apply_unary(op, x, p0, p1):
         return abs(x)
     if op == SIGN:
         return (x > 0) - (x < 0)
-    if op == EXP:
-        return fastmath.exp(x)
-    if op == LOG:
-        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
-    if op == LOG1P:
-        return math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
     if op == SQRT:
         return math.sqrt(x) if x >= 0 else math.nan
     if op == RSQRT:
@@ -160,10 +160,6 @@ def apply_unary(op, x, p0, p1):
         return math.sin(x)
     if op == COS:
         return math.cos(x)
-    if op == TANH:
-        return fastmath.tanh(x)
-    if op == SIGMOID:
-        return fastmath.sigmoid(x)
     if op == RELU:
         return x if x > 0 else x * 0
     if op == RECIPROCAL:
@@ -178,30 +174,14 @@ def apply_unary(op, x, p0, p1):
         return _round_half_even(x)
     if op == TRUNC:
         return _floor(x) if x >= 0 else -_floor(-x)
-    if op == EXPM1:
-        return math.expm1(x)
-    if op == ERF:
-        return math.erf(x)
     if op == CLAMP:
         return min(max(x, p0), p1)
     if op == LEAKY_RELU:
         return x if x > 0 else x * p0
-    if op == ELU:
-        return x if x > 0 else p0 * math.expm1(x)
     if op == SQUARE:
         return x * x
     if op == IDENTITY:
         return x
-    if op == LOG2:
-        return math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan)
-    if op == SILU:
-        return x / (1 + math.exp(-x)) if x >= 0 else x * math.exp(x) / (1 + math.exp(x))
-    if op == GELU:
-        return 0.5 * x * (1 + math.erf(x * 0.7071067811865476))
-    if op == SOFTPLUS:
-        # p0 = beta, p1 = threshold: linear above threshold as PyTorch does
-        z = x * p0
-        return x if z > p1 else math.log1p(math.exp(-abs(z))) / p0 + max(x, x * 0)
     return x
 
 
@@ -360,25 +340,139 @@ def apply_binary_more(op, x, y):
     return x
 
 
-# --- kernel factories ----------------------------------------------------------------------
+# --- the ops whose math is a fastmath function ----------------------------------------------
+# Each op's kernels inline its own function alone, as `scalar` (see `_with_scalar`): kept
+# in apply_unary they were all inlined into every unary kernel, because Numba inlines a
+# helper's own callees before the kernel prunes the other opcodes' branches (a NEG kernel
+# then took ~15 s of CPU to compile). Same signatures as apply_unary / apply_binary.
 
-# Numba types every branch of an inlined scalar-math function whatever the opcode (the
-# opcode's pruning comes after inlining): with the ops from 100 inside `apply_unary`, the
-# cold compile of NEG's kernel took twice as long (32 s against 16 s, one measurement on a
-# loaded 2-core host). So they live in functions of their own, and `more`, a closure
-# constant, is pruned before inlining: each kernel types one of the two.
+
+@njit(inline="always")
+def _exp(op, x, p0, p1):
+    return fastmath.exp(x)
+
+
+@njit(inline="always")
+def _expm1(op, x, p0, p1):
+    return fastmath.expm1(x)
+
+
+@njit(inline="always")
+def _log(op, x, p0, p1):
+    return fastmath.log(x)
+
+
+@njit(inline="always")
+def _log1p(op, x, p0, p1):
+    return fastmath.log1p(x)
+
+
+@njit(inline="always")
+def _log2(op, x, p0, p1):
+    return fastmath.log2(x)
+
+
+@njit(inline="always")
+def _tanh(op, x, p0, p1):
+    return fastmath.tanh(x)
+
+
+@njit(inline="always")
+def _sigmoid(op, x, p0, p1):
+    return fastmath.sigmoid(x)
+
+
+@njit(inline="always")
+def _erf(op, x, p0, p1):
+    return fastmath.erf(x)
+
+
+@njit(inline="always")
+def _elu(op, x, p0, p1):  # p0 = alpha
+    return fastmath.elu(x, p0)
+
+
+@njit(inline="always")
+def _silu(op, x, p0, p1):
+    return fastmath.silu(x)
+
+
+@njit(inline="always")
+def _gelu(op, x, p0, p1):
+    return fastmath.gelu(x)
+
+
+@njit(inline="always")
+def _gelu_tanh(op, x, p0, p1):
+    return fastmath.gelu_tanh(x)
+
+
+@njit(inline="always")
+def _softplus(op, x, p0, p1):  # p0 = beta, p1 = threshold
+    return fastmath.softplus(x, p0, p1)
+
+
+@njit(inline="always")
+def _gelu_backward(op, grad, x):
+    return grad * fastmath.gelu_derivative(x)
+
+
+@njit(inline="always")
+def _gelu_tanh_backward(op, grad, x):
+    return grad * fastmath.gelu_tanh_derivative(x)
+
+
+@njit(inline="always")
+def _silu_backward(op, grad, x):
+    return grad * fastmath.silu_derivative(x)
+
+
+_UNARY_SCALARS = {EXP: _exp, EXPM1: _expm1, LOG: _log, LOG1P: _log1p, LOG2: _log2,
+                  TANH: _tanh, SIGMOID: _sigmoid, ERF: _erf, ELU: _elu, SILU: _silu,
+                  GELU: _gelu, GELU_TANH: _gelu_tanh, SOFTPLUS: _softplus}  # fmt: skip
+_BINARY_SCALARS = {GELU_BACKWARD: _gelu_backward, GELU_TANH_BACKWARD: _gelu_tanh_backward,
+                   SILU_BACKWARD: _silu_backward}  # fmt: skip
+
+
+def unary_scalar(op: int):
+    """The inline function (op, x, p0, p1) -> value holding unary op `op`'s math: its
+    fastmath function, `apply_unary_more` for the ops numbered from 100, else
+    `apply_unary`. Numba types every branch of an inlined function whatever the opcode
+    (pruning comes after inlining), so the fewer branches a kernel inlines the faster it
+    compiles (with the ops from 100 inside `apply_unary`, NEG's kernel took 32 s instead
+    of 16 s on a loaded host)."""
+    if op >= 100:
+        return apply_unary_more
+    return _UNARY_SCALARS.get(op, apply_unary)
+
+
+def binary_scalar(op: int):
+    """The inline function (op, x, y) -> value holding binary op `op`'s math (as
+    `unary_scalar`)."""
+    if op >= 100:
+        return apply_binary_more
+    return _BINARY_SCALARS.get(op, apply_binary)
+
+
+def with_scalar(function, scalar):
+    """`function` (a kernel body closed over its opcode) with the global name `scalar`
+    bound to `scalar`. Numba's cache keys a kernel on its bytecode and closure, not its
+    globals; the opcode in the closure keeps each op's entry apart (a closure over the
+    function itself would not do: a dispatcher pickles with a per-process id)."""
+    scope = {**function.__globals__, "scalar": scalar}
+    return FunctionType(function.__code__, scope, function.__name__, function.__defaults__,
+                        function.__closure__)  # fmt: skip
+
+
+# --- kernel factories ----------------------------------------------------------------------
 
 
 def _unary_family(op):
-    more = op >= 100
 
     def contiguous(x, out, p0, p1):
         """x, out: 1-D contiguous of equal size."""
         for i in prange(out.size):
-            if more:
-                out[i] = apply_unary_more(op, x[i], p0, p1)
-            else:
-                out[i] = apply_unary(op, x[i], p0, p1)
+            out[i] = scalar(op, x[i], p0, p1)  # noqa: F821 - with_scalar binds it
 
     def strided(x, out, p0, p1):
         """x, out: MAX_DIMS-D arrays of one shape, any strides (0 for broadcast dims)."""
@@ -388,33 +482,23 @@ def _unary_family(op):
             i0, i1, i2, c = unravel(t, d1, d2, tasks)
             xr, orow = x[i0, i1, i2], out[i0, i1, i2]
             for j in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-                if more:
-                    orow[j] = apply_unary_more(op, xr[j], p0, p1)
-                else:
-                    orow[j] = apply_unary(op, xr[j], p0, p1)
+                orow[j] = scalar(op, xr[j], p0, p1)  # noqa: F821 - with_scalar binds it
 
-    return _compile_family(contiguous, strided)
+    return _compile_family(*(with_scalar(f, unary_scalar(op)) for f in (contiguous, strided)))
 
 
 def _binary_family(op):
-    more = op >= 100
 
     def contiguous(a, b, out):
         """a, b, out: 1-D contiguous of equal size."""
         for i in prange(out.size):
-            if more:
-                out[i] = apply_binary_more(op, a[i], b[i])
-            else:
-                out[i] = apply_binary(op, a[i], b[i])
+            out[i] = scalar(op, a[i], b[i])  # noqa: F821 - with_scalar binds it
 
     def scalar_right(a, b, out):
         """a, out: 1-D contiguous; b: 1-element array, the scalar right operand."""
         s = b[0]
         for i in prange(out.size):
-            if more:
-                out[i] = apply_binary_more(op, a[i], s)
-            else:
-                out[i] = apply_binary(op, a[i], s)
+            out[i] = scalar(op, a[i], s)  # noqa: F821 - with_scalar binds it
 
     def strided(a, b, out):
         """a, b, out: MAX_DIMS-D arrays of one shape, any strides (0 for broadcast dims)."""
@@ -424,14 +508,14 @@ def _binary_family(op):
             i0, i1, i2, c = unravel(t, d1, d2, tasks)
             ar, br, orow = a[i0, i1, i2], b[i0, i1, i2], out[i0, i1, i2]
             for j in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-                if more:
-                    orow[j] = apply_binary_more(op, ar[j], br[j])
-                else:
-                    orow[j] = apply_binary(op, ar[j], br[j])
+                orow[j] = scalar(op, ar[j], br[j])  # noqa: F821 - with_scalar binds it
 
+    contiguous, strided, scalar_right = (
+        with_scalar(f, binary_scalar(op)) for f in (contiguous, strided, scalar_right)
+    )
     serial, parallel, strided_kernel = _compile_family(contiguous, strided)
-    scalar, scalar_parallel = twins(scalar_right, fastmath=FASTMATH, error_model="numpy")
-    return serial, parallel, strided_kernel, scalar, scalar_parallel
+    right, right_parallel = twins(scalar_right, fastmath=FASTMATH, error_model="numpy")
+    return serial, parallel, strided_kernel, right, right_parallel
 
 
 def _compile_family(contiguous, strided):

@@ -1,5 +1,5 @@
 """Reduction kernels: sum, mean, prod, max/min, argmax/argmin, all/any, norm, var,
-logsumexp over one axis, plus cumsum and softmax/log_softmax along an axis.
+logsumexp over one axis, plus cumsum and cross-entropy rows (softmax: rows.py).
 
 Layout: the input is a C-contiguous array seen as (outer, n, inner) and reduced over the
 middle axis, so a reduction over any single dim of a contiguous tensor needs no copy;
@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..common import fastmath
 from ._launch import parallel_for, twins
 
 (SUM, MEAN, PROD, MAX, MIN, ARGMAX, ARGMIN, ALL, ANY, NORM, VAR, LOGSUMEXP) = range(12)
@@ -25,6 +26,42 @@ _CHUNKABLE = frozenset({SUM, MEAN, PROD, MAX, MIN, ALL, ANY})
 CHUNK = 1 << 15
 COLUMNS = 256  # outputs per task when reducing over a non-last axis
 FASTMATH = {"contract", "arcp", "nsz", "reassoc"}  # reassoc lets the sums vectorize
+
+
+@njit(inline="always")
+def _line_extreme(row, largest):
+    """max (min when not `largest`) of a non-empty contiguous row, NaN if any is NaN, as an
+    integer max over order keys: no NaN branch in the loop, so it vectorises."""
+    best = fastmath.order_key(row[0], largest, False)
+    for k in range(1, row.size):
+        best = max(best, fastmath.order_key(row[k], largest, False))
+    return fastmath.from_order_key(best, row[0], largest)
+
+
+ARG_BLOCK = 256  # elements per block of the vectorised argmax scan
+
+
+@njit(inline="always")
+def _line_arg_extreme(row, largest):
+    """The index of the first max (min) of a non-empty contiguous row, or of its first NaN
+    (PyTorch's rule). Blocks of ARG_BLOCK get a vectorised integer max of their order keys;
+    only a block that beats the best so far (strictly, so the first one wins ties) is
+    remembered, and the first index holding the best key is searched in that block alone."""
+    n = row.size
+    best = fastmath.order_key(row[0], largest, True)
+    best_block = 0
+    for b in range(0, n, ARG_BLOCK):
+        block = row[b : min(b + ARG_BLOCK, n)]
+        top = fastmath.order_key(block[0], largest, True)
+        for k in range(1, block.size):
+            top = max(top, fastmath.order_key(block[k], largest, True))
+        if top > best:
+            best, best_block = top, b
+    block = row[best_block : min(best_block + ARG_BLOCK, n)]
+    for k in range(block.size):
+        if fastmath.order_key(block[k], largest, True) == best:
+            return best_block + k
+    return 0  # not reached: the best key is in its block
 
 
 @njit(inline="always")
@@ -45,6 +82,12 @@ def _reduce_range(op, x, start, n, step, zero, p):
         acc = zero + 1
         for k in range(n):
             acc *= x[start + k * step]
+    elif (op == MAX or op == MIN) and step == 1:
+        # a conversion, not zero + value, which would turn -0 into +0
+        acc = type(zero)(_line_extreme(x[start : start + n], op == MAX))
+    elif (op == ARGMAX or op == ARGMIN) and step == 1:
+        idx = _line_arg_extreme(x[start : start + n], op == ARGMAX)
+        acc = zero
     elif op == MAX or op == ARGMAX:
         acc = zero + x[start]
         for k in range(1, n):
@@ -200,7 +243,7 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
     )
 
 
-# --- scans and softmax ---------------------------------------------------------------------
+# --- scans and cross-entropy rows ------------------------------------------------------------
 
 
 def _scan(x, out, n, inner, start, multiply):
@@ -233,24 +276,6 @@ def line_max_and_exp_sum(x, base, n, step):
     for k in range(n):
         total += math.exp(x[base + k * step] - top)
     return top, total
-
-
-def _softmax(x, out, n, inner, log):
-    """x, out: 1-D contiguous (outer*n*inner); softmax (or log_softmax) along the middle
-    axis, with the max subtracted first so exp never overflows."""
-    for t in prange(x.size // n):
-        o = np.int64(t) // inner
-        j = np.int64(t) % inner
-        base = o * n * inner + j
-        top, total = line_max_and_exp_sum(x, base, n, inner)
-        if log:
-            shift = top + math.log(total)
-            for k in range(n):
-                out[base + k * inner] = x[base + k * inner] - shift
-        else:
-            scale = 1.0 / total
-            for k in range(n):
-                out[base + k * inner] = math.exp(x[base + k * inner] - top) * scale
 
 
 def _cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
@@ -294,11 +319,6 @@ def _cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x
 _scan_serial, _scan_parallel = twins(_scan)
 _CE_FORWARD = twins(_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
 _CE_BACKWARD = twins(_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
-# error_model="numpy": a row of -inf sums to 0, and 1 / 0 must give inf (then 0 * inf =
-# NaN, PyTorch's answer) instead of raising ZeroDivisionError
-_softmax_serial, _softmax_parallel = twins(
-    _softmax, fastmath={"contract", "arcp", "nsz"}, error_model="numpy"
-)
 
 
 def _run_scan(x: np.ndarray, out: np.ndarray, n: int, inner: int, multiply: bool) -> None:
@@ -337,10 +357,3 @@ def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x)
         (parallel if parallel_for(x.size) else serial)(
             x.reshape(-1), target, ignore_index, lse, row_scale, grad_x.reshape(-1)
         )
-
-
-def softmax(x: np.ndarray, out: np.ndarray, n: int, inner: int, log: bool) -> None:
-    """Softmax or log_softmax of C-contiguous x (outer, n, inner) along n into out."""
-    if x.size:
-        kernel = _softmax_parallel if parallel_for(x.size) else _softmax_serial
-        kernel(x.reshape(-1), out.reshape(-1), n, inner, log)

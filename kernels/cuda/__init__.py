@@ -47,6 +47,7 @@ from .reduction import (
     softmax,
 )
 from .rnn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from .rows import layer_norm_backward, layer_norm_forward, softmax_backward
 from .selection import cumulative_extreme, mode_of_sorted, search_sorted
 from .shape import roll_flip, triangle
 from .sorting import sort
@@ -163,4 +164,7 @@ __all__ = [
     "cumulative_extreme",
     "mode_of_sorted",
     "search_sorted",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "softmax_backward",
 ]

@@ -58,7 +58,29 @@ def device_function(fn):
     numba-cuda compiles it into the kernel, with the caller's constant opcode pruning its
     branches. The simulator runs kernels as Python on array wrappers that the CPU
     dispatcher cannot type, so there the helper's Python source runs."""
-    return fn.py_func if SIMULATOR else fn
+    return python_twin(fn) if SIMULATOR else fn
+
+
+_PYTHON_TWINS: dict = {}
+
+
+def python_twin(fn):
+    """The Python source of njit function `fn` with the njit functions it names replaced,
+    at every depth, by their own Python twins: in the simulator a helper that passes an
+    array on to another helper must not reach a CPU dispatcher, which cannot type the
+    simulator's arrays. Scalar math reached through a module (`fastmath.exp`) stays
+    compiled, with the CPU's numerics."""
+    twin = _PYTHON_TWINS.get(fn)
+    if twin is None:
+        source = fn.py_func
+        scope = dict(source.__globals__)
+        twin = _PYTHON_TWINS[fn] = types.FunctionType(
+            source.__code__, scope, source.__name__, source.__defaults__, source.__closure__
+        )
+        scope.update(
+            {k: python_twin(v) for k, v in source.__globals__.items() if hasattr(v, "py_func")}
+        )
+    return twin
 
 
 def per_slice(kernel):

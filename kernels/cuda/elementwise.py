@@ -1,9 +1,10 @@
 """Elementwise CUDA kernels: unary and binary maps, where, copy/cast, fill and range fill,
 on numba device arrays.
 
-The scalar math of every opcode is the CPU's (`apply_unary`/`apply_binary` in
-kernels/cpu/elementwise.py); a factory closes over the opcode, so each op compiles its
-own kernels with the other ops' branches pruned. Each family has a 1-D contiguous kernel
+The scalar math of every opcode is the CPU's (`unary_scalar`/`binary_scalar` in
+kernels/cpu/elementwise.py: `apply_unary`/`apply_binary`, or the op's fastmath function);
+a factory closes over the opcode and binds that function, so each op compiles its own
+kernels with the other ops' branches pruned. Each family has a 1-D contiguous kernel
 and one `MAX_DIMS`-D strided kernel (broadcast dims have stride 0); each thread walks a
 grid-stride loop over flat element numbers.
 """
@@ -15,92 +16,58 @@ from numba import cuda
 
 from ..cpu import bfloat16
 from ..cpu._launch import unravel
-from ..cpu.elementwise import (
-    _Lazy,
-    apply_binary,
-    apply_binary_more,
-    apply_unary,
-    apply_unary_more,
-)
+from ..cpu.elementwise import _Lazy, binary_scalar, unary_scalar, with_scalar
 from ._launch import empty, flat, launch, launch_strided, per_opcode, per_slice
-
-unary_math = per_opcode(apply_unary)
-binary_math = per_opcode(apply_binary)
-# the opcodes from 100 have scalar-math functions of their own, picked by the closure
-# constant `more` (see kernels/cpu/elementwise.py: typing one function per group keeps
-# each op's compile small)
-unary_more_math = per_opcode(apply_unary_more)
-binary_more_math = per_opcode(apply_binary_more)
 
 
 def _unary_family(op):
-    more = op >= 100
 
     def contiguous(x, out, p0, p1):
         """x, out: 1-D contiguous of one size."""
         for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-            if more:
-                out[i] = unary_more_math(op, x[i], p0, p1)
-            else:
-                out[i] = unary_math(op, x[i], p0, p1)
+            out[i] = scalar(op, x[i], p0, p1)  # noqa: F821 - with_scalar binds it
 
     def strided(x, out, p0, p1):
         """x, out: MAX_DIMS-D of one shape, any strides (0 for broadcast dims)."""
         _, d1, d2, d3 = out.shape
         for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             i0, i1, i2, i3 = unravel(t, d1, d2, d3)
-            if more:
-                out[i0, i1, i2, i3] = unary_more_math(op, x[i0, i1, i2, i3], p0, p1)
-            else:
-                out[i0, i1, i2, i3] = unary_math(op, x[i0, i1, i2, i3], p0, p1)
+            out[i0, i1, i2, i3] = scalar(op, x[i0, i1, i2, i3], p0, p1)  # noqa: F821
 
-    return cuda.jit(cache=True)(contiguous), cuda.jit(cache=True)(strided)
+    math = per_opcode(unary_scalar(op))
+    return tuple(cuda.jit(cache=True)(with_scalar(f, math)) for f in (contiguous, strided))
 
 
 def _binary_family(op):
-    more = op >= 100
 
     def contiguous(a, b, out):
         """a, b, out: 1-D contiguous of one size."""
         for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-            if more:
-                out[i] = binary_more_math(op, a[i], b[i])
-            else:
-                out[i] = binary_math(op, a[i], b[i])
+            out[i] = scalar(op, a[i], b[i])  # noqa: F821 - with_scalar binds it
 
     def strided(a, b, out):
         """a, b, out: MAX_DIMS-D of one shape, any strides (0 for broadcast dims)."""
         _, d1, d2, d3 = out.shape
         for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             i0, i1, i2, i3 = unravel(t, d1, d2, d3)
-            x, y = a[i0, i1, i2, i3], b[i0, i1, i2, i3]
-            if more:
-                out[i0, i1, i2, i3] = binary_more_math(op, x, y)
-            else:
-                out[i0, i1, i2, i3] = binary_math(op, x, y)
+            out[i0, i1, i2, i3] = scalar(op, a[i0, i1, i2, i3], b[i0, i1, i2, i3])  # noqa: F821
 
-    def scalar(a, out, s, s_left):
+    def scalar_operand(a, out, s, s_left):
         """a, out: 1-D contiguous; s: the other operand, a scalar (left when s_left)."""
         for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-            x = a[i]
-            if more:
-                out[i] = binary_more_math(op, s, x) if s_left else binary_more_math(op, x, s)
-            else:
-                out[i] = binary_math(op, s, x) if s_left else binary_math(op, x, s)
+            out[i] = scalar(op, s, a[i]) if s_left else scalar(op, a[i], s)  # noqa: F821
 
-    def scalar_strided(a, out, s, s_left):
-        """`scalar` on MAX_DIMS-D a and out of one shape, any strides."""
+    def scalar_operand_strided(a, out, s, s_left):
+        """`scalar_operand` on MAX_DIMS-D a and out of one shape, any strides."""
         _, d1, d2, d3 = out.shape
         for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             i0, i1, i2, i3 = unravel(t, d1, d2, d3)
             x = a[i0, i1, i2, i3]
-            if more:
-                y = binary_more_math(op, s, x) if s_left else binary_more_math(op, x, s)
-            else:
-                y = binary_math(op, s, x) if s_left else binary_math(op, x, s)
-            out[i0, i1, i2, i3] = y
+            out[i0, i1, i2, i3] = scalar(op, s, x) if s_left else scalar(op, x, s)  # noqa: F821
 
-    return tuple(cuda.jit(cache=True)(f) for f in (contiguous, strided, scalar, scalar_strided))
+    math = per_opcode(binary_scalar(op))
+    kernels = (contiguous, strided, scalar_operand, scalar_operand_strided)
+    return tuple(cuda.jit(cache=True)(with_scalar(f, math)) for f in kernels)
 
 
 _UNARY = _Lazy(_unary_family)

@@ -19,7 +19,7 @@ from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops import shape as sh
-from ..ops._common import TYPE_WORD, check_device, shape_of, sum_to_shape
+from ..ops._common import TYPE_WORD, check_device, empty, kernels, shape_of, sum_to_shape
 from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.indexing import (
@@ -106,8 +106,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return ew.Gelu.apply(input)
     if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
-        return input * 0.5 * (ew.tanh(inner) + 1)
+        return ew.GeluTanh.apply(input)
     raise RuntimeError("approximate argument must be either none or tanh.")
 
 
@@ -348,44 +347,69 @@ def batch_norm(
 
 
 class NativeLayerNorm(BuiltinFunction):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing `n` elements."""
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing `n` elements: one
+    kernel (mean and variance in one pass over each row, then the write), which saves
+    each row's mean and 1 / sqrt(var + eps) for the backward kernel."""
 
     @staticmethod
     def forward(ctx, x, n, weight, bias, eps):
-        rows = x.reshape(-1, n)
-        mean = rows.mean(1, keepdim=True)
-        invstd = (rows.var(1, correction=0, keepdim=True) + eps).rsqrt()
-        x_hat = ((rows - mean) * invstd).reshape(x.shape)
-        out = x_hat
-        if weight is not None:
-            out = out * weight
-        if bias is not None:
-            out = out + bias
-        ctx.save_for_backward(x_hat, weight, invstd)
-        ctx.n = n
-        return out
+        rows = x.contiguous().reshape(-1, n)
+        affine = [t.contiguous().reshape(n) if t is not None else None for t in (weight, bias)]
+        out = empty(rows.shape, x.dtype, x.device)
+        mean, rstd = (empty(rows.shape[:1], _dtype.float64, x.device) for _ in range(2))
+        kernels(x).layer_norm_forward(
+            rows._array, *(t._array if t is not None else None for t in affine),
+            out._array, mean._array, rstd._array, eps,
+        )  # fmt: skip
+        ctx.save_for_backward(rows, weight, mean, rstd)
+        ctx.meta = (x.shape, n)
+        ctx.bias_shape = bias.shape if bias is not None else None
+        return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, weight, invstd = ctx.saved_tensors
-        n = ctx.n
+        rows, weight, mean, rstd = ctx.saved_tensors
+        shape, n = ctx.meta
         need_x, _, need_w, need_b, _ = ctx.needs_input_grad
-        grad_x = grad_w = grad_b = None
-        if need_x:
-            g = (grad * weight if weight is not None else grad).reshape(-1, n)
-            rows = x_hat.reshape(-1, n)
-            grad_x = (
-                (g - g.mean(1, keepdim=True) - rows * (g * rows).mean(1, keepdim=True)) * invstd
-            ).reshape(x_hat.shape)
-        if need_w:
-            grad_w = (grad * x_hat).reshape(-1, n).sum(0).reshape(weight.shape)
-        if need_b:
-            grad_b = (
-                grad.reshape(-1, n)
-                .sum(0)
-                .reshape(weight.shape if weight is not None else x_hat.shape[-1:])
-            )
-        return grad_x, None, grad_w, grad_b, None
+        grad_rows = grad.to(rows.dtype).contiguous().reshape(-1, n)
+        if grad_mode.is_grad_enabled():  # create_graph: a differentiable composition
+            return _layer_norm_backward_composed(grad_rows, rows, weight, mean, rstd, ctx)
+        grad_x = empty(rows.shape, rows.dtype, rows.device)
+        sums = need_w or need_b
+        grad_w, grad_b = (empty((n,), rows.dtype, rows.device) if sums else None for _ in range(2))
+        kernels(rows).layer_norm_backward(
+            grad_rows._array, rows._array,
+            weight.contiguous().reshape(n)._array if weight is not None else None,
+            mean._array, rstd._array, grad_x._array if need_x else None,
+            grad_w._array if sums else None, grad_b._array if sums else None,
+        )  # fmt: skip
+        return (
+            grad_x.reshape(shape) if need_x else None,
+            None,
+            grad_w.reshape(weight.shape) if need_w else None,
+            grad_b.reshape(ctx.bias_shape) if need_b else None,
+            None,
+        )
+
+
+def _layer_norm_backward_composed(grad, rows, weight, mean, rstd, ctx):
+    """NativeLayerNorm's gradients as tensor ops, differentiable again (double backward)."""
+    shape, n = ctx.meta
+    need_x, _, need_w, need_b, _ = ctx.needs_input_grad
+    mean = mean.to(rows.dtype).unsqueeze(1)
+    rstd = rstd.to(rows.dtype).unsqueeze(1)
+    x_hat = (rows - mean) * rstd
+    grad_x = grad_w = grad_b = None
+    if need_x:
+        g = grad * weight.reshape(n) if weight is not None else grad
+        grad_x = (
+            (g - g.mean(1, keepdim=True) - x_hat * (g * x_hat).mean(1, keepdim=True)) * rstd
+        ).reshape(shape)
+    if need_w:
+        grad_w = (grad * x_hat).sum(0).reshape(weight.shape)
+    if need_b:
+        grad_b = grad.sum(0).reshape(ctx.bias_shape)
+    return grad_x, None, grad_w, grad_b, None
 
 
 @autocast_op(cuda=FP32)
@@ -413,6 +437,9 @@ def layer_norm(
                 f"{name} of shape {list(t.shape)} and normalized_shape = "
                 f"{list(normalized_shape)}"
             )
+    if input.dtype is _dtype.float16:  # Numba has no half arithmetic: compute in float32
+        wide = [t.float() if t is not None else None for t in (input, weight, bias)]
+        return layer_norm(wide[0], normalized_shape, wide[1], wide[2], eps).half()
     return NativeLayerNorm.apply(input, math.prod(normalized_shape), weight, bias, eps)
 
 

@@ -357,13 +357,34 @@ LeakyRelu = _unary_op(
     "LeakyRelu", E.LEAKY_RELU, lambda x, y, p: where(x > 0, 1.0, p[0]).to(x.dtype)
 )
 Elu = _unary_op("Elu", E.ELU, lambda x, y, p: where(x > 0, 1.0, y + p[0]).to(x.dtype))
-Silu = _unary_op("Silu", E.SILU, lambda x, y, p: sigmoid(x) * (1 + x * (1 - sigmoid(x))))
+Silu = _unary_op(
+    "Silu",
+    E.SILU,
+    lambda x, y, p: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
+    fused=(E.SILU_BACKWARD, "x"),
+)
 Gelu = _unary_op(
     "Gelu",
     E.GELU,
     lambda x, y, p: (
         0.5 * (1 + erf(x * 0.7071067811865476)) + x * exp(-0.5 * x * x) * 0.3989422804014327
     ),
+    fused=(E.GELU_BACKWARD, "x"),
+)
+
+
+def _gelu_tanh_derivative(x, y, p):
+    """d/dx of x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3)."""
+    s = sigmoid((x + x * x * x * 0.044715) * 1.5957691216057308)
+    return s + x * s * (1 - s) * (1 + x * x * 0.134145) * 1.5957691216057308
+
+
+GeluTanh = _unary_op(
+    "GeluTanh",
+    E.GELU_TANH,
+    _gelu_tanh_derivative,
+    node_name="GeluBackward0",
+    fused=(E.GELU_TANH_BACKWARD, "x"),
 )
 Softplus = _unary_op(
     "Softplus",

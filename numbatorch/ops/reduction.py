@@ -8,6 +8,7 @@ from collections import namedtuple
 
 from .. import _dtype
 from .._autocast import FP32, autocast_op
+from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
@@ -367,9 +368,16 @@ class Softmax(BuiltinFunction):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         dim, log = ctx.meta
-        if log:
-            return grad - y.exp() * grad.sum(dim, keepdim=True), None, None
-        return y * (grad - (grad * y).sum(dim, keepdim=True)), None, None
+        if grad_mode.is_grad_enabled():  # create_graph: a differentiable composition
+            if log:
+                return grad - y.exp() * grad.sum(dim, keepdim=True), None, None
+            return y * (grad - (grad * y).sum(dim, keepdim=True)), None, None
+        # one kernel: the row's dot product (or sum) and the write
+        source, n, inner = _layout(y, (dim,))
+        grad_source, _, _ = _layout(grad.to(y.dtype).contiguous(), (dim,))
+        out = empty(y.shape, y.dtype, y.device)
+        kernels(y).softmax_backward(source._array, grad_source._array, out._array, n, inner, log)
+        return out, None, None
 
 
 class LogSoftmax(Softmax):

@@ -1,7 +1,7 @@
 """The CPU launch plumbing: serial/parallel twins of one kernel body."""
 
 import pytest
-from numbatorch.kernels.cpu import elementwise, indexing, matmul, optim, reduction
+from numbatorch.kernels.cpu import elementwise, indexing, matmul, optim, rows
 
 PAIRS = {
     "copy": (elementwise._copy_serial, elementwise._copy_parallel),
@@ -9,7 +9,8 @@ PAIRS = {
     "gather": indexing._GATHER,
     "sgd": optim._SGD,
     "dots": (matmul._gemm_dots_serial, matmul._gemm_dots),
-    "softmax": (reduction._softmax_serial, reduction._softmax_parallel),
+    "softmax": rows._SOFTMAX,
+    "layer_norm": rows._LAYER_NORM,
 }
 
 

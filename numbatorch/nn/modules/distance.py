@@ -7,7 +7,23 @@ from .module import Module
 
 
 class PairwiseDistance(Module):
-    """The p-norm distance between rows of x1 and x2 (`F.pairwise_distance`)."""
+    r"""The p-norm distance between rows of x1 and x2 (`F.pairwise_distance`):
+    :math:`\lVert x_1 - x_2 + \epsilon \rVert_p` along the last dimension.
+
+    Args:
+        p: the norm's order. Default: 2.0
+        eps: added to the difference, against a zero norm's gradient. Default: 1e-6
+        keepdim: keep the reduced last dimension with size 1. Default: ``False``
+
+    Shape:
+        - Input1: :math:`(N, D)` or :math:`(D)`; Input2: broadcastable to it.
+        - Output: :math:`(N)` (or :math:`(N, 1)` with ``keepdim``).
+
+    Example::
+
+        >>> pdist = nn.PairwiseDistance(p=2)
+        >>> output = pdist(torch.randn(100, 128), torch.randn(100, 128))
+    """
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         super().__init__()
@@ -18,7 +34,22 @@ class PairwiseDistance(Module):
 
 
 class CosineSimilarity(Module):
-    """The cosine similarity of x1 and x2 along `dim` (`F.cosine_similarity`)."""
+    r"""The cosine similarity of x1 and x2 along `dim` (`F.cosine_similarity`):
+    :math:`x_1 \cdot x_2 / \max(\lVert x_1 \rVert \lVert x_2 \rVert, \epsilon)`.
+
+    Args:
+        dim: the dimension of the vectors. Default: 1
+        eps: the smallest denominator. Default: 1e-8
+
+    Shape:
+        - Input1: :math:`(*_1, D, *_2)`; Input2: broadcastable to it.
+        - Output: :math:`(*_1, *_2)`.
+
+    Example::
+
+        >>> cos = nn.CosineSimilarity(dim=1)
+        >>> output = cos(torch.randn(100, 128), torch.randn(100, 128))
+    """
 
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
         super().__init__()
