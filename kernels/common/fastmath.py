@@ -14,6 +14,11 @@ references over a dense sweep plus the special values, is the bound listed there
 function: within 2 ulp in float32 and 4 ulp in float64 for most.
 float64 erf (and GELU on float64) calls libm's `math.erf` / `math.erfc`: a float64 erf
 needs rational fits not written yet.
+
+Never inline these into a kernel compiled with `reassoc`: the range reduction rounds by
+adding and subtracting a large constant (`_MAGIC32`/`_MAGIC64`), which reassociation folds
+away, and every result goes wrong (found when an attention kernel tried it). Kernels that
+want `reassoc` for a sum keep it in a non-inlined helper (kernels/cpu/rows.py).
 """
 
 from __future__ import annotations
