@@ -137,6 +137,19 @@ def _gelu(b, node):
     return b.op("Mul", [half_x, b.op("Add", [erf, _scalar(b, node, 1.0)])])
 
 
+@translates("GeluTanh")
+def _gelu_tanh(b, node):
+    x = _x(b, node)
+    if b.opset >= 20:
+        return b.op("Gelu", [x], approximate="tanh")
+    # 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), GELU's tanh form
+    cube = b.op("Mul", [b.op("Mul", [x, x]), x])
+    inner = b.op("Add", [x, b.op("Mul", [cube, _scalar(b, node, 0.044715)])])
+    tanh = b.op("Tanh", [b.op("Mul", [inner, _scalar(b, node, math.sqrt(2.0 / math.pi))])])
+    half_x = b.op("Mul", [x, _scalar(b, node, 0.5)])
+    return b.op("Mul", [half_x, b.op("Add", [tanh, _scalar(b, node, 1.0)])])
+
+
 @translates("Softplus")
 def _softplus(b, node):
     beta, threshold = node.args["p0"], node.args["p1"]
