@@ -568,6 +568,8 @@ def gemm(
         k = 1
     if (
         m * n * k <= SMALL_GEMM
+        and k >= 8  # dot products long enough to vectorise; shorter ones (an outer
+        # product: a weight gradient on one row) vectorise along C's rows in `gemm_batched`
         and not beta_accumulate
         and a.flags.c_contiguous
         and b.flags.f_contiguous
