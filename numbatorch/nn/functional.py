@@ -857,8 +857,7 @@ class CrossEntropyIndices(BuiltinFunction):
     def forward(ctx, x, target, ignore_index, reduction):
         x = x.contiguous()
         rows, classes = x.shape
-        lse, losses, valid = (_creation.empty(rows, dtype=x.dtype, device=x.device)
-                              for _ in range(3))  # fmt: skip
+        lse, losses, valid = (empty((rows,), x.dtype, x.device) for _ in range(3))
         bad = _creation.zeros(1, dtype=_dtype.int64, device=x.device)
         kernels = _dispatch.backend(x.device)
         kernels.cross_entropy_forward(x._array, target._array, ignore_index, lse._array,
@@ -882,7 +881,7 @@ class CrossEntropyIndices(BuiltinFunction):
             safe = ew.where(valid > 0, target, 0)
             onehot = one_hot(safe, x.shape[1]).to(x.dtype)
             return (rd.softmax(x, 1) - onehot) * row_scale.unsqueeze(1), None, None, None
-        grad_x = _creation.empty(x.shape, dtype=x.dtype, device=x.device)
+        grad_x = empty(tuple(x.shape), x.dtype, x.device)
         _dispatch.backend(x.device).cross_entropy_backward(
             x._array,
             target._array,
