@@ -239,17 +239,8 @@ class TransformerDecoderLayer(Module):
         )
         return self.norm3(x + self._ff_block(x))
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal: bool = False):
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout1(x)
+    # self-attention, then dropout1: the same block as the encoder layer's
+    _sa_block = TransformerEncoderLayer._sa_block
 
     def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal: bool = False):
         x = self.multihead_attn(
