@@ -15,6 +15,7 @@ from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops._common import check_device
 from ..ops.layers import CtcLoss
+from ..ops.products import pairwise_distance
 from ..tensor import Tensor
 from .functional import _check_reduction, _reduce, _reduction, logsigmoid
 
@@ -112,11 +113,6 @@ def soft_margin_loss(
     return _reduce(ew.Softplus.apply(-target * input, 1.0, math.inf), reduction)
 
 
-def _pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
-    """PyTorch's pairwise_distance: the p-norm of x1 - x2 + eps over the last dim."""
-    return rd.norm(x1 - x2 + eps, p, -1)
-
-
 def _check_triplet_dims(anchor: Tensor, positive: Tensor, negative: Tensor) -> None:
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise RuntimeError(
@@ -151,9 +147,9 @@ def triplet_margin_loss(
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     _check_triplet_dims(anchor, positive, negative)
-    dist_pos = _pairwise_distance(anchor, positive, p, eps)
-    dist_neg = _pairwise_distance(anchor, negative, p, eps)
-    dist_swap = _pairwise_distance(positive, negative, p, eps) if swap else None
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    dist_swap = pairwise_distance(positive, negative, p, eps) if swap else None
     return _triplet(dist_pos, dist_neg, dist_swap, margin, reduction)
 
 
@@ -174,7 +170,7 @@ def triplet_margin_with_distance_loss(
         raise ValueError(f"margin must be greater than 0, got {margin}")
     _check_triplet_dims(anchor, positive, negative)
     if distance_function is None:
-        distance_function = lambda a, b: _pairwise_distance(a, b, 2.0, 1e-6)  # noqa: E731
+        distance_function = lambda a, b: pairwise_distance(a, b, 2.0, 1e-6)  # noqa: E731
     dist_pos = distance_function(anchor, positive)
     dist_neg = distance_function(anchor, negative)
     dist_swap = distance_function(positive, negative) if swap else None
