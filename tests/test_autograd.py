@@ -279,6 +279,24 @@ def test_products_differentiate_twice(fn):
     assert torch.autograd.gradgradcheck(fn, (x, w, b))
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m[:, :1] * m,
+        lambda m: m[1] * m,
+        lambda m: m.narrow(1, 0, 3) * m,
+        lambda m: m.chunk(3, 1)[2] @ m[:1],
+        lambda m: m.diagonal() * m[0],
+    ],
+    ids=["slice", "select", "narrow", "chunk", "diagonal"],
+)
+def test_views_differentiate_twice(fn):
+    # the view's backward scatters into zeros: with create_graph that scatter must itself
+    # be recorded, or the part of the gradient that came through the view has no history
+    m = torch.tensor(np.random.default_rng(1).standard_normal((3, 3)), requires_grad=True)
+    assert torch.autograd.gradgradcheck(fn, (m,))
+
+
 def test_gradcheck_accepts_a_correct_gradient_and_rejects_a_wrong_one():
     class WrongSquare(Function):
         @staticmethod

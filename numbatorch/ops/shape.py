@@ -153,14 +153,33 @@ class Slice(BuiltinFunction):
     @staticmethod
     def backward(ctx, grad):
         shape, index = ctx.meta
-        result = grad.new_zeros(shape)
-        target = view_of(result, *geometry(result, index))
-        kernels(grad).copy(grad._array, target._array)
-        return result, None
+        return ViewScatter.apply(grad, shape, Slice, (index,)), None
+
+    @staticmethod
+    def geometry(x: Tensor, index: tuple) -> tuple[tuple, tuple, int]:
+        return geometry(x, index)
 
 
 class Select(Slice):
     pass
+
+
+class ViewScatter(BuiltinFunction):
+    """The backward of a view Function `view` (Slice, Diagonal): `grad` written into that
+    view of a zero tensor of the input's shape. A Function of its own so that a double
+    backward (create_graph) sees it: its gradient is the same view of the incoming one."""
+
+    @staticmethod
+    def forward(ctx, grad, shape, view, args):
+        ctx.view, ctx.args = view, args
+        result = grad.new_zeros(shape)
+        target = view_of(result, *view.geometry(result, *args))
+        kernels(grad).copy(grad._array, target._array)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.view.apply(grad, *ctx.args), None, None, None
 
 
 def geometry(x: Tensor, index: tuple) -> tuple[tuple, tuple, int]:
@@ -676,11 +695,12 @@ class Diagonal(BuiltinFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        shape, offset, dim1, dim2 = ctx.meta
-        result = grad.new_zeros(shape)
-        target = view_of(result, *_diagonal_geometry(result, offset, dim1, dim2))
-        kernels(grad).copy(grad._array, target._array)
-        return result, None, None, None
+        shape, *args = ctx.meta
+        return ViewScatter.apply(grad, shape, Diagonal, tuple(args)), None, None, None
+
+    @staticmethod
+    def geometry(x: Tensor, offset: int, dim1: int, dim2: int) -> tuple[tuple, tuple, int]:
+        return _diagonal_geometry(x, offset, dim1, dim2)
 
 
 class DiagEmbed(BuiltinFunction):
