@@ -41,6 +41,15 @@ def collectives() -> dict:
     work = dist.all_reduce(x, op=dist.ReduceOp.AVG, async_op=True)
     work.wait()
     seen["all_reduce_async"] = x.tolist() + [work.is_completed()]
+    for name in ("float16", "bfloat16"):  # MPI has no arithmetic on these
+        dtype = getattr(torch, name)
+        x = torch.tensor([1.5, -2.0, 3.0], dtype=dtype) * (rank + 1)
+        dist.all_reduce(x)
+        y = torch.full((2,), float(rank), dtype=dtype)
+        dist.broadcast(y, src=1)
+        out = torch.zeros(2, dtype=dtype)
+        dist.reduce_scatter_tensor(out, (torch.arange(2.0 * world) + rank).to(dtype))
+        seen[f"half_{name}"] = [x.float().tolist(), y.float().tolist(), out.float().tolist()]
     x = torch.full((2, 2), float(rank))
     dist.broadcast(x, src=1)
     seen["broadcast"] = x.tolist()

@@ -140,6 +140,16 @@ def test_async_all_reduce_returns_a_work_handle(collectives):
 
 
 @needs_mpi
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_collectives_reduce_values_not_bits(collectives, dtype):
+    # reduced in float32 staging and rounded back: these small sums are exact in both
+    total = _per_rank([1.5, -2.0, 3.0]).sum(0).tolist()
+    blocks = np.stack([np.arange(2.0 * WORLD) + r for r in range(WORLD)]).sum(0).reshape(WORLD, 2)
+    for rank, seen in enumerate(collectives):
+        assert seen[f"half_{dtype}"] == [total, [1.0, 1.0], blocks[rank].tolist()]
+
+
+@needs_mpi
 def test_broadcast_copies_the_source_ranks_tensor(collectives):
     assert all(seen["broadcast"] == [[1.0, 1.0], [1.0, 1.0]] for seen in collectives)
 

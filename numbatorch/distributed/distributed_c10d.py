@@ -236,15 +236,19 @@ def _check_tensor(name: str, tensor, argument: str = "tensor") -> None:
         raise ValueError(f"{name}(): Tensors must be contiguous")
 
 
-def _host(tensor: Tensor) -> np.ndarray:
+def _host(tensor: Tensor, reduced: bool = False) -> np.ndarray:
     """The host array MPI reads and writes: the tensor's own memory on the CPU, a
-    staging copy for a CUDA tensor (`_written` copies it back)."""
+    staging copy for a CUDA tensor (`_written` copies it back). A float16 or bfloat16
+    tensor that MPI is to reduce (`reduced`) is staged as float32: MPI has no arithmetic
+    on those (bfloat16's 16 bits would be summed as integers)."""
+    if reduced and tensor.dtype in _dtype.HALF_TYPES:
+        tensor = tensor.detach().float()  # the conversion runs in a numbatorch kernel
     return backend(tensor.device).to_host(tensor._array)
 
 
 def _written(tensor: Tensor, host: np.ndarray) -> None:
     """MPI wrote `host`: make the tensor hold it (and tell autograd it changed)."""
-    if tensor.device.type != "cpu":
+    if tensor.device.type != "cpu" or host.dtype != tensor._array.dtype:
         with grad_mode.no_grad():
             tensor.detach().copy_(from_numpy(host))
     tensor._bump_version()
@@ -318,7 +322,7 @@ def _all_reduce_unchecked(pg: ProcessGroup, tensor: Tensor, op: ReduceOp, async_
     """`all_reduce` without the check of shapes between ranks (DDP checks its buckets
     once, at construction)."""
     mpi_op = _mpi_op(op)
-    host = _host(tensor)
+    host = _host(tensor, reduced=True)
     comm = pg.comm
     return _launch(
         async_op,
@@ -335,7 +339,7 @@ def reduce(tensor: Tensor, dst: int, op: ReduceOp = ReduceOp.SUM, group=None,
     _check_tensor("reduce", tensor)
     _check_rank("reduce", "dst", dst, pg)
     _same_on_all_ranks("reduce", pg.comm, tensor)
-    mpi_op, host, comm = _mpi_op(op), _host(tensor), pg.comm
+    mpi_op, host, comm = _mpi_op(op), _host(tensor, reduced=True), pg.comm
     if pg.rank() == dst:
         finish = _after_reduce(tensor, host, op, pg.size())
         send = _MPI.IN_PLACE
@@ -470,7 +474,8 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
         )
     _check_dtypes("reduce_scatter_tensor", output, input)
     _same_on_all_ranks("reduce_scatter_tensor", pg.comm, input, "input tensor")
-    mpi_op, send, receive, comm = _mpi_op(op), _host(input), _host(output), pg.comm
+    mpi_op, comm = _mpi_op(op), pg.comm
+    send, receive = _host(input, reduced=True), _host(output, reduced=True)
     return _launch(
         async_op,
         lambda: comm.Reduce_scatter_block(send, receive, mpi_op),
