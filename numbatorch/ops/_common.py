@@ -3,6 +3,8 @@ and the reduction of a broadcast gradient back to an input's shape."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -282,6 +284,29 @@ def wrap_dim(dim: int, ndim: int) -> int:
     from ..tensor import _wrap_dim
 
     return _wrap_dim(dim, ndim)
+
+
+def scalar_as_vector(op):
+    """`op(input, dim, ...)` on a 0-dim input: PyTorch accepts dim 0 or -1 there and
+    treats the scalar as a one-element vector, giving 0-dim results."""
+    signature = inspect.signature(op)
+
+    @functools.wraps(op)
+    def on_any_rank(input, *args, **kwargs):
+        if not isinstance(input, Tensor) or input.ndim != 0:
+            return op(input, *args, **kwargs)
+        bound = signature.bind(input, *args, **kwargs)
+        dim = bound.arguments.get("dim")
+        if not isinstance(dim, int):  # None (all dims) or a tensor operand: no dim to wrap
+            return op(input, *args, **kwargs)
+        wrap_dim(dim, 0)
+        bound.arguments["input"], bound.arguments["dim"] = input.reshape(1), 0
+        result = op(*bound.args, **bound.kwargs)
+        if isinstance(result, Tensor):
+            return result.reshape(())
+        return type(result)(*(r.reshape(()) for r in result))
+
+    return on_any_rank
 
 
 def dims_of(dim, ndim: int) -> tuple:

@@ -4,6 +4,7 @@ all/any), cumsum and softmax/log_softmax, each as an autograd Function."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections import namedtuple
 
 from .. import _dtype
@@ -13,7 +14,7 @@ from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
 from . import _lane
-from ._common import TYPE_WORD, cast, dims_of, empty, kernels, wrap_dim
+from ._common import TYPE_WORD, cast, dims_of, empty, kernels, scalar_as_vector, wrap_dim
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -54,6 +55,8 @@ def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float =
                     f"{name or _NAMES[op]}(): Expected reduction dim {d} to have non-zero size."
                 )
         return out  # no slice to reduce: the result is empty too
+    if out.numel() == 0:
+        return out
     if x.dtype in _dtype.HALF_TYPES:  # Numba has no half arithmetic: reduce in float32
         wide = _dtype.float32 if out_dtype in _dtype.HALF_TYPES else out_dtype
         return cast(reduce(op, cast(x, _dtype.float32), dims, keepdim, wide, p), out_dtype)
@@ -69,7 +72,8 @@ def reduce(op: int, x: Tensor, dims: tuple, keepdim: bool, out_dtype, p: float =
 
 _LANE_OPS = frozenset({R.SUM, R.MEAN})
 _NAMES = {R.MAX: "max", R.MIN: "min", R.ARGMAX: "argmax", R.ARGMIN: "argmin"}
-_EMPTY_OK = frozenset({R.SUM, R.MEAN, R.PROD, R.ALL, R.ANY, R.NORM})
+# (an empty slice gives the identity: 0, NaN for mean and var, 1, True, False, -inf)
+_EMPTY_OK = frozenset({R.SUM, R.MEAN, R.PROD, R.ALL, R.ANY, R.NORM, R.VAR, R.LOGSUMEXP})
 # reductions whose result over a dim of repeated values (stride 0, an expanded tensor) is
 # the result over one copy of it (times the count, for SUM): reduce without materialising
 _SAME_OVER_REPEATS = frozenset({R.SUM, R.MEAN, R.MAX, R.MIN, R.ARGMAX, R.ARGMIN, R.ALL, R.ANY})
@@ -248,6 +252,14 @@ class Var(BuiltinFunction):
     def forward(ctx, x, dims, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.meta = (dims, correction, keepdim)
+        n = math.prod(x.shape[d] for d in dims)
+        if n - correction <= 0:
+            warnings.warn(
+                "var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                "reduction factor (input numel divided by output numel).",
+                UserWarning,
+                stacklevel=4,
+            )
         return reduce(R.VAR, x, dims, keepdim, x.dtype, float(correction))
 
     @staticmethod
@@ -427,10 +439,12 @@ def _extreme(input, dim, keepdim, is_max):
     return values_indices(values, indices)
 
 
+@scalar_as_vector
 def max(input, dim=None, keepdim=False):  # noqa: A001
     return _extreme(input, dim, keepdim, True)
 
 
+@scalar_as_vector
 def min(input, dim=None, keepdim=False):  # noqa: A001
     return _extreme(input, dim, keepdim, False)
 
@@ -455,7 +469,7 @@ def _extreme_dims(input, dim, name) -> tuple:
 def _arg(op, input, dim, keepdim):
     if dim is None:
         if input.numel() == 0:
-            raise RuntimeError(
+            raise IndexError(
                 f"{_NAMES[op]}(): Expected reduction dim to be specified for input.numel() == 0."
             )
         return reduce(op, input.reshape(-1), (0,), False, _dtype.int64).reshape(
@@ -464,10 +478,12 @@ def _arg(op, input, dim, keepdim):
     return reduce(op, input, (wrap_dim(dim, input.ndim),), keepdim, _dtype.int64)
 
 
+@scalar_as_vector
 def argmax(input, dim=None, keepdim=False):
     return _arg(R.ARGMAX, input, dim, keepdim)
 
 
+@scalar_as_vector
 def argmin(input, dim=None, keepdim=False):
     return _arg(R.ARGMIN, input, dim, keepdim)
 
@@ -523,6 +539,7 @@ def count_nonzero(input, dim=None):
     return sum((input != 0), dim)
 
 
+@scalar_as_vector
 @autocast_op(cuda=FP32)
 def cumsum(input, dim, *, dtype=None):
     if input.dtype in _dtype.HALF_TYPES and dtype is None:  # no half arithmetic in Numba
@@ -531,6 +548,7 @@ def cumsum(input, dim, *, dtype=None):
     return Cumsum.apply(source, wrap_dim(dim, input.ndim))
 
 
+@scalar_as_vector
 def cumprod(input, dim, *, dtype=None):
     if input.dtype in _dtype.HALF_TYPES and dtype is None:  # no half arithmetic in Numba
         return cumprod(input.float(), dim).to(input.dtype)
@@ -565,7 +583,10 @@ def _half_in_float32(function):
 def softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    return Softmax.apply(_softmax_dtype(input, dtype), wrap_dim(dim, input.ndim), False)
+    dim = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:  # a one-element row
+        return softmax(input.reshape(1), 0, dtype).reshape(())
+    return Softmax.apply(_softmax_dtype(input, dtype), dim, False)
 
 
 @autocast_op(cuda=FP32)
@@ -573,4 +594,7 @@ def softmax(input, dim=None, dtype=None, _stacklevel=3):
 def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    return LogSoftmax.apply(_softmax_dtype(input, dtype), wrap_dim(dim, input.ndim), True)
+    dim = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:  # a one-element row
+        return log_softmax(input.reshape(1), 0, dtype).reshape(())
+    return LogSoftmax.apply(_softmax_dtype(input, dtype), dim, True)

@@ -16,7 +16,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, view_of
-from ._common import TYPE_WORD, broadcast_shapes, cast, empty, kernels, wrap_dim
+from ._common import TYPE_WORD, broadcast_shapes, cast, empty, kernels, scalar_as_vector, wrap_dim
 from .reduction import values_indices
 from .shape import _diagonal_geometry, diagonal
 from .sorting import sort
@@ -54,6 +54,7 @@ def _check_reduction_dim(name: str, input: Tensor, dim: int) -> None:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
 
 
+@scalar_as_vector
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> values_indices:
     """(values, indices) of the k-th smallest element along `dim`."""
     dim = wrap_dim(dim, input.ndim)
@@ -107,6 +108,7 @@ median = _median_api(False, "median")
 nanmedian = _median_api(True, "nanmedian")
 
 
+@scalar_as_vector
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> values_indices:
     """(values, indices): the most frequent value along dim (the smallest on ties) and the
     last position it holds."""
@@ -177,12 +179,14 @@ class Cummin(CumExtreme):
     pass
 
 
+@scalar_as_vector
 def cummax(input: Tensor, dim: int) -> values_indices:
     """(values, indices): the running maximum along dim and where it was (NaN propagates;
     ties take the later position)."""
     return values_indices(*Cummax.apply(input, wrap_dim(dim, input.ndim), True))
 
 
+@scalar_as_vector
 def cummin(input: Tensor, dim: int) -> values_indices:
     """(values, indices): the running minimum along dim and where it was."""
     return values_indices(*Cummin.apply(input, wrap_dim(dim, input.ndim), False))
