@@ -16,6 +16,24 @@ def raises(exception, message):
 
 ERRORS = [
     (
+        "sub-bool",
+        lambda: torch.tensor([True, False]) - torch.ones(2),
+        RuntimeError,
+        "Subtraction, the `-` operator, with a bool tensor is not supported.",
+    ),
+    (
+        "maximum-scalar",
+        lambda: torch.maximum(torch.ones(2), 2.5),
+        TypeError,
+        "maximum(): argument 'other' (position 2) must be Tensor, not float",
+    ),
+    (
+        "bitwise-float",
+        lambda: torch.bitwise_xor(torch.ones(2), torch.ones(2, dtype=torch.float64)),
+        NotImplementedError,
+        "\"bitwise_xor_cpu\" not implemented for 'Double'",
+    ),
+    (
         "broadcast",
         lambda: torch.ones(2, 3) + torch.ones(2, 4),
         RuntimeError,

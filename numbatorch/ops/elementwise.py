@@ -108,6 +108,15 @@ class Add(BuiltinFunction):
 class Sub(Add):
     op, sign = E.SUB, -1
 
+    @classmethod
+    def forward(cls, ctx, a, b, alpha=1):
+        if _dtype.bool in (getattr(a, "dtype", None), getattr(b, "dtype", None)):
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return super().forward(ctx, a, b, alpha)
+
 
 class Mul(BuiltinFunction):
     @staticmethod
@@ -626,11 +635,20 @@ def square(input):
     return Square.apply(input)
 
 
+def _tensor_operand(name: str, other) -> None:
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+
+
 def maximum(input, other, *, out=None):
+    _tensor_operand("maximum", other)
     return _with_out(Maximum.apply(input, other), out)
 
 
 def minimum(input, other, *, out=None):
+    _tensor_operand("minimum", other)
     return _with_out(Minimum.apply(input, other), out)
 
 
@@ -679,7 +697,9 @@ def _bitwise(op, name):
     def bitwise(input, other):
         dtype = promote(input, other)
         if dtype.is_floating_point:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+            raise NotImplementedError(
+                f"\"{name}_cpu\" not implemented for '{TYPE_WORD[dtype.name]}'"
+            )
         if dtype is _dtype.bool:
             logical = {
                 E.BITWISE_AND: E.LOGICAL_AND,
