@@ -230,6 +230,14 @@ class _Recorder:
             return self.new_value(tensor, "parameter", name)
         value = self.new_value(tensor, "constant")
         value.computed = id(tensor._storage) in self.made_outside
+        if value.computed:
+            # the traced call made it and may write it in place next (zeros_like(mask)
+            # .masked_fill_(mask, -inf)): the Value keeps the values it had when read
+            self.depth += 1  # the copy is no op of the traced call
+            try:
+                value.tensor = tensor.detach().clone()
+            finally:
+                self.depth -= 1
         return value
 
     def record(self, function: type, args: tuple, outputs) -> None:
