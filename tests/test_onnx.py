@@ -620,6 +620,9 @@ def test_mlp_and_conv_net_follow_dynamic_batch_and_sequence():
     model = ConvNet()  # x.view(x.shape[0], -1) of the traced batch
     assert_follows_dynamic_axes(model, (numbatorch.randn(2, 3, 12, 12),), {"in0": [0]},
                                 [(numbatorch.randn(3, 3, 12, 12),)])  # fmt: skip
+    # a mean over the sequence by its length, a variance over it, the last two steps
+    pool = Lambda(lambda x: x.sum(1) / x.shape[1] + x.var(1) + x[:, -2:].sum(1))
+    assert_follows_dynamic_axes(pool, (numbatorch.randn(2, 3, 4),), axes, others)
 
 
 @no_constant_warning

@@ -1,5 +1,8 @@
 """`export`: trace the model, translate each recorded op (`_ops.TRANSLATORS`) into ONNX
-nodes through `_Builder`, check the model with `onnx.checker` and write it."""
+nodes through `_Builder`, check the model with `onnx.checker` and write it. With dynamic
+axes the model is traced again at other sizes of them, and each size a translator reads
+is a constant where the two traces agree, else computed from the runtime shapes
+(`_Builder.sizes`); both traces must translate to the same ONNX graph."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ _MIN_OPSET = 13  # Squeeze/Unsqueeze/ReduceSum take their axes as inputs from 13
 
 class _Builder:
     """The ONNX graph under construction: nodes, initializers and the name of each traced
-    Value. Translators call `name`, `constant`, `cast` and `op`."""
+    Value. Translators call `name`, `constant`, `cast` and `op`, and `sizes` (or `size`)
+    for each size they read off a traced shape."""
 
     def __init__(self, opset: int, pairs: dict | None = None, twin_arrays=None) -> None:
         import onnx
@@ -37,8 +41,9 @@ class _Builder:
         self.twin_arrays = twin_arrays or {}
         self.inputs: list[_trace.Value] = []  # the graph's inputs, where sizes are read
         self.arrays: dict[_trace.Value, Any] = {}  # constants bound other than as initializers
-        self.leaves: dict[str, int] = {}  # initializer name -> index of the constant it holds
+        self.leaves: dict[str, int] = {}  # initializer name -> index of the Value it holds
         self.varying: dict[str, tuple] = {}  # constant read in -> (Value, its twin's shape)
+        self.origins: list = []  # the traced Node each ONNX node translates (None: a leaf)
         self._sizes: dict[tuple, str] = {}
         self._shapes: dict[_trace.Value, str] = {}
 
@@ -305,8 +310,12 @@ def export(
     a binary file object). ``input_names``/``output_names`` name the graph's inputs and
     outputs (default ``input``/``output``, ``_<i>`` appended when there are several);
     ``dynamic_axes`` maps such a name to the dims (a list, or {dim: symbol}) that stay
-    symbolic. Reshapes keep a leading (batch) dim dynamic: copied when the traced size is
-    unchanged, else inferred. ``export_params=False`` makes the parameters graph inputs
+    symbolic: the model is traced a second time with those input dims at other sizes, and
+    the sizes that change between the two traces (reshape targets, slice bounds, expand
+    shapes...) are computed from the runtime shapes; a model whose ops, or a constant it
+    reads, depend on those sizes otherwise raises `errors.OnnxExporterError` naming it.
+    Dims that must stay equal (the batch of a query and of its key) need one symbol.
+    ``export_params=False`` makes the parameters graph inputs
     instead of initializers; ``do_constant_folding`` computes ops on known tensors ahead.
     ``verbose`` prints the exported graph. An op without an ONNX translation raises
     `errors.UnsupportedOperatorError` naming it."""
@@ -329,17 +338,25 @@ def export(
         for value, name in zip(graph.inputs, in_names)
     ]
 
+    prepared = _prepare(graph, folding)
     twin = _trace_at_other_sizes(model, args, in_names, dynamic)
-    pairs = _pair(graph, twin) if twin is not None else {}
-    builder, nodes, used, derived = _build(graph, in_names, folding, kinds, pairs, twin, model,
-                                           export_params, graph_inputs, opset_version)  # fmt: skip
+    pairs, twin_arrays = {}, {}
+    if twin is not None:
+        pairs = _pair(graph, twin)
+        twin_prepared = _prepare(twin, folding)
+        twin_arrays = _arrays(twin, twin_prepared, kinds)
+    builder = _build(graph, prepared, in_names, pairs, twin_arrays, model, export_params,
+                     graph_inputs, opset_version)  # fmt: skip
     if twin is not None:
         # the same translation of the twin trace must give the same ONNX graph: where it
         # does not, a translator read a size of a dynamic axis as a constant
         inverse = {b: a for a, b in pairs.items()}
-        twin_build = _build(twin, in_names, folding, kinds, inverse, graph, model,
-                            export_params, [], opset_version)  # fmt: skip
-        _check_same_onnx(builder, twin_build[0])
+        twin_builder = _build(twin, twin_prepared, in_names, inverse,
+                              _arrays(graph, prepared, kinds), model, export_params, [],
+                              opset_version)  # fmt: skip
+        _check_same_onnx(builder, twin_builder)
+    nodes, _, derived = prepared
+    used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
     _name_outputs(builder, graph.outputs, out_names)
     nodes_out = _prune(builder.nodes, out_names)
     needed = {name for node in nodes_out for name in node.input} | set(out_names)
@@ -381,21 +398,19 @@ def export(
     onnx.save_model(model_proto, f)
 
 
-def _build(graph, in_names, folding, kinds, pairs, twin, model, export_params, graph_inputs,
-           opset):  # fmt: skip
-    """Translates the live nodes of `graph` (folding the ops on `folding` kinds ahead when
-    given) into a `_Builder`; returns it, the nodes translated, the Values they read and
-    those derived from a computed constant. Parameters made graph inputs are appended to
-    `graph_inputs`. `pairs` maps `graph`'s Values and Nodes to those of `twin`, the trace
-    at other sizes of the dynamic axes (None when there is none)."""
+def _build(graph, prepared, in_names, pairs, twin_arrays, model, export_params, graph_inputs,
+           opset) -> _Builder:  # fmt: skip
+    """Translates `graph`'s nodes `prepared` (`_prepare`) into a `_Builder` and returns it;
+    parameters made graph inputs are appended to `graph_inputs`. `pairs` maps `graph`'s
+    Values and Nodes to those of the trace at other sizes of the dynamic axes (empty when
+    there is none), `twin_arrays` that trace's known arrays (`_arrays`)."""
     from ._ops import translator_for
 
-    twin_arrays = _arrays(twin, folding, kinds) if twin is not None else {}
     builder = _Builder(opset, pairs, twin_arrays)
     for value, name in zip(graph.inputs, in_names):
         builder.names[value] = name
     builder.inputs = list(graph.inputs)
-    nodes, folded, derived = _prepare(graph, folding)
+    nodes, folded, _ = prepared
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
     graph_inputs += _bind_leaves(builder, graph, used, folded, model, export_params)
     builder.origins = [None] * len(builder.nodes)
@@ -409,7 +424,7 @@ def _build(graph, in_names, folding, kinds, pairs, twin, model, export_params, g
             if isinstance(value, _trace.Value) and name is not None:
                 builder.names[value] = name
         builder.origins += [node] * (len(builder.nodes) - len(builder.origins))
-    return builder, nodes, used, derived
+    return builder
 
 
 def _prepare(graph, folding) -> tuple[list, dict, set]:
@@ -421,11 +436,11 @@ def _prepare(graph, folding) -> tuple[list, dict, set]:
     return _fold_constants(nodes, folding)
 
 
-def _arrays(graph, folding, kinds) -> dict:
+def _arrays(graph, prepared, kinds) -> dict:
     """The arrays of `graph` a translator may read with `_Builder.known`: its constants,
-    its parameters when exported with the model, the values folded ahead."""
+    its parameters when exported with the model, the values folded ahead (`prepared`)."""
     arrays = {v: v.tensor.detach().cpu().numpy() for v in graph.values if v.kind in kinds}
-    arrays.update(_prepare(graph, folding)[1])
+    arrays.update(prepared[1])
     return arrays
 
 
@@ -572,6 +587,7 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
             builder.names[value] = _leaf(builder, value, array)
         elif value.kind == "parameter":
             builder.names[value] = value.name
+            builder.leaves[value.name] = value.index
             if export_params:
                 array = np.asarray(value.tensor.detach().cpu().numpy(), order="C")
                 builder.initializers[value.name] = onnx.numpy_helper.from_array(array, value.name)

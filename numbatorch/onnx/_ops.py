@@ -47,16 +47,34 @@ _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
            "Maximum": "Max", "Minimum": "Min"}  # fmt: skip
 
 
+def _size_scalar(b, node, traced, other, dtype) -> str:
+    """A 0-d operand of `dtype` for a number that is `traced` here and `other` in the twin
+    trace: a constant where they agree, else the size of a dynamic axis it is (x / n), read
+    at run time; a number that is no whole size stays (the twin build then differs)."""
+    whole = all(isinstance(v, (int, float)) and float(v).is_integer() for v in (traced, other))
+    if traced == other or isinstance(traced, bool) or not whole:
+        return b.operand(traced, dtype)
+    from .. import _dtype
+
+    size = b.size(int(traced), int(other), node.inputs, f"'numbatorch::{node.op}'")
+    return b.cast(b.op("Reshape", [size, b.ints([])]), _dtype.int64, dtype)
+
+
+def _operand(b, node, name: str, dtype) -> str:
+    """Argument `name` in `dtype`: a Value, or a number that may be a dynamic size."""
+    item = node.args[name]
+    if isinstance(item, Value):
+        return b.operand(item, dtype)
+    return _size_scalar(b, node, item, b.twin(node).args[name], dtype)
+
+
 @translates(*_BINARY)
 def _binary(b, node):
     dtype = _out_dtype(node)
-    a, other = node.args["a"], node.args["b"]
-    alpha = node.args.get("alpha", 1)
-    if alpha != 1:
-        other = b.op("Mul", [b.operand(other, dtype), b.operand(alpha, dtype)])
-    else:
-        other = b.operand(other, dtype)
-    return b.op(_BINARY[node.op], [b.operand(a, dtype), other])
+    other = _operand(b, node, "b", dtype)
+    if node.args.get("alpha", 1) != 1:
+        other = b.op("Mul", [other, _operand(b, node, "alpha", dtype)])
+    return b.op(_BINARY[node.op], [_operand(b, node, "a", dtype), other])
 
 
 _UNARY = {"Neg": "Neg", "Abs": "Abs", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Sin": "Sin",
@@ -441,9 +459,15 @@ def _var(b, node):
     source = _x(b, node)
     centered = b.op("Sub", [source, b.reduce_axes("ReduceMean", source, dims, True, 18)])
     squares = b.reduce_axes("ReduceSum", b.op("Mul", [centered, centered]), dims, keepdim, 13)
-    count = math.prod(x.shape[d] for d in dims) - node.args["correction"]
+    correction = node.args["correction"]
+    traced = math.prod(x.shape[d] for d in dims)
+    other = math.prod(b.twin(node).args["x"].shape[d] for d in dims)
     # PyTorch divides by n - correction even where that is 0 or less (inf or nan)
-    return b.op("Div", [squares, _scalar(b, node, max(count, 0))])
+    if traced == other:
+        return b.op("Div", [squares, _scalar(b, node, max(traced - correction, 0))])
+    count = b.op("Sub", [_size_scalar(b, node, traced, other, _out_dtype(node)),
+                         _scalar(b, node, correction)])  # fmt: skip
+    return b.op("Div", [squares, b.op("Max", [count, _scalar(b, node, 0)])])
 
 
 @translates("Norm")
@@ -722,8 +746,8 @@ def _rnn_layer(b, node):
     order = _GATE_ORDER[mode]
     hidden = w_ih.shape[0] // len(order)
     features = w_ih.shape[1]
-    steps = b.sizes(node, lambda n: [len(n.args["plan"].sizes), -1, features])
-    x = b.op("Reshape", [b.name(args["input"]), steps])
+    target = b.sizes(node, lambda n: [len(n.args["plan"].sizes), -1, features])
+    x = b.op("Reshape", [b.name(args["input"]), target])
     inputs = [x, _gates_reordered(b, w_ih, order, hidden),
               _gates_reordered(b, args["w_hh"], order, hidden)]  # fmt: skip
     b_ih, b_hh = args["b_ih"], args["b_hh"]
