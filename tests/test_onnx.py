@@ -579,7 +579,6 @@ def test_lstm_over_packed_sequences_of_unequal_lengths_is_unsupported():
         numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())
 
 
-
 @pytest.mark.filterwarnings("ignore::numbatorch.onnx.errors.OnnxExporterWarning")
 def test_a_computed_tensor_written_in_place_is_exported_with_its_traced_values():
     # zeros_like is a constant of the trace; masked_fill_ then writes it in place (as
@@ -588,6 +587,7 @@ def test_a_computed_tensor_written_in_place_is_exported_with_its_traced_values()
     x, mask = numbatorch.randn(2, 3), numbatorch.tensor([[True, False, False]] * 2)
     _, got, expected = export_and_run(model, (x, mask), (x, mask.logical_not()))
     assert_matches(got, expected)
+
 
 # --- dynamic axes ----------------------------------------------------------------------------
 
@@ -725,16 +725,42 @@ def test_causal_attention_flag_follows_a_dynamic_sequence():
     assert_follows_dynamic_axes(sdpa, inputs[0], axes, inputs[1:])
 
 
+class Decoding(nn.Module):
+    """A decoder-only block: its positions and causal mask made in forward from the length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position = nn.Embedding(16, 8)
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+
+    def forward(self, x):
+        length = x.shape[1]
+        mask = nn.Transformer.generate_square_subsequent_mask(length)
+        positions = self.position(numbatorch.arange(length))
+        return self.layer(x + positions, src_mask=mask, is_causal=True)
+
+
+@no_constant_warning  # the arange and the mask are remade from the runtime length
+def test_positions_and_causal_mask_made_in_forward_follow_a_dynamic_sequence():
+    numbatorch.manual_seed(0)
+    others = [(numbatorch.randn(4, 6, 8),), (numbatorch.randn(1, 1, 8),)]
+    assert_follows_dynamic_axes(Decoding(), (numbatorch.randn(2, 3, 8),), {"in0": [0, 1]}, others)
+
+
 def test_a_size_dependent_constant_of_a_dynamic_axis_is_refused():
     error = numbatorch.onnx.errors.OnnxExporterError
-    # a causal mask made by a factory from the traced length: computed outside the graph
-    model = Lambda(lambda x: x + nn.Transformer.generate_square_subsequent_mask(x.shape[1]))
-    with pytest.raises(error, match=r"float32 tensor of shape \[3, 3\] .* has shape \[8, 8\]"):
-        axes = {"x": {1: "seq", 2: "seq"}}
-        numbatorch.onnx.export(model, numbatorch.randn(2, 3, 3), io.BytesIO(),
-                               input_names=["x"], dynamic_axes=axes)  # fmt: skip
+    # a tensor of a Python list as long as the traced sequence
+    model = Lambda(lambda x: x + numbatorch.tensor([float(i * i) for i in range(x.shape[1])]))
+    with pytest.raises(error, match=r"float32 tensor of shape \[3\] .* has shape \[8\]"):
+        numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO(),
+                               input_names=["x"], dynamic_axes={"x": {1: "seq"}})  # fmt: skip
     # a size that follows no dim of the inputs
     model = Lambda(lambda x: x.unsqueeze(0).expand(x.shape[0] ** 3, *x.shape))
     with pytest.raises(error, match=r"'numbatorch::Expand' uses the size 8, which is 343"):
+        numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO(),
+                               input_names=["x"], dynamic_axes={"x": [0]})  # fmt: skip
+    # a branch on a size
+    model = Lambda(lambda x: x * 2 if x.shape[0] < 4 else x + 1)
+    with pytest.raises(error, match=r"runs other ops.*Mul.*at the traced sizes.*Add"):
         numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO(),
                                input_names=["x"], dynamic_axes={"x": [0]})  # fmt: skip

@@ -43,6 +43,7 @@ class _Builder:
         self.arrays: dict[_trace.Value, Any] = {}  # constants bound other than as initializers
         self.leaves: dict[str, int] = {}  # initializer name -> index of the Value it holds
         self.varying: dict[str, tuple] = {}  # constant read in -> (Value, its twin's shape)
+        self.recomputed: set[_trace.Value] = set()  # constants remade from runtime shapes
         self.origins: list = []  # the traced Node each ONNX node translates (None: a leaf)
         self._sizes: dict[tuple, str] = {}
         self._shapes: dict[_trace.Value, str] = {}
@@ -262,13 +263,16 @@ def _live_nodes(graph: _trace.Graph) -> list:
     return live[::-1]
 
 
-def _fold_constants(nodes: list, foldable_kinds: tuple) -> tuple[list, dict, set]:
+def _fold_constants(nodes: list, foldable_kinds: tuple, varying: set) -> tuple:
     """Runs ahead of time each node whose inputs are all known (constants, and parameters
     when they are exported with the model): returns the nodes left, the values computed
-    (numpy arrays by Value) and those among them that derive from a `computed` constant."""
+    (numpy arrays by Value), those among them that derive from a `computed` constant, and
+    the arrays of the nodes on `varying` Values (of a shape that follows a dynamic axis),
+    which are computed for translators to read but stay in the graph, to run on the
+    runtime shapes."""
     known: dict = {}
     derived = set()
-    left = []
+    left, kept = [], set()
     for node in nodes:
         if node.inputs and all(v.kind in foldable_kinds or v in known for v in node.inputs):
             with grad_mode.no_grad():
@@ -276,9 +280,14 @@ def _fold_constants(nodes: list, foldable_kinds: tuple) -> tuple[list, dict, set
                 known.update(zip(outputs, node.run(known)))
             if any(v.computed or v in derived for v in node.inputs):
                 derived.update(outputs)
+            if any(v in varying or v in kept for v in node.inputs):
+                left.append(node)
+                kept.update(outputs)
         else:
             left.append(node)
-    return left, {v: t.detach().cpu().numpy() for v, t in known.items()}, derived
+    arrays = {v: t.detach().cpu().numpy() for v, t in known.items()}
+    folded = {v: a for v, a in arrays.items() if v not in kept}
+    return left, folded, derived - kept, arrays
 
 
 def _prune(nodes: list, outputs: list[str]) -> list:
@@ -338,13 +347,14 @@ def export(
         for value, name in zip(graph.inputs, in_names)
     ]
 
-    prepared = _prepare(graph, folding)
     twin = _trace_at_other_sizes(model, args, in_names, dynamic)
-    pairs, twin_arrays = {}, {}
+    pairs, twin_arrays, varying = {}, {}, set()
     if twin is not None:
         pairs = _pair(graph, twin)
-        twin_prepared = _prepare(twin, folding)
+        varying = {v for v in graph.values if v.shape != pairs[v].shape}
+        twin_prepared = _prepare(twin, folding, {pairs[v] for v in varying})
         twin_arrays = _arrays(twin, twin_prepared, kinds)
+    prepared = _prepare(graph, folding, varying)
     builder = _build(graph, prepared, in_names, pairs, twin_arrays, model, export_params,
                      graph_inputs, opset_version)  # fmt: skip
     if twin is not None:
@@ -355,7 +365,7 @@ def export(
                               _arrays(graph, prepared, kinds), model, export_params, [],
                               opset_version)  # fmt: skip
         _check_same_onnx(builder, twin_builder)
-    nodes, _, derived = prepared
+    nodes, _, derived, _ = prepared
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
     _name_outputs(builder, graph.outputs, out_names)
     nodes_out = _prune(builder.nodes, out_names)
@@ -364,14 +374,18 @@ def export(
         if name in needed:
             raise OnnxExporterError(
                 f"ONNX export: a {value.dtype.name} tensor of shape {list(value.shape)} that the "
-                "model computed outside the ops a trace records (a factory such as arange or "
-                "triu, a comparison, a value from .item()) has shape "
+                "model computed outside the ops a trace records (a tensor of a Python list, a "
+                "comparison, a value from .item()) has shape "
                 f"{list(twin_shape)} when the dynamic axes take other sizes: the exported model "
                 "cannot recompute it from its inputs"
             )
     # only what the exported graph reads: a translator may leave a constant out (the zero
     # initial state of a recurrent layer, ONNX's default)
     for value in used:
+        # (a factory's fill or arange remade from the runtime shape is no constant; a bool
+        # one is a comparison's result, which may depend on the values)
+        if value in builder.recomputed and value.dtype.name != "bool":
+            continue
         if (value.computed or value in derived) and builder.names.get(value) in needed:
             warnings.warn(
                 f"numbatorch.onnx.export: a {value.dtype.name} tensor of shape "
@@ -410,7 +424,8 @@ def _build(graph, prepared, in_names, pairs, twin_arrays, model, export_params, 
     for value, name in zip(graph.inputs, in_names):
         builder.names[value] = name
     builder.inputs = list(graph.inputs)
-    nodes, folded, _ = prepared
+    nodes, folded, _, arrays = prepared
+    builder.arrays.update(arrays)
     used = {v for node in nodes for v in node.inputs} | set(graph.outputs)
     graph_inputs += _bind_leaves(builder, graph, used, folded, model, export_params)
     builder.origins = [None] * len(builder.nodes)
@@ -427,20 +442,20 @@ def _build(graph, prepared, in_names, pairs, twin_arrays, model, export_params, 
     return builder
 
 
-def _prepare(graph, folding) -> tuple[list, dict, set]:
+def _prepare(graph, folding, varying: set) -> tuple[list, dict, set, dict]:
     """The live nodes of `graph`, with those on constants (and parameters, as `folding`
     says) computed ahead: see `_fold_constants`."""
     nodes = _live_nodes(graph)
     if folding is None:
-        return nodes, {}, set()
-    return _fold_constants(nodes, folding)
+        return nodes, {}, set(), {}
+    return _fold_constants(nodes, folding, varying)
 
 
 def _arrays(graph, prepared, kinds) -> dict:
     """The arrays of `graph` a translator may read with `_Builder.known`: its constants,
     its parameters when exported with the model, the values folded ahead (`prepared`)."""
     arrays = {v: v.tensor.detach().cpu().numpy() for v in graph.values if v.kind in kinds}
-    arrays.update(prepared[1])
+    arrays.update(prepared[3])
     return arrays
 
 
@@ -598,9 +613,9 @@ def _bind_leaves(builder: _Builder, graph, used: set, folded: dict, model, expor
 
 def _leaf(builder: _Builder, value, array) -> str:
     """The ONNX name of a constant or folded Value. One whose shape follows the dynamic
-    axes (zeros_like of an input) is, when it holds one value throughout in both traces,
-    that value expanded to the runtime shape; else it is noted in `builder.varying`
-    (an error if the exported graph reads it)."""
+    axes is remade from the runtime shapes when it holds one value throughout in both
+    traces (zeros_like of an input: that value expanded) or is an arange in both (Range);
+    else it is noted in `builder.varying` (an error if the exported graph reads it)."""
     twin = builder.known(builder.twin(value))
     if twin is None or twin.shape == array.shape:
         name = builder.constant(array)
@@ -608,9 +623,21 @@ def _leaf(builder: _Builder, value, array) -> str:
         return name
     builder.arrays[value] = array
     fill = array.reshape(-1)[:1]
+    what = f"a constant {value!r}"
     if array.size and twin.size and (array == fill).all() and (twin == fill).all():
-        shape = builder.shape_of(list(array.shape), list(twin.shape), [], f"a constant {value!r}")
+        shape = builder.shape_of(list(array.shape), list(twin.shape), [], what)
+        builder.recomputed.add(value)
         return builder.op("Expand", [builder.constant(fill.reshape(())), shape])
+    progression = _progression(array, twin)
+    if progression is not None:  # an arange of a dynamic length: start + step * Range(n)
+        start, step = (builder.constant(np.array(v, dtype=array.dtype)) for v in progression)
+        length = builder.size(len(array), len(twin), [], what)
+        count = builder.op("Reshape", [length, builder.ints([])])
+        zero, one = (builder.constant(np.array(v, dtype=np.int64)) for v in (0, 1))
+        positions = builder.op("Range", [zero, count, one])
+        positions = builder.op("Cast", [positions], to=onnx_type(builder.onnx, value.dtype))
+        builder.recomputed.add(value)
+        return builder.op("Add", [builder.op("Mul", [positions, step]), start])
     name = builder.fresh("Constant")
     builder.initializers[name] = builder.onnx.numpy_helper.from_array(
         np.asarray(array, order="C"), name
@@ -618,6 +645,21 @@ def _leaf(builder: _Builder, value, array) -> str:
     builder.varying[name] = (value, twin.shape)
     builder.leaves[name] = value.index
     return name
+
+
+def _progression(array, twin):
+    """(start, step) when `array` and `twin` are numeric 1-D aranges of one start and step
+    (of two or more elements between them), else None."""
+    if array.ndim != 1 or twin.ndim != 1 or array.dtype.kind not in "iuf":
+        return None
+    longer = twin if len(twin) > len(array) else array
+    if len(longer) < 2 or not len(array) or array[0] != twin[0]:
+        return None
+    start, step = longer[0], longer[1] - longer[0]
+    for values in (array, twin):
+        if not np.array_equal(values, start + step * np.arange(len(values), dtype=values.dtype)):
+            return None
+    return start, step
 
 
 def _describe(onnx, graph) -> str:

@@ -552,8 +552,15 @@ def _view(b, node):
 
 @translates("Unsqueeze")
 def _unsqueeze(b, node):
-    x, out = tuple(node.args["x"].shape), tuple(node.outputs[0].shape)
-    axis = next(i for i in range(len(out)) if out[:i] + out[i + 1 :] == x)
+    def fits(n, i) -> bool:
+        x, out = tuple(n.args["x"].shape), tuple(n.outputs[0].shape)
+        return out[:i] + out[i + 1 :] == x
+
+    # the axis that fits the twin trace too (an input of size 1 fits on either side)
+    twin, rank = b.twin(node), len(node.outputs[0].shape)
+    axis = next((i for i in range(rank) if fits(node, i) and fits(twin, i)), None)
+    if axis is None:
+        axis = next(i for i in range(rank) if fits(node, i))
     return b.op("Unsqueeze", [b.name(node.args["x"]), b.ints([axis])])
 
 
