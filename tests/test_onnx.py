@@ -1,5 +1,6 @@
 """numbatorch.onnx.export: each model is checked by onnx.checker, run in onnxruntime and
-compared with numbatorch's own outputs (float32, atol 1e-5), also with a dynamic batch."""
+compared with numbatorch's own outputs (float32, atol 1e-5), also at other sizes of the
+dynamic axes."""
 
 import importlib.util
 import io
