@@ -29,7 +29,9 @@ bitwise ops, floor division, factories (`zeros`, `arange`) and Python-side arith
 `.item()` or shapes run straight to their kernels, so a tensor they make reaches the graph
 as a constant holding its traced value, as in `torch.jit.trace`; such a constant is
 marked `computed` (the trace also swaps `Storage.__init__` to note the memory allocated
-outside Functions), so that a consumer can warn that it may depend on the inputs. A
+outside Functions), so that a consumer can warn that it may depend on the inputs; such a
+constant keeps a copy of its values as the op read them (the call may write it in place
+next, as `zeros_like(mask).masked_fill_(mask, -inf)` does). A
 tensor written in place by such an op (its version counter moved since the trace last
 saw it) is refused rather than read stale.
 """
@@ -230,6 +232,14 @@ class _Recorder:
             return self.new_value(tensor, "parameter", name)
         value = self.new_value(tensor, "constant")
         value.computed = id(tensor._storage) in self.made_outside
+        if value.computed:
+            # the traced call made it and may write it in place next (zeros_like(mask)
+            # .masked_fill_(mask, -inf)): the Value keeps the values it had when read
+            self.depth += 1  # the copy is no op of the traced call
+            try:
+                value.tensor = tensor.detach().clone()
+            finally:
+                self.depth -= 1
         return value
 
     def record(self, function: type, args: tuple, outputs) -> None:

@@ -1,5 +1,6 @@
 """numbatorch.onnx.export: each model is checked by onnx.checker, run in onnxruntime and
-compared with numbatorch's own outputs (float32, atol 1e-5), also with a dynamic batch."""
+compared with numbatorch's own outputs (float32, atol 1e-5), also at other sizes of the
+dynamic axes."""
 
 import importlib.util
 import io
@@ -577,3 +578,191 @@ def test_lstm_over_packed_sequences_of_unequal_lengths_is_unsupported():
     model.lstm = lstm
     with pytest.raises(numbatorch.onnx.errors.UnsupportedOperatorError, match="unequal lengths"):
         numbatorch.onnx.export(model, numbatorch.randn(5, 2, 3), io.BytesIO())
+
+
+@pytest.mark.filterwarnings("ignore::numbatorch.onnx.errors.OnnxExporterWarning")
+def test_a_computed_tensor_written_in_place_is_exported_with_its_traced_values():
+    # zeros_like is a constant of the trace; masked_fill_ then writes it in place (as
+    # nn.MultiheadAttention makes a bool mask additive): the mask given at run time counts
+    model = Lambda(lambda x, mask: x + numbatorch.zeros_like(x).masked_fill_(mask, -1.0))
+    x, mask = numbatorch.randn(2, 3), numbatorch.tensor([[True, False, False]] * 2)
+    _, got, expected = export_and_run(model, (x, mask), (x, mask.logical_not()))
+    assert_matches(got, expected)
+
+
+# --- dynamic axes ----------------------------------------------------------------------------
+
+
+def assert_follows_dynamic_axes(model, args, axes: dict, others: list):
+    """Exports `model` on `args` with `axes` ({input name: {dim: symbol}}; inputs named
+    "in0", "in1", ...) dynamic, then checks onnxruntime against numbatorch on each tuple of
+    inputs in `others` (other sizes on those axes); returns the ONNX model."""
+    names = [f"in{i}" for i in range(len(args))]
+    buffer = io.BytesIO()
+    numbatorch.onnx.export(model, args, buffer, input_names=names, dynamic_axes=axes)
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    model.eval()
+    for inputs in others:
+        got = session.run(None, {name: a.numpy() for name, a in zip(names, inputs)})
+        with numbatorch.no_grad():
+            expected = [t.numpy() for t in _trace._flatten(model(*inputs))]
+        assert_matches(got, expected)
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def test_mlp_and_conv_net_follow_dynamic_batch_and_sequence():
+    numbatorch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3))
+    axes = {"in0": {0: "batch", 1: "seq"}}
+    others = [(numbatorch.randn(5, 7, 4),), (numbatorch.randn(1, 2, 4),)]
+    proto = assert_follows_dynamic_axes(mlp, (numbatorch.randn(2, 3, 4),), axes, others)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_param or d.dim_value for d in dims] == ["batch", "seq", 4]
+    model = ConvNet()  # x.view(x.shape[0], -1) of the traced batch
+    assert_follows_dynamic_axes(model, (numbatorch.randn(2, 3, 12, 12),), {"in0": [0]},
+                                [(numbatorch.randn(3, 3, 12, 12),)])  # fmt: skip
+    # a mean over the sequence by its length, a variance over it, the last two steps
+    pool = Lambda(lambda x: x.sum(1) / x.shape[1] + x.var(1) + x[:, -2:].sum(1))
+    assert_follows_dynamic_axes(pool, (numbatorch.randn(2, 3, 4),), axes, others)
+
+
+@no_constant_warning
+@pytest.mark.parametrize(
+    "cls, layers, bidirectional, batch_first",
+    [(nn.LSTM, 2, True, False), (nn.GRU, 2, True, True), (nn.RNN, 1, False, True)],
+)
+def test_recurrent_layers_follow_dynamic_sequence_and_batch(
+    cls, layers, bidirectional, batch_first
+):
+    numbatorch.manual_seed(0)
+    model = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
+    seq, batch = (1, 0) if batch_first else (0, 1)
+
+    def inputs(length, size):
+        shape = [0, 0, 3]
+        shape[seq], shape[batch] = length, size
+        return (numbatorch.randn(*shape),)
+
+    # a longer run at the traced batch silently read the rows as more batches before
+    axes = {"in0": {seq: "seq", batch: "batch"}}
+    assert_follows_dynamic_axes(
+        model, inputs(3, 2), axes, [inputs(6, 2), inputs(3, 5), inputs(4, 1)]
+    )
+
+
+class Encoder(nn.Module):
+    """A Transformer encoder layer whose attention mask and key padding mask are inputs."""
+
+    def __init__(self, batch_first: bool) -> None:
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=batch_first)
+
+    def forward(self, x, mask, padding):
+        return self.layer(x, src_mask=mask, src_key_padding_mask=padding)
+
+
+class Decoder(nn.Module):
+    """A Transformer decoder layer with a causal target mask as input."""
+
+    def __init__(self, batch_first: bool) -> None:
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=batch_first)
+
+    def forward(self, target, memory, mask):
+        return self.layer(target, memory, tgt_mask=mask, tgt_is_causal=True)
+
+
+def padding_mask(batch: int, length: int):
+    mask = np.zeros((batch, length), dtype=bool)
+    mask[0, -1] = True
+    return numbatorch.tensor(mask)
+
+
+@no_constant_warning  # zeros_like(padding) is remade from the runtime shape
+@pytest.mark.filterwarnings("ignore:Support for mismatched:UserWarning")  # as PyTorch warns
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_attention_and_transformer_layers_follow_dynamic_sequence_and_batch(batch_first):
+    numbatorch.manual_seed(0)
+    seq, batch = (1, 0) if batch_first else (0, 1)
+
+    def tokens(length, size):
+        return numbatorch.randn(*((size, length, 8) if batch_first else (length, size, 8)))
+
+    def encoder_inputs(length, size):
+        return tokens(length, size), numbatorch.randn(length, length), padding_mask(size, length)
+
+    axes = {"in0": {seq: "seq", batch: "batch"}, "in1": {0: "seq", 1: "seq"},
+            "in2": {0: "batch", 1: "seq"}}  # fmt: skip
+    others = [encoder_inputs(5, 2), encoder_inputs(3, 4), encoder_inputs(6, 1)]
+    assert_follows_dynamic_axes(Encoder(batch_first), encoder_inputs(3, 2), axes, others)
+
+    def decoder_inputs(length, source, size):
+        causal = nn.Transformer.generate_square_subsequent_mask(length)
+        return tokens(length, size), tokens(source, size), causal
+
+    axes = {"in0": {seq: "seq", batch: "batch"}, "in1": {seq: "source", batch: "batch"},
+            "in2": {0: "seq", 1: "seq"}}  # fmt: skip
+    assert_follows_dynamic_axes(Decoder(batch_first), decoder_inputs(3, 4, 2), axes,
+                                [decoder_inputs(5, 2, 2), decoder_inputs(2, 6, 3)])  # fmt: skip
+
+    attention = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+    model = Lambda(lambda q, k, padding: attention(q, k, k, key_padding_mask=padding))
+    model.attention = attention
+
+    def attention_inputs(length, source, size):
+        return tokens(length, size), tokens(source, size), padding_mask(size, source)
+
+    axes = {"in0": {seq: "seq", batch: "batch"}, "in1": {seq: "source", batch: "batch"},
+            "in2": {0: "batch", 1: "source"}}  # fmt: skip
+    # the output and the head-averaged weights
+    assert_follows_dynamic_axes(model, attention_inputs(3, 4, 2), axes,
+                                [attention_inputs(5, 2, 2), attention_inputs(2, 6, 3)])  # fmt: skip
+
+
+def test_causal_attention_flag_follows_a_dynamic_sequence():
+    numbatorch.manual_seed(0)
+    sdpa = Lambda(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    axes = {name: {1: "seq"} for name in ("in0", "in1", "in2")}
+    inputs = [tuple(numbatorch.randn(2, length, 4) for _ in range(3)) for length in (3, 5)]
+    assert_follows_dynamic_axes(sdpa, inputs[0], axes, inputs[1:])
+
+
+class Decoding(nn.Module):
+    """A decoder-only block: its positions and causal mask made in forward from the length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position = nn.Embedding(16, 8)
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+
+    def forward(self, x):
+        length = x.shape[1]
+        mask = nn.Transformer.generate_square_subsequent_mask(length)
+        positions = self.position(numbatorch.arange(length))
+        return self.layer(x + positions, src_mask=mask, is_causal=True)
+
+
+@no_constant_warning  # the arange and the mask are remade from the runtime length
+def test_positions_and_causal_mask_made_in_forward_follow_a_dynamic_sequence():
+    numbatorch.manual_seed(0)
+    others = [(numbatorch.randn(4, 6, 8),), (numbatorch.randn(1, 1, 8),)]
+    assert_follows_dynamic_axes(Decoding(), (numbatorch.randn(2, 3, 8),), {"in0": [0, 1]}, others)
+
+
+def test_a_size_dependent_constant_of_a_dynamic_axis_is_refused():
+    error = numbatorch.onnx.errors.OnnxExporterError
+    # a tensor of a Python list as long as the traced sequence
+    model = Lambda(lambda x: x + numbatorch.tensor([float(i * i) for i in range(x.shape[1])]))
+    with pytest.raises(error, match=r"float32 tensor of shape \[3\] .* has shape \[8\]"):
+        numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO(),
+                               input_names=["x"], dynamic_axes={"x": {1: "seq"}})  # fmt: skip
+    # a size that follows no dim of the inputs
+    model = Lambda(lambda x: x.unsqueeze(0).expand(x.shape[0] ** 3, *x.shape))
+    with pytest.raises(error, match=r"'numbatorch::Expand' uses the size 8, which is 343"):
+        numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO(),
+                               input_names=["x"], dynamic_axes={"x": [0]})  # fmt: skip
+    # a branch on a size
+    model = Lambda(lambda x: x * 2 if x.shape[0] < 4 else x + 1)
+    with pytest.raises(error, match=r"runs other ops.*Mul.*at the traced sizes.*Add"):
+        numbatorch.onnx.export(model, numbatorch.randn(2, 3), io.BytesIO(),
+                               input_names=["x"], dynamic_axes={"x": [0]})  # fmt: skip

@@ -47,16 +47,34 @@ _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow",
            "Maximum": "Max", "Minimum": "Min"}  # fmt: skip
 
 
+def _size_scalar(b, node, traced, other, dtype) -> str:
+    """A 0-d operand of `dtype` for a number that is `traced` here and `other` in the twin
+    trace: a constant where they agree, else the size of a dynamic axis it is (x / n), read
+    at run time; a number that is no whole size stays (the twin build then differs)."""
+    whole = all(isinstance(v, (int, float)) and float(v).is_integer() for v in (traced, other))
+    if traced == other or isinstance(traced, bool) or not whole:
+        return b.operand(traced, dtype)
+    from .. import _dtype
+
+    size = b.size(int(traced), int(other), node.inputs, f"'numbatorch::{node.op}'")
+    return b.cast(b.op("Reshape", [size, b.ints([])]), _dtype.int64, dtype)
+
+
+def _operand(b, node, name: str, dtype) -> str:
+    """Argument `name` in `dtype`: a Value, or a number that may be a dynamic size."""
+    item = node.args[name]
+    if isinstance(item, Value):
+        return b.operand(item, dtype)
+    return _size_scalar(b, node, item, b.twin(node).args[name], dtype)
+
+
 @translates(*_BINARY)
 def _binary(b, node):
     dtype = _out_dtype(node)
-    a, other = node.args["a"], node.args["b"]
-    alpha = node.args.get("alpha", 1)
-    if alpha != 1:
-        other = b.op("Mul", [b.operand(other, dtype), b.operand(alpha, dtype)])
-    else:
-        other = b.operand(other, dtype)
-    return b.op(_BINARY[node.op], [b.operand(a, dtype), other])
+    other = _operand(b, node, "b", dtype)
+    if node.args.get("alpha", 1) != 1:
+        other = b.op("Mul", [other, _operand(b, node, "alpha", dtype)])
+    return b.op(_BINARY[node.op], [_operand(b, node, "a", dtype), other])
 
 
 _UNARY = {"Neg": "Neg", "Abs": "Abs", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Sin": "Sin",
@@ -368,20 +386,26 @@ def _embedding(b, node):
         # the indices as given, before embedding() flattened them: Gather keeps their shape
         return b.op("Gather", [b.name(weight), b.name(producer.args["x"])], axis=0)
     rows = b.op("Gather", [b.name(weight), b.name(flat)], axis=0)
-    target = _reshape_target(tuple(flat.shape), shape + (weight.shape[1],))
-    return b.op("Reshape", [rows, b.ints(target)])
+    target = b.sizes(node, lambda n: (*n.args["shape"], n.args["weight"].shape[1]), infer=True)
+    return b.op("Reshape", [rows, target])
 
 
 @translates("IndexSelect")
 def _index_select(b, node):
-    x, index, dim = node.args["x"], node.args["index"], int(node.args["dim"])
-    known = b.known(index) if dim == 0 else None
-    steps = _block_reversal(known) if known is not None and len(known) == x.shape[0] else None
-    if steps is not None:
+    x = node.args["x"]
+
+    def steps_of(n) -> int | None:
+        known = b.known(n.args["index"]) if int(n.args["dim"]) == 0 else None
+        if known is None or len(known) != n.args["x"].shape[0]:
+            return None
+        return _block_reversal(known)
+
+    if steps_of(node) is not None:
         # the time reversal of a recurrent layer's reverse direction: blocks of rows in
         # reverse order, as a Slice that needs no index constant of the traced size
         rest = list(x.shape[1:])
-        blocks = b.op("Reshape", [b.name(x), b.ints([steps, -1] + rest)])
+        target = b.sizes(node, lambda n: [steps_of(n) or 0, -1, *n.args["x"].shape[1:]])
+        blocks = b.op("Reshape", [b.name(x), target])
         start, stop = b.ints([-1]), b.ints([-_INT64_MAX])
         reversed_ = b.op("Slice", [blocks, start, stop, b.ints([0]), b.ints([-1])])
         return b.op("Reshape", [reversed_, b.ints([-1] + rest)])
@@ -435,9 +459,15 @@ def _var(b, node):
     source = _x(b, node)
     centered = b.op("Sub", [source, b.reduce_axes("ReduceMean", source, dims, True, 18)])
     squares = b.reduce_axes("ReduceSum", b.op("Mul", [centered, centered]), dims, keepdim, 13)
-    count = math.prod(x.shape[d] for d in dims) - node.args["correction"]
+    correction = node.args["correction"]
+    traced = math.prod(x.shape[d] for d in dims)
+    other = math.prod(b.twin(node).args["x"].shape[d] for d in dims)
     # PyTorch divides by n - correction even where that is 0 or less (inf or nan)
-    return b.op("Div", [squares, _scalar(b, node, max(count, 0))])
+    if traced == other:
+        return b.op("Div", [squares, _scalar(b, node, max(traced - correction, 0))])
+    count = b.op("Sub", [_size_scalar(b, node, traced, other, _out_dtype(node)),
+                         _scalar(b, node, correction)])  # fmt: skip
+    return b.op("Div", [squares, b.op("Max", [count, _scalar(b, node, 0)])])
 
 
 @translates("Norm")
@@ -481,10 +511,10 @@ def _max_dim(b, node):
 def _top_k(b, node):
     x, dim = node.args["x"], int(node.args["dim"])
     if node.op == "Sort":
-        k, largest = x.shape[dim], node.args["descending"]
+        k, largest = b.sizes(node, lambda n: [n.args["x"].shape[dim]]), node.args["descending"]
     else:
-        k, largest = node.args["k"], node.args["largest"]
-    return b.op("TopK", [b.name(x), b.ints([k])], outputs=2, axis=dim, largest=int(largest))
+        k, largest = b.sizes(node, lambda n: [n.args["k"]]), node.args["largest"]
+    return b.op("TopK", [b.name(x), k], outputs=2, axis=dim, largest=int(largest))
 
 
 @translates("Tril", "Triu")
@@ -514,27 +544,23 @@ def _is_reshape(node) -> bool:
     return translator_for(node.function) is _view
 
 
-def _reshape_target(in_shape: tuple, out_shape: tuple) -> list:
-    """The Reshape target of a traced reshape, its leading dim kept dynamic: 0 (copy the
-    input's) where the traced size is unchanged, else -1 (inferred); exact for the traced
-    shape either way."""
-    target = list(out_shape)
-    if target and in_shape:
-        target[0] = 0 if target[0] == in_shape[0] else -1
-    return target
-
-
 @translates("View")
 def _view(b, node):
-    x = node.args["x"]
-    target = _reshape_target(tuple(x.shape), tuple(node.outputs[0].shape))
-    return b.op("Reshape", [b.name(x), b.ints(target)])
+    target = b.sizes(node, lambda n: n.outputs[0].shape, infer=True)
+    return b.op("Reshape", [b.name(node.args["x"]), target])
 
 
 @translates("Unsqueeze")
 def _unsqueeze(b, node):
-    x, out = tuple(node.args["x"].shape), tuple(node.outputs[0].shape)
-    axis = next(i for i in range(len(out)) if out[:i] + out[i + 1 :] == x)
+    def fits(n, i) -> bool:
+        x, out = tuple(n.args["x"].shape), tuple(n.outputs[0].shape)
+        return out[:i] + out[i + 1 :] == x
+
+    # the axis that fits the twin trace too (an input of size 1 fits on either side)
+    twin, rank = b.twin(node), len(node.outputs[0].shape)
+    axis = next((i for i in range(rank) if fits(node, i) and fits(twin, i)), None)
+    if axis is None:
+        axis = next(i for i in range(rank) if fits(node, i))
     return b.op("Unsqueeze", [b.name(node.args["x"]), b.ints([axis])])
 
 
@@ -559,44 +585,67 @@ def _permute(b, node):
 
 @translates("Expand")
 def _expand(b, node):
-    x = node.args["x"]
-    shape = list(node.args["shape"])
-    lead = len(shape) - len(x.shape)
-    # a size equal to the input's is given as 1 (ONNX broadcasts it back), so a dynamic
-    # input dim stays dynamic
-    target = [1 if i >= lead and x.shape[i - lead] == n else n for i, n in enumerate(shape)]
-    return b.op("Expand", [b.name(x), b.ints(target)])
+    def target_of(n) -> list:
+        # a size equal to the input's is given as 1 (ONNX broadcasts it back)
+        x, shape = n.args["x"].shape, n.args["shape"]
+        lead = len(shape) - len(x)
+        return [1 if i >= lead and x[i - lead] == size else size for i, size in enumerate(shape)]
+
+    return b.op("Expand", [b.name(node.args["x"]), b.sizes(node, target_of)])
 
 
-@translates("Slice")
-def _slice(b, node):
-    x = node.args["x"]
-    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+def _slice_plan(shape: tuple, index: tuple) -> tuple:
+    """x[index] on a tensor of `shape` as ONNX's Slice, Squeeze and Unsqueeze: (bounds,
+    axes, steps, squeeze, unsqueeze), each bound a (start, stop, size of its dim)."""
+    bounds, axes, steps, squeeze, unsqueeze = [], [], [], [], []
     d = out = 0
-    for item in node.args["index"]:
+    for item in index:
         if item is None:
             unsqueeze.append(out)
             out += 1
         elif isinstance(item, slice):
-            start, stop, step = item.indices(x.shape[d])
-            if (start, stop, step) != (0, x.shape[d], 1):
-                starts.append(start)
-                # "to the end" stays so on a dynamic dim
-                ends.append(_INT64_MAX if stop == x.shape[d] and step > 0 else stop)
+            start, stop, step = item.indices(shape[d])
+            if (start, stop, step) != (0, shape[d], 1):
+                bounds.append((start, stop, shape[d]))
                 axes.append(d)
                 steps.append(step)
             d += 1
             out += 1
         else:
-            starts.append(item)
-            ends.append(item + 1 if item != -1 else _INT64_MAX)
+            start = item if item >= 0 else item + shape[d]
+            bounds.append((start, start + 1, shape[d]))
             axes.append(d)
             steps.append(1)
             squeeze.append(d)
             d += 1
+    return bounds, axes, steps, squeeze, unsqueeze
+
+
+def _bound(b, node, traced: int, other: int, size: int, other_size: int):
+    """A slice bound that is `traced` here and `other` in the twin trace on a dim of
+    `size` and `other_size`: counted from the end where that offset is the same in both
+    (-1: the last; the end itself: ONNX's "to the end", as PyTorch steps are positive),
+    else the traced value where both agree, else read from the runtime shapes."""
+    if traced - size == other - other_size and (traced != other or traced == size):
+        return traced - size if traced < size else _INT64_MAX
+    if traced == other:
+        return traced
+    return b.size(traced, other, node.inputs, f"'numbatorch::{node.op}'")
+
+
+@translates("Slice")
+def _slice(b, node):
+    x = node.args["x"]
+    twin = b.twin(node)
+    bounds, axes, steps, squeeze, unsqueeze = _slice_plan(x.shape, node.args["index"])
+    other = _slice_plan(twin.args["x"].shape, twin.args["index"])[0]
+    if len(other) != len(bounds):
+        other = bounds  # another plan: the twin build differs and says so
+    starts = [_bound(b, node, a[0], c[0], a[2], c[2]) for a, c in zip(bounds, other)]
+    ends = [_bound(b, node, a[1], c[1], a[2], c[2]) for a, c in zip(bounds, other)]
     name = b.name(x)
     if axes:
-        name = b.op("Slice", [name, b.ints(starts), b.ints(ends), b.ints(axes), b.ints(steps)])
+        name = b.op("Slice", [name, b.vector(starts), b.vector(ends), b.ints(axes), b.ints(steps)])
     if squeeze:
         name = b.op("Squeeze", [name, b.ints(squeeze)])
     if unsqueeze:
@@ -640,10 +689,21 @@ def _attention(b, node):
         scores = b.op("Add", [scores, b.operand(mask, dtype)])
     if args["causal"]:
         # top-left aligned, as the kernel: column j > row i is masked
-        length, source = query.shape[-2], key.shape[-2]
-        upper = np.triu(np.ones((length, source), dtype=bool), 1)
-        causal = np.where(upper, -np.inf, 0).astype(dtype.numpy)
-        scores = b.op("Add", [scores, b.constant(causal)])
+        lengths = [query.shape[-2], key.shape[-2]]
+        twin = b.twin(node)
+        if lengths == [twin.args["query"].shape[-2], twin.args["key"].shape[-2]]:
+            upper = np.triu(np.ones(lengths, dtype=bool), 1)
+            causal = b.constant(np.where(upper, -np.inf, 0).astype(dtype.numpy))
+        elif b.opset < 14:
+            raise UnsupportedOperatorError(
+                "numbatorch::ScaledDotProductAttention (causal, of dynamic length)", b.opset, 14
+            )
+        else:  # -inf above the diagonal of a (length, source) tensor made at run time
+            shape = b.sizes(node, lambda n: [n.args["query"].shape[-2], n.args["key"].shape[-2]])
+            minus_inf = b.onnx.numpy_helper.from_array(np.array([-np.inf], dtype=dtype.numpy))
+            filled = b.op("ConstantOfShape", [shape], value=minus_inf)
+            causal = b.op("Trilu", [filled, b.constant(np.array(1, dtype=np.int64))], upper=1)
+        scores = b.op("Add", [scores, causal])
     probs = b.op("Softmax", [scores], axis=-1)
     if mask is not None:
         # a row the mask leaves no column gives zeros, as the kernel (Softmax: nan)
@@ -692,8 +752,9 @@ def _rnn_layer(b, node):
         )
     order = _GATE_ORDER[mode]
     hidden = w_ih.shape[0] // len(order)
-    steps, features = len(plan.sizes), w_ih.shape[1]
-    x = b.op("Reshape", [b.name(args["input"]), b.ints([steps, -1, features])])
+    features = w_ih.shape[1]
+    target = b.sizes(node, lambda n: [len(n.args["plan"].sizes), -1, features])
+    x = b.op("Reshape", [b.name(args["input"]), target])
     inputs = [x, _gates_reordered(b, w_ih, order, hidden),
               _gates_reordered(b, args["w_hh"], order, hidden)]  # fmt: skip
     b_ih, b_hh = args["b_ih"], args["b_hh"]
