@@ -31,21 +31,23 @@ _AVX2_CPUS = frozenset(
 
 
 class Tile(NamedTuple):
-    """The micro-kernel's register tile: `rows` rows of A against `width` bytes of B's row
-    (two or more vector registers), rows * width / vector bytes accumulators in all."""
+    """The micro-kernel's register tile: `rows` rows of A against `width` bytes of B's row,
+    held in vectors of `vector` bytes (the ISA's register): rows * width / vector
+    accumulators in all."""
 
     rows: int
     width: int
+    vector: int
 
 
 # accumulators: AVX-512 8 x 2 zmm = 16 of 32 registers (measured 270-350 GFLOP/s f32 on
 # Zen 5); AVX2 6 x 2 ymm = 12 of 16, leaving one for A's broadcast and two for B's row
-# (BLIS's Haswell shape); NEON 8 x 2 q = 16 of 32; anything else 4 x 2 of 16 xmm
+# (BLIS's Haswell shape); NEON 8 x 2 q = 16 of 32; anything else (SSE2) 4 x 2 of 16 xmm
 TILES = {
-    "avx512": Tile(8, 128),
-    "avx2": Tile(6, 64),
-    "neon": Tile(8, 32),
-    "generic": Tile(4, 32),
+    "avx512": Tile(8, 128, 64),
+    "avx2": Tile(6, 64, 32),
+    "neon": Tile(8, 32, 16),
+    "generic": Tile(4, 32, 16),
 }
 
 
@@ -56,13 +58,13 @@ def target_cpu() -> str:
 
 
 def target_features() -> frozenset:
-    """The features Numba compiles for ('avx2', 'fma', ...); empty when NUMBA_CPU_NAME names
-    the CPU alone (LLVM then takes that CPU's features)."""
-    if config.CPU_FEATURES:
-        text = config.CPU_FEATURES
-    elif config.CPU_NAME and config.CPU_NAME != "host":
-        text = ""
-    else:
+    """The features Numba compiles for ('avx2', 'fma', ...), as Numba chooses them: the
+    host's unless NUMBA_CPU_FEATURES is set, even when NUMBA_CPU_NAME names another CPU
+    (`NUMBA_CPU_NAME=haswell` alone on an AVX-512 host compiles AVX-512 code tuned for
+    Haswell). Empty when NUMBA_CPU_FEATURES is empty: LLVM then takes the named CPU's own
+    features, which is how to compile true AVX2 code here (the bench's `--cpu`)."""
+    text = config.CPU_FEATURES
+    if text is None:
         text = binding.get_host_cpu_features().flatten()
     return frozenset(f[1:] for f in text.split(",") if f.startswith("+"))
 
