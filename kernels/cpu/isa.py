@@ -81,7 +81,7 @@ def vector_isa() -> str:
     return "generic"
 
 
-def _cache_bytes(level: int, default: int) -> int:
+def cache_bytes(level: int, default: int) -> int:
     """The size of cpu0's data (or unified) cache at `level`, from Linux's sysfs."""
     for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
         try:
@@ -105,7 +105,7 @@ def blocking(tile: Tile) -> tuple[int, int]:
     fills two thirds of L1 while A streams past it; and the rows of a parallel task, so that
     its A block (MC x KC float32) fills a quarter of L2. Both at most 256, the values
     measured best on a Zen 5 (48 KB L1, 1 MB L2), and multiples of 16."""
-    l1, l2 = _cache_bytes(1, 32 << 10), _cache_bytes(2, 512 << 10)
+    l1, l2 = cache_bytes(1, 32 << 10), cache_bytes(2, 512 << 10)
     kc = min(256, max(64, l1 * 2 // 3 // tile.width // 16 * 16))
     mc = min(256, max(64, l2 // 4 // (kc * 4) // 16 * 16))
     return kc, mc
