@@ -89,8 +89,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--cpu",
         metavar="NAME",
-        help="compile the kernels for this LLVM CPU (NUMBA_CPU_NAME), e.g. haswell for the "
-        "AVX2 variant on an AVX-512 host; the bench restarts itself with it set",
+        help="compile the kernels for this LLVM CPU and its features (NUMBA_CPU_NAME, and "
+        "NUMBA_CPU_FEATURES empty unless set), e.g. haswell for the AVX2 variant on an "
+        "AVX-512 host; the bench restarts itself with them set",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
     parser.add_argument(
@@ -125,8 +126,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     options = parse_args(argv)
     if options.cpu and os.environ.get("NUMBA_CPU_NAME") != options.cpu:
-        # Numba reads the target CPU once, at start-up: run the bench again with it set
+        # Numba reads the target CPU once, at start-up: run the bench again with it set.
+        # An empty NUMBA_CPU_FEATURES gives that CPU's own features: without it Numba keeps
+        # the host's (AVX-512 code tuned for Haswell, not the AVX2 variant)
         os.environ["NUMBA_CPU_NAME"] = options.cpu
+        os.environ.setdefault("NUMBA_CPU_FEATURES", "")
         arguments = sys.argv[1:] if argv is None else list(argv)
         os.execv(sys.executable, [sys.executable, "-m", "numbatorch.bench", *arguments])
     progress = harness.Progress(not options.quiet)

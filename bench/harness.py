@@ -622,6 +622,9 @@ def _kernel_target() -> str:
     from numbatorch.kernels.cpu import isa, matmul
 
     forced = " (NUMBA_CPU_NAME)" if os.environ.get("NUMBA_CPU_NAME") else ""
+    features = os.environ.get("NUMBA_CPU_FEATURES")
+    if features is not None:
+        forced += f" with {'its own features' if not features else 'NUMBA_CPU_FEATURES'}"
     return (
         f"compiled for {isa.target_cpu()}{forced}, {isa.ISA} variant: GEMM register tile "
         f"{matmul.MR} rows x {matmul.TILE_BYTES} bytes, KC {matmul.KC}, MC/NC {matmul.MC}"

@@ -2,6 +2,7 @@
 No timing is asserted (docs/ARCHITECTURE.md: speed is measured by the bench, never by a test)."""
 
 import json
+import os
 
 import pytest
 from numbatorch.bench import harness
@@ -95,3 +96,23 @@ def test_sample_after_another_implementation_follows_warm_up_calls(monkeypatch):
     # ours's first sample follows nothing; every later switch makes one untimed call first
     assert calls == ["ours"] * 2 + ["numpy"] * 3 + ["ours"] * 3 + ["numpy"] * 3
     assert [len(t.samples) for t in timings.values()] == [2, 2]
+
+
+class _Restarted(Exception):
+    pass
+
+
+def test_cpu_option_restarts_for_that_cpu_and_its_own_features(monkeypatch):
+    # Numba keeps the host's features when only NUMBA_CPU_NAME is set: `--cpu haswell` on an
+    # AVX-512 host would time AVX-512 code; an empty NUMBA_CPU_FEATURES gives Haswell's own
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CPU")}
+    monkeypatch.setattr(os, "environ", environ)
+
+    def execv(path, argv):
+        raise _Restarted(argv)
+
+    monkeypatch.setattr(os, "execv", execv)
+    with pytest.raises(_Restarted) as restart:
+        main(["matmul", "--cpu", "haswell", "--quiet"])
+    assert restart.value.args[0][-4:] == ["matmul", "--cpu", "haswell", "--quiet"]
+    assert environ["NUMBA_CPU_NAME"] == "haswell" and environ["NUMBA_CPU_FEATURES"] == ""

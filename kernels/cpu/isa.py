@@ -31,21 +31,23 @@ _AVX2_CPUS = frozenset(
 
 
 class Tile(NamedTuple):
-    """The micro-kernel's register tile: `rows` rows of A against `width` bytes of B's row
-    (two or more vector registers), rows * width / vector bytes accumulators in all."""
+    """The micro-kernel's register tile: `rows` rows of A against `width` bytes of B's row,
+    held in vectors of `vector` bytes (the ISA's register): rows * width / vector
+    accumulators in all."""
 
     rows: int
     width: int
+    vector: int
 
 
 # accumulators: AVX-512 8 x 2 zmm = 16 of 32 registers (measured 270-350 GFLOP/s f32 on
 # Zen 5); AVX2 6 x 2 ymm = 12 of 16, leaving one for A's broadcast and two for B's row
-# (BLIS's Haswell shape); NEON 8 x 2 q = 16 of 32; anything else 4 x 2 of 16 xmm
+# (BLIS's Haswell shape); NEON 8 x 2 q = 16 of 32; anything else (SSE2) 4 x 2 of 16 xmm
 TILES = {
-    "avx512": Tile(8, 128),
-    "avx2": Tile(6, 64),
-    "neon": Tile(8, 32),
-    "generic": Tile(4, 32),
+    "avx512": Tile(8, 128, 64),
+    "avx2": Tile(6, 64, 32),
+    "neon": Tile(8, 32, 16),
+    "generic": Tile(4, 32, 16),
 }
 
 
@@ -56,13 +58,13 @@ def target_cpu() -> str:
 
 
 def target_features() -> frozenset:
-    """The features Numba compiles for ('avx2', 'fma', ...); empty when NUMBA_CPU_NAME names
-    the CPU alone (LLVM then takes that CPU's features)."""
-    if config.CPU_FEATURES:
-        text = config.CPU_FEATURES
-    elif config.CPU_NAME and config.CPU_NAME != "host":
-        text = ""
-    else:
+    """The features Numba compiles for ('avx2', 'fma', ...), as Numba chooses them: the
+    host's unless NUMBA_CPU_FEATURES is set, even when NUMBA_CPU_NAME names another CPU
+    (`NUMBA_CPU_NAME=haswell` alone on an AVX-512 host compiles AVX-512 code tuned for
+    Haswell). Empty when NUMBA_CPU_FEATURES is empty: LLVM then takes the named CPU's own
+    features, which is how to compile true AVX2 code here (the bench's `--cpu`)."""
+    text = config.CPU_FEATURES
+    if text is None:
         text = binding.get_host_cpu_features().flatten()
     return frozenset(f[1:] for f in text.split(",") if f.startswith("+"))
 
@@ -79,7 +81,7 @@ def vector_isa() -> str:
     return "generic"
 
 
-def _cache_bytes(level: int, default: int) -> int:
+def cache_bytes(level: int, default: int) -> int:
     """The size of cpu0's data (or unified) cache at `level`, from Linux's sysfs."""
     for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
         try:
@@ -103,7 +105,7 @@ def blocking(tile: Tile) -> tuple[int, int]:
     fills two thirds of L1 while A streams past it; and the rows of a parallel task, so that
     its A block (MC x KC float32) fills a quarter of L2. Both at most 256, the values
     measured best on a Zen 5 (48 KB L1, 1 MB L2), and multiples of 16."""
-    l1, l2 = _cache_bytes(1, 32 << 10), _cache_bytes(2, 512 << 10)
+    l1, l2 = cache_bytes(1, 32 << 10), cache_bytes(2, 512 << 10)
     kc = min(256, max(64, l1 * 2 // 3 // tile.width // 16 * 16))
     mc = min(256, max(64, l2 // 4 // (kc * 4) // 16 * 16))
     return kc, mc

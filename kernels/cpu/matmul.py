@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange, types, uint64
 from numba.core import cgutils, config
 from numba.core.compiler_lock import global_compiler_lock
@@ -39,11 +40,12 @@ FASTMATH = {"contract", "nnan", "ninf", "nsz", "arcp"}
 @contextmanager
 def _tile_vectorizer(loops: bool = False):
     """Compile with the SLP vectorizer on and the loop vectorizer off (or on with `loops`).
-    The micro-kernel's unrolled accumulators become 512-bit FMAs only through SLP (12 ->
-    ~240 GFLOP/s on one core). Numba reads both flags when it builds a pass manager, so
-    they are set only while we compile and under the compiler lock, so no other
-    compilation sees them. The loop vectorizer leaves the micro-kernel as it is (checked:
-    no gathers, same GFLOP/s) and is what vectorizes the Winograd transforms' loops."""
+    The micro-kernel's k loop is written in vectors already (`_tile_sums`); SLP is what
+    turns its unrolled write-back into C, the packing copies of constant trip count and
+    the Winograd kernels' stack-buffer copies into vector moves. Numba reads both flags
+    when it builds a pass manager, so they are set only while we compile and under the
+    compiler lock, so no other compilation sees them. The loop vectorizer is what
+    vectorizes the Winograd transforms' loops."""
     with global_compiler_lock:
         saved = config.SLP_VECTORIZE, config.LOOP_VECTORIZE
         config.SLP_VECTORIZE, config.LOOP_VECTORIZE = 1, int(loops)
@@ -80,9 +82,8 @@ def _tile_cols_overload(x):
 
 @intrinsic
 def _register_tile(typingctx, x):
-    """A stack array of MR x _tile_cols(x) elements of x's dtype. Being a local alloca
-    that nothing else can alias, LLVM keeps it in vector registers once the tile loops
-    are unrolled; a heap array would be reloaded and stored on every k step."""
+    """A stack array of MR x _tile_cols(x) elements of x's dtype, where `_tile_sums`
+    leaves the tile's sums for the write-back into C."""
     dtype = x.dtype
     size = MR * (TILE_BYTES // (dtype.bitwidth // 8))
 
@@ -90,6 +91,86 @@ def _register_tile(typingctx, x):
         return cgutils.alloca_once(builder, context.get_value_type(dtype), size=size)
 
     return types.CPointer(dtype)(x), codegen
+
+
+@intrinsic
+def _tile_sums(typingctx, tile, kc, a, a_at, a_rs, a_cs, b, b_at, ldb):
+    """tile[i*NR + j] = sum_{p < kc} a[a_at + i*a_rs + p*a_cs] * b[b_at + p*ldb + j] for
+    i < MR, j < NR (all uint64; tile from `_register_tile`). The k loop written in LLVM
+    vectors: MR x NR/lanes accumulators carried in registers, one vector load per lane
+    group of B's row and one broadcast per row of A per step. Left to LLVM's SLP
+    vectorizer, the scalar form of this loop came out shuffled and spilled on 16 AVX2
+    registers (blends and stack reloads in the k loop); spelled out, the accumulators
+    take MR*NR/lanes registers plus NR/lanes for B and one for A on every ISA.
+    `llvm.fmuladd` is a fused multiply-add where the target has one (a mul and an add
+    elsewhere, never a call)."""
+    if not (a.ndim == b.ndim == 1 and a.layout == b.layout == "C"):
+        return None  # indexes the data pointers with unit stride
+    dtype = tile.dtype
+    itemsize = dtype.bitwidth // 8
+    lanes = TILE.vector // itemsize
+    groups = TILE_BYTES // TILE.vector  # vectors per row of the tile
+
+    def codegen(context, builder, signature, args):
+        tile, kc, a, a_at, a_rs, a_cs, b, b_at, ldb = args
+        element = context.get_value_type(dtype)
+        vector = ir.VectorType(element, lanes)
+        index = ir.IntType(64)
+        fmuladd = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(vector, [vector] * 3),
+            f"llvm.fmuladd.v{lanes}f{dtype.bitwidth}",
+        )
+        a_base = builder.gep(
+            context.make_array(signature.args[2])(context, builder, a).data, [a_at]
+        )
+        b_base = builder.gep(
+            context.make_array(signature.args[6])(context, builder, b).data, [b_at]
+        )
+        zero = ir.Constant(vector, None)
+        undefined = ir.Constant(vector, ir.Undefined)
+        splat = ir.Constant(ir.VectorType(ir.IntType(32), lanes), None)  # lane 0 everywhere
+        entry = builder.basic_block
+        loop = builder.append_basic_block("tile_sums.loop")
+        done = builder.append_basic_block("tile_sums.done")
+        builder.cbranch(builder.icmp_unsigned("!=", kc, ir.Constant(index, 0)), loop, done)
+
+        builder.position_at_end(loop)
+        p = builder.phi(index)
+        sums = [builder.phi(vector) for _ in range(MR * groups)]
+        b_row = builder.gep(b_base, [builder.mul(p, ldb)])
+        b_vectors = [
+            builder.load(builder.bitcast(builder.gep(b_row, [ir.Constant(index, g * lanes)]),
+                                         vector.as_pointer()), align=itemsize)
+            for g in range(groups)
+        ]  # fmt: skip
+        a_column = builder.gep(a_base, [builder.mul(p, a_cs)])
+        new_sums = []
+        for i in range(MR):
+            x = builder.load(builder.gep(a_column, [builder.mul(ir.Constant(index, i), a_rs)]))
+            x = builder.insert_element(undefined, x, ir.Constant(ir.IntType(32), 0))
+            x = builder.shuffle_vector(x, undefined, splat)
+            for g in range(groups):
+                new_sums.append(builder.call(fmuladd, [x, b_vectors[g], sums[i * groups + g]]))
+        p_next = builder.add(p, ir.Constant(index, 1))
+        body_end = builder.basic_block
+        p.add_incoming(ir.Constant(index, 0), entry)
+        p.add_incoming(p_next, body_end)
+        for phi, value in zip(sums, new_sums):
+            phi.add_incoming(zero, entry)
+            phi.add_incoming(value, body_end)
+        builder.cbranch(builder.icmp_unsigned("<", p_next, kc), loop, done)
+
+        builder.position_at_end(done)
+        results = [builder.phi(vector) for _ in new_sums]
+        for t, (result, value) in enumerate(zip(results, new_sums)):
+            result.add_incoming(zero, entry)
+            result.add_incoming(value, body_end)
+            at = builder.gep(tile, [ir.Constant(index, t * lanes)])
+            builder.store(result, builder.bitcast(at, vector.as_pointer()), align=itemsize)
+        return context.get_dummy_value()
+
+    return types.void(tile, kc, a, a_at, a_rs, a_cs, b, b_at, ldb), codegen
 
 
 # unsigned twins of the sizes for index arithmetic inside kernels: unsigned indices spare
@@ -104,20 +185,12 @@ def _micro_kernel(kc, a, a_at, a_rs, a_cs, b, b_at, ldb, c, c_at, ldc, rows, col
     over the full MR x NR tile (padded with zeros or ignored where it passes rows/cols).
     Packed micro-panels have a_rs = 1, a_cs = MR, ldb = NR; the Winograd kernels pass
     their transforms' own layouts: A is only ever broadcast, one element per load."""
-    kc, a_at, a_rs, a_cs = uint64(kc), uint64(a_at), uint64(a_rs), uint64(a_cs)
-    b_at, ldb, c_at, ldc = uint64(b_at), uint64(ldb), uint64(c_at), uint64(ldc)
-    rows, cols = uint64(rows), uint64(cols)
+    c_at, ldc, rows, cols = uint64(c_at), uint64(ldc), uint64(rows), uint64(cols)
     nr = _tile_cols(c)
-    acc = numba.carray(_register_tile(c), _MR * nr)
-    for t in range(_MR * nr):
-        acc[t] = 0
-    for p in range(kc):
-        a_p = a_at + p * a_cs
-        b_p = b_at + p * ldb
-        for i in range(_MR):
-            x = a[a_p + i * a_rs]
-            for j in range(nr):
-                acc[i * nr + j] += x * b[b_p + j]
+    tile = _register_tile(c)
+    _tile_sums(tile, uint64(kc), a, uint64(a_at), uint64(a_rs), uint64(a_cs), b, uint64(b_at),
+               uint64(ldb))  # fmt: skip
+    acc = numba.carray(tile, _MR * nr)
     if cols == nr:  # whole rows of the tile: vector adds, however many rows
         for i in range(rows):
             row = c_at + i * ldc

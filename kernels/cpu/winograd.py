@@ -32,14 +32,16 @@ from numba import njit, prange, types, uint64
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from .isa import cache_bytes
 from .matmul import MR, TILE_BYTES, _micro_kernel, _run_tiled, _tile_cols
 
 PLANES = 36  # 6 x 6 transformed values per block
-# Bytes of transformed input per task (36 x channels x blocks), which stays in the 1 MB L2
-# while the transformed weight streams past it once per task: the larger the task, the
-# fewer the passes over the weight (bench shape, whole 32x32 images rather than halves:
-# forward 5.4 -> 5.1 ms, input gradient 6.8 -> 5.8)
-TASK_BYTES = 640 << 10
+# Bytes of transformed input per task (36 x channels x blocks), which stays in L2 while
+# the transformed weight streams past it once per task: the larger the task, the fewer
+# the passes over the weight (bench shape on a Zen 5, 640 KB of its 1 MB L2, whole 32x32
+# images rather than halves: forward 5.4 -> 5.1 ms, input gradient 6.8 -> 5.8). The same
+# share of the host's L2 elsewhere (AVX2 machines have 256-512 KB)
+TASK_BYTES = cache_bytes(2, 512 << 10) * 5 // 8
 # ... but at least this many blocks per task: a register tile's columns (fewer leave
 # its columns idle), and for the weight gradient enough to sum over before its 36 x C x K
 # partial products are written back (with the 32 above, C = K = 256 on 16x16 images went
