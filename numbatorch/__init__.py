@@ -28,6 +28,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from .ops._common import TYPE_WORD
 from .tensor import Tensor
 from . import _tensor_methods  # noqa: F401,E402 - binds ops onto Tensor
 from . import autograd, cuda  # noqa: E402
@@ -386,7 +387,16 @@ def allclose(
 def isclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Tensor:
-    """|input - other| <= atol + rtol * |other|, elementwise (NaNs equal with equal_nan)."""
+    """|input - other| <= atol + rtol * |other|, elementwise (NaNs equal with equal_nan).
+    Both are tensors of one dtype, as in PyTorch."""
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"isclose(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    if input.dtype != other.dtype:
+        raise RuntimeError(
+            f"{TYPE_WORD[input.dtype.name]} did not match {TYPE_WORD[other.dtype.name]}"
+        )
     close = (input - other).abs() <= atol + rtol * other.abs()
     close = logical_or(close, eq(input, other))  # equal infinities
     if equal_nan:
@@ -435,6 +445,7 @@ from .amp.autocast_mode import (  # noqa: E402
     set_autocast_enabled,
 )
 from .cuda import amp as _cuda_amp  # noqa: E402, F401 - makes torch.cuda.amp an attribute
+from . import return_types  # noqa: E402, F401 - torch.return_types
 
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 

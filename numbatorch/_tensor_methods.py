@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import _creation, _dtype
 from .autograd import grad_mode
 from .ops import dense_linalg as dl
@@ -360,8 +362,16 @@ def bernoulli_(self, p=0.5, *, generator=None):
     return _random_fill(self, noise < p)
 
 
-def random_(self, low=0, high=None, *, generator=None):
-    if high is None:
+# random_() with no range draws from [0, top]: for floats the integers the dtype holds
+# exactly (2 ** mantissa digits), for integers the dtype's largest value, as in PyTorch
+_RANDOM_TOP = {"float16": 2**11, "bfloat16": 2**8, "float32": 2**24, "float64": 2**53, "bool": 1}
+
+
+def random_(self, low=None, high=None, *, generator=None):
+    if low is None:
+        top = _RANDOM_TOP.get(self.dtype.name)
+        low, high = 0, (int(np.iinfo(self.dtype.numpy).max) if top is None else top) + 1
+    elif high is None:
         low, high = 0, low
     return _random_fill(self, _creation.randint(low, high, tuple(self.shape), generator=generator))
 
