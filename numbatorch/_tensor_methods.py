@@ -566,3 +566,43 @@ def _bind() -> None:
 
 
 _bind()
+
+
+# --- methods added for issue 15's everyday names (composites of other ops) ----------------
+def _bind_composites() -> None:
+    from .ops import composite as co
+
+    def positive(self):
+        if self.dtype is _dtype.bool:
+            raise RuntimeError(
+                "The `+` operator, on a bool tensor is not supported. If you are trying to "
+                "invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return self
+
+    methods = {
+        "tile": lambda self, *dims: co.tile(self, dims[0] if len(dims) == 1 else dims),
+        "ravel": co.ravel,
+        "moveaxis": co.moveaxis,
+        "msort": co.msort,
+        "nanmean": co.nanmean,
+        "aminmax": co.aminmax,
+        "tensor_split": co.tensor_split,
+        "hsplit": co.hsplit,
+        "vsplit": co.vsplit,
+        "dsplit": co.dsplit,
+        "float_power": co.float_power,
+        "heaviside": co.heaviside,
+        "diagflat": co.diagflat,
+        "sgn": ew.sign,
+        "positive": positive,
+        "is_complex": lambda self: False,
+        "is_signed": lambda self: self.dtype not in (_dtype.bool, _dtype.uint8),
+        "is_nonzero": lambda self: __import__("numbatorch").is_nonzero(self),
+        "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    }
+    for name, function in methods.items():
+        setattr(Tensor, name, function)
+
+
+_bind_composites()

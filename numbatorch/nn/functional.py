@@ -1245,6 +1245,8 @@ __all__ = [
     "multi_head_attention_forward",
     "cosine_similarity",
     "pairwise_distance",
+    "rms_norm",
 ]
 
+from ..ops.composite import rms_norm  # noqa: E402
 from ..ops.products import cosine_similarity, pairwise_distance  # noqa: E402

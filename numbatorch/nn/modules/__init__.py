@@ -85,6 +85,7 @@ from .normalization import (
     InstanceNorm2d,
     InstanceNorm3d,
     LocalResponseNorm,
+    RMSNorm,
 )
 from .padding import (
     CircularPad1d,
@@ -240,4 +241,5 @@ __all__ = [
     "TransformerEncoderLayer",
     "CosineSimilarity",
     "PairwiseDistance",
+    "RMSNorm",
 ]
