@@ -15,6 +15,7 @@ from numbatorch.autograd import gradcheck
 
 X = np.arange(12.0).reshape(3, 4)
 V = np.array([1.0, 2.0, 3.0])
+A = np.array([[2.0, 1.0], [1.0, 3.0]])
 
 
 def _hann(n, periodic):
@@ -159,6 +160,27 @@ CASES = [
         lambda t, T: t.adaptive_max_pool1d(T(X[:1, None, :]), 2)[1],
         [[[1, 3]]],
     ),
+    ("linalg.vander", lambda t, T: t.linalg.vander(T(V), N=4), np.vander(V, 4, increasing=True)),
+    ("linalg.diagonal", lambda t, T: t.linalg.diagonal(T(X), offset=1), np.diagonal(X, 1)),
+    ("linalg.cond", lambda t, T: t.linalg.cond(T(A)), np.linalg.cond(A)),
+    ("linalg.cond fro", lambda t, T: t.linalg.cond(T(A), "fro"), np.linalg.cond(A, "fro")),
+    ("linalg.cond -2", lambda t, T: t.linalg.cond(T(A), -2), np.linalg.cond(A, -2)),
+    (
+        "F.elu_",
+        lambda t, T: t.nn.functional.elu_(T(V - 2)),
+        np.where(V > 2, V - 2, np.expm1(V - 2)),
+    ),
+    (
+        "F.leaky_relu_",
+        lambda t, T: t.nn.functional.leaky_relu_(T(V - 2)),
+        np.where(V > 2, V - 2, 0.01 * (V - 2)),
+    ),
+    ("F.hardtanh_", lambda t, T: t.nn.functional.hardtanh_(T(V - 2)), np.clip(V - 2, -1, 1)),
+    (
+        "Softmax2d",
+        lambda t, T: t.nn.Softmax2d()(T(X.reshape(3, 2, 2))),
+        np.exp(X.reshape(3, 2, 2)) / np.exp(X.reshape(3, 2, 2)).sum(0),
+    ),
 ]
 
 
@@ -275,3 +297,21 @@ def test_inplace_top_level_functions_modify_their_input():
         warnings.simplefilter("error")
         assert torch.sqrt_(torch.relu_(x)) is x
     assert x.tolist() == [0.0, 2.0]
+
+
+def test_multiplicative_lr_multiplies_each_step_and_refuses_a_wrong_lambda_count():
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = torch.optim.lr_scheduler.MultiplicativeLR(optimizer, lambda epoch: 0.5)
+    lrs = []
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(scheduler.get_last_lr()[0])
+    assert lrs == [0.5, 0.25, 0.125]
+    with pytest.raises(ValueError, match="Expected 1 lr_lambdas, but got 2"):
+        torch.optim.lr_scheduler.MultiplicativeLR(optimizer, [abs, abs])
+
+
+def test_softmax2d_wants_3d_or_4d_input():
+    with pytest.raises(ValueError, match="expected input to be 3D or 4D, got 2D instead"):
+        nn.Softmax2d()(torch.zeros(2, 2))

@@ -9,6 +9,7 @@ no random numbers, gives the same numbers."""
 
 from __future__ import annotations
 
+import math
 import pathlib
 import sys
 import types
@@ -68,12 +69,11 @@ def check_lstm_tagger(result):
 
 
 def check_resnet(result):
-    _learns(result["losses"], 0.5)
-    assert result["lrs"][:4] == pytest.approx([0.1, 0.1, 0.01, 0.001])
-    assert result["lrs"][4:] == pytest.approx(
-        [0.05, 0.025 * (1 + 2**-0.5), 0.025, 0.025 * (1 - 2**-0.5)]
-    )
-    assert result["accuracy"] > 0.7
+    _learns(result["losses"], 0.7)
+    assert result["lrs"][:3] == pytest.approx([0.1, 0.1, 0.01])  # MultiStepLR([2, 3])
+    cosine = [0.05 * (1 + math.cos(math.pi * t / 3)) / 2 for t in range(3)]
+    assert result["lrs"][3:] == pytest.approx(cosine)
+    assert result["accuracy"] > 0.5  # four classes
     assert result["probability_sums"] == pytest.approx([1.0, 1.0])
 
 
@@ -83,12 +83,12 @@ def check_time_sequence_prediction(result):
 
 
 def check_seq2seq_attention(result):
-    _learns(result["losses"], 0.6)
+    _learns(result["losses"], 0.75)
     assert result["attention_shape"] == (1, 6, 4)
 
 
 def check_polynomial_custom_function(result):
-    _learns(result, 0.5)
+    _learns(result, 0.6)
 
 
 def check_polynomial_module(result):

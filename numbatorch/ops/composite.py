@@ -14,8 +14,8 @@ from .. import _creation, _dtype, return_types
 from ..tensor import Tensor
 from ._common import TYPE_WORD, broadcast_shapes, promote, wrap_dim
 from .elementwise import pow as _pow
-from .shape import cat, hstack, meshgrid, movedim, stack, vstack
 from .selection import searchsorted
+from .shape import cat, hstack, meshgrid, movedim, stack, vstack
 from .sorting import sort
 
 # --- shapes -----------------------------------------------------------------------------
@@ -431,3 +431,35 @@ def rms_norm(
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     output = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
     return output * weight if weight is not None else output
+
+
+# --- torch.linalg -------------------------------------------------------------------------
+
+
+def linalg_vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """torch.linalg.vander: x's (..., n) values raised to the powers 0..N-1 along a new
+    last dim (increasing, unlike torch.vander)."""
+    if x.ndim < 1:
+        raise RuntimeError("N must be greater than 1.")
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    powers = _creation.arange(N, device=x.device).to(x.dtype)
+    return _pow(x.unsqueeze(-1), powers)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.linalg.diagonal: torch.diagonal with the last two dims as defaults."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def linalg_cond(A: Tensor, p=None) -> Tensor:
+    """The condition number of A in norm p: the ratio of its extreme singular values for
+    p None, 2 or -2, else matrix_norm(A, p) * matrix_norm(inv(A), p)."""
+    from .dense_linalg import inv, matrix_norm, svdvals
+
+    if p in (None, 2, -2):
+        values = svdvals(A)
+        largest, smallest = values[..., 0], values[..., -1]
+        return smallest / largest if p == -2 else largest / smallest
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)

@@ -124,13 +124,13 @@ def sample(rnn, category, start_letter="A"):
         return output_name
 
 
-def main(n_iters: int = 200) -> dict:
+def main(n_iters: int = 120) -> dict:
     random.seed(0)
     torch.manual_seed(0)
     rnn = RNN(n_letters, 32, n_letters)
     all_losses = []
     total_loss = 0
-    plot_every = 50
+    plot_every = 30
     for iter in range(1, n_iters + 1):
         output, loss = train(rnn, *randomTrainingExample())
         total_loss += loss

@@ -18,7 +18,7 @@ class LegendrePolynomial3(torch.autograd.Function):
         return grad_output * 1.5 * (5 * input**2 - 1)
 
 
-def main(steps: int = 200) -> list[float]:
+def main(steps: int = 100) -> list[float]:
     dtype = torch.float
     device = torch.device("cpu")
 
@@ -37,7 +37,7 @@ def main(steps: int = 200) -> list[float]:
         P3 = LegendrePolynomial3.apply
         y_pred = a + b * P3(c + d * x)
         loss = (y_pred - y).pow(2).sum()
-        if t % 100 == 99:
+        if t % 50 == 49:
             print(t, loss.item())
         losses.append(loss.item())
         loss.backward()

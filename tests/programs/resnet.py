@@ -122,9 +122,9 @@ def accuracy(model, images, labels):
     return correct / labels.size(0)
 
 
-def main(epochs: int = 4) -> dict:
+def main(epochs: int = 3) -> dict:
     torch.manual_seed(0)
-    images, labels = make_data(64)
+    images, labels = make_data(48)
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(images, labels), batch_size=16, shuffle=True
     )

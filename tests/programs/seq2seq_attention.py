@@ -90,7 +90,7 @@ class AttnDecoderRNN(nn.Module):
         return output, hidden, attn_weights
 
 
-def get_dataloader(batch_size, n=32):
+def get_dataloader(batch_size, n=24):
     rng = np.random.default_rng(0)
     input_ids = np.zeros((n, MAX_LENGTH), dtype=np.int32)
     target_ids = np.zeros((n, MAX_LENGTH), dtype=np.int32)
@@ -140,7 +140,7 @@ def evaluate(encoder, decoder, input_tensor):
     return decoded_words, decoder_attn
 
 
-def main(n_epochs: int = 15) -> dict:
+def main(n_epochs: int = 8) -> dict:
     torch.manual_seed(0)
     hidden_size = 16
     train_dataloader = get_dataloader(batch_size=8)

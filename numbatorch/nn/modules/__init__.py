@@ -114,6 +114,9 @@ from .upsampling import (
     UpsamplingNearest2d,
 )
 
+# isort: split
+from .activation import Softmax2d
+
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
@@ -242,4 +245,5 @@ __all__ = [
     "CosineSimilarity",
     "PairwiseDistance",
     "RMSNorm",
+    "Softmax2d",
 ]
