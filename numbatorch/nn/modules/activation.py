@@ -692,6 +692,10 @@ class Softmax2d(Module):
     """Softmax over the channels (dim -3) at each position of a (C, H, W) or (N, C, H, W)
     input.
 
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the input's shape; each position's channels sum to 1.
+
     Example::
 
         >>> m = nn.Softmax2d()
