@@ -315,3 +315,12 @@ def test_multiplicative_lr_multiplies_each_step_and_refuses_a_wrong_lambda_count
 def test_softmax2d_wants_3d_or_4d_input():
     with pytest.raises(ValueError, match="expected input to be 3D or 4D, got 2D instead"):
         nn.Softmax2d()(torch.zeros(2, 2))
+
+
+def test_composites_run_on_each_device(device):
+    x = torch.tensor(X, device=device)
+    np.testing.assert_allclose(torch.tensordot(x, x, ([1], [1])).cpu().numpy(), X @ X.T)
+    found = torch.isin(torch.tensor([1, 5, 3], device=device), torch.tensor([3, 1], device=device))
+    assert found.cpu().tolist() == [True, False, True]
+    mask = torch.tensor([[True], [False], [True]], device=device)
+    assert torch.masked_select(x[0], mask).cpu().tolist() == [*X[0], *X[0]]
