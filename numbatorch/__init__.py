@@ -28,6 +28,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from .ops._common import TYPE_WORD
 from .tensor import Tensor
 from . import _tensor_methods  # noqa: F401,E402 - binds ops onto Tensor
 from . import autograd, cuda  # noqa: E402
@@ -386,7 +387,16 @@ def allclose(
 def isclose(
     input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Tensor:
-    """|input - other| <= atol + rtol * |other|, elementwise (NaNs equal with equal_nan)."""
+    """|input - other| <= atol + rtol * |other|, elementwise (NaNs equal with equal_nan).
+    Both are tensors of one dtype, as in PyTorch."""
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"isclose(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    if input.dtype != other.dtype:
+        raise RuntimeError(
+            f"{TYPE_WORD[input.dtype.name]} did not match {TYPE_WORD[other.dtype.name]}"
+        )
     close = (input - other).abs() <= atol + rtol * other.abs()
     close = logical_or(close, eq(input, other))  # equal infinities
     if equal_nan:
@@ -435,6 +445,110 @@ from .amp.autocast_mode import (  # noqa: E402
     set_autocast_enabled,
 )
 from .cuda import amp as _cuda_amp  # noqa: E402, F401 - makes torch.cuda.amp an attribute
+from . import return_types  # noqa: E402, F401 - torch.return_types
+
+# everyday names composed of other ops, and torch-level names of nn.functional ops
+from ._flags import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
+from . import _functional_aliases  # noqa: E402
+from ._functional_aliases import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    avg_pool1d,
+    batch_norm,
+    bilinear,
+    celu,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    dropout,
+    embedding,
+    feature_dropout,
+    group_norm,
+    hardshrink,
+    instance_norm,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    rrelu,
+    selu,
+    threshold,
+)
+from .ops.composite import (  # noqa: E402
+    aminmax,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    bartlett_window,
+    blackman_window,
+    block_diag,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    combinations,
+    cumulative_trapezoid,
+    diagflat,
+    dsplit,
+    dstack,
+    float_power,
+    hamming_window,
+    hann_window,
+    heaviside,
+    hsplit,
+    isin,
+    moveaxis,
+    msort,
+    nanmean,
+    ravel,
+    rms_norm,
+    row_stack,
+    tensor_split,
+    tensordot,
+    tile,
+    trapezoid,
+    trapz,
+    unravel_index,
+    vander,
+    vsplit,
+)
+
+
+def detach(input: Tensor) -> Tensor:
+    return input.detach()
+
+
+def is_complex(input: Tensor) -> bool:
+    """False: numbatorch has no complex dtypes."""
+    return False
+
+
+def is_signed(input: Tensor) -> bool:
+    return input.dtype not in (bool, uint8)
+
+
+def is_nonzero(input: Tensor) -> bool:
+    """The truth of a one-element tensor (PyTorch's errors for any other)."""
+    if input.numel() == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    if input.numel() > 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return input.item() != 0
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    return tuple(input.shape) == tuple(other.shape)
+
+
+sgn = Tensor.sgn  # the sign, for real tensors
+positive = Tensor.positive
+
+
+# torch.relu_(x), torch.clamp_(x, ...): the in-place Tensor methods at top level
+for _name in _functional_aliases.INPLACE:
+    globals()[_name] = getattr(_functional_aliases, _name)
 
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 

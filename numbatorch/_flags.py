@@ -46,3 +46,29 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     return _deterministic_warn_only
+
+
+# numbatorch's float32 matmuls always compute in float32 ("highest"); the setting is kept
+# so that scripts which choose TF32 or bfloat16 matmuls read back what they set
+_float32_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Records the float32 matmul precision ('highest', 'high' or 'medium'); numbatorch
+    computes float32 matmuls in float32 whatever it is, as PyTorch on a CPU without
+    bfloat16 matmul support. Another value warns and changes nothing, as in PyTorch."""
+    global _float32_matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+            "setFloat32MatmulPrecision call has no effect.",
+            stacklevel=2,
+        )
+        return
+    _float32_matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _float32_matmul_precision

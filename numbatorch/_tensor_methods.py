@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import _creation, _dtype
 from .autograd import grad_mode
 from .ops import dense_linalg as dl
@@ -360,8 +362,16 @@ def bernoulli_(self, p=0.5, *, generator=None):
     return _random_fill(self, noise < p)
 
 
-def random_(self, low=0, high=None, *, generator=None):
-    if high is None:
+# random_() with no range draws from [0, top]: for floats the integers the dtype holds
+# exactly (2 ** mantissa digits), for integers the dtype's largest value, as in PyTorch
+_RANDOM_TOP = {"float16": 2**11, "bfloat16": 2**8, "float32": 2**24, "float64": 2**53, "bool": 1}
+
+
+def random_(self, low=None, high=None, *, generator=None):
+    if low is None:
+        top = _RANDOM_TOP.get(self.dtype.name)
+        low, high = 0, (int(np.iinfo(self.dtype.numpy).max) if top is None else top) + 1
+    elif high is None:
         low, high = 0, low
     return _random_fill(self, _creation.randint(low, high, tuple(self.shape), generator=generator))
 
@@ -556,3 +566,43 @@ def _bind() -> None:
 
 
 _bind()
+
+
+# --- methods added for issue 15's everyday names (composites of other ops) ----------------
+def _bind_composites() -> None:
+    from .ops import composite as co
+
+    def positive(self):
+        if self.dtype is _dtype.bool:
+            raise RuntimeError(
+                "The `+` operator, on a bool tensor is not supported. If you are trying to "
+                "invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return self
+
+    methods = {
+        "tile": lambda self, *dims: co.tile(self, dims[0] if len(dims) == 1 else dims),
+        "ravel": co.ravel,
+        "moveaxis": co.moveaxis,
+        "msort": co.msort,
+        "nanmean": co.nanmean,
+        "aminmax": co.aminmax,
+        "tensor_split": co.tensor_split,
+        "hsplit": co.hsplit,
+        "vsplit": co.vsplit,
+        "dsplit": co.dsplit,
+        "float_power": co.float_power,
+        "heaviside": co.heaviside,
+        "diagflat": co.diagflat,
+        "sgn": ew.sign,
+        "positive": positive,
+        "is_complex": lambda self: False,
+        "is_signed": lambda self: self.dtype not in (_dtype.bool, _dtype.uint8),
+        "is_nonzero": lambda self: __import__("numbatorch").is_nonzero(self),
+        "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    }
+    for name, function in methods.items():
+        setattr(Tensor, name, function)
+
+
+_bind_composites()

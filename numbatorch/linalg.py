@@ -59,4 +59,11 @@ __all__ = [
     "svdvals",
     "vecdot",
     "vector_norm",
+    "cond",
+    "diagonal",
+    "vander",
 ]
+
+from .ops.composite import linalg_cond as cond  # noqa: E402
+from .ops.composite import linalg_diagonal as diagonal  # noqa: E402
+from .ops.composite import linalg_vander as vander  # noqa: E402

@@ -1245,6 +1245,25 @@ __all__ = [
     "multi_head_attention_forward",
     "cosine_similarity",
     "pairwise_distance",
+    "rms_norm",
 ]
 
+from ..ops.composite import rms_norm  # noqa: E402
 from ..ops.products import cosine_similarity, pairwise_distance  # noqa: E402
+
+
+# the in-place forms PyTorch names with a trailing underscore
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)

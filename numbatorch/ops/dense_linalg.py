@@ -11,11 +11,23 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import namedtuple
 
 from .. import _dtype
 from .._creation import eye, zeros
 from ..autograd.function import BuiltinFunction
+from ..return_types import (
+    linalg_cholesky_ex,
+    linalg_eigh,
+    linalg_inv_ex,
+    linalg_lstsq,
+    linalg_qr,
+    linalg_slogdet,
+    linalg_solve_ex,
+    linalg_svd,
+)
+from ..return_types import qr as qr_result
+from ..return_types import slogdet as slogdet_result
+from ..return_types import svd as svd_result
 from ..tensor import Tensor
 from ._common import (
     broadcast_shapes,
@@ -35,18 +47,6 @@ class LinAlgError(RuntimeError):
     """A factorisation failed on its input (a singular matrix, one that is not
     positive-definite): PyTorch's torch.linalg.LinAlgError, a RuntimeError."""
 
-
-linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
-linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
-qr_result = namedtuple("qr", ["Q", "R"])
-linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
-svd_result = namedtuple("svd", ["U", "S", "V"])
-linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
-linalg_solve_ex = namedtuple("linalg_solve_ex", ["result", "info"])
-linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
-linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _TYPE_NAMES = {
     "float16": "Half",

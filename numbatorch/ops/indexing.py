@@ -16,6 +16,7 @@ from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, from_array, view_of
 from ._common import (
     TYPE_WORD,
+    broadcast_shapes,
     cast,
     check_device,
     check_inplace,
@@ -478,8 +479,13 @@ def masked_fill(input, mask, value):
     return MaskedFill.apply(input, mask, value)
 
 
-def masked_select(input, mask):
-    return input[mask.expand_as(input)] if mask.shape != input.shape else input[mask]
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of input where mask is True, as a 1-D tensor; input and mask broadcast
+    against each other."""
+    if mask.dtype != _dtype.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(mask.shape, input.shape)  # PyTorch names mask as tensor a
+    return input.expand(shape)[mask.expand(shape)]
 
 
 def nonzero(input, *, as_tuple=False):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import namedtuple
 
-from .. import _dtype
+from .. import _dtype, return_types
 from .._autocast import FP32, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
@@ -15,8 +14,6 @@ from ..kernels.cpu import reduction as R  # opcodes only
 from ..tensor import Tensor
 from . import _lane
 from ._common import TYPE_WORD, cast, dims_of, empty, kernels, scalar_as_vector, wrap_dim
-
-values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
 def _layout(x: Tensor, dims: tuple) -> tuple[Tensor, int, int]:
@@ -436,7 +433,7 @@ def _extreme(input, dim, keepdim, is_max):
         return (maximum if is_max else minimum)(input, dim)
     dim = wrap_dim(dim, input.ndim)
     values, indices = (Max if is_max else Min).apply(input, dim, keepdim, is_max)
-    return values_indices(values, indices)
+    return (return_types.max if is_max else return_types.min)(values, indices)
 
 
 @scalar_as_vector

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 
-from .. import _dtype
+from .. import _dtype, return_types
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, view_of
 from ._common import TYPE_WORD, broadcast_shapes, cast, empty, kernels, scalar_as_vector, wrap_dim
-from .reduction import values_indices
 from .shape import _diagonal_geometry, diagonal
 from .sorting import sort
 
@@ -26,15 +25,15 @@ def _size(input: Tensor, dim: int) -> int:
     return input.shape[dim] if input.ndim else 1
 
 
-def _picked(input: Tensor, dim: int, positions: Tensor, keepdim: bool) -> values_indices:
+def _picked(input: Tensor, dim: int, positions: Tensor, keepdim: bool) -> tuple[Tensor, Tensor]:
     """(values, indices) at `positions` (int64, input's shape with size 1 along dim): the
     values by `gather`, so the gradient flows to the picked elements."""
     if not input.ndim:
-        return values_indices(input.clone(), positions.reshape(()))
+        return input.clone(), positions.reshape(())
     values = input.gather(dim, positions)
     if not keepdim:
         values, positions = values.squeeze(dim), positions.squeeze(dim)
-    return values_indices(values, positions)
+    return values, positions
 
 
 def _sorted_positions(input: Tensor, dim: int, rank: Tensor | int) -> Tensor:
@@ -55,19 +54,21 @@ def _check_reduction_dim(name: str, input: Tensor, dim: int) -> None:
 
 
 @scalar_as_vector
-def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> values_indices:
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> return_types.kthvalue:
     """(values, indices) of the k-th smallest element along `dim`."""
     dim = wrap_dim(dim, input.ndim)
     if not 1 <= k <= _size(input, dim):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
-    return _picked(input, dim, _sorted_positions(input, dim, k - 1), keepdim)
+    return return_types.kthvalue(
+        *_picked(input, dim, _sorted_positions(input, dim, k - 1), keepdim)
+    )
 
 
 def _nan_count(input: Tensor, dim: int) -> Tensor:
     return (input != input).sum(dim, keepdim=True)
 
 
-def _median(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> values_indices:
+def _median(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tuple[Tensor, Tensor]:
     """The lower median along dim. NaN sorts last: `median` returns the first NaN of a
     row that has one; `nanmedian` the lower median of the other values (a NaN when all
     are NaN)."""
@@ -91,10 +92,10 @@ def _median_api(ignore_nan: bool, name: str):
         if dim is None:
             if input.numel() == 0:
                 return input.new_full((), math.nan)
-            return _median(input.reshape(-1), 0, False, ignore_nan).values
+            return _median(input.reshape(-1), 0, False, ignore_nan)[0]
         dim = wrap_dim(dim, input.ndim)
         _check_reduction_dim(name, input, dim)
-        return _median(input, dim, keepdim, ignore_nan)
+        return getattr(return_types, name)(*_median(input, dim, keepdim, ignore_nan))
 
     median.__name__ = name
     median.__doc__ = (
@@ -109,7 +110,7 @@ nanmedian = _median_api(True, "nanmedian")
 
 
 @scalar_as_vector
-def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> values_indices:
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> return_types.mode:
     """(values, indices): the most frequent value along dim (the smallest on ties) and the
     last position it holds."""
     dim = wrap_dim(dim, input.ndim)
@@ -129,7 +130,9 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> values_indices:
             values._array.reshape(-1),
             positions._array.reshape(-1),
         )
-    return _picked(input, dim, positions.unsqueeze(-1).movedim(-1, dim), keepdim)
+    return return_types.mode(
+        *_picked(input, dim, positions.unsqueeze(-1).movedim(-1, dim), keepdim)
+    )
 
 
 # --- running extremes -----------------------------------------------------------------------
@@ -180,16 +183,16 @@ class Cummin(CumExtreme):
 
 
 @scalar_as_vector
-def cummax(input: Tensor, dim: int) -> values_indices:
+def cummax(input: Tensor, dim: int) -> return_types.cummax:
     """(values, indices): the running maximum along dim and where it was (NaN propagates;
     ties take the later position)."""
-    return values_indices(*Cummax.apply(input, wrap_dim(dim, input.ndim), True))
+    return return_types.cummax(*Cummax.apply(input, wrap_dim(dim, input.ndim), True))
 
 
 @scalar_as_vector
-def cummin(input: Tensor, dim: int) -> values_indices:
+def cummin(input: Tensor, dim: int) -> return_types.cummin:
     """(values, indices): the running minimum along dim and where it was."""
-    return values_indices(*Cummin.apply(input, wrap_dim(dim, input.ndim), False))
+    return return_types.cummin(*Cummin.apply(input, wrap_dim(dim, input.ndim), False))
 
 
 # --- unique values and counts -----------------------------------------------------------------

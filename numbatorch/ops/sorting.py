@@ -3,11 +3,10 @@ stable row sort kernel (kernels/*/sorting.py); the gradient goes back by scatter
 
 from __future__ import annotations
 
-from .. import _dtype
+from .. import _dtype, return_types
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor
 from ._common import cast, empty, kernels, wrap_dim, write_out
-from .reduction import values_indices
 
 
 def _sorted_rows(x: Tensor, dim: int, descending: bool) -> tuple[Tensor, Tensor]:
@@ -68,10 +67,10 @@ class Topk(BuiltinFunction):
         return _scatter_back(ctx, grad), None, None, None
 
 
-def _write_pair(result: tuple, out) -> values_indices:
+def _write_pair(result_type: type, result: tuple, out) -> tuple:
     if out is None:
-        return values_indices(*result)
-    return values_indices(write_out(out[0], result[0]), write_out(out[1], result[1]))
+        return result_type(*result)
+    return result_type(write_out(out[0], result[0]), write_out(out[1], result[1]))
 
 
 def sort(
@@ -81,10 +80,12 @@ def sort(
     *,
     stable: bool = False,
     out: tuple | None = None,
-) -> values_indices:
+) -> return_types.sort:
     """(values, indices): input sorted along `dim`, ascending unless `descending`; NaN
     sorts as the largest value. Always stable, which `stable=False` allows."""
-    return _write_pair(Sort.apply(input, wrap_dim(dim, input.ndim), bool(descending)), out)
+    return _write_pair(
+        return_types.sort, Sort.apply(input, wrap_dim(dim, input.ndim), bool(descending)), out
+    )
 
 
 def argsort(
@@ -102,7 +103,7 @@ def topk(
     sorted: bool = True,  # noqa: A002 (PyTorch's name)
     *,
     out: tuple | None = None,
-) -> values_indices:
+) -> return_types.topk:
     """(values, indices) of the k largest (smallest unless `largest`) elements along
     `dim`, in sorted order (which `sorted=False` allows)."""
     if not isinstance(k, int) or isinstance(k, bool):
@@ -112,4 +113,4 @@ def topk(
         raise RuntimeError("selected index k out of range")
     if input.dtype is _dtype.bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    return _write_pair(Topk.apply(input, k, dim, bool(largest)), out)
+    return _write_pair(return_types.topk, Topk.apply(input, k, dim, bool(largest)), out)

@@ -942,4 +942,15 @@ __all__ = [
     "OneCycleLR",
     "PolynomialLR",
     "SequentialLR",
+    "MultiplicativeLR",
 ]
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr *= lr_lambda(epoch) at each step after the first, one lambda for all groups or
+    one per group (LambdaLR's handling and saving of the lambdas)."""
+
+    def get_lr(self) -> list:
+        if self.last_epoch > 0:
+            return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
+        return self._group_lrs()

@@ -85,6 +85,7 @@ from .normalization import (
     InstanceNorm2d,
     InstanceNorm3d,
     LocalResponseNorm,
+    RMSNorm,
 )
 from .padding import (
     CircularPad1d,
@@ -112,6 +113,9 @@ from .upsampling import (
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+
+# isort: split
+from .activation import Softmax2d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -240,4 +244,6 @@ __all__ = [
     "TransformerEncoderLayer",
     "CosineSimilarity",
     "PairwiseDistance",
+    "RMSNorm",
+    "Softmax2d",
 ]

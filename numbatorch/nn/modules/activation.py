@@ -686,3 +686,23 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) at each position of a (C, H, W) or (N, C, H, W)
+    input.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        - Output: the input's shape; each position's channels sum to 1.
+
+    Example::
+
+        >>> m = nn.Softmax2d()
+        >>> output = m(torch.randn(2, 3, 12, 13))
+    """
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
+        return F.softmax(input, -3)

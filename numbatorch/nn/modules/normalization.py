@@ -462,3 +462,52 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the last dimensions (``normalized_shape``):
+    each sample divided by the root of its mean square there (plus ``eps``), times a
+    learned ``weight``; no centring and no bias.
+
+    Args:
+        normalized_shape: the trailing shape to normalise over (an int for the last dimension)
+        eps: added to the mean square. Default: the dtype's machine epsilon
+        elementwise_affine: learn ``weight`` (ones) of that shape. Default: ``True``
+
+    Example::
+
+        >>> m = nn.RMSNorm(10)
+        >>> output = m(torch.randn(20, 5, 10))
+    """
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            factory = {"device": device, "dtype": dtype}
+            self.weight = Parameter(_creation.ones(*self.normalized_shape, **factory))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

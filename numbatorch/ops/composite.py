@@ -1,0 +1,465 @@
+"""PyTorch functions that are compositions of other ops (their arithmetic runs in those
+ops' kernels, their gradients come from those ops' Functions): shape helpers (tile,
+ravel, tensor_split, atleast_nd, column_stack, block_diag, cartesian_prod, ...), small
+reductions (nanmean, aminmax, msort), tensordot, float_power, heaviside, isin,
+unravel_index, vander, trapezoid, the window functions, rms_norm, and the torch-level
+names of nn.functional ops with PyTorch's torch-level argument orders."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from .. import _creation, _dtype, return_types
+from ..tensor import Tensor
+from ._common import TYPE_WORD, broadcast_shapes, promote, wrap_dim
+from .elementwise import pow as _pow
+from .selection import searchsorted
+from .shape import cat, hstack, meshgrid, movedim, stack, vstack
+from .sorting import sort
+
+# --- shapes -----------------------------------------------------------------------------
+
+
+def tile(input: Tensor, dims) -> Tensor:
+    """input repeated `dims` times along each dim; dims shorter than input.ndim are
+    padded with leading 1s (and input with leading size-1 dims when dims is longer)."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    dims = (1,) * (input.ndim - len(dims)) + dims
+    return input.repeat(*dims)
+
+
+def ravel(input: Tensor) -> Tensor:
+    """input flattened to 1-D (a view when possible)."""
+    return input.reshape(-1)
+
+
+moveaxis = movedim
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, 1)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2)
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, 3)
+
+
+def _atleast(tensors: tuple, ndim: int):
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and not single:
+        tensors = tuple(tensors[0])
+    results = tuple(t.reshape(_atleast_shape(tuple(t.shape), ndim)) for t in tensors)
+    return results[0] if single else results
+
+
+def _atleast_shape(shape: tuple, ndim: int) -> tuple:
+    """PyTorch's layouts: a vector becomes a row (1, n), and in 3-D (1, n, 1); a matrix
+    in 3-D gets a trailing dim."""
+    if len(shape) >= ndim:
+        return shape
+    if ndim == 3 and len(shape) == 2:
+        return (*shape, 1)
+    if ndim == 3 and len(shape) == 1:
+        return (1, shape[0], 1)
+    return (1,) * (ndim - len(shape)) + shape
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """input split along dim into `sections` nearly equal parts (the first ones one
+    longer) or at the given indices; views of input."""
+    dim = wrap_dim(dim, input.ndim)
+    size = input.shape[dim]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = (
+            indices_or_sections.item()
+            if indices_or_sections.ndim == 0
+            else indices_or_sections.tolist()
+        )
+    if isinstance(indices_or_sections, int):
+        sections = indices_or_sections
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+        base, extra = divmod(size, sections)
+        bounds = list(itertools.accumulate([base + 1] * extra + [base] * (sections - extra)))
+        starts = [0, *bounds[:-1]]
+    else:
+        cuts = [min(max(i + size if i < 0 else i, 0), size) for i in indices_or_sections]
+        starts, bounds = [0, *cuts], [*cuts, size]
+    return tuple(
+        input.narrow(dim, start, max(end - start, 0)) for start, end in zip(starts, bounds)
+    )
+
+
+def _directional_split(name: str, input: Tensor, sections, dim: int, min_dims: int) -> tuple:
+    if input.ndim < min_dims:
+        raise RuntimeError(
+            f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a "
+            f"tensor with {input.ndim} dimensions!"
+        )
+    if isinstance(sections, int) and input.shape[dim] % sections:
+        raise RuntimeError(
+            f"torch.{name} attempted to split along dimension {dim}, but the size of the "
+            f"dimension {input.shape[dim]} is not divisible by the split_size {sections}!"
+        )
+    return tensor_split(input, sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    return _directional_split("hsplit", input, indices_or_sections, 1 if input.ndim > 1 else 0, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
+
+
+def column_stack(tensors) -> Tensor:
+    """Columns side by side: vectors become (n, 1) columns, then hstack."""
+    return hstack([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors])
+
+
+row_stack = vstack
+
+
+def dstack(tensors) -> Tensor:
+    return cat(atleast_3d(*tensors), 2)
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """The tensors expanded (as views) to their common broadcast shape."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.expand(shape) for t in tensors)
+
+
+def block_diag(*tensors) -> Tensor:
+    """The tensors (0-, 1- or 2-D) as blocks on the diagonal of a matrix of zeros."""
+    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
+    for position, block in enumerate(blocks):
+        if block.ndim != 2:
+            raise RuntimeError(
+                "torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                f"Input {position} has {block.ndim} dimensions"
+            )
+    if not blocks:
+        return _creation.zeros(1, 0)
+    dtype = promote(*blocks)
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        right = width - left - b.shape[1]
+        zeros_left = b.new_zeros((b.shape[0], left), dtype=dtype)
+        zeros_right = b.new_zeros((b.shape[0], right), dtype=dtype)
+        rows.append(cat([zeros_left, b.to(dtype), zeros_right], 1))
+        left += b.shape[1]
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Rows of every combination of one element from each 1-D tensor (itertools.product
+    order); a single tensor comes back as it is."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """Rows of the length-r combinations of a 1-D tensor's elements (itertools order)."""
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input.new_empty((0,))
+    choose = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    picks = list(choose(range(input.shape[0]), r))
+    if not picks:
+        return input.new_empty((0, r))
+    index = _creation.tensor(picks, dtype=_dtype.int64, device=input.device)
+    return input[index.reshape(-1)].reshape(len(picks), r)
+
+
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates in a tensor of `shape` of each flat index (a tuple of tensors)."""
+    if not isinstance(indices, Tensor):
+        indices = _creation.tensor(indices)
+    if indices.dtype.is_floating_point or indices.dtype is _dtype.bool:
+        raise TypeError("expected 'indices' to be integer dtype, but got " + str(indices.dtype))
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    total = math.prod(shape)
+    if indices.numel() and (
+        int(indices.min().item()) < -total or int(indices.max().item()) >= total
+    ):
+        raise RuntimeError(f"'indices' must be in range [-{total}, {total} - 1]")
+    flat = indices.to(_dtype.int64) % max(total, 1)  # negative indices count from the end
+    coordinates = []
+    for size in reversed(shape):
+        coordinates.append(flat % size)
+        flat = flat // size
+    return tuple(reversed(coordinates))
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    return input.reshape(-1).diag(offset)
+
+
+# --- reductions and arithmetic --------------------------------------------------------------
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The mean of the non-NaN elements (NaN where all are NaN)."""
+    if not (dtype or input.dtype).is_floating_point:
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{TYPE_WORD[input.dtype.name]}"
+        )
+    present = (input == input).sum(dim, keepdim=keepdim)
+    return input.nansum(dim, keepdim, dtype=dtype) / present
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
+    """(min, max) over all elements or along dim, as torch.return_types.aminmax."""
+    if dim is None:
+        return return_types.aminmax(input.amin(), input.amax())
+    return return_types.aminmax(input.amin(dim, keepdim), input.amax(dim, keepdim))
+
+
+def msort(input: Tensor) -> Tensor:
+    """input sorted along its first dim."""
+    return sort(input, 0).values
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """The sum of products over the last `dims` dims of a and the first of b, or over
+    the dims listed in dims = (dims_a, dims_b): a reshape, a permute and one matmul."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    dims_a = [wrap_dim(d, a.ndim) for d in dims_a]
+    dims_b = [wrap_dim(d, b.ndim) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[da]} in dim "
+                f"{da} and second has size {b.shape[db]} in dim {db}"
+            )
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    inner = math.prod(a.shape[d] for d in dims_a)
+    left = a.permute(*free_a, *dims_a).reshape(-1, inner)
+    right = b.permute(*dims_b, *free_b).reshape(inner, -1)
+    out_shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    return (left @ right).reshape(out_shape)
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent computed in float64."""
+    base = input.to(_dtype.float64) if isinstance(input, Tensor) else input
+    power = exponent.to(_dtype.float64) if isinstance(exponent, Tensor) else exponent
+    if not isinstance(base, Tensor):
+        return _pow(_creation.tensor(float(base), dtype=_dtype.float64), power)
+    return _pow(base, power)
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """0 where input < 0, 1 where input > 0, `values` where input == 0."""
+    if input.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+    step = (input > 0).to(input.dtype)
+    return values.expand(broadcast_shapes(input.shape, values.shape)).where(input == 0, step)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each element of `elements` is in `test_elements`: a binary search of each
+    element in the sorted test elements."""
+    if not isinstance(elements, Tensor):
+        elements = _creation.tensor(elements)
+    if not isinstance(test_elements, Tensor):
+        test_elements = _creation.tensor(test_elements, device=elements.device)
+    dtype = promote(elements, test_elements)
+    ordered = sort(test_elements.reshape(-1).to(dtype)).values
+    values = elements.to(dtype)
+    if ordered.numel() == 0:
+        found = values.new_zeros(values.shape, dtype=_dtype.bool)
+    else:
+        position = searchsorted(ordered, values.reshape(-1)).clamp(max=ordered.numel() - 1)
+        found = (ordered[position] == values.reshape(-1)).reshape(values.shape)
+    return found.logical_not() if invert else found
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D x: columns x**(N-1), ..., x, 1 (reversed with
+    increasing)."""
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    N = x.shape[0] if N is None else N
+    if N < 0:
+        raise RuntimeError("N must be non-negative.")
+    dtype = x.dtype if x.dtype.is_floating_point else _dtype.int64
+    powers = _creation.arange(N, device=x.device).to(dtype)
+    if not increasing:
+        powers = powers.flip(0)
+    return _pow(x.to(dtype).unsqueeze(-1), powers)
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1):
+    """The integral of y along dim by the trapezoidal rule, at points x or spacing dx."""
+    dim = wrap_dim(dim, y.ndim)
+    n = y.shape[dim]
+    if n == 0:
+        return y.sum(dim) * 0
+    heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
+    if x is None:
+        return heights.sum(dim) * ((1.0 if dx is None else dx) / 2)
+    if x.ndim == 1:
+        shape = [1] * y.ndim
+        shape[dim] = n
+        x = x.reshape(shape)
+    return (heights * x.diff(dim=dim)).sum(dim) / 2
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1):
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1):
+    """The running trapezoidal integral of y along dim (one fewer element than y)."""
+    dim = wrap_dim(dim, y.ndim)
+    n = y.shape[dim]
+    heights = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
+    if x is None:
+        return heights.cumsum(dim) * ((1.0 if dx is None else dx) / 2)
+    if x.ndim == 1:
+        shape = [1] * y.ndim
+        shape[dim] = n
+        x = x.reshape(shape)
+    return (heights * x.diff(dim=dim)).cumsum(dim) / 2
+
+
+# --- windows ------------------------------------------------------------------------------
+
+
+def _cosine_window(
+    window_length: int, periodic: bool, coefficients: tuple, dtype, device, requires_grad: bool
+):
+    """sum_k (-1)^k a_k cos(2 pi k n / (N - 1)) for n = 0..N-1; a periodic window is the
+    symmetric one of length N + 1 without its last point."""
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    if window_length < 0:
+        raise RuntimeError(f"window_length must be non-negative, got {window_length}")
+    if window_length <= 1:
+        window = _creation.ones(window_length, dtype=dtype, device=device)
+        return window.requires_grad_(requires_grad)
+    span = window_length if periodic else window_length - 1
+    n = _creation.arange(window_length, dtype=_dtype.float64, device=device)
+    window = n * 0 + coefficients[0]
+    for k, a in enumerate(coefficients[1:], start=1):
+        window = window + ((-1) ** k) * a * (n * (2 * math.pi * k / span)).cos()
+    return window.to(dtype).requires_grad_(requires_grad)
+
+
+def hann_window(
+    window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    return _cosine_window(window_length, periodic, (0.5, 0.5), dtype, device, requires_grad)
+
+
+def hamming_window(
+    window_length: int,
+    periodic: bool = True,
+    alpha: float = 0.54,
+    beta: float = 0.46,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    return _cosine_window(window_length, periodic, (alpha, beta), dtype, device, requires_grad)
+
+
+def blackman_window(
+    window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    coefficients = (0.42, 0.5, 0.08)
+    return _cosine_window(window_length, periodic, coefficients, dtype, device, requires_grad)
+
+
+def bartlett_window(
+    window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """1 - |2n / (N - 1) - 1|, a triangle."""
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    if window_length <= 1:
+        window = _creation.ones(max(window_length, 0), dtype=dtype, device=device)
+        return window.requires_grad_(requires_grad)
+    span = window_length if periodic else window_length - 1
+    n = _creation.arange(window_length, dtype=_dtype.float64, device=device)
+    return (1 - (n * (2 / span) - 1).abs()).to(dtype).requires_grad_(requires_grad)
+
+
+# --- normalisation ------------------------------------------------------------------------
+
+
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """input / sqrt(mean(input**2) + eps) over the last len(normalized_shape) dims, times
+    weight; eps defaults to the dtype's machine epsilon, as in PyTorch."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = _dtype.finfo(input.dtype).eps
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    output = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    return output * weight if weight is not None else output
+
+
+# --- torch.linalg -------------------------------------------------------------------------
+
+
+def linalg_vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """torch.linalg.vander: x's (..., n) values raised to the powers 0..N-1 along a new
+    last dim (increasing, unlike torch.vander)."""
+    if x.ndim < 1:
+        raise RuntimeError("N must be greater than 1.")
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    powers = _creation.arange(N, device=x.device).to(x.dtype)
+    return _pow(x.unsqueeze(-1), powers)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.linalg.diagonal: torch.diagonal with the last two dims as defaults."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def linalg_cond(A: Tensor, p=None) -> Tensor:
+    """The condition number of A in norm p: the ratio of its extreme singular values for
+    p None, 2 or -2, else matrix_norm(A, p) * matrix_norm(inv(A), p)."""
+    from .dense_linalg import inv, matrix_norm, svdvals
+
+    if p in (None, 2, -2):
+        values = svdvals(A)
+        largest, smallest = values[..., 0], values[..., -1]
+        return smallest / largest if p == -2 else largest / smallest
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
