@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from . import _dtype
+from . import autograd as _autograd
 from ._device import CPU, Size, as_device, device
 from ._dispatch import backend
 from .autograd import function as _function
@@ -366,7 +367,7 @@ class Tensor:
                 result = hook(grad)
                 if result is not None:
                     grad = result
-        if grad.shape != self.shape:
+        if tuple(grad._array.shape) != tuple(self._array.shape):
             grad = grad.sum_to_size(self.shape)
         if self._grad is None:
             if create_graph:
@@ -475,9 +476,7 @@ class Tensor:
         return _RemovableHandle(self._post_accumulate_grad_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-
-        backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
+        _autograd.backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
 
     # -- devices and dtypes -------------------------------------------------------------
     def to(self, *args, **kwargs) -> Tensor:

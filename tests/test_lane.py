@@ -5,6 +5,8 @@ non-contiguous or offset view, broadcasting, a bad shape)."""
 
 import numpy as np
 import pytest
+from numbatorch.kernels import cpu as kernels
+from numbatorch.kernels.cpu import elementwise as E
 
 import numbatorch as torch
 import numbatorch.nn.functional as F
@@ -51,6 +53,46 @@ def test_lane_gives_the_general_paths_bits(fn, dtype):
     np.testing.assert_array_equal(fast.numpy(), general(lambda x, y: fn(x, y), a, b))
 
 
+def _launcher_unused(monkeypatch):
+    """Make the backend's general binary launcher fail: what still runs ran in the lane."""
+
+    def general_launcher(*args):
+        raise AssertionError("the general path ran")
+
+    monkeypatch.setattr(kernels, "binary", general_launcher)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize("rows", [3, 1])
+def test_lane_serves_a_one_element_right_operand_with_the_backends_bits(name, rows, monkeypatch):
+    """A one-element tensor on the right (x / x.sum()) is broadcast as the backend's
+    launcher broadcasts it: its scalar kernel, or the plain one for a one-element result."""
+    a, b = pair(shape=(rows, 5 if rows > 1 else 1))
+    for scalar in (b.sum(), b.sum().reshape(1, 1)):
+        expected = np.empty(a.shape, np.float32)
+        kernels.binary(getattr(E, name.upper()), a.numpy(), scalar.numpy().reshape(1), expected)
+        with monkeypatch.context() as patch:
+            _launcher_unused(patch)
+            fast = getattr(torch, name)(a, scalar)
+        assert fast.grad_fn is None and fast.shape == a.shape
+        np.testing.assert_array_equal(fast.numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh"])
+def test_lane_serves_the_fused_activation_backward_with_the_backends_bits(name, monkeypatch):
+    """The fused activation backward (grad * dy/dx in one pass) on plain operands is served
+    by the lane; its gradient is the backend launcher's, bit for bit."""
+    a, g = pair()
+    x = a.detach().requires_grad_()
+    y = getattr(torch, name)(x)
+    opcode, operand = (E.RELU_BACKWARD, a) if name == "relu" else (E.TANH_BACKWARD, y.detach())
+    expected = np.empty(a.shape, np.float32)
+    kernels.binary(opcode, g.numpy(), operand.numpy(), expected)
+    _launcher_unused(monkeypatch)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
 def test_lane_steps_aside_when_a_graph_is_recorded():
     a, b = pair()
     a.requires_grad_()
@@ -79,6 +121,8 @@ def test_lane_leaves_other_layouts_and_types_to_the_general_path():
     np.testing.assert_array_equal((t + b).numpy(), a.numpy().T + b.numpy())
     np.testing.assert_array_equal((a[1:] + b[1:]).numpy(), a.numpy()[1:] + b.numpy()[1:])
     np.testing.assert_array_equal((a + b[0]).numpy(), a.numpy() + b.numpy()[0])
+    one = b.sum().reshape(1, 1)  # a one-element left operand: the general path broadcasts
+    np.testing.assert_array_equal((one - a).numpy(), one.numpy() - a.numpy())
     i = torch.arange(4)
     assert (i + 1).dtype is torch.int64 and (i / 2).dtype is torch.float32
     assert (a.double() + b).dtype is torch.float64

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import function as _function
+from .engine import run_backward
 from .function import Function, Node, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -34,17 +36,13 @@ def _make_grads(outputs, grad_outputs, create_graph):
 
 
 def _as_list(value):
-    from ..tensor import Tensor
-
     if value is None:
         return None
-    return [value] if isinstance(value, Tensor) else list(value)
+    return [value] if isinstance(value, _function.Tensor) else list(value)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of `tensors` into the `.grad` of the graph's leaves."""
-    from .engine import run_backward
-
     tensors = _as_list(tensors)
     grad_tensors = _as_list(grad_tensors) or [None] * len(tensors)
     retain_graph = create_graph if retain_graph is None else retain_graph
@@ -64,8 +62,6 @@ def grad(
     materialize_grads=False,
 ):
     """The gradients of `outputs` with respect to `inputs`, without touching `.grad`."""
-    from .engine import run_backward
-
     outputs = _as_list(outputs)
     inputs_list = _as_list(inputs)
     grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)

@@ -4,6 +4,7 @@ gradients of chosen inputs back (`autograd.grad`), and frees the graph afterward
 
 from __future__ import annotations
 
+from . import function as _function
 from . import grad_mode
 from .function import AccumulateGrad, Node
 
@@ -42,8 +43,6 @@ def run_backward(
     """Backpropagate `grad_roots` from tensors `roots`. With `accumulate_into_grad` the
     leaves' `.grad` fields receive the gradients (restricted to `inputs` when given);
     otherwise the gradients of `inputs` are returned (`autograd.grad`)."""
-    from ..tensor import Tensor
-
     root_nodes: list[Node] = []
     buffers: dict[Node, list] = {}
     for tensor, grad in zip(roots, grad_roots):
@@ -57,14 +56,17 @@ def run_backward(
     targets: dict[tuple, int] = {}  # (node, output_nr) -> position in `inputs`
     if inputs is not None:
         for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor) or not t.requires_grad:
+            if not isinstance(t, _function.Tensor) or not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets[t._grad_edge()] = i
     captured: list = [None] * (len(inputs) if inputs is not None else 0)
 
     counts = _topological_counts(root_nodes)
     ready = [n for n in root_nodes if counts.get(n, 0) == 0]
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state
+    enabled = state.enabled
+    state.enabled = bool(create_graph)  # set_grad_enabled, without a context manager's cost
+    try:
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
@@ -75,10 +77,11 @@ def run_backward(
                             result = hook(grads[nr])
                             if result is not None:
                                 grads[nr] = result
-            for nr, grad in enumerate(grads):
-                position = targets.get((node, nr))
-                if position is not None:
-                    captured[position] = grad
+            if targets:
+                for nr, grad in enumerate(grads):
+                    position = targets.get((node, nr))
+                    if position is not None:
+                        captured[position] = grad
             if isinstance(node, AccumulateGrad):
                 variable_wanted = inputs is None or (node, 0) in targets
                 if accumulate_into_grad and variable_wanted and grads[0] is not None:
@@ -91,22 +94,33 @@ def run_backward(
             # leaves ready now are accumulated next, before the walk goes deeper: their
             # post-accumulate hooks (DDP's all-reduce launches) then fire as early as
             # PyTorch's engine fires them
-            leaves = []
+            leaves = None
             for edge, grad in zip(node._edges, grad_inputs):
                 if edge is None:
                     continue
                 child, nr = edge
                 if grad is not None:
-                    if child not in buffers:
-                        buffers[child] = [None] * max(1, len(child._output_meta))
-                    _accumulate(buffers[child], nr, grad)
-                counts[child] -= 1
-                if counts[child] == 0:
+                    buffer = buffers.get(child)
+                    if buffer is None:
+                        buffer = buffers[child] = [None] * max(1, len(child._output_meta))
+                    _accumulate(buffer, nr, grad)
+                count = counts[child] - 1
+                counts[child] = count
+                if count == 0:
                     if child in buffers:
-                        (leaves if isinstance(child, AccumulateGrad) else ready).append(child)
+                        if isinstance(child, AccumulateGrad):
+                            if leaves is None:
+                                leaves = [child]
+                            else:
+                                leaves.append(child)
+                        else:
+                            ready.append(child)
                     else:  # no gradient reached it: its whole subgraph gets none
                         _skip(child, counts, buffers, ready)
-            ready.extend(leaves)
+            if leaves is not None:
+                ready.extend(leaves)
+    finally:
+        state.enabled = enabled
     if not accumulate_into_grad:
         if not allow_unused and any(g is None for g in captured):
             raise RuntimeError(
@@ -120,15 +134,20 @@ def run_backward(
 def _mark_owned(grads: list, grad_inputs) -> None:
     """Flag the gradients no one else holds: freshly made by this backward (not a view,
     not an incoming gradient passed through) and sent along one edge only. A leaf may
-    keep such a gradient as its `.grad` without the defensive copy."""
-    incoming = {id(g) for g in grads if g is not None}
-    seen: dict[int, int] = {}
-    for g in grad_inputs:
-        if g is not None:
-            seen[id(g)] = seen.get(id(g), 0) + 1
-    for g in grad_inputs:
-        if g is not None and g._base is None and seen[id(g)] == 1 and id(g) not in incoming:
-            g._owned = True
+    keep such a gradient as its `.grad` without the defensive copy. Identity tests over
+    these few-element lists cost less than building sets of ids."""
+    for i, g in enumerate(grad_inputs):
+        if g is None or g._base is not None:
+            continue
+        for incoming in grads:
+            if incoming is g:
+                break
+        else:
+            for j, other in enumerate(grad_inputs):
+                if other is g and j != i:
+                    break
+            else:
+                g._owned = True
 
 
 def _skip(node: Node, counts: dict, buffers: dict, ready: list) -> None:
@@ -146,7 +165,7 @@ def _skip(node: Node, counts: dict, buffers: dict, ready: list) -> None:
 
 
 def _call_backward(node: Node, grads: list) -> tuple:
-    if node.materialize_grads and any(g is None for g in grads):
+    if node.materialize_grads and _has_none(grads):
         from ..tensor import zeros
 
         grads = [
@@ -161,3 +180,10 @@ def _call_backward(node: Node, grads: list) -> tuple:
             f"(expected {expected}, got {len(result)})"
         )
     return result
+
+
+def _has_none(grads: list) -> bool:
+    for g in grads:
+        if g is None:
+            return True
+    return False

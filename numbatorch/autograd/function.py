@@ -37,7 +37,7 @@ class Node:
     # -- what autograd.Function's ctx offers ------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         self._saved = tensors
-        self._saved_versions = tuple(t._version if t is not None else 0 for t in tensors)
+        self._saved_versions = tuple([t._storage.version if t is not None else 0 for t in tensors])
 
     @property
     def saved_tensors(self) -> tuple:
@@ -46,7 +46,7 @@ class Node:
         if self._saved is None:
             return ()
         for t, version in zip(self._saved, self._saved_versions):
-            if t is not None and t._version != version:
+            if t is not None and t._storage.version != version:
                 raise RuntimeError(_version_message(t, version))
         return self._saved
 

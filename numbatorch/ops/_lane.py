@@ -5,10 +5,11 @@ kernel; what a user waits for is the Python between the call and the kernel: pro
 broadcasting, layout checks, the autograd Function, the launcher's choice of kernel.
 When an op's operands are in the one case that needs none of it, the lane calls the
 kernel directly. The case: CPU tensors of one float dtype (float32/float64), C-contiguous
-and covering their whole storage, of one shape (or a tensor and a Python number), and no
-graph to record (grad mode off, or no operand requiring grad). Anything else returns None
-and the caller takes the general path, which stays the one definition of each op's
-semantics; the lane must give bit-identical results (tests/test_lane.py checks). While a
+and covering their whole storage, of one shape (or a tensor and a Python number or a
+one-element tensor on its right), and no graph to record (grad mode off, or no operand
+requiring grad). Anything else returns None and the caller takes the general path, which
+stays the one definition of each op's semantics; the lane must give bit-identical
+results (tests/test_lane.py checks). While a
 graph capture records (numbatorch._trace, ONNX export), which sees only Function calls,
 the lane steps aside.
 
@@ -88,17 +89,26 @@ def binary(op: int, a, b) -> Tensor | None:
         return _result(out, a._array, a.dtype)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         return None
+    same_shape = a._array.shape == b._array.shape
+    if (
+        not same_shape
+        # a one-element right operand (a loss's mean divisor, a scale) broadcast over a
+        and (b._array.size != 1 or b._array.ndim > a._array.ndim)
+    ):
+        return None
     if (
         _recorded(a, b)  # first: the general path's cheapest tell
         or a.dtype is not b.dtype
-        or a._array.shape != b._array.shape
         or (fa := _flat(a)) is None
         or (fb := _flat(b)) is None
     ):
         return None
-    serial, parallel, wide, _, _ = _launchers(op, 2)
+    serial, parallel, wide, scalar, scalar_parallel = _launchers(op, 2)
     out = np.empty(fa.size, fa.dtype)
-    (parallel if wide(fa.size) else serial)(fa, fb, out)
+    if same_shape or fa.size == 1:
+        (parallel if wide(fa.size) else serial)(fa, fb, out)
+    else:  # the scalar kernel, which the backend's launcher picks for such a b too
+        (scalar_parallel if wide(fa.size) else scalar)(fa, fb, out)
     return _result(out, a._array, a.dtype)
 
 

@@ -66,8 +66,12 @@ def unary(op: int, x: Tensor, p0: float = 0.0, p1: float = 0.0, dtype=None) -> T
     return out
 
 
-# binary ops whose result has their (float) operands' dtype: the ones the lane may serve
-_SAME_DTYPE_OPS = frozenset({E.ADD, E.SUB, E.MUL, E.DIV})
+# binary ops whose result has their (float) operands' dtype: the ones the lane may serve,
+# the fused activation backwards (grad * dy/dx in one pass) among them
+_SAME_DTYPE_OPS = frozenset(
+    {E.ADD, E.SUB, E.MUL, E.DIV, E.RELU_BACKWARD, E.TANH_BACKWARD, E.SIGMOID_BACKWARD,
+     E.SILU_BACKWARD, E.GELU_BACKWARD, E.GELU_TANH_BACKWARD}
+)  # fmt: skip
 
 
 def _float_dtype(*operands):

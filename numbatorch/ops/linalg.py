@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from .. import _dtype
 from .._autocast import LOWER, autocast_op
+from .._dispatch import backend
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu.reduction import SUM
-from ..tensor import Tensor, view_of
+from ..tensor import Tensor, empty_like_array, view_of
 from ._common import check_device, empty, kernels
 from .reduction import reduce
 
@@ -44,10 +45,17 @@ def _gemm(a: Tensor, b: Tensor, bias: Tensor | None = None, transpose_b: bool = 
         ca, cb = _compute(a), _compute(b)
         cbias = None if bias is None else _compute(bias)
     b_array = cb._array.T if transpose_b else cb._array
-    out = empty((a._array.shape[0], b_array.shape[1]), ca.dtype, a._storage.device)
     bias_array = None if cbias is None else cbias.contiguous()._array
-    kernels(a).gemm(ca._array, b_array, out._array, bias_array)
+    out = _product(ca._array, b_array, bias_array, ca.dtype, a._storage.device)
     return out if out.dtype is a.dtype else out.to(a.dtype)
+
+
+def _product(a, b, bias, dtype, dev) -> Tensor:
+    """The backend arrays a @ b (+ bias) in a new tensor of `dtype` (a and b's, float32 or
+    float64) on `dev`: the small products of a backward pass go straight here."""
+    out = empty_like_array((a.shape[0], b.shape[1]), dtype, dev)
+    backend(dev).gemm(a, b, out._array, bias)
+    return out
 
 
 _GEMM_DTYPES = (_dtype.float32, _dtype.float64)
@@ -124,11 +132,32 @@ class Linear(BuiltinFunction):
                 grad.t().mm(input) if need_weight else None,
             )
         # straight into the kernels; grad.T @ input is already in the weight's layout
+        if grad.dtype is not input.dtype or grad.dtype not in _GEMM_DTYPES:
+            return (
+                reduce(SUM, grad, (0,), False, grad.dtype) if need_bias else None,
+                _gemm(grad, weight) if need_input else None,
+                _gemm(_t(grad), input) if need_weight else None,
+            )
+        # the usual case (one float dtype) on the backend arrays: no views, no dtype checks
+        dtype, dev, g = grad.dtype, grad._storage.device, grad._array
         return (
-            reduce(SUM, grad, (0,), False, grad.dtype) if need_bias else None,
-            _gemm(grad, weight) if need_input else None,
-            _gemm(_t(grad), input) if need_weight else None,
+            _bias_grad(grad) if need_bias else None,
+            _product(g, weight._array, None, dtype, dev) if need_input else None,
+            _product(g.T, input._array, None, dtype, dev) if need_weight else None,
         )
+
+
+def _bias_grad(grad: Tensor) -> Tensor:
+    """grad.sum(0) of a 2-D gradient: the reduction kernel on its rows when it is laid out
+    plainly (C-contiguous, no stride-0 dim), as `reduce` would call it, without the
+    general path's layout work; anything else through `reduce`."""
+    array = grad._array
+    if not grad.is_contiguous() or 0 in array.strides:
+        return reduce(SUM, grad, (0,), False, grad.dtype)
+    rows, cols = array.shape
+    out = empty_like_array((cols,), grad.dtype, grad._storage.device)
+    backend(grad._storage.device).reduce(SUM, array, out._array, rows, cols)
+    return out
 
 
 class Bmm(BuiltinFunction):

@@ -158,10 +158,10 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is None:
+                if param._grad is None:
                     continue
                 if set_to_none:
-                    param.grad = None
+                    param._grad = None
                 else:
                     if param.grad.grad_fn is not None:
                         param.grad.detach_()
@@ -179,11 +179,16 @@ class Optimizer:
             self._update(group, param, self._checked_grad(param))
             for group in self.param_groups
             for param in group["params"]
-            if param.grad is not None
+            if param._grad is not None
         ]
-        with grad_mode.no_grad():
+        state = grad_mode._state
+        enabled = state.enabled
+        state.enabled = False  # no_grad, without a context manager's cost
+        try:
             for update in updates:
                 update()
+        finally:
+            state.enabled = enabled
         return loss
 
     def _update(self, group: dict, param: Tensor, grad: Tensor):
@@ -192,13 +197,17 @@ class Optimizer:
     @staticmethod
     def _checked_grad(param: Tensor) -> Tensor:
         """param's gradient as a contiguous tensor the fused kernels can take, or PyTorch's
-        error for a gradient that does not fit its parameter."""
-        grad = param.grad
-        check_device(param, grad)
-        if tuple(grad.shape) != tuple(param.shape):
+        error for a gradient that does not fit its parameter. The kernels only read its
+        memory: a plain contiguous gradient is passed as it is, without a detached view."""
+        grad = param._grad
+        if grad._storage.device is not param._storage.device:
+            check_device(param, grad)
+        if tuple(grad._array.shape) != tuple(param._array.shape):
             raise RuntimeError("assigned grad has data of a different size")
         if grad.dtype is not param.dtype:
             raise RuntimeError("assigned grad has data of a different type")
+        if grad.grad_fn is None and not grad._requires_grad and grad.is_contiguous():
+            return grad
         return grad.detach().contiguous()
 
     @staticmethod
@@ -236,12 +245,13 @@ class Optimizer:
     def _empty_like(param: Tensor) -> Tensor:
         """A 0-element state placeholder for an array a kernel does not use: one per dtype
         and device, made once (nothing ever writes into it)."""
-        key = (param.dtype, param.device)
-        if key not in _PLACEHOLDERS:
+        key = (param.dtype, param._storage.device)
+        placeholder = _PLACEHOLDERS.get(key)
+        if placeholder is None:
             from .._creation import empty
 
-            _PLACEHOLDERS[key] = empty(0, dtype=param.dtype, device=param.device)
-        return _PLACEHOLDERS[key]
+            placeholder = _PLACEHOLDERS[key] = empty(0, dtype=param.dtype, device=key[1])
+        return placeholder
 
     @staticmethod
     def _increment(step: Tensor) -> float:
