@@ -7,7 +7,10 @@ reduction + polynomial, as Cephes, fdlibm and SLEEF do it, with no calls and no 
 that depend on the value (both sides of a choice are computed and one is selected), so a
 loop over them vectorises. Each has a float32 and a float64 path; `is_float32(x)` is a
 constant once x's type is known, so the other path is dropped at compile time. Powers of
-two are built from their bits (`view`), which both Numba targets support.
+two are built from their bits (`view`), which both Numba targets support. Each function
+converts its result to x's type: Numba types a variable over both sides of `is_float32`
+before LLVM drops one, so an unconverted float32 result came back as float64 and the
+caller's arithmetic ran in float64 (softmax's exp after its float64 max: 2.5x slower).
 
 Accuracy, measured by tests/test_fastmath.py against long double (or libm float64)
 references over a dense sweep plus the special values, is the bound listed there per
@@ -110,7 +113,7 @@ def exp(x):
         n, u = _exp_reduce64(x, -746.0, 710.0)
         h = n >> 1
         y = (u + 1.0) * _pow2_64(h) * _pow2_64(n - h)
-    return y if x == x else x
+    return type(x)(y) if x == x else x
 
 
 @njit(inline="always")
@@ -133,7 +136,7 @@ def expm1(x):
         small = (s1 * s2) * u + (s1 * s2 - 1.0)
         y = big if n > 54 else small
     # x itself for NaN, and for +-0 so that the sign of zero survives
-    return y if (x == x and x != 0) else x
+    return type(x)(y) if (x == x and x != 0) else x
 
 
 # --- logarithms -----------------------------------------------------------------------------
@@ -201,7 +204,7 @@ def _log_edges(x, y):
         return -inf
     if x < 0:
         return type(x)(math.nan)
-    return y if x < inf else x  # x: inf, or NaN
+    return type(x)(y) if x < inf else x  # x: inf, or NaN
 
 
 @njit(inline="always")
@@ -261,15 +264,20 @@ def tanh(x):
         cut = 0.625
     big = big if x > 0 else -big
     y = small if a < cut else big
-    return y if x != 0 else x  # keeps -0
+    return type(x)(y) if x != 0 else x  # keeps -0
 
 
 @njit(inline="always")
 def sigmoid(x):
-    """1 / (1 + e^-x), as e^x / (1 + e^x) below 0 so that nothing overflows."""
-    one = type(x)(1.0)
+    """1 / (1 + e^-x), as e^x / (1 + e^x) below 0 so that nothing overflows. float32
+    divides in float64: below 0 the error of e^x (one float32 ulp of e^x, up to two of
+    the result) leaves no room for two more roundings (measured 2.6 ulp in float32)."""
     e = exp(-abs(x))
-    y = one / (one + e)
+    if is_float32(x):
+        w = np.float64(e)
+        y = 1.0 / (1.0 + w)
+        return type(x)(y) if x >= 0 else (type(x)(w * y) if x == x else x)
+    y = 1.0 / (1.0 + e)
     return y if x >= 0 else (e * y if x == x else x)
 
 
@@ -438,11 +446,39 @@ def order_key(v, largest, zeros_equal):
 
 
 @njit(inline="always")
+def _order_key32(v, largest):
+    """`order_key(v, largest, False)` of a float32 v as an int32: twice the lanes of the
+    int64 key per vector (Numba widens integer arithmetic to int64, hence the casts)."""
+    b = np.float32(v).view(np.int32)
+    k = np.int32(b ^ ((b >> 31) & 0x7FFFFFFF))
+    k = k if largest else np.int32(~k)
+    return np.int32(0x7FFFFFFF) if v != v else k
+
+
+@njit(inline="always")
+def extreme(row, largest):
+    """The max (min when not `largest`) of a non-empty contiguous 1-D array in its own type,
+    NaN when one is NaN: an integer max over order keys, which vectorises."""
+    first = row[0]
+    if is_float(first) and is_float32(first):
+        best = _order_key32(first, largest)
+        for k in range(1, row.size):
+            best = max(best, _order_key32(row[k], largest))
+        bits = best if largest else np.int32(~best)
+        bits = np.int32(bits ^ ((bits >> 31) & 0x7FFFFFFF))
+        return type(first)(bits.view(np.float32))
+    best_wide = order_key(first, largest, False)
+    for k in range(1, row.size):
+        best_wide = max(best_wide, order_key(row[k], largest, False))
+    return from_order_key(best_wide, first, largest)
+
+
+@njit(inline="always")
 def from_order_key(k, like, largest):
     """The value (of `like`'s type) whose `order_key(., largest, False)` is k."""
     k = k if largest else ~k
     if not is_float(like):
         return type(like)(k)
     if is_float32(like):
-        return np.int32(k ^ ((k >> 31) & 0x7FFFFFFF)).view(np.float32)
-    return np.int64(k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)).view(np.float64)
+        return type(like)(np.int32(k ^ ((k >> 31) & 0x7FFFFFFF)).view(np.float32))
+    return type(like)(np.int64(k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)).view(np.float64))
