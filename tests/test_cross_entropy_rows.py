@@ -124,7 +124,8 @@ def test_weighted_smoothed_cross_entropy_on_cuda_matches_the_cpu(kind):
 
 @njit
 def _float32_results(x, row):
-    return fastmath.exp(x), fastmath.tanh(x), fastmath.sigmoid(x), fastmath.extreme(row, True)
+    return (fastmath.exp(x), fastmath.tanh(x), fastmath.sigmoid(x), fastmath.erf(x),
+            fastmath.gelu(x), fastmath.extreme(row, True))  # fmt: skip
 
 
 def test_fastmath_results_keep_the_float32_type():
@@ -132,5 +133,5 @@ def test_fastmath_results_keep_the_float32_type():
     x = np.float32(0.5)
     row = np.array([1.0, 3.0, np.nan], np.float32)
     results = _float32_results(x, row)
-    assert str(_float32_results.nopython_signatures[0].return_type) == "UniTuple(float32 x 4)"
-    assert np.isnan(results[3])
+    assert str(_float32_results.nopython_signatures[0].return_type) == "UniTuple(float32 x 6)"
+    assert np.isnan(results[-1])

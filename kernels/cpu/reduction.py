@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..common import fastmath
+from ..common.fastmath import extreme
 from ._launch import parallel_for, twins
 
 (SUM, MEAN, PROD, MAX, MIN, ARGMAX, ARGMIN, ALL, ANY, NORM, VAR, LOGSUMEXP) = range(12)
@@ -32,7 +33,7 @@ FASTMATH = {"contract", "arcp", "nsz", "reassoc"}  # reassoc lets the sums vecto
 def _line_extreme(row, largest):
     """max (min when not `largest`) of a non-empty contiguous row, NaN if any is NaN, as an
     integer max over order keys: no NaN branch in the loop, so it vectorises."""
-    return fastmath.extreme(row, largest)
+    return extreme(row, largest)
 
 
 ARG_BLOCK = 256  # elements per block of the vectorised argmax scan

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..common import fastmath
+from ..common.fastmath import extreme
 from ._launch import parallel_for, twins
 
 FASTMATH = {"contract", "arcp", "nsz"}
@@ -75,7 +76,7 @@ def row_grad_sums(grad, x, weight, mean, rstd, affine):
 def row_max(row):
     """The max of a non-empty 1-D array in its own type (NaN when one is NaN), vectorised as
     an integer max of order keys (see fastmath.extreme)."""
-    return fastmath.extreme(row, True)
+    return extreme(row, True)
 
 
 @njit(inline="always")
