@@ -7,7 +7,10 @@ reduction + polynomial, as Cephes, fdlibm and SLEEF do it, with no calls and no 
 that depend on the value (both sides of a choice are computed and one is selected), so a
 loop over them vectorises. Each has a float32 and a float64 path; `is_float32(x)` is a
 constant once x's type is known, so the other path is dropped at compile time. Powers of
-two are built from their bits (`view`), which both Numba targets support.
+two are built from their bits (`view`), which both Numba targets support. Each function
+converts its result to x's type: Numba types a variable over both sides of `is_float32`
+before LLVM drops one, so an unconverted float32 result came back as float64 and the
+caller's arithmetic ran in float64 (softmax's exp after its float64 max: 2.5x slower).
 
 Accuracy, measured by tests/test_fastmath.py against long double (or libm float64)
 references over a dense sweep plus the special values, is the bound listed there per
@@ -110,7 +113,7 @@ def exp(x):
         n, u = _exp_reduce64(x, -746.0, 710.0)
         h = n >> 1
         y = (u + 1.0) * _pow2_64(h) * _pow2_64(n - h)
-    return y if x == x else x
+    return type(x)(y) if x == x else x
 
 
 @njit(inline="always")
@@ -133,7 +136,28 @@ def expm1(x):
         small = (s1 * s2) * u + (s1 * s2 - 1.0)
         y = big if n > 54 else small
     # x itself for NaN, and for +-0 so that the sign of zero survives
-    return y if (x == x and x != 0) else x
+    return type(x)(y) if (x == x and x != 0) else x
+
+
+@njit(inline="always")
+def _exp_wide32(a):
+    """e**a for float64 a <= 0 to float32 accuracy (0 below -110), for float32 results
+    whose exponent is computed in float64: the range reduction runs in float64, so every
+    bit of a counts, the polynomial in float32 (half the terms of the float64 one) and
+    1 + (e^r - 1) and the scaling exactly in float64."""
+    ac = max(a, -110.0)
+    t = ac * _LOG2E + _MAGIC64
+    n = np.float64(t).view(np.int64) - np.int64(0x4338000000000000)
+    # |n| <= 159, so n ln2 in one float64 constant errs by under 2**-44: far below float32
+    r = np.float32(ac - (t - _MAGIC64) * 0.6931471805599453)
+    f = np.float32
+    q = f(1.9875691500e-4) * r + f(1.3981999507e-3)
+    q = q * r + f(8.3334519073e-3)
+    q = q * r + f(4.1665795894e-2)
+    q = q * r + f(1.6666665459e-1)
+    q = q * r + f(5.0000001201e-1)
+    y = (np.float64(q * (r * r) + r) + 1.0) * _pow2_64(n)
+    return y if a > -110.0 else 0.0
 
 
 # --- logarithms -----------------------------------------------------------------------------
@@ -201,7 +225,7 @@ def _log_edges(x, y):
         return -inf
     if x < 0:
         return type(x)(math.nan)
-    return y if x < inf else x  # x: inf, or NaN
+    return type(x)(y) if x < inf else x  # x: inf, or NaN
 
 
 @njit(inline="always")
@@ -261,16 +285,23 @@ def tanh(x):
         cut = 0.625
     big = big if x > 0 else -big
     y = small if a < cut else big
-    return y if x != 0 else x  # keeps -0
+    return type(x)(y) if x != 0 else x  # keeps -0
 
 
 @njit(inline="always")
 def sigmoid(x):
-    """1 / (1 + e^-x), as e^x / (1 + e^x) below 0 so that nothing overflows."""
-    one = type(x)(1.0)
-    e = exp(-abs(x))
-    y = one / (one + e)
-    return y if x >= 0 else (e * y if x == x else x)
+    """1 / (1 + e^-x), as e^x / (1 + e^x) below 0 so that nothing overflows. float32
+    divides in float64: below 0 the error of e^x (one float32 ulp of e^x, up to two of
+    the result) leaves no room for two more roundings (measured 2.6 ulp in float32)."""
+    return type(x)(_sigmoid_wide(x))
+
+
+@njit(inline="always")
+def _sigmoid_wide(x):
+    """sigmoid(x) as a float64, from x's own exp."""
+    w = np.float64(exp(-abs(x)))
+    y = 1.0 / (1.0 + w)
+    return y if x >= 0 else (w * y if x == x else np.float64(x))
 
 
 # --- erf ------------------------------------------------------------------------------------
@@ -280,9 +311,9 @@ def sigmoid(x):
 
 
 @njit(inline="always")
-def _erfc_tail(t):
-    """erfc(t) for t in [1, 4] (clamped), 0 beyond 4, computed in t's type (the fit is
-    good to 1e-9 relative)."""
+def _erfc_exponent(t):
+    """R(t) - t^2, with erfc(t) = e^(R(t) - t^2) for t in [1, 4] (clamped), in t's type
+    (the fit is good to 1e-9 relative)."""
     f = type(t)
     tc = min(max(t, f(1.0)), f(4.0))
     u = tc - f(2.5)
@@ -294,8 +325,14 @@ def _erfc_tail(t):
     r = r * u + f(0.056106359727)
     r = r * u + f(-0.35268068107)
     r = r * u + f(-1.5568152771)
-    e = exp(r - tc * tc)
-    return e if t <= f(4.0) else f(0.0)
+    return r - tc * tc
+
+
+@njit(inline="always")
+def _erfc_tail(t):
+    """erfc(t) for t in [1, 4] (clamped), 0 beyond 4, computed in t's type."""
+    e = exp(_erfc_exponent(t))
+    return e if t <= type(t)(4.0) else type(t)(0.0)
 
 
 @njit(inline="always")
@@ -321,7 +358,7 @@ def erf(x):
         big = big if x > 0 else -big
         y = _erf_small(x) if t < np.float32(1.0) else big
         return y if x == x else x
-    return math.erf(x)
+    return type(x)(math.erf(x))
 
 
 # --- activations ----------------------------------------------------------------------------
@@ -330,28 +367,35 @@ def erf(x):
 @njit(inline="always")
 def gelu(x):
     """x Phi(x) = x (1 + erf(x / sqrt 2)) / 2; below x = -sqrt 2 as x erfc(|x| / sqrt 2) / 2,
-    which does not cancel. float32 runs in float64 with the float32 fits: 1 + erf(v)
-    cancels for v near -1, and erfc(t) = exp(R(t) - t^2) turns the rounding of t into a
-    relative error t^2 times larger (7 and 13 ulp in float32 arithmetic)."""
+    which does not cancel. float32 evaluates the fits in float64: 1 + erf(v) cancels for
+    v near -1, and erfc(t) = exp(R(t) - t^2) turns an absolute error of the exponent into
+    a relative error of the result (5 and 4 ulp with the fits in float32 arithmetic, even
+    with t^2 split exactly); the exponential itself runs at float32 precision."""
     if is_float32(x):
         wide = np.float64(x)
         v = wide * 0.7071067811865476
-        tail = _erfc_tail(abs(v))
-        one_plus = 1.0 + _erf_small(v) if abs(v) < 1.0 else (2.0 - tail if v > 0 else tail)
+        a = abs(v)
+        tail = _exp_wide32(_erfc_exponent(a)) if a <= 4.0 else 0.0
+        one_plus = 1.0 + _erf_small(v) if a < 1.0 else (2.0 - tail if v > 0 else tail)
         return np.float32(0.5 * wide * one_plus)
-    return 0.5 * x * math.erfc(x * -0.7071067811865476)  # erfc: no cancellation below 0
+    return type(x)(0.5 * x * math.erfc(x * -0.7071067811865476))  # erfc: no cancellation
 
 
 @njit(inline="always")
 def gelu_tanh(x):
     """PyTorch's approximate="tanh" GELU, x (1 + tanh(u)) / 2 with
     u = sqrt(2/pi) (x + 0.044715 x^3), as x sigmoid(2u): the same value without the
-    cancellation of 1 + tanh(u) for negative x. float32 runs in float64, because
-    sigmoid(2u) turns the rounding of u into a relative error 2|u| times larger."""
+    cancellation of 1 + tanh(u) for negative x. float32 computes u in float64, because
+    sigmoid(2u) turns the rounding of u into a relative error 2|u| times larger, and the
+    exponential at float32 precision (`_exp_wide32`)."""
     if is_float32(x):
         wide = np.float64(x)
         u = 0.7978845608028654 * (wide + 0.044715 * wide * wide * wide)
-        return np.float32(wide * sigmoid(u + u))
+        z = u + u
+        e = _exp_wide32(-abs(z))
+        s = 1.0 / (1.0 + e)
+        s = s if z >= 0 else e * s
+        return np.float32(wide * s) if x == x else x
     u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
     return x * sigmoid(u + u)
 
@@ -382,8 +426,8 @@ def silu_derivative(x):
 
 @njit(inline="always")
 def silu(x):
-    """x sigmoid(x)."""
-    return x * sigmoid(x)
+    """x sigmoid(x), the product in float64 for float32 x (one rounding, not two)."""
+    return type(x)(np.float64(x) * _sigmoid_wide(x))
 
 
 @njit(inline="always")
@@ -438,11 +482,39 @@ def order_key(v, largest, zeros_equal):
 
 
 @njit(inline="always")
+def _order_key32(v, largest):
+    """`order_key(v, largest, False)` of a float32 v as an int32: twice the lanes of the
+    int64 key per vector (Numba widens integer arithmetic to int64, hence the casts)."""
+    b = np.float32(v).view(np.int32)
+    k = np.int32(b ^ ((b >> 31) & 0x7FFFFFFF))
+    k = k if largest else np.int32(~k)
+    return np.int32(0x7FFFFFFF) if v != v else k
+
+
+@njit(inline="always")
+def extreme(row, largest):
+    """The max (min when not `largest`) of a non-empty contiguous 1-D array in its own type,
+    NaN when one is NaN: an integer max over order keys, which vectorises."""
+    first = row[0]
+    if is_float(first) and is_float32(first):
+        best = _order_key32(first, largest)
+        for k in range(1, row.size):
+            best = max(best, _order_key32(row[k], largest))
+        bits = best if largest else np.int32(~best)
+        bits = np.int32(bits ^ ((bits >> 31) & 0x7FFFFFFF))
+        return type(first)(bits.view(np.float32))
+    best_wide = order_key(first, largest, False)
+    for k in range(1, row.size):
+        best_wide = max(best_wide, order_key(row[k], largest, False))
+    return from_order_key(best_wide, first, largest)
+
+
+@njit(inline="always")
 def from_order_key(k, like, largest):
     """The value (of `like`'s type) whose `order_key(., largest, False)` is k."""
     k = k if largest else ~k
     if not is_float(like):
         return type(like)(k)
     if is_float32(like):
-        return np.int32(k ^ ((k >> 31) & 0x7FFFFFFF)).view(np.float32)
-    return np.int64(k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)).view(np.float64)
+        return type(like)(np.int32(k ^ ((k >> 31) & 0x7FFFFFFF)).view(np.float32))
+    return type(like)(np.int64(k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)).view(np.float64))

@@ -84,6 +84,8 @@ def from_host(array: np.ndarray) -> np.ndarray:
     return array
 
 
+from .reduction import soft_cross_entropy_backward, soft_cross_entropy_forward  # noqa: E402
+
 __all__ = [
     "adadelta_step",
     "adagrad_step",
@@ -166,4 +168,6 @@ __all__ = [
     "layer_norm_backward",
     "layer_norm_forward",
     "softmax_backward",
+    "soft_cross_entropy_backward",
+    "soft_cross_entropy_forward",
 ]

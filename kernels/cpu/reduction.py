@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..common import fastmath
+from ..common.fastmath import extreme
 from ._launch import parallel_for, twins
 
 (SUM, MEAN, PROD, MAX, MIN, ARGMAX, ARGMIN, ALL, ANY, NORM, VAR, LOGSUMEXP) = range(12)
@@ -32,10 +33,7 @@ FASTMATH = {"contract", "arcp", "nsz", "reassoc"}  # reassoc lets the sums vecto
 def _line_extreme(row, largest):
     """max (min when not `largest`) of a non-empty contiguous row, NaN if any is NaN, as an
     integer max over order keys: no NaN branch in the loop, so it vectorises."""
-    best = fastmath.order_key(row[0], largest, False)
-    for k in range(1, row.size):
-        best = max(best, fastmath.order_key(row[k], largest, False))
-    return fastmath.from_order_key(best, row[0], largest)
+    return extreme(row, largest)
 
 
 ARG_BLOCK = 256  # elements per block of the vectorised argmax scan
@@ -271,10 +269,10 @@ def line_max_and_exp_sum(x, base, n, step):
     for k in range(1, n):
         top = max(top, x[base + k * step])
     if top == -math.inf:
-        top = 0.0
+        top = type(top)(0.0)  # in x's type: a float64 top would make exp run in float64
     total = 0.0
     for k in range(n):
-        total += math.exp(x[base + k * step] - top)
+        total += fastmath.exp(x[base + k * step] - top)
     return top, total
 
 
@@ -308,17 +306,77 @@ def _cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x
     for r in prange(m):
         base = np.int64(r) * c
         t = target[r]
-        scale = row_scale[r] if t != ignore_index else 0.0
+        scale = row_scale[r] if t != ignore_index else type(row_scale[r])(0.0)
         for k in range(c):
-            grad_x[base + k] = scale * math.exp(x[base + k] - lse[r])
+            grad_x[base + k] = scale * fastmath.exp(x[base + k] - lse[r])
         if t != ignore_index:
             # t in [0, c): forward raised on any other target, which autograd saved
             grad_x[base + t] -= scale
 
 
+@njit(inline="always")
+def soft_target(probs, target, weight, smoothing, base, k, t):
+    """q[k] of a row's target distribution: weight[k] ((1 - smoothing) p[k] + smoothing / C),
+    p[k] = probs[base + k] (probabilities, when target is empty) or [k == t] (class index t;
+    the caller passes a t in [0, C)). C = weight.size."""
+    p = probs[base + k] if target.size == 0 else (1.0 if k == t else 0.0)
+    return weight[k] * ((1.0 - smoothing) * p + smoothing / weight.size)
+
+
+def _soft_cross_entropy_rows(x, probs, target, weight, ignore_index, smoothing, lse, losses,
+                             mass, counts, bad):  # fmt: skip
+    """Cross-entropy of the rows of x (1-D contiguous M*C) against the target distribution
+    q of `soft_target` (probs: M*C, or target: (M,) int64 with the other one empty):
+    lse[r] = log sum exp x[r], losses[r] = sum_k q[k] (lse[r] - x[r, k]), mass[r] = sum q[k],
+    counts[r] = weight[t] (indices) or 1 (probabilities), the mean's share. A row whose
+    class is ignore_index has q = 0; a class outside [0, C) sets bad[0] = 1 and counts as
+    ignored."""
+    m = lse.size
+    c = x.size // m
+    for r in prange(m):
+        base = np.int64(r) * c
+        top, total = line_max_and_exp_sum(x, base, c, 1)
+        row_lse = top + math.log(total)
+        lse[r] = row_lse
+        t = target[r] if target.size else np.int64(0)
+        skip = target.size > 0 and t == ignore_index
+        if target.size and not skip and (t < 0 or t >= c):
+            bad[0] = 1
+            skip = True
+        loss = 0.0
+        total_q = 0.0
+        counts[r] = 0.0 if skip else (weight[t] if target.size else 1.0)  # t in [0, C) here
+        if not skip:
+            for k in range(c):
+                q = soft_target(probs, target, weight, smoothing, base, k, t)
+                loss += q * (row_lse - x[base + k])
+                total_q += q
+        losses[r] = loss
+        mass[r] = total_q
+
+
+def _soft_cross_entropy_rows_backward(x, probs, target, weight, ignore_index, smoothing, lse,
+                                      mass, row_scale, grad_x):  # fmt: skip
+    """grad_x[r, k] = row_scale[r] (softmax(x[r])[k] mass[r] - q[k]), the inputs as in
+    `_soft_cross_entropy_rows`; exactly 0 on ignored rows (the forward raised on a class
+    outside [0, C), so every other t indexes within the row)."""
+    m = lse.size
+    c = x.size // m
+    for r in prange(m):
+        base = np.int64(r) * c
+        t = target[r] if target.size else np.int64(0)
+        skip = target.size > 0 and t == ignore_index
+        scale = row_scale[r] if not skip else type(row_scale[r])(0.0)
+        for k in range(c):
+            q = soft_target(probs, target, weight, smoothing, base, k, t) if not skip else 0.0
+            grad_x[base + k] = scale * (fastmath.exp(x[base + k] - lse[r]) * mass[r] - q)
+
+
 _scan_serial, _scan_parallel = twins(_scan)
 _CE_FORWARD = twins(_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
 _CE_BACKWARD = twins(_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
+_SOFT_CE_FORWARD = twins(_soft_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
+_SOFT_CE_BACKWARD = twins(_soft_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
 
 
 def _run_scan(x: np.ndarray, out: np.ndarray, n: int, inner: int, multiply: bool) -> None:
@@ -357,3 +415,38 @@ def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x)
         (parallel if parallel_for(x.size) else serial)(
             x.reshape(-1), target, ignore_index, lse, row_scale, grad_x.reshape(-1)
         )
+
+
+def soft_cross_entropy_forward(x, probs, target, weight, ignore_index: int, smoothing: float,
+                               lse, losses, mass, counts, bad) -> None:  # fmt: skip
+    """Cross-entropy of the rows of C-contiguous logits x (M, C) against class
+    probabilities probs (M, C) or class indices target (M,) int64 (the other one None),
+    with class weights weight (C,) and label smoothing: lse, losses, mass, counts (M,) and
+    bad (1,)
+    as in `_soft_cross_entropy_rows`; bad[0] must be 0 on entry."""
+    if lse.size:
+        probs, target = _soft_targets(x, probs, target)
+        (_SOFT_CE_FORWARD[1] if parallel_for(x.size) else _SOFT_CE_FORWARD[0])(
+            x.reshape(-1), probs, target, weight, ignore_index, float(smoothing), lse, losses,
+            mass, counts, bad,
+        )  # fmt: skip
+
+
+def soft_cross_entropy_backward(x, probs, target, weight, ignore_index: int, smoothing: float,
+                                lse, mass, row_scale, grad_x) -> None:  # fmt: skip
+    """grad_x (M, C) of `soft_cross_entropy_forward`'s losses, each row scaled by
+    row_scale (M,), from its saved lse and mass."""
+    if lse.size:
+        probs, target = _soft_targets(x, probs, target)
+        (_SOFT_CE_BACKWARD[1] if parallel_for(x.size) else _SOFT_CE_BACKWARD[0])(
+            x.reshape(-1), probs, target, weight, ignore_index, float(smoothing), lse, mass,
+            row_scale, grad_x.reshape(-1),
+        )  # fmt: skip
+
+
+def _soft_targets(x, probs, target):
+    """(probs, target) as 1-D arrays, the missing one empty: one kernel signature serves
+    both kinds of target."""
+    if probs is None:
+        return x.reshape(-1)[:0], target
+    return probs.reshape(-1), np.empty(0, np.int64)

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..common import fastmath
+from ..common.fastmath import extreme
 from ._launch import parallel_for, twins
 
 FASTMATH = {"contract", "arcp", "nsz"}
@@ -73,12 +74,9 @@ def row_grad_sums(grad, x, weight, mean, rstd, affine):
 
 @njit(inline="always")
 def row_max(row):
-    """The max of a non-empty 1-D array (NaN when one is NaN), vectorised as an integer max
-    of order keys (see fastmath.order_key)."""
-    best = fastmath.order_key(row[0], True, False)
-    for k in range(1, row.size):
-        best = max(best, fastmath.order_key(row[k], True, False))
-    return fastmath.from_order_key(best, row[0], True)
+    """The max of a non-empty 1-D array in its own type (NaN when one is NaN), vectorised as
+    an integer max of order keys (see fastmath.extreme)."""
+    return extreme(row, True)
 
 
 @njit(inline="always")

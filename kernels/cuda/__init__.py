@@ -87,6 +87,8 @@ def from_host(array: np.ndarray):
     return cuda.to_device(np.asarray(array, order="C"))
 
 
+from .reduction import soft_cross_entropy_backward, soft_cross_entropy_forward  # noqa: E402
+
 __all__ = [
     "adadelta_step",
     "adagrad_step",
@@ -167,4 +169,6 @@ __all__ = [
     "layer_norm_backward",
     "layer_norm_forward",
     "softmax_backward",
+    "soft_cross_entropy_backward",
+    "soft_cross_entropy_forward",
 ]

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numba import cuda, float64, int64, njit
 
+from ..common import fastmath
 from ..cpu.elementwise import _Lazy
 from ..cpu.reduction import (
     _CHUNKABLE,
@@ -39,6 +40,8 @@ from ..cpu.reduction import (
     _cross_entropy_rows_backward,
     _finalize,
     _reduce_range,
+    _soft_cross_entropy_rows,
+    _soft_cross_entropy_rows_backward,
     line_max_and_exp_sum,
 )
 from ._launch import (
@@ -239,7 +242,7 @@ def _softmax_write(x, out, at, top, total, log):
     elif log:
         out[at] = x[at] - (top + math.log(total))
     else:
-        out[at] = math.exp(x[at] - top) * (1.0 / total)
+        out[at] = fastmath.exp(x[at] - top) * (1.0 / total)
 
 
 softmax_write = device_function(_softmax_write)
@@ -281,7 +284,7 @@ def _softmax_blocks(x, out, n, inner, log):
         cuda.syncthreads()
         total = 0.0
         for k in range(t, n, threads):
-            total += math.exp(x[base + k * inner] - top)
+            total += fastmath.exp(x[base + k * inner] - top)
         values[t] = total
         _block_combine(SUM, values, indices, active, 0.0)
         total = values[0]
@@ -341,6 +344,61 @@ def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x)
         )
 
 
+_soft_ce_row = per_slice(_soft_cross_entropy_rows)
+_soft_ce_row_backward = per_slice(_soft_cross_entropy_rows_backward)
+
+
+@cuda.jit(cache=True)
+def _soft_cross_entropy_kernel(x, probs, target, weight, ignore_index, smoothing, lse, losses,
+                               mass, counts, bad):  # fmt: skip
+    c = weight.size
+    for r in range(cuda.grid(1), lse.size, cuda.gridsize(1)):
+        # row r's slices; probs or target is empty, and so are its slices
+        _soft_ce_row(x[r * c : (r + 1) * c], probs[r * c : (r + 1) * c], target[r : r + 1],
+                     weight, ignore_index, smoothing, lse[r : r + 1], losses[r : r + 1],
+                     mass[r : r + 1], counts[r : r + 1], bad)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _soft_cross_entropy_backward_kernel(x, probs, target, weight, ignore_index, smoothing, lse,
+                                        mass, row_scale, grad_x):  # fmt: skip
+    c = weight.size
+    for r in range(cuda.grid(1), lse.size, cuda.gridsize(1)):
+        _soft_ce_row_backward(x[r * c : (r + 1) * c], probs[r * c : (r + 1) * c],
+                              target[r : r + 1], weight, ignore_index, smoothing,
+                              lse[r : r + 1], mass[r : r + 1], row_scale[r : r + 1],
+                              grad_x[r * c : (r + 1) * c])  # fmt: skip
+
+
+def _soft_targets(x, probs, target):
+    """(probs, target) as 1-D device arrays, the missing one empty (see the CPU's)."""
+    if probs is None:
+        return x.reshape(-1)[:0], target
+    return probs.reshape(-1), empty((0,), np.int64)
+
+
+def soft_cross_entropy_forward(x, probs, target, weight, ignore_index: int, smoothing: float,
+                               lse, losses, mass, counts, bad) -> None:  # fmt: skip
+    """The CPU launcher's rows (see there), a thread per row."""
+    if lse.size:
+        probs, target = _soft_targets(x, probs, target)
+        _soft_cross_entropy_kernel[launch(lse.size)](
+            x.reshape(-1), probs, target, weight, ignore_index, float(smoothing), lse, losses,
+            mass, counts, bad,
+        )  # fmt: skip
+
+
+def soft_cross_entropy_backward(x, probs, target, weight, ignore_index: int, smoothing: float,
+                                lse, mass, row_scale, grad_x) -> None:  # fmt: skip
+    """The CPU launcher's gradient (see there), a thread per row."""
+    if lse.size:
+        probs, target = _soft_targets(x, probs, target)
+        _soft_cross_entropy_backward_kernel[launch(lse.size)](
+            x.reshape(-1), probs, target, weight, ignore_index, float(smoothing), lse, mass,
+            row_scale, grad_x.reshape(-1),
+        )  # fmt: skip
+
+
 def softmax(x, out, n: int, inner: int, log: bool) -> None:
     """Softmax or log_softmax of C-contiguous x (outer, n, inner) along n into out."""
     if x.size == 0:
@@ -353,4 +411,12 @@ def softmax(x, out, n: int, inner: int, log: bool) -> None:
         _softmax_blocks[blocks, block_threads(n)](x.reshape(-1), out.reshape(-1), n, inner, log)
 
 
-__all__ = ["cross_entropy_backward", "cross_entropy_forward", "cumsum", "reduce", "softmax"]
+__all__ = [
+    "cross_entropy_backward",
+    "cross_entropy_forward",
+    "cumsum",
+    "reduce",
+    "softmax",
+    "soft_cross_entropy_backward",
+    "soft_cross_entropy_forward",
+]

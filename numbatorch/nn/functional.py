@@ -22,6 +22,7 @@ from ..ops import shape as sh
 from ..ops._common import TYPE_WORD, check_device, empty, kernels, shape_of, sum_to_shape
 from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.cross_entropy import cross_entropy_rows
 from ..ops.indexing import (
     OUT_OF_RANGE,
     Gather,
@@ -949,6 +950,10 @@ def cross_entropy(
     class_dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[class_dim] if input.ndim else 0
     _check_weight(input, weight)
+    # weights, smoothing, probabilities on 2-D logits: one kernel (ops/cross_entropy.py)
+    fused = cross_entropy_rows(input, target, weight, ignore_index, reduction, label_smoothing)
+    if fused is not None:
+        return fused
     if tuple(target.shape) == tuple(input.shape):  # PyTorch's test for class probabilities
         if not target.dtype.is_floating_point:
             raise RuntimeError(
