@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from numbatorch.kernels import cpu as C
 from numbatorch.kernels import cuda as G
-from numbatorch.kernels.cpu import elementwise as E
-from numbatorch.kernels.cpu import reduction as R
+from numbatorch.kernels.common import elementwise as E
+from numbatorch.kernels.common import reduction as R
 
 import numbatorch as torch
 

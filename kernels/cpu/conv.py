@@ -8,12 +8,12 @@ columns that im2col writes are still cached when the GEMM packs them.
 
 from __future__ import annotations
 
-import functools
-
 import numba
 import numpy as np
 from numba import njit, prange, uint64
 
+from ..common import conv as common
+from ..common.conv import conv_output_size, offset_table
 from . import winograd
 from .matmul import flat_view, gemm_batched
 
@@ -33,79 +33,10 @@ WINOGRAD_THREAD_BLOCKS = 128
 WINOGRAD_WEIGHT_BYTES = 4 << 20
 
 
-def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
-    """Output length of a convolution over `size` with kernel k, stride s, padding p and
-    dilation d."""
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+_im2col = njit(parallel=True, cache=True)(common.im2col_planes)
 
 
-@njit(cache=True)
-def _valid_range(size, out_size, offset, step):
-    """The outputs o in [lo, hi) whose input o*step + offset lies in [0, size)."""
-    lo = 0 if offset >= 0 else (-offset + step - 1) // step
-    hi = (size - offset + step - 1) // step if size > offset else 0
-    return min(lo, out_size), max(min(hi, out_size), min(lo, out_size))
-
-
-@njit(parallel=True, cache=True)
-def _im2col(x, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
-    """x: flat C-contiguous (n, c, h, w). cols: flat C-contiguous (n, c*kh*kw, oh*ow),
-    cols[b, (ch*kh + i)*kw + j, y*ow + z] = x[b, ch, y*sh - ph + i*dh, z*sw - pw + j*dw],
-    0 where that falls in the padding. Parallel over the (n, c) planes."""
-    for task in prange(n * c):
-        plane = uint64(task)
-        src = plane * uint64(h * w)
-        for i in range(kh):
-            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
-            for j in range(kw):
-                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
-                dst = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
-                # rows wholly in the padding as two runs, not row by row
-                for t in range(uint64(y_lo * ow)):
-                    cols[dst + t] = 0
-                for t in range(uint64(y_hi * ow), uint64(oh * ow)):
-                    cols[dst + t] = 0
-                count = uint64(z_hi - z_lo)
-                for y in range(y_lo, y_hi):
-                    row = dst + uint64(y * ow)
-                    line = src + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
-                    for z in range(uint64(z_lo)):
-                        cols[row + z] = 0
-                    start = row + uint64(z_lo)
-                    if sw == 1:  # a contiguous copy, which vectorizes (LeNet conv1: 180 -> 115 us)
-                        for z in range(count):
-                            cols[start + z] = x[line + z]
-                    else:
-                        for z in range(count):
-                            cols[start + z] = x[line + z * uint64(sw)]
-                    for z in range(uint64(z_hi), uint64(ow)):
-                        cols[row + z] = 0
-
-
-@njit(parallel=True, cache=True)
-def _col2im(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
-    """The adjoint of `_im2col`: out (flat C-contiguous (n, c, h, w)) is zeroed, then
-    each column entry is added to the input pixel it was copied from. Parallel over the
-    (n, c) planes, which no two tasks share."""
-    for task in prange(n * c):
-        plane = uint64(task)
-        dst = plane * uint64(h * w)
-        for t in range(uint64(h * w)):
-            out[dst + t] = 0
-        for i in range(kh):
-            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
-            for j in range(kw):
-                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
-                src = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
-                for y in range(y_lo, y_hi):
-                    row = src + uint64(y * ow + z_lo)
-                    line = dst + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
-                    if sw == 1:  # contiguous, as in `_im2col`
-                        for z in range(uint64(z_hi - z_lo)):
-                            out[line + z] += cols[row + z]
-                    else:
-                        for z in range(uint64(z_hi - z_lo)):
-                            out[line + z * uint64(sw)] += cols[row + z]
+_col2im = njit(parallel=True, cache=True)(common.col2im_planes)
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract", "arcp", "nsz"}, cache=True)
@@ -183,62 +114,11 @@ def _winograd(x, w, stride, padding, dilation, groups) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=256)
-def _table(outer: int, outer_stride: int, inner: int, inner_stride: int) -> np.ndarray:
-    """Offsets o*outer_stride + i*inner_stride for (o, i) in (outer, inner), o-major.
-    Cached (a training loop asks for the same few every step): never write into one."""
-    o = np.arange(outer, dtype=np.int64)[:, None]
-    i = np.arange(inner, dtype=np.int64)[None, :]
-    return (o * outer_stride + i * inner_stride).reshape(-1)
+class _Conv(common.Conv):
+    """A convolution's sizes and batch chunks, with the CPU's pieces."""
 
+    cols_budget = COLS_BUDGET
 
-class _Conv:
-    """Sizes of one convolution, and the batch chunks its column buffer is cut into."""
-
-    def __init__(self, x, w, stride, padding, dilation, groups):
-        self.n, self.c, self.h, self.w = x.shape
-        self.oc, cg, self.kh, self.kw = w.shape
-        self.sh, self.sw = stride
-        self.ph, self.pw = padding
-        self.dh, self.dw = dilation
-        self.groups = groups
-        self.oh = conv_output_size(self.h, self.kh, self.sh, self.ph, self.dh)
-        self.ow = conv_output_size(self.w, self.kw, self.sw, self.pw, self.dw)
-        self.spatial = self.oh * self.ow
-        self.ocg = self.oc // groups
-        self.ckk = cg * self.kh * self.kw  # GEMM depth per group
-        # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
-        self.pointwise = self.kh == self.kw == self.sh == self.sw == 1 and self.ph == self.pw == 0
-        per_sample = self.c * self.kh * self.kw * self.spatial * x.dtype.itemsize
-        self.chunk = self.n if self.pointwise else max(1, self.budget() // max(per_sample, 1))
-
-    def budget(self) -> int:
-        """Bytes of column buffer per chunk of the batch."""
-        return COLS_BUDGET
-
-    def chunks(self):
-        return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
-
-    @property
-    def whole_batch(self) -> bool:
-        """The columns of the whole batch are made in one buffer (one chunk, not 1x1)."""
-        return not self.pointwise and self.chunk >= self.n
-
-    def columns(self, x_chunk, cols_buffer):
-        """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
-        if self.pointwise:
-            return self.flat(x_chunk)
-        cols = cols_buffer[: x_chunk.shape[0]]
-        self.im2col(x_chunk, cols)
-        return self.flat(cols)
-
-    def buffer(self, dtype):
-        if self.pointwise:
-            return None
-        return self.empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial),
-                          dtype)  # fmt: skip
-
-    # the backend's pieces (the CUDA side overrides them)
     def im2col(self, x_chunk, cols):
         im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
                self.dw, cols)  # fmt: skip
@@ -288,10 +168,10 @@ def conv2d_forward(
     for b0, b1 in g.chunks():
         cols = g.columns(x[b0:b1], cols_buffer)
         count = b1 - b0
-        w_at = _table(count, 0, groups, g.ocg * g.ckk)[:, None]
-        cols_at = _table(count, cols_sample, groups, g.ckk * g.spatial)[:, None]
-        out_at = _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
-        bias_at = _table(count, 0, groups, g.ocg)
+        w_at = offset_table(count, 0, groups, g.ocg * g.ckk)[:, None]
+        cols_at = offset_table(count, cols_sample, groups, g.ckk * g.spatial)[:, None]
+        out_at = offset_table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+        bias_at = offset_table(count, 0, groups, g.ocg)
         gemm_batched(w_flat, w_at, g.ckk, 1, cols, cols_at, g.spatial, 1, out_flat, out_at,
                      g.ocg, g.spatial, g.ckk, bias_flat, bias_at, 1, 0)  # fmt: skip
     return cols_buffer if keep_columns and g.whole_batch else None
@@ -354,9 +234,9 @@ def conv2d_backward(
                 cols = g.columns(x[b0:b1], cols_buffer)
             # one product per group j, summed over the chunk's samples b (columns R):
             # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
-            grad_out_at = _table(groups, g.ocg * g.spatial, count, sample) + b0 * sample
-            cols_at = _table(groups, g.ckk * g.spatial, count, cols_sample)
-            grad_w_at = _table(groups, g.ocg * g.ckk, 1, 0)
+            grad_out_at = offset_table(groups, g.ocg * g.spatial, count, sample) + b0 * sample
+            cols_at = offset_table(groups, g.ckk * g.spatial, count, cols_sample)
+            grad_w_at = offset_table(groups, g.ocg * g.ckk, 1, 0)
             gemm_batched(go_flat, grad_out_at.reshape(groups, count), g.spatial, 1,
                          cols, cols_at.reshape(groups, count), 1, g.spatial,
                          grad_w.reshape(-1), grad_w_at, g.ocg, g.ckk, g.spatial,
@@ -364,9 +244,9 @@ def conv2d_backward(
         if grad_x is not None:
             # one product per (sample b, group j): dcols[b, j] = w[j]^T @ grad_out[b, j]
             dcols = grad_x[b0:b1] if g.pointwise else cols_buffer[:count]
-            w_at = _table(count, 0, groups, g.ocg * g.ckk)[:, None]
-            grad_out_at = _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
-            dcols_at = _table(count, cols_sample, groups, g.ckk * g.spatial)
+            w_at = offset_table(count, 0, groups, g.ocg * g.ckk)[:, None]
+            grad_out_at = offset_table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+            dcols_at = offset_table(count, cols_sample, groups, g.ckk * g.spatial)
             gemm_batched(w_flat, w_at, 1, g.ckk, go_flat, grad_out_at[:, None], g.spatial, 1,
                          dcols.reshape(-1), dcols_at, g.ckk, g.spatial, g.ocg)  # fmt: skip
             if not g.pointwise:

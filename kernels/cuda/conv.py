@@ -1,9 +1,9 @@
 """2-D convolution (NCHW) on device arrays: im2col/col2im and the forward and backward
 passes built from them and the tiled GEMM of matmul.py, groups and depthwise included.
 
-The same scheme as kernels/cpu/conv.py, whose im2col/col2im bodies run here a thread per
-(sample, channel) plane (`per_slice`), and whose offset tables number the GEMM's
-products. The batch runs in chunks so the column buffer stays within COLS_BUDGET.
+The same scheme as kernels/cpu/conv.py: the im2col/col2im rules of kernels/common/conv.py
+run here a thread per (sample, channel) plane (`per_slice`), and its offset tables number
+the GEMM's products. The batch runs in chunks so the column buffer stays within COLS_BUDGET.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ..cpu import conv as cpu
-from ..cpu.conv import _table, conv_output_size
-from ..cpu.reduction import SUM
+from ..common import conv as common
+from ..common.conv import conv_output_size, offset_table
+from ..common.reduction import SUM
 from ._launch import empty, flat_memory, from_host_cached, launch, per_slice, restride
 from .elementwise import contiguous, copy, fill
 from .matmul import gemm_batched
@@ -21,8 +21,8 @@ from .reduction import reduce
 
 COLS_BUDGET = 256 << 20  # bytes of column buffer per chunk of the batch
 
-_im2col_plane = per_slice(cpu._im2col)
-_col2im_plane = per_slice(cpu._col2im)
+_im2col_plane = per_slice(common.im2col_planes)
+_col2im_plane = per_slice(common.col2im_planes)
 
 
 @cuda.jit(cache=True)
@@ -63,16 +63,15 @@ def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out) -> None:
                                ow, out.reshape(-1))  # fmt: skip
 
 
-class _Conv(cpu._Conv):
-    """The CPU's `_Conv` (sizes and batch chunks), sized for device memory, with the GEMM's
+class _Conv(common.Conv):
+    """A convolution's sizes and batch chunks, with the device's pieces, and the GEMM's
     offset tables cached on the device per convolution."""
+
+    cols_budget = COLS_BUDGET
 
     def __init__(self, x, w, stride, padding, dilation, groups):
         super().__init__(x, w, stride, padding, dilation, groups)
         self.key = (x.shape, w.shape, tuple(stride), tuple(padding), tuple(dilation), groups)
-
-    def budget(self) -> int:
-        return COLS_BUDGET
 
     def im2col(self, x_chunk, cols):
         im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
@@ -87,10 +86,10 @@ class _Conv(cpu._Conv):
         return empty(shape, dtype)
 
     def table(self, name, *args, shape=None):
-        """`_table(*args)` (reshaped to `shape`) on the device, cached per convolution."""
+        """`offset_table(*args)` (reshaped to `shape`) on the device, cached per convolution."""
         return from_host_cached(
             (self.key, name, args, shape),
-            lambda: _table(*args) if shape is None else _table(*args).reshape(shape),
+            lambda: offset_table(*args) if shape is None else offset_table(*args).reshape(shape),
         )
 
 
@@ -128,7 +127,7 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups, out, keep_colu
         out_at = from_host_cached(
             (g.key, "out", b0, count),
             lambda b0=b0, count=count: (
-                _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+                offset_table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
             ),
         )
         bias_at = g.table("bias", count, 0, groups, g.ocg)
@@ -189,7 +188,7 @@ def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, g
             grad_out_at = from_host_cached(
                 (g.key, "grad_out_w", b0, count),
                 lambda b0=b0, count=count: (
-                    _table(groups, g.ocg * g.spatial, count, sample) + b0 * sample
+                    offset_table(groups, g.ocg * g.spatial, count, sample) + b0 * sample
                 ).reshape(groups, count),
             )
             cols_at = g.table("cols_w", groups, g.ckk * g.spatial, count, cols_sample,
@@ -205,7 +204,7 @@ def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, g
             grad_out_at = from_host_cached(
                 (g.key, "grad_out_x", b0, count),
                 lambda b0=b0, count=count: (
-                    _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
+                    offset_table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
                 ).reshape(-1, 1),
             )
             dcols_at = g.table("dcols", count, cols_sample, groups, g.ckk * g.spatial)

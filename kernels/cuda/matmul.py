@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda, float32, float64
 
-from ..cpu.elementwise import ADD
+from ..common.elementwise import ADD
 from ._launch import flat_memory, from_host_cached
 from .elementwise import binary, copy, fill
 

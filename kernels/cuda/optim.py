@@ -1,8 +1,8 @@
-"""Fused optimizer updates on device arrays: the CPU's update loops (kernels/cpu/optim.py),
+"""Fused optimizer updates on device arrays: the update rules of kernels/common/optim.py,
 run a thread per element.
 
-Each CPU update is a `prange` loop over the parameter's elements whose body is the whole
-update rule; `per_slice` compiles that source as a device function that each thread calls
+Each rule is a `prange` loop over the parameter's elements whose body is the whole
+update; `per_slice` compiles that source as a device function that each thread calls
 on the one-element slices of its element: one copy of every formula for both devices. Arrays
 are C-contiguous of the parameter's size; an unused state array is passed empty (its
 slices are empty too, and the update never reads them).
@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import optim as cpu
+from ..common import optim as rules
 from ._launch import launch, per_slice
 
-_sgd = per_slice(cpu._sgd)
-_adam = per_slice(cpu._adam)
-_rmsprop = per_slice(cpu._rmsprop)
-_adagrad = per_slice(cpu._adagrad)
-_adadelta = per_slice(cpu._adadelta)
-_adamax = per_slice(cpu._adamax)
-_nadam = per_slice(cpu._nadam)
-_radam = per_slice(cpu._radam)
-_asgd = per_slice(cpu._asgd)
-_rprop = per_slice(cpu._rprop)
+_sgd = per_slice(rules.sgd)
+_adam = per_slice(rules.adam)
+_rmsprop = per_slice(rules.rmsprop)
+_adagrad = per_slice(rules.adagrad)
+_adadelta = per_slice(rules.adadelta)
+_adamax = per_slice(rules.adamax)
+_nadam = per_slice(rules.nadam)
+_radam = per_slice(rules.radam)
+_asgd = per_slice(rules.asgd)
+_rprop = per_slice(rules.rprop)
 
 
 @cuda.jit(cache=True)

@@ -1,9 +1,9 @@
 """2-D pooling (NCHW) on device arrays: max (with PyTorch's flat indices), average and
-adaptive average, forward and backward, with the CPU's kernels (kernels/cpu/pool.py) as
-the per-plane bodies.
+adaptive average, forward and backward, with the rules of kernels/common/pool.py as the
+per-plane bodies.
 
-Each CPU kernel is a `prange` loop over the (N*C, H, W) planes, its body the whole
-pooling of one plane; the backward bodies scatter only inside their own plane. Here a
+Each rule is a `prange` loop over the (N*C, H, W) planes, its body the whole pooling of
+one plane; the backward bodies scatter only inside their own plane. Here a
 thread takes a plane and runs that body on the one-plane slices (`per_slice`), so the
 window and divisor rules exist once, and the backward passes need no atomics.
 """
@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import pool as cpu
-from ..cpu.pool import pool_output_size
+from ..common import pool as common
+from ..common.pool import pool_output_size
 from ._launch import launch, per_slice
 
-_max_forward = per_slice(cpu._max_pool_forward)
-_scatter = per_slice(cpu._scatter_planes)
-_unpool_backward = per_slice(cpu._max_unpool_backward)
-_avg_forward = per_slice(cpu._avg_pool_forward)
-_avg_backward = per_slice(cpu._avg_pool_backward)
-_adaptive_forward = per_slice(cpu._adaptive_avg_pool_forward)
-_adaptive_backward = per_slice(cpu._adaptive_avg_pool_backward)
+_max_forward = per_slice(common.max_pool_forward)
+_scatter = per_slice(common.scatter_planes)
+_unpool_backward = per_slice(common.max_unpool_backward)
+_avg_forward = per_slice(common.avg_pool_forward)
+_avg_backward = per_slice(common.avg_pool_backward)
+_adaptive_forward = per_slice(common.adaptive_avg_pool_forward)
+_adaptive_backward = per_slice(common.adaptive_avg_pool_backward)
 
 
 @cuda.jit(cache=True)

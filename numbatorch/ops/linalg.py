@@ -7,7 +7,7 @@ from .. import _dtype
 from .._autocast import LOWER, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu.reduction import SUM
+from ..kernels.common.reduction import SUM
 from ..tensor import Tensor, view_of
 from ._common import check_device, empty, kernels
 from .reduction import reduce
