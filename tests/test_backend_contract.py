@@ -5,8 +5,10 @@ import ast
 import inspect
 import pathlib
 import sys
+import types
 
 import pytest
+from numbatorch.kernels.contract import Backend
 
 import numbatorch as torch
 
@@ -38,11 +40,48 @@ def test_both_backends_export_the_same_launchers(backends):
         assert hasattr(cuda, name), name
 
 
-def test_shared_launchers_take_the_same_parameters(backends):
-    cpu, cuda = backends
-    for name in sorted(set(cpu.__all__) & set(cuda.__all__)):
-        ours, theirs = inspect.signature(getattr(cpu, name)), inspect.signature(getattr(cuda, name))
-        assert list(ours.parameters) == list(theirs.parameters), name
+def _contract() -> dict[str, inspect.Signature]:
+    """The Protocol's launchers and their signatures, `self` left out."""
+    members = {}
+    for name, member in vars(Backend).items():
+        if inspect.isfunction(member) and not name.startswith("_"):
+            signature = inspect.signature(member)
+            members[name] = signature.replace(parameters=list(signature.parameters.values())[1:])
+    return members
+
+
+def _differences(module, contract: dict) -> list[str]:
+    """How `module`'s launchers depart from the contract: missing, unlisted in its
+    `__all__`, or taking other parameters (names, order, kinds or defaults)."""
+    found = []
+    exported = set(module.__all__) - set(CPU_ONLY) - set(CUDA_ONLY)
+    found += [f"{name}: not exported" for name in sorted(set(contract) - exported)]
+    found += [f"{name}: not in the contract" for name in sorted(exported - set(contract))]
+    for name in sorted(set(contract) & exported):
+        ours = inspect.signature(getattr(module, name)).parameters.values()
+        theirs = contract[name].parameters.values()
+        shape = [(p.name, p.kind, p.default) for p in ours]
+        if shape != [(p.name, p.kind, p.default) for p in theirs]:
+            found.append(f"{name}{inspect.signature(getattr(module, name))}")
+    return found
+
+
+@pytest.mark.parametrize("name", ["cpu", "cuda"])
+def test_each_backend_implements_the_contract(backends, name):
+    module = dict(zip(["cpu", "cuda"], backends))[name]
+    assert _differences(module, _contract()) == []
+
+
+def test_the_contract_check_sees_a_missing_or_changed_launcher(backends):
+    cpu, _ = backends
+    missing = types.ModuleType("partial")
+    missing.__all__ = [name for name in cpu.__all__ if name != "sort"]
+    for name in missing.__all__:
+        setattr(missing, name, getattr(cpu, name))
+    assert _differences(missing, _contract()) == ["sort: not exported"]
+    missing.__all__.append("sort")
+    missing.sort = lambda x, values, indices: None
+    assert _differences(missing, _contract()) == ["sort(x, values, indices)"]
 
 
 def test_a_broken_cuda_backend_surfaces(monkeypatch):

@@ -9,6 +9,8 @@ import functools
 import numpy as np
 from numba import njit, prange, uint64
 
+from ..contract import Operand, Window
+
 
 def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
     """Output length of a convolution over `size` with kernel k, stride s, padding p and
@@ -93,28 +95,34 @@ def offset_table(outer: int, outer_stride: int, inner: int, inner_stride: int) -
 
 
 class Conv:
-    """Sizes of one convolution, and the batch chunks its column buffer is cut into. A
-    backend's subclass gives its pieces: `cols_budget`, `im2col(x_chunk, cols)`,
-    `flat(array)` (a 1-D view) and `empty(shape, dtype)`."""
+    """One convolution's sizes, the batch chunks its column buffer is cut into, and the
+    host side of its forward and backward passes (`conv2d_forward`, `conv2d_backward`
+    below), written once. A backend's subclass gives its pieces as static methods:
+    `contiguous(a)`, `flat(a)` (a 1-D view of a contiguous array), `empty(shape, dtype)`,
+    `zero(a)`, `im2col(x, window, cols)` and `col2im(cols, window, out)` (its launchers),
+    `gemm_batched`, `fill_bias(out, bias)` (out[b, oc] = bias[oc], 0 without a bias),
+    `bias_gradient(grad_out, grad_b)`, and `table(key, build)`, an offset table as the
+    backend's GEMM reads it; and as attribute `cols_budget`, the bytes of column
+    buffer per chunk of the batch. `fast_forward` and `fast_backward` may take a
+    convolution over (Winograd on the CPU) by returning True."""
 
-    cols_budget: int  # bytes of column buffer per chunk of the batch
+    cols_budget: int
 
     def __init__(self, x, w, stride, padding, dilation, groups):
         self.n, self.c, self.h, self.w = x.shape
-        self.oc, cg, self.kh, self.kw = w.shape
-        self.sh, self.sw = stride
-        self.ph, self.pw = padding
-        self.dh, self.dw = dilation
+        self.oc, cg, kh, kw = w.shape
+        self.window = Window.of((kh, kw), stride, padding, dilation)
         self.groups = groups
-        self.oh = conv_output_size(self.h, self.kh, self.sh, self.ph, self.dh)
-        self.ow = conv_output_size(self.w, self.kw, self.sw, self.pw, self.dw)
+        self.oh = conv_output_size(self.h, kh, stride[0], padding[0], dilation[0])
+        self.ow = conv_output_size(self.w, kw, stride[1], padding[1], dilation[1])
         self.spatial = self.oh * self.ow
         self.ocg = self.oc // groups
-        self.ckk = cg * self.kh * self.kw  # GEMM depth per group
+        self.ckk = cg * kh * kw  # GEMM depth per group
         # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
-        self.pointwise = self.kh == self.kw == self.sh == self.sw == 1 and self.ph == self.pw == 0
-        per_sample = self.c * self.kh * self.kw * self.spatial * x.dtype.itemsize
+        self.pointwise = self.window[:6] == (1, 1, 1, 1, 0, 0)
+        per_sample = self.c * kh * kw * self.spatial * x.dtype.itemsize
         self.chunk = self.n if self.pointwise else max(1, self.cols_budget // max(per_sample, 1))
+        self.key = (x.shape, w.shape, self.window, groups)
 
     def chunks(self):
         return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
@@ -129,11 +137,148 @@ class Conv:
         if self.pointwise:
             return self.flat(x_chunk)
         cols = cols_buffer[: x_chunk.shape[0]]
-        self.im2col(x_chunk, cols)
+        self.im2col(x_chunk, self.window, cols)
         return self.flat(cols)
 
     def buffer(self, dtype):
         if self.pointwise:
             return None
-        return self.empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial),
-                          dtype)  # fmt: skip
+        rows = self.c * self.window.kh * self.window.kw
+        return self.empty((min(self.chunk, self.n), rows, self.spatial), dtype)
+
+    def offsets(self, name: str, outer: int, outer_stride: int, inner: int, inner_stride: int,
+                shape: tuple = (-1,), start: int = 0):  # fmt: skip
+        """`offset_table(outer, outer_stride, inner, inner_stride) + start`, reshaped, as
+        the backend's GEMM reads it (kept per convolution, chunk and name)."""
+
+        def build():
+            table = offset_table(outer, outer_stride, inner, inner_stride)
+            return (table + start if start else table).reshape(shape)
+
+        return self.table((self.key, name, outer, inner, start), build)
+
+    @staticmethod
+    def fast_forward(x, w, bias, stride, padding, dilation, groups, out) -> bool:
+        return False
+
+    @staticmethod
+    def fast_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w) -> bool:
+        return False
+
+
+def conv2d_forward(kind: type[Conv], x, w, bias, stride, padding, dilation, groups: int, out,
+                   keep_columns: bool = False):  # fmt: skip
+    """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
+    (+ bias (OC,)) on the backend whose pieces `kind` gives: per sample and group,
+    out[b, g] = w[g] @ im2col(x[b, g]). With `keep_columns`, returns the im2col columns
+    of the whole batch when they were made in one piece (for `conv2d_backward`'s weight
+    gradient), else None."""
+    if out.size == 0:
+        return None
+    x, w = kind.contiguous(x), kind.contiguous(w)
+    if kind.fast_forward(x, w, bias, stride, padding, dilation, groups, out):
+        return None
+    g = kind(x, w, stride, padding, dilation, groups)
+    if g.ckk == 0:  # no input channels: only the bias is left
+        g.fill_bias(out, bias)
+        return None
+    cols_buffer = g.buffer(out.dtype)
+    w_flat = g.flat(w)
+    bias_flat = None if bias is None else g.flat(g.contiguous(bias))
+    out_flat = out.reshape(-1)
+    sample = g.oc * g.spatial
+    cols_sample = groups * g.ckk * g.spatial
+    # one product per (sample b, group j), numbered b*groups + j: out[b, j] = w[j] @ cols[b, j]
+    for b0, b1 in g.chunks():
+        cols = g.columns(x[b0:b1], cols_buffer)
+        count = b1 - b0
+        w_at = g.offsets("w", count, 0, groups, g.ocg * g.ckk, (-1, 1))
+        cols_at = g.offsets("cols", count, cols_sample, groups, g.ckk * g.spatial, (-1, 1))
+        out_at = g.offsets("out", count, sample, groups, g.ocg * g.spatial, start=b0 * sample)
+        bias_at = g.offsets("bias", count, 0, groups, g.ocg)
+        g.gemm_batched(
+            Operand(w_flat, w_at, g.ckk, 1),
+            Operand(cols, cols_at, g.spatial, 1),
+            out_flat,
+            out_at,
+            g.ocg,
+            g.spatial,
+            g.ckk,
+            None if bias is None else Operand(bias_flat, bias_at, 1, 0),
+        )
+    return cols_buffer if keep_columns and g.whole_batch else None
+
+
+def conv2d_backward(kind: type[Conv], x, w, grad_out, stride, padding, dilation, groups: int,
+                    grad_x, grad_w, grad_b, columns=None) -> None:  # fmt: skip
+    """Gradients of `conv2d_forward` given grad_out (N, OC, OH, OW); each of grad_x
+    (N, C, H, W), grad_w (OC, C/groups, KH, KW) and grad_b (OC,) that is not None is a
+    C-contiguous array to overwrite. Per group: grad_w[g] = sum_b grad_out[b, g] @
+    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g]). `columns`: what
+    `conv2d_forward` kept of x's columns, read (never written) instead of made again."""
+    x, w, grad_out = kind.contiguous(x), kind.contiguous(w), kind.contiguous(grad_out)
+    g = kind(x, w, stride, padding, dilation, groups)
+    if grad_b is not None:
+        if grad_out.size == 0:
+            g.zero(grad_b)
+        else:
+            g.bias_gradient(grad_out, grad_b)
+    if grad_w is not None and (grad_out.size == 0 or g.spatial == 0):
+        g.zero(grad_w)
+        grad_w = None
+    if grad_x is not None and (grad_out.size == 0 or g.ckk == 0):
+        g.zero(grad_x)
+        grad_x = None
+    if grad_w is None and grad_x is None:
+        return
+    if kind.fast_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w):
+        return
+    # the columns of x are dead once grad_w has them, so dcols reuses their buffer (a new
+    # one when the forward's columns are read: a retained graph may read them again)
+    cols_buffer = g.buffer(x.dtype)
+    w_flat = g.flat(w)
+    go_flat = g.flat(grad_out)
+    sample = g.oc * g.spatial
+    cols_sample = groups * g.ckk * g.spatial
+    for b0, b1 in g.chunks():
+        count = b1 - b0
+        if grad_w is not None:
+            if columns is not None and g.whole_batch:
+                cols = g.flat(columns)
+            else:
+                cols = g.columns(x[b0:b1], cols_buffer)
+            # one product per group j, summed over the chunk's samples b (columns R):
+            # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
+            grad_out_at = g.offsets("grad_out_w", groups, g.ocg * g.spatial, count, sample,
+                                    (groups, count), start=b0 * sample)  # fmt: skip
+            cols_at = g.offsets("cols_w", groups, g.ckk * g.spatial, count, cols_sample,
+                                (groups, count))  # fmt: skip
+            grad_w_at = g.offsets("grad_w", groups, g.ocg * g.ckk, 1, 0)
+            g.gemm_batched(
+                Operand(go_flat, grad_out_at, g.spatial, 1),
+                Operand(cols, cols_at, 1, g.spatial),
+                grad_w.reshape(-1),
+                grad_w_at,
+                g.ocg,
+                g.ckk,
+                g.spatial,
+                accumulate=b0 > 0,
+            )
+        if grad_x is not None:
+            # one product per (sample b, group j): dcols[b, j] = w[j]^T @ grad_out[b, j]
+            dcols = grad_x[b0:b1] if g.pointwise else cols_buffer[:count]
+            w_at = g.offsets("w", count, 0, groups, g.ocg * g.ckk, (-1, 1))
+            grad_out_at = g.offsets("grad_out_x", count, sample, groups, g.ocg * g.spatial,
+                                    (-1, 1), start=b0 * sample)  # fmt: skip
+            dcols_at = g.offsets("dcols", count, cols_sample, groups, g.ckk * g.spatial)
+            g.gemm_batched(
+                Operand(w_flat, w_at, 1, g.ckk),
+                Operand(go_flat, grad_out_at, g.spatial, 1),
+                dcols.reshape(-1),
+                dcols_at,
+                g.ckk,
+                g.spatial,
+                g.ocg,
+            )
+            if not g.pointwise:
+                g.col2im(dcols, g.window, grad_x[b0:b1])

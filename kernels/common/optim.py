@@ -1,8 +1,11 @@
-"""The optimizer update rules both backends run: one function per algorithm whose outer
-loop is a `prange` over a parameter's elements and whose body is the whole update (PyTorch's
-single-tensor rules, hyper-parameters as scalars). The CPU compiles each as is
-(kernels/cpu/optim.py); CUDA runs the body a thread per element (`per_slice`,
-kernels/cuda/optim.py).
+"""The optimizer updates, written once for both backends.
+
+The rules: one function per algorithm whose outer loop is a `prange` over a parameter's
+elements and whose body is the whole update (PyTorch's single-tensor rules, hyper-parameters
+as scalars, in the order of the algorithm's options record in kernels/contract.py). The CPU
+compiles each as is (kernels/cpu/optim.py); CUDA runs the body a thread per element
+(`per_slice`, kernels/cuda/optim.py). The launchers: `launchers(run)`, given how a backend
+runs a compiled update.
 
 Every array is C-contiguous of the parameter's size and dtype; a state array an algorithm
 does not use with the given options (SGD's momentum buffer without momentum, Adam's
@@ -13,8 +16,23 @@ arithmetic runs in float64 and is rounded once into each stored array.
 from __future__ import annotations
 
 import math
+from typing import get_type_hints
 
 from numba import njit, prange
+
+from ..contract import (
+    AdadeltaOptions,
+    AdagradOptions,
+    AdamaxOptions,
+    AdamOptions,
+    Array,
+    ASGDOptions,
+    NAdamOptions,
+    RAdamOptions,
+    RMSpropOptions,
+    RpropOptions,
+    SGDOptions,
+)
 
 
 @njit(inline="always")
@@ -243,3 +261,84 @@ def rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_s
         elif g < 0:
             param[i] = param[i] + size
         prev[i] = g
+
+
+# --- the host side, written once: the launchers of both backends -----------------------------
+
+RULES = {
+    SGDOptions: sgd,
+    AdamOptions: adam,
+    RMSpropOptions: rmsprop,
+    AdagradOptions: adagrad,
+    AdadeltaOptions: adadelta,
+    AdamaxOptions: adamax,
+    NAdamOptions: nadam,
+    RAdamOptions: radam,
+    ASGDOptions: asgd,
+    RpropOptions: rprop,
+}
+_CONVERTERS = {options: tuple(get_type_hints(options).values()) for options in RULES}
+
+
+def scalars(options) -> tuple:
+    """The fields of `options` as the kernels take them, float64 or bool, so one compiled
+    kernel serves whatever Python numbers (or 0-d arrays) an optimizer holds."""
+    return tuple(convert(value) for convert, value in zip(_CONVERTERS[type(options)], options))
+
+
+def launchers(run) -> tuple:
+    """A backend's optimizer launchers, in the order of `RULES`. `run(param, arrays,
+    options)` calls the backend's compiled update for `type(options)` on param and the
+    other arrays (C-contiguous, param's size)."""
+
+    def sgd_step(param: Array, grad: Array, momentum_buffer: Array, options: SGDOptions) -> None:
+        """One SGD update of param (and momentum_buffer, when momentum != 0) in place."""
+        run(param, (grad, momentum_buffer), options)
+
+    def adam_step(param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
+                  max_exp_avg_sq: Array, options: AdamOptions) -> None:  # fmt: skip
+        """One Adam/AdamW update of param, exp_avg, exp_avg_sq (and max_exp_avg_sq with
+        amsgrad) in place."""
+        run(param, (grad, exp_avg, exp_avg_sq, max_exp_avg_sq), options)
+
+    def rmsprop_step(param: Array, grad: Array, square_avg: Array, grad_avg: Array,
+                     momentum_buffer: Array, options: RMSpropOptions) -> None:  # fmt: skip
+        """One RMSprop update of param and square_avg (grad_avg when centered,
+        momentum_buffer when momentum > 0) in place."""
+        run(param, (grad, square_avg, grad_avg, momentum_buffer), options)
+
+    def adagrad_step(param: Array, grad: Array, state_sum: Array, options: AdagradOptions) -> None:
+        """One Adagrad update of param and state_sum in place."""
+        run(param, (grad, state_sum), options)
+
+    def adadelta_step(param: Array, grad: Array, square_avg: Array, acc_delta: Array,
+                      options: AdadeltaOptions) -> None:  # fmt: skip
+        """One Adadelta update of param, square_avg and acc_delta in place."""
+        run(param, (grad, square_avg, acc_delta), options)
+
+    def adamax_step(param: Array, grad: Array, exp_avg: Array, exp_inf: Array,
+                    options: AdamaxOptions) -> None:  # fmt: skip
+        """One Adamax update of param, exp_avg and exp_inf in place."""
+        run(param, (grad, exp_avg, exp_inf), options)
+
+    def nadam_step(param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
+                   options: NAdamOptions) -> None:  # fmt: skip
+        """One NAdam update of param, exp_avg and exp_avg_sq in place."""
+        run(param, (grad, exp_avg, exp_avg_sq), options)
+
+    def radam_step(param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
+                   options: RAdamOptions) -> None:  # fmt: skip
+        """One RAdam update of param, exp_avg and exp_avg_sq in place."""
+        run(param, (grad, exp_avg, exp_avg_sq), options)
+
+    def asgd_step(param: Array, grad: Array, ax: Array, options: ASGDOptions) -> None:
+        """One ASGD update of param and its average ax in place."""
+        run(param, (grad, ax), options)
+
+    def rprop_step(param: Array, grad: Array, prev: Array, step_size: Array,
+                   options: RpropOptions) -> None:  # fmt: skip
+        """One Rprop update of param, prev (the last gradient used) and step_size in place."""
+        run(param, (grad, prev, step_size), options)
+
+    return (sgd_step, adam_step, rmsprop_step, adagrad_step, adadelta_step, adamax_step,
+            nadam_step, radam_step, asgd_step, rprop_step)  # fmt: skip

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..contract import Array, Window
+
 
 def pool_output_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     """Output length of a pooling over `size` (kernel k, stride s, padding p, dilation d).
@@ -217,3 +219,85 @@ def adaptive_avg_pool_backward(grad_out, grad_in):
                 for i in range(r0, r1):
                     for j in range(c0, c1):
                         grad_in[p, i, j] += g
+
+
+# --- the host side, written once: the launchers of both backends -----------------------------
+
+
+def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
+    """A backend's pooling launchers, in the order of its `__all__` (max, unpool, avg,
+    adaptive avg). `kernels` maps each rule above to the backend's compiled kernel of it,
+    `run(kernel, *args)` calls one over the planes of its first argument, and
+    `planes(x, readonly)` / `flat_planes(x, readonly)` view a C-contiguous (N, C, H, W)
+    array as (N*C, H, W) / (N*C, H*W) (a flat index h*W + w then needs no division)."""
+
+    def max_pool2d_forward(x: Array, window: Window, out: Array, indices: Array) -> None:
+        """out (N, C, OH, OW) = max pooling of x (N, C, H, W), padding counting as -inf;
+        indices (N, C, OH, OW) int64 = the flat index h*W + w of each maximum in its input
+        plane (PyTorch's return_indices). All C-contiguous."""
+        if out.size:
+            run(kernels[max_pool_forward], planes(x, True), *window, planes(out, False),
+                planes(indices, False))  # fmt: skip
+
+    def max_pool2d_backward(grad_out: Array, indices: Array, grad_in: Array) -> None:
+        """grad_in (N, C, H, W) = 0, then each grad_out (N, C, OH, OW) entry is added at the
+        input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
+        if grad_in.size:
+            run(kernels[scatter_planes], planes(grad_out, True), planes(indices, True),
+                flat_planes(grad_in, False), True)  # fmt: skip
+
+    def max_unpool2d_forward(x: Array, indices: Array, out: Array) -> None:
+        """out (N, C, OH, OW) = 0, then each x (N, C, H, W) entry is put at the flat
+        position indices (N, C, H, W) int64 (in range [0, OH*OW), checked by the caller)
+        of its plane: the inverse of `max_pool2d_forward`. All C-contiguous."""
+        if out.size:
+            run(kernels[scatter_planes], planes(x, True), planes(indices, True),
+                flat_planes(out, False), False)  # fmt: skip
+
+    def max_unpool2d_backward(grad_out: Array, indices: Array, grad_in: Array) -> None:
+        """grad_in (N, C, H, W) = grad_out (N, C, OH, OW) read at `indices` in each plane."""
+        if grad_in.size:
+            run(kernels[max_unpool_backward], flat_planes(grad_out, True),
+                planes(indices, True), planes(grad_in, False))  # fmt: skip
+
+    def avg_pool2d_forward(x: Array, window: Window, ceil_mode: bool, count_include_pad: bool,
+                           divisor_override: int, out: Array) -> None:  # fmt: skip
+        """out (N, C, OH, OW) = average pooling of x (N, C, H, W), both C-contiguous.
+        ceil_mode only decides OH/OW (`pool_output_size`), which out's shape already holds;
+        a window that starts in the padding and lies wholly in it gives 0. The divisor is
+        divisor_override when nonzero, else the window size within the padded input
+        (count_include_pad) or within the input. The window's dilation is not used."""
+        if out.size:
+            run(kernels[avg_pool_forward], planes(x, True), *window[:6],
+                bool(count_include_pad), int(divisor_override), planes(out, False))  # fmt: skip
+
+    def avg_pool2d_backward(grad_out: Array, window: Window, ceil_mode: bool,
+                            count_include_pad: bool, divisor_override: int,
+                            grad_in: Array) -> None:  # fmt: skip
+        """grad_in (N, C, H, W) = the gradient of `avg_pool2d_forward` given grad_out
+        (N, C, OH, OW); both C-contiguous, overwritten. ceil_mode is in grad_out's shape."""
+        if grad_in.size:
+            run(kernels[avg_pool_backward], planes(grad_out, True), *window[:6],
+                bool(count_include_pad), int(divisor_override),
+                planes(grad_in, False))  # fmt: skip
+
+    def adaptive_avg_pool2d_forward(x: Array, out: Array) -> None:
+        """out (N, C, OH, OW) = adaptive average pooling of x (N, C, H, W): window (y, z)
+        covers rows floor(y*H/OH) to ceil((y+1)*H/OH), columns likewise. C-contiguous."""
+        if out.size:
+            run(kernels[adaptive_avg_pool_forward], planes(x, True), planes(out, False))
+
+    def adaptive_avg_pool2d_backward(grad_out: Array, grad_in: Array) -> None:
+        """grad_in (N, C, H, W) = the gradient of `adaptive_avg_pool2d_forward` given
+        grad_out (N, C, OH, OW); both C-contiguous, overwritten."""
+        if grad_in.size:
+            run(kernels[adaptive_avg_pool_backward], planes(grad_out, True),
+                planes(grad_in, False))  # fmt: skip
+
+    return (max_pool2d_forward, max_pool2d_backward, max_unpool2d_forward,
+            max_unpool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
+            adaptive_avg_pool2d_forward, adaptive_avg_pool2d_backward)  # fmt: skip
+
+
+RULES = (max_pool_forward, scatter_planes, max_unpool_backward, avg_pool_forward,
+         avg_pool_backward, adaptive_avg_pool_forward, adaptive_avg_pool_backward)  # fmt: skip

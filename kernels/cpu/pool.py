@@ -28,130 +28,15 @@ def _flat_planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
     return planes.reshape(planes.shape[0], -1)
 
 
-_max_pool_forward = njit(parallel=True, cache=True)(common.max_pool_forward)
+_KERNELS = {rule: njit(parallel=True, cache=True)(rule) for rule in common.RULES}
 
 
-_scatter_planes = njit(parallel=True, cache=True)(common.scatter_planes)
+def _run(kernel, *args) -> None:
+    kernel(*args)
 
 
-_max_unpool_backward = njit(parallel=True, cache=True)(common.max_unpool_backward)
-
-
-_avg_pool_forward = njit(parallel=True, cache=True)(common.avg_pool_forward)
-
-
-_avg_pool_backward = njit(parallel=True, cache=True)(common.avg_pool_backward)
-
-
-_adaptive_avg_pool_forward = njit(parallel=True, cache=True)(common.adaptive_avg_pool_forward)
-
-
-_adaptive_avg_pool_backward = njit(parallel=True, cache=True)(common.adaptive_avg_pool_backward)
-
-
-def max_pool2d_forward(
-    x: np.ndarray,
-    kh: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    dh: int,
-    dw: int,
-    out: np.ndarray,
-    indices: np.ndarray,
-) -> None:
-    """out (N, C, OH, OW) = max pooling of x (N, C, H, W), padding counting as -inf;
-    indices (N, C, OH, OW) int64 = the flat index h*W + w of each maximum in its input
-    plane (PyTorch's return_indices). All C-contiguous."""
-    if out.size == 0:
-        return
-    _max_pool_forward(_planes(x, True), kh, kw, sh, sw, ph, pw, dh, dw, _planes(out),
-                      _planes(indices))  # fmt: skip
-
-
-def max_pool2d_backward(grad_out: np.ndarray, indices: np.ndarray, grad_in: np.ndarray) -> None:
-    """grad_in (N, C, H, W) = 0, then each grad_out (N, C, OH, OW) entry is added at the
-    input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
-    if grad_in.size == 0:
-        return
-    _scatter_planes(_planes(grad_out, True), _planes(indices, True), _flat_planes(grad_in), True)
-
-
-def max_unpool2d_forward(x: np.ndarray, indices: np.ndarray, out: np.ndarray) -> None:
-    """out (N, C, OH, OW) = 0, then each x (N, C, H, W) entry is put at the flat position
-    indices (N, C, H, W) int64 (in range [0, OH*OW), checked by the caller) of its plane:
-    the inverse of `max_pool2d_forward`. All C-contiguous."""
-    if out.size == 0:
-        return
-    _scatter_planes(_planes(x, True), _planes(indices, True), _flat_planes(out), False)
-
-
-def max_unpool2d_backward(grad_out: np.ndarray, indices: np.ndarray, grad_in: np.ndarray) -> None:
-    """grad_in (N, C, H, W) = grad_out (N, C, OH, OW) read at `indices` in each plane."""
-    if grad_in.size == 0:
-        return
-    _max_unpool_backward(_flat_planes(grad_out, True), _planes(indices, True), _planes(grad_in))
-
-
-def avg_pool2d_forward(
-    x: np.ndarray,
-    kh: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    ceil_mode: bool,
-    count_include_pad: bool,
-    divisor_override: int,
-    out: np.ndarray,
-) -> None:
-    """out (N, C, OH, OW) = average pooling of x (N, C, H, W), both C-contiguous. ceil_mode
-    only decides OH/OW (`pool_output_size`), which out's shape already holds; a window
-    that starts in the padding and lies wholly in it gives 0. The divisor is
-    divisor_override when nonzero, else the window size within the padded input
-    (count_include_pad) or within the input."""
-    if out.size == 0:
-        return
-    _avg_pool_forward(_planes(x, True), kh, kw, sh, sw, ph, pw, bool(count_include_pad),
-                      int(divisor_override), _planes(out))  # fmt: skip
-
-
-def avg_pool2d_backward(
-    grad_out: np.ndarray,
-    kh: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    ceil_mode: bool,
-    count_include_pad: bool,
-    divisor_override: int,
-    grad_in: np.ndarray,
-) -> None:
-    """grad_in (N, C, H, W) = the gradient of `avg_pool2d_forward` given grad_out
-    (N, C, OH, OW); both C-contiguous, overwritten. ceil_mode is in grad_out's shape."""
-    if grad_in.size == 0:
-        return
-    _avg_pool_backward(_planes(grad_out, True), kh, kw, sh, sw, ph, pw,
-                       bool(count_include_pad), int(divisor_override),
-                       _planes(grad_in))  # fmt: skip
-
-
-def adaptive_avg_pool2d_forward(x: np.ndarray, out: np.ndarray) -> None:
-    """out (N, C, OH, OW) = adaptive average pooling of x (N, C, H, W): window (y, z)
-    covers rows floor(y*H/OH) to ceil((y+1)*H/OH), columns likewise. C-contiguous."""
-    if out.size == 0:
-        return
-    _adaptive_avg_pool_forward(_planes(x, True), _planes(out))
-
-
-def adaptive_avg_pool2d_backward(grad_out: np.ndarray, grad_in: np.ndarray) -> None:
-    """grad_in (N, C, H, W) = the gradient of `adaptive_avg_pool2d_forward` given grad_out
-    (N, C, OH, OW); both C-contiguous, overwritten."""
-    if grad_in.size == 0:
-        return
-    _adaptive_avg_pool_backward(_planes(grad_out, True), _planes(grad_in))
+max_pool2d_forward, max_pool2d_backward, max_unpool2d_forward, *_rest = common.launchers(
+    _KERNELS, _run, _planes, _flat_planes
+)
+max_unpool2d_backward, avg_pool2d_forward, avg_pool2d_backward, *_adaptive = _rest
+adaptive_avg_pool2d_forward, adaptive_avg_pool2d_backward = _adaptive

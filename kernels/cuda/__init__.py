@@ -14,7 +14,7 @@ from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .linalg import cholesky, eigh, lu_det, lu_factor, lu_solve, qr, svd
-from .matmul import bmm, gemm
+from .matmul import bmm, gemm, gemm_batched
 from .optim import (
     adadelta_step,
     adagrad_step,
@@ -167,4 +167,5 @@ __all__ = [
     "layer_norm_backward",
     "layer_norm_forward",
     "softmax_backward",
+    "gemm_batched",
 ]
