@@ -146,8 +146,16 @@ class Conv:
         rows = self.c * self.window.kh * self.window.kw
         return self.empty((min(self.chunk, self.n), rows, self.spatial), dtype)
 
-    def offsets(self, name: str, outer: int, outer_stride: int, inner: int, inner_stride: int,
-                shape: tuple = (-1,), start: int = 0):  # fmt: skip
+    def offsets(
+        self,
+        name: str,
+        outer: int,
+        outer_stride: int,
+        inner: int,
+        inner_stride: int,
+        shape: tuple = (-1,),
+        start: int = 0,
+    ):
         """`offset_table(outer, outer_stride, inner, inner_stride) + start`, reshaped, as
         the backend's GEMM reads it (kept per convolution, chunk and name)."""
 
@@ -166,8 +174,18 @@ class Conv:
         return False
 
 
-def conv2d_forward(kind: type[Conv], x, w, bias, stride, padding, dilation, groups: int, out,
-                   keep_columns: bool = False):  # fmt: skip
+def conv2d_forward(
+    kind: type[Conv],
+    x,
+    w,
+    bias,
+    stride,
+    padding,
+    dilation,
+    groups: int,
+    out,
+    keep_columns: bool = False,
+):
     """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
     (+ bias (OC,)) on the backend whose pieces `kind` gives: per sample and group,
     out[b, g] = w[g] @ im2col(x[b, g]). With `keep_columns`, returns the im2col columns
@@ -209,8 +227,20 @@ def conv2d_forward(kind: type[Conv], x, w, bias, stride, padding, dilation, grou
     return cols_buffer if keep_columns and g.whole_batch else None
 
 
-def conv2d_backward(kind: type[Conv], x, w, grad_out, stride, padding, dilation, groups: int,
-                    grad_x, grad_w, grad_b, columns=None) -> None:  # fmt: skip
+def conv2d_backward(
+    kind: type[Conv],
+    x,
+    w,
+    grad_out,
+    stride,
+    padding,
+    dilation,
+    groups: int,
+    grad_x,
+    grad_w,
+    grad_b,
+    columns=None,
+) -> None:
     """Gradients of `conv2d_forward` given grad_out (N, OC, OH, OW); each of grad_x
     (N, C, H, W), grad_w (OC, C/groups, KH, KW) and grad_b (OC,) that is not None is a
     C-contiguous array to overwrite. Per group: grad_w[g] = sum_b grad_out[b, g] @
@@ -249,10 +279,18 @@ def conv2d_backward(kind: type[Conv], x, w, grad_out, stride, padding, dilation,
                 cols = g.columns(x[b0:b1], cols_buffer)
             # one product per group j, summed over the chunk's samples b (columns R):
             # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
-            grad_out_at = g.offsets("grad_out_w", groups, g.ocg * g.spatial, count, sample,
-                                    (groups, count), start=b0 * sample)  # fmt: skip
-            cols_at = g.offsets("cols_w", groups, g.ckk * g.spatial, count, cols_sample,
-                                (groups, count))  # fmt: skip
+            grad_out_at = g.offsets(
+                "grad_out_w",
+                groups,
+                g.ocg * g.spatial,
+                count,
+                sample,
+                (groups, count),
+                start=b0 * sample,
+            )
+            cols_at = g.offsets(
+                "cols_w", groups, g.ckk * g.spatial, count, cols_sample, (groups, count)
+            )
             grad_w_at = g.offsets("grad_w", groups, g.ocg * g.ckk, 1, 0)
             g.gemm_batched(
                 Operand(go_flat, grad_out_at, g.spatial, 1),
@@ -268,8 +306,9 @@ def conv2d_backward(kind: type[Conv], x, w, grad_out, stride, padding, dilation,
             # one product per (sample b, group j): dcols[b, j] = w[j]^T @ grad_out[b, j]
             dcols = grad_x[b0:b1] if g.pointwise else cols_buffer[:count]
             w_at = g.offsets("w", count, 0, groups, g.ocg * g.ckk, (-1, 1))
-            grad_out_at = g.offsets("grad_out_x", count, sample, groups, g.ocg * g.spatial,
-                                    (-1, 1), start=b0 * sample)  # fmt: skip
+            grad_out_at = g.offsets(
+                "grad_out_x", count, sample, groups, g.ocg * g.spatial, (-1, 1), start=b0 * sample
+            )
             dcols_at = g.offsets("dcols", count, cols_sample, groups, g.ckk * g.spatial)
             g.gemm_batched(
                 Operand(w_flat, w_at, 1, g.ckk),

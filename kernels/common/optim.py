@@ -295,14 +295,26 @@ def launchers(run) -> tuple:
         """One SGD update of param (and momentum_buffer, when momentum != 0) in place."""
         run(param, (grad, momentum_buffer), options)
 
-    def adam_step(param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
-                  max_exp_avg_sq: Array, options: AdamOptions) -> None:  # fmt: skip
+    def adam_step(
+        param: Array,
+        grad: Array,
+        exp_avg: Array,
+        exp_avg_sq: Array,
+        max_exp_avg_sq: Array,
+        options: AdamOptions,
+    ) -> None:
         """One Adam/AdamW update of param, exp_avg, exp_avg_sq (and max_exp_avg_sq with
         amsgrad) in place."""
         run(param, (grad, exp_avg, exp_avg_sq, max_exp_avg_sq), options)
 
-    def rmsprop_step(param: Array, grad: Array, square_avg: Array, grad_avg: Array,
-                     momentum_buffer: Array, options: RMSpropOptions) -> None:  # fmt: skip
+    def rmsprop_step(
+        param: Array,
+        grad: Array,
+        square_avg: Array,
+        grad_avg: Array,
+        momentum_buffer: Array,
+        options: RMSpropOptions,
+    ) -> None:
         """One RMSprop update of param and square_avg (grad_avg when centered,
         momentum_buffer when momentum > 0) in place."""
         run(param, (grad, square_avg, grad_avg, momentum_buffer), options)
@@ -311,23 +323,27 @@ def launchers(run) -> tuple:
         """One Adagrad update of param and state_sum in place."""
         run(param, (grad, state_sum), options)
 
-    def adadelta_step(param: Array, grad: Array, square_avg: Array, acc_delta: Array,
-                      options: AdadeltaOptions) -> None:  # fmt: skip
+    def adadelta_step(
+        param: Array, grad: Array, square_avg: Array, acc_delta: Array, options: AdadeltaOptions
+    ) -> None:
         """One Adadelta update of param, square_avg and acc_delta in place."""
         run(param, (grad, square_avg, acc_delta), options)
 
-    def adamax_step(param: Array, grad: Array, exp_avg: Array, exp_inf: Array,
-                    options: AdamaxOptions) -> None:  # fmt: skip
+    def adamax_step(
+        param: Array, grad: Array, exp_avg: Array, exp_inf: Array, options: AdamaxOptions
+    ) -> None:
         """One Adamax update of param, exp_avg and exp_inf in place."""
         run(param, (grad, exp_avg, exp_inf), options)
 
-    def nadam_step(param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
-                   options: NAdamOptions) -> None:  # fmt: skip
+    def nadam_step(
+        param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array, options: NAdamOptions
+    ) -> None:
         """One NAdam update of param, exp_avg and exp_avg_sq in place."""
         run(param, (grad, exp_avg, exp_avg_sq), options)
 
-    def radam_step(param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array,
-                   options: RAdamOptions) -> None:  # fmt: skip
+    def radam_step(
+        param: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array, options: RAdamOptions
+    ) -> None:
         """One RAdam update of param, exp_avg and exp_avg_sq in place."""
         run(param, (grad, exp_avg, exp_avg_sq), options)
 
@@ -335,10 +351,21 @@ def launchers(run) -> tuple:
         """One ASGD update of param and its average ax in place."""
         run(param, (grad, ax), options)
 
-    def rprop_step(param: Array, grad: Array, prev: Array, step_size: Array,
-                   options: RpropOptions) -> None:  # fmt: skip
+    def rprop_step(
+        param: Array, grad: Array, prev: Array, step_size: Array, options: RpropOptions
+    ) -> None:
         """One Rprop update of param, prev (the last gradient used) and step_size in place."""
         run(param, (grad, prev, step_size), options)
 
-    return (sgd_step, adam_step, rmsprop_step, adagrad_step, adadelta_step, adamax_step,
-            nadam_step, radam_step, asgd_step, rprop_step)  # fmt: skip
+    return (
+        sgd_step,
+        adam_step,
+        rmsprop_step,
+        adagrad_step,
+        adadelta_step,
+        adamax_step,
+        nadam_step,
+        radam_step,
+        asgd_step,
+        rprop_step,
+    )

@@ -236,50 +236,91 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
         indices (N, C, OH, OW) int64 = the flat index h*W + w of each maximum in its input
         plane (PyTorch's return_indices). All C-contiguous."""
         if out.size:
-            run(kernels[max_pool_forward], planes(x, True), *window, planes(out, False),
-                planes(indices, False))  # fmt: skip
+            run(
+                kernels[max_pool_forward],
+                planes(x, True),
+                *window,
+                planes(out, False),
+                planes(indices, False),
+            )
 
     def max_pool2d_backward(grad_out: Array, indices: Array, grad_in: Array) -> None:
         """grad_in (N, C, H, W) = 0, then each grad_out (N, C, OH, OW) entry is added at the
         input position `indices` recorded by `max_pool2d_forward`. All C-contiguous."""
         if grad_in.size:
-            run(kernels[scatter_planes], planes(grad_out, True), planes(indices, True),
-                flat_planes(grad_in, False), True)  # fmt: skip
+            run(
+                kernels[scatter_planes],
+                planes(grad_out, True),
+                planes(indices, True),
+                flat_planes(grad_in, False),
+                True,
+            )
 
     def max_unpool2d_forward(x: Array, indices: Array, out: Array) -> None:
         """out (N, C, OH, OW) = 0, then each x (N, C, H, W) entry is put at the flat
         position indices (N, C, H, W) int64 (in range [0, OH*OW), checked by the caller)
         of its plane: the inverse of `max_pool2d_forward`. All C-contiguous."""
         if out.size:
-            run(kernels[scatter_planes], planes(x, True), planes(indices, True),
-                flat_planes(out, False), False)  # fmt: skip
+            run(
+                kernels[scatter_planes],
+                planes(x, True),
+                planes(indices, True),
+                flat_planes(out, False),
+                False,
+            )
 
     def max_unpool2d_backward(grad_out: Array, indices: Array, grad_in: Array) -> None:
         """grad_in (N, C, H, W) = grad_out (N, C, OH, OW) read at `indices` in each plane."""
         if grad_in.size:
-            run(kernels[max_unpool_backward], flat_planes(grad_out, True),
-                planes(indices, True), planes(grad_in, False))  # fmt: skip
+            run(
+                kernels[max_unpool_backward],
+                flat_planes(grad_out, True),
+                planes(indices, True),
+                planes(grad_in, False),
+            )
 
-    def avg_pool2d_forward(x: Array, window: Window, ceil_mode: bool, count_include_pad: bool,
-                           divisor_override: int, out: Array) -> None:  # fmt: skip
+    def avg_pool2d_forward(
+        x: Array,
+        window: Window,
+        ceil_mode: bool,
+        count_include_pad: bool,
+        divisor_override: int,
+        out: Array,
+    ) -> None:
         """out (N, C, OH, OW) = average pooling of x (N, C, H, W), both C-contiguous.
         ceil_mode only decides OH/OW (`pool_output_size`), which out's shape already holds;
         a window that starts in the padding and lies wholly in it gives 0. The divisor is
         divisor_override when nonzero, else the window size within the padded input
         (count_include_pad) or within the input. The window's dilation is not used."""
         if out.size:
-            run(kernels[avg_pool_forward], planes(x, True), *window[:6],
-                bool(count_include_pad), int(divisor_override), planes(out, False))  # fmt: skip
+            run(
+                kernels[avg_pool_forward],
+                planes(x, True),
+                *window[:6],
+                bool(count_include_pad),
+                int(divisor_override),
+                planes(out, False),
+            )
 
-    def avg_pool2d_backward(grad_out: Array, window: Window, ceil_mode: bool,
-                            count_include_pad: bool, divisor_override: int,
-                            grad_in: Array) -> None:  # fmt: skip
+    def avg_pool2d_backward(
+        grad_out: Array,
+        window: Window,
+        ceil_mode: bool,
+        count_include_pad: bool,
+        divisor_override: int,
+        grad_in: Array,
+    ) -> None:
         """grad_in (N, C, H, W) = the gradient of `avg_pool2d_forward` given grad_out
         (N, C, OH, OW); both C-contiguous, overwritten. ceil_mode is in grad_out's shape."""
         if grad_in.size:
-            run(kernels[avg_pool_backward], planes(grad_out, True), *window[:6],
-                bool(count_include_pad), int(divisor_override),
-                planes(grad_in, False))  # fmt: skip
+            run(
+                kernels[avg_pool_backward],
+                planes(grad_out, True),
+                *window[:6],
+                bool(count_include_pad),
+                int(divisor_override),
+                planes(grad_in, False),
+            )
 
     def adaptive_avg_pool2d_forward(x: Array, out: Array) -> None:
         """out (N, C, OH, OW) = adaptive average pooling of x (N, C, H, W): window (y, z)
@@ -291,13 +332,26 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
         """grad_in (N, C, H, W) = the gradient of `adaptive_avg_pool2d_forward` given
         grad_out (N, C, OH, OW); both C-contiguous, overwritten."""
         if grad_in.size:
-            run(kernels[adaptive_avg_pool_backward], planes(grad_out, True),
-                planes(grad_in, False))  # fmt: skip
+            run(kernels[adaptive_avg_pool_backward], planes(grad_out, True), planes(grad_in, False))
 
-    return (max_pool2d_forward, max_pool2d_backward, max_unpool2d_forward,
-            max_unpool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
-            adaptive_avg_pool2d_forward, adaptive_avg_pool2d_backward)  # fmt: skip
+    return (
+        max_pool2d_forward,
+        max_pool2d_backward,
+        max_unpool2d_forward,
+        max_unpool2d_backward,
+        avg_pool2d_forward,
+        avg_pool2d_backward,
+        adaptive_avg_pool2d_forward,
+        adaptive_avg_pool2d_backward,
+    )
 
 
-RULES = (max_pool_forward, scatter_planes, max_unpool_backward, avg_pool_forward,
-         avg_pool_backward, adaptive_avg_pool_forward, adaptive_avg_pool_backward)  # fmt: skip
+RULES = (
+    max_pool_forward,
+    scatter_planes,
+    max_unpool_backward,
+    avg_pool_forward,
+    avg_pool_backward,
+    adaptive_avg_pool_forward,
+    adaptive_avg_pool_backward,
+)

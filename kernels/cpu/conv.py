@@ -154,8 +154,9 @@ def conv2d_forward(
     keep_columns: bool = False,
 ) -> np.ndarray | None:
     """`common.conv2d_forward` (kernels/common/conv.py) on numpy arrays."""
-    return common.conv2d_forward(_Conv, x, w, bias, stride, padding, dilation, groups, out,
-                                 keep_columns)  # fmt: skip
+    return common.conv2d_forward(
+        _Conv, x, w, bias, stride, padding, dilation, groups, out, keep_columns
+    )
 
 
 def conv2d_backward(
@@ -172,5 +173,6 @@ def conv2d_backward(
     columns: np.ndarray | None = None,
 ) -> None:
     """`common.conv2d_backward` (kernels/common/conv.py) on numpy arrays."""
-    common.conv2d_backward(_Conv, x, w, grad_out, stride, padding, dilation, groups, grad_x,
-                           grad_w, grad_b, columns)  # fmt: skip
+    common.conv2d_backward(
+        _Conv, x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w, grad_b, columns
+    )

@@ -508,9 +508,9 @@ def gemm_batched(
         partial = np.empty((products * split, m * n), dtype)
         whole_at = np.arange(products * split, dtype=np.int64) * (m * n)
         reshape = (products * split, a_at.shape[1] // split)
-        gemm_batched(Operand(a, a_at.reshape(reshape), a_rs, a_cs),
-                     Operand(b, b_at.reshape(reshape), b_rs, b_cs), partial.reshape(-1),
-                     whole_at, m, n, k)  # fmt: skip
+        a_slices = Operand(a, a_at.reshape(reshape), a_rs, a_cs)
+        b_slices = Operand(b, b_at.reshape(reshape), b_rs, b_cs)
+        gemm_batched(a_slices, b_slices, partial.reshape(-1), whole_at, m, n, k)
         _sum_partials(partial, split, c, c_at, n, accumulate)
         return
     if m < MR and b_cs == 1 and products > 1 and not dots:
@@ -583,8 +583,10 @@ def gemm(
     if bias is not None:
         bias_flat, (bias_cs,) = flat_view(bias)
         bias_operand = Operand(bias_flat, None, 0, bias_cs)
-    gemm_batched(Operand(a_flat, _ONE, a_rs, a_cs), Operand(b_flat, _ONE, b_rs, b_cs),
-                 out.reshape(-1), _ONE[0], m, n, k, bias_operand, beta_accumulate)  # fmt: skip
+    a_operand = Operand(a_flat, _ONE, a_rs, a_cs)
+    b_operand = Operand(b_flat, _ONE, b_rs, b_cs)
+    c, c_at = out.reshape(-1), _ONE[0]
+    gemm_batched(a_operand, b_operand, c, c_at, m, n, k, bias_operand, beta_accumulate)
 
 
 def gemm_blas(
@@ -616,6 +618,6 @@ def bmm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     a_flat, (a_bs, a_rs, a_cs) = flat_view(a)
     b_flat, (b_bs, b_rs, b_cs) = flat_view(b)
     t = np.arange(batch, dtype=np.int64)
-    gemm_batched(Operand(a_flat, (t * a_bs)[:, None], a_rs, a_cs),
-                 Operand(b_flat, (t * b_bs)[:, None], b_rs, b_cs), out.reshape(-1), t * (m * n),
-                 m, n, k)  # fmt: skip
+    a_operand = Operand(a_flat, (t * a_bs)[:, None], a_rs, a_cs)
+    b_operand = Operand(b_flat, (t * b_bs)[:, None], b_rs, b_cs)
+    gemm_batched(a_operand, b_operand, out.reshape(-1), t * (m * n), m, n, k)

@@ -109,15 +109,18 @@ class _Conv(common.Conv):
 
 def conv2d_forward(x, w, bias, stride, padding, dilation, groups, out, keep_columns=False):
     """`common.conv2d_forward` (kernels/common/conv.py) on device arrays."""
-    return common.conv2d_forward(_Conv, x, w, bias, stride, padding, dilation, groups, out,
-                                 keep_columns)  # fmt: skip
+    return common.conv2d_forward(
+        _Conv, x, w, bias, stride, padding, dilation, groups, out, keep_columns
+    )
 
 
-def conv2d_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w,
-                    grad_b, columns=None) -> None:  # fmt: skip
+def conv2d_backward(
+    x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w, grad_b, columns=None
+) -> None:
     """`common.conv2d_backward` (kernels/common/conv.py) on device arrays."""
-    common.conv2d_backward(_Conv, x, w, grad_out, stride, padding, dilation, groups, grad_x,
-                           grad_w, grad_b, columns)  # fmt: skip
+    common.conv2d_backward(
+        _Conv, x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w, grad_b, columns
+    )
 
 
 __all__ = ["col2im", "conv2d_backward", "conv2d_forward", "conv_output_size", "im2col"]

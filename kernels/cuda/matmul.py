@@ -100,8 +100,17 @@ _KERNELS = {
 }
 
 
-def gemm_batched(a: Operand, b: Operand, c, c_at, m: int, n: int, k: int,
-                 bias: Operand | None = None, accumulate: bool = False) -> None:  # fmt: skip
+def gemm_batched(
+    a: Operand,
+    b: Operand,
+    c,
+    c_at,
+    m: int,
+    n: int,
+    k: int,
+    bias: Operand | None = None,
+    accumulate: bool = False,
+) -> None:
     """The CPU's `gemm_batched` on device arrays: for each q, C[q] = sum_r A[q, r] @ B[q, r]
     (+ bias), or += with `accumulate`. a, b: operands over 1-D device views
     (`flat_memory`) with int64 device tables (Q, R); c: flat C-contiguous; c_at and the
@@ -158,17 +167,10 @@ def gemm(a, b, out, bias=None, beta_accumulate: bool = False) -> None:
     if bias is not None:
         bias_operand = Operand(flat_memory(bias), None, 0, _elements(bias)[0])
     one = _zero_table(1, 1)
-    gemm_batched(
-        Operand(flat_memory(a), one, a_rs, a_cs),
-        Operand(flat_memory(b), one, b_rs, b_cs),
-        out.reshape(-1),
-        _zero_table(1),
-        m,
-        n,
-        k,
-        bias_operand,
-        beta_accumulate,
-    )
+    a_operand = Operand(flat_memory(a), one, a_rs, a_cs)
+    b_operand = Operand(flat_memory(b), one, b_rs, b_cs)
+    c, c_at = out.reshape(-1), _zero_table(1)
+    gemm_batched(a_operand, b_operand, c, c_at, m, n, k, bias_operand, beta_accumulate)
 
 
 def bmm(a, b, out) -> None:
@@ -187,15 +189,9 @@ def bmm(a, b, out) -> None:
     a_at = from_host_cached(("batch", batch, a_bs), lambda: (t * a_bs)[:, None])
     b_at = from_host_cached(("batch", batch, b_bs), lambda: (t * b_bs)[:, None])
     c_at = from_host_cached(("batch", batch, m * n, 0), lambda: t * (m * n))
-    gemm_batched(
-        Operand(flat_memory(a), a_at, a_rs, a_cs),
-        Operand(flat_memory(b), b_at, b_rs, b_cs),
-        out.reshape(-1),
-        c_at,
-        m,
-        n,
-        k,
-    )
+    a_operand = Operand(flat_memory(a), a_at, a_rs, a_cs)
+    b_operand = Operand(flat_memory(b), b_at, b_rs, b_cs)
+    gemm_batched(a_operand, b_operand, out.reshape(-1), c_at, m, n, k)
 
 
 __all__ = ["bmm", "gemm", "gemm_batched"]

@@ -87,8 +87,15 @@ def _run(kernel, *args) -> None:
     kernel[launch(args[0].shape[0])](*args)  # every argument has N*C planes
 
 
-_COMPILED = (_max_forward_kernel, _scatter_kernel, _unpool_backward_kernel, _avg_forward_kernel,
-             _avg_backward_kernel, _adaptive_forward_kernel, _adaptive_backward_kernel)  # fmt: skip
+_COMPILED = (
+    _max_forward_kernel,
+    _scatter_kernel,
+    _unpool_backward_kernel,
+    _avg_forward_kernel,
+    _avg_backward_kernel,
+    _adaptive_forward_kernel,
+    _adaptive_backward_kernel,
+)
 _KERNELS = dict(zip(common.RULES, _COMPILED))
 max_pool2d_forward, max_pool2d_backward, max_unpool2d_forward, *_rest = common.launchers(
     _KERNELS, _run, _planes, _flat_planes
