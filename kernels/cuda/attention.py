@@ -57,8 +57,8 @@ def attention_bmm(a, b, out) -> None:
     a_at, b_at, c_at = head_tables(*key)
     a_operand = Operand(flat_memory(a), _table(key + ("a",), lambda: a_at), *a_strides[-2:])
     b_operand = Operand(flat_memory(b), _table(key + ("b",), lambda: b_at), *b_strides[-2:])
-    c_at = _table(key + ("c",), lambda: c_at)
-    gemm_batched(a_operand, b_operand, out.reshape(-1), c_at, m, n, k)
+    c_table = _table(key + ("c",), lambda: c_at)
+    gemm_batched(a_operand, b_operand, out.reshape(-1), c_table, m, n, k)
 
 
 def attention_softmax(scores, mask, causal: bool, scale: float, keep: float, dropped) -> None:
