@@ -468,8 +468,8 @@ def set_threads(ctx: Context, threads: int) -> int:
 
 def warm_thread_pool() -> None:
     """Run one parallel kernel, so the threading layer is chosen and can be reported."""
+    from numbatorch.kernels.common.elementwise import ADD
     from numbatorch.kernels.cpu import binary
-    from numbatorch.kernels.cpu.elementwise import ADD
 
     x = np.ones(1 << 17, np.float32)
     binary(ADD, x, x, np.empty_like(x))
@@ -479,8 +479,8 @@ def thread_fight(torch) -> float:
     """How much slower a 256^2 torch matmul and a parallel numbatorch add run when they
     alternate than when each runs alone: two OpenMP pools spinning for the same cores
     (docs/NUMBA_NOTES.md). Returns the worse of the two slowdowns."""
+    from numbatorch.kernels.common.elementwise import ADD
     from numbatorch.kernels.cpu import binary
-    from numbatorch.kernels.cpu.elementwise import ADD
 
     x = np.ones(1 << 17, np.float32)
     out = np.empty_like(x)

@@ -11,8 +11,21 @@ import numpy as np
 import pytest
 from numbatorch.kernels import cpu as C
 from numbatorch.kernels import cuda as G
-from numbatorch.kernels.cpu import elementwise as E
-from numbatorch.kernels.cpu import reduction as R
+from numbatorch.kernels.common import elementwise as E
+from numbatorch.kernels.common import reduction as R
+from numbatorch.kernels.contract import (
+    AdadeltaOptions,
+    AdagradOptions,
+    AdamaxOptions,
+    AdamOptions,
+    ASGDOptions,
+    NAdamOptions,
+    RAdamOptions,
+    RMSpropOptions,
+    RpropOptions,
+    SGDOptions,
+    Window,
+)
 
 import numbatorch as torch
 
@@ -467,23 +480,28 @@ def test_bmm_with_broadcast_batch_matches_cpu():
     assert_same(out, expected)
 
 
-OPTIMIZER_CASES = [  # (launcher, number of state arrays, empty state arrays, scalars)
-    ("sgd_step", 1, (), (0.1, 0.9, 0.1, 0.01, True, False, False)),
-    ("adam_step", 3, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 3, True, False, True)),
-    ("rmsprop_step", 3, (), (0.01, 0.99, 1e-8, 0.0, 0.9, True, False)),
-    ("adagrad_step", 1, (), (0.1, 1e-10, 0.0, True)),
-    ("adadelta_step", 2, (), (1.0, 0.9, 1e-6, 0.01, True)),
-    ("adam_step", 3, (2,), (0.1, 0.9, 0.999, 1e-8, 0.0, 1, False, False, False)),
-    ("adamax_step", 2, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 3, True)),
-    ("nadam_step", 2, (), (0.1, 0.9, 0.999, 1e-8, 0.01, 0.003, -0.05, -0.4, False, True)),
-    ("radam_step", 2, (), (0.1, 0.9, 0.6, 1e-8, 0.01, 4, 0.8, True, False)),
-    ("asgd_step", 1, (), (0.1, 0.5, 0.5, 0.01, False)),
-    ("rprop_step", 2, (), (0.5, 1.2, 1e-6, 50.0, False)),
+OPTIMIZER_CASES = [  # (launcher, number of state arrays, empty state arrays, options)
+    ("sgd_step", 1, (), SGDOptions(0.1, 0.9, 0.1, 0.01, True, False, False)),
+    ("adam_step", 3, (), AdamOptions(0.1, 0.9, 0.999, 1e-8, 0.01, 3, True, False, True)),
+    ("rmsprop_step", 3, (), RMSpropOptions(0.01, 0.99, 1e-8, 0.0, 0.9, True, False)),
+    ("adagrad_step", 1, (), AdagradOptions(0.1, 1e-10, 0.0, True)),
+    ("adadelta_step", 2, (), AdadeltaOptions(1.0, 0.9, 1e-6, 0.01, True)),
+    ("adam_step", 3, (2,), AdamOptions(0.1, 0.9, 0.999, 1e-8, 0.0, 1, False, False, False)),
+    ("adamax_step", 2, (), AdamaxOptions(0.1, 0.9, 0.999, 1e-8, 0.01, 3, True)),
+    (
+        "nadam_step",
+        2,
+        (),
+        NAdamOptions(0.1, 0.9, 0.999, 1e-8, 0.01, 0.003, -0.05, -0.4, False, True),
+    ),
+    ("radam_step", 2, (), RAdamOptions(0.1, 0.9, 0.6, 1e-8, 0.01, 4, 0.8, True, False)),
+    ("asgd_step", 1, (), ASGDOptions(0.1, 0.5, 0.5, 0.01, False)),
+    ("rprop_step", 2, (), RpropOptions(0.5, 1.2, 1e-6, 50.0, False)),
 ]
 
 
-@pytest.mark.parametrize(("name", "states", "empty", "scalars"), OPTIMIZER_CASES)
-def test_optimizer_updates_match_cpu(name, states, empty, scalars):
+@pytest.mark.parametrize(("name", "states", "empty", "options"), OPTIMIZER_CASES)
+def test_optimizer_updates_match_cpu(name, states, empty, options):
     param, grad = values(6), values(6)
     # non-negative states, the first (a running square) large enough for centred RMSprop
     state = [
@@ -491,9 +509,9 @@ def test_optimizer_updates_match_cpu(name, states, empty, scalars):
         for i in range(states)
     ]
     expected = [param.copy()] + [s.copy() for s in state]
-    getattr(C, name)(expected[0], grad, *expected[1:], *scalars)
+    getattr(C, name)(expected[0], grad, *expected[1:], options)
     device = [G.from_host(a) for a in [param, *state]]
-    getattr(G, name)(device[0], G.from_host(grad), *device[1:], *scalars)
+    getattr(G, name)(device[0], G.from_host(grad), *device[1:], options)
     for got, want in zip(device, expected):
         # the simulator runs the update in Python, whose float32 scalars round differently
         np.testing.assert_allclose(G.to_host(got), want, rtol=2e-6, atol=1e-7)
@@ -539,13 +557,13 @@ def run_both(name: str, args: list, outputs: tuple) -> None:
 def test_pooling_forward_and_backward_match_cpu():
     x = values((1, 2, 5, 4))
     out, indices = np.empty((1, 2, 2, 2), np.float32), np.empty((1, 2, 2, 2), np.int64)
-    C.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
+    C.max_pool2d_forward(x, Window(2, 2, 2, 2, 0, 0), out, indices)
     dx, dout, dindices = (
         G.from_host(x),
         G.empty(out.shape, out.dtype),
         G.empty(out.shape, indices.dtype),
     )
-    G.max_pool2d_forward(dx, 2, 2, 2, 2, 0, 0, 1, 1, dout, dindices)
+    G.max_pool2d_forward(dx, Window(2, 2, 2, 2, 0, 0), dout, dindices)
     assert_same(dout, out)
     assert_same(dindices, indices)
     grad_in, dgrad_in = np.empty_like(x), G.empty(x.shape, x.dtype)
@@ -553,13 +571,13 @@ def test_pooling_forward_and_backward_match_cpu():
     G.max_pool2d_backward(dout, dindices, dgrad_in)
     assert_same(dgrad_in, grad_in)
     # an overlapping, padded window: the general loops (the 2x2 above has its own path)
-    general = (3, 3, 1, 1, 1, 1, 1, 1)
+    general = Window(3, 3, 1, 1, 1, 1)
     outputs = [np.empty((1, 2, 5, 4), np.float32), np.empty((1, 2, 5, 4), np.int64)]
-    run_both("max_pool2d_forward", [x, *general, *outputs], outputs=(9, 10))
+    run_both("max_pool2d_forward", [x, general, *outputs], outputs=(2, 3))
     # max_unpool2d puts the maxima back, and its backward gathers
     run_both("max_unpool2d_forward", [out, indices, np.empty_like(x)], outputs=(2,))
     run_both("max_unpool2d_backward", [x, indices, np.empty_like(out)], outputs=(2,))
-    avg = (3, 2, 2, 2, 1, 1, False, False, 0)  # kernel, stride, padding, ceil, pad, divisor
+    avg = (Window(3, 2, 2, 2, 1, 1), False, False, 0)  # window, ceil, pad, divisor
     C.avg_pool2d_forward(x, *avg, out)
     G.avg_pool2d_forward(dx, *avg, dout)
     assert_same(dout, out)

@@ -6,7 +6,7 @@ non-contiguous or offset view, broadcasting, a bad shape)."""
 import numpy as np
 import pytest
 from numbatorch.kernels import cpu as kernels
-from numbatorch.kernels.cpu import elementwise as E
+from numbatorch.kernels.common import elementwise as E
 
 import numbatorch as torch
 import numbatorch.nn.functional as F

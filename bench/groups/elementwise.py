@@ -49,7 +49,7 @@ def _case(ctx, op: str, n: int) -> Case:
         return lambda: fn(*args)
 
     def ours_raw():
-        from numbatorch.kernels.cpu import elementwise as opcodes
+        from numbatorch.kernels.common import elementwise as opcodes
 
         kernels = ctx.kernels
         args = [kernels.from_host(x) for x in inputs()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numbatorch.kernels.contract import AdamOptions, SGDOptions
 
 from ..harness import Case, require
 
@@ -55,10 +56,11 @@ def cases(ctx) -> list[Case]:
             empty = kernels.empty((0,), ctx.np_dtype)
             if algorithm == "SGD":
                 sgd_step = ctx.kernel("sgd_step", "optim")
+                options = SGDOptions(LR, MOMENTUM, 0.0, 0.0, False, False, False)
 
                 def step():
                     for p, g, buffer in zip(params, grads, states[0]):
-                        sgd_step(p, g, buffer, LR, MOMENTUM, 0.0, 0.0, False, False, False)
+                        sgd_step(p, g, buffer, options)
 
                 return step
             adam_step = ctx.kernel("adam_step", "optim")
@@ -67,8 +69,8 @@ def cases(ctx) -> list[Case]:
             def step():
                 count[0] += 1
                 for p, g, m, v in zip(params, grads, *states):
-                    adam_step(p, g, m, v, empty, LR, *BETAS, EPS, 0.0, count[0], False, False,
-                              False)  # fmt: skip
+                    options = AdamOptions(LR, *BETAS, EPS, 0.0, count[0], False, False, False)
+                    adam_step(p, g, m, v, empty, options)
 
             return step
 

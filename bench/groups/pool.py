@@ -5,6 +5,7 @@ requires grad; that traffic is not counted."""
 from __future__ import annotations
 
 import numpy as np
+from numbatorch.kernels.contract import Window
 
 from ..harness import Case, require
 
@@ -29,7 +30,8 @@ def cases(ctx) -> list[Case]:
         x = kernels.from_host(data())
         out = kernels.empty((n, c, oh, oh), ctx.np_dtype)
         indices = kernels.empty((n, c, oh, oh), np.dtype(np.int64))
-        return lambda: forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
+        window = Window(2, 2, 2, 2, 0, 0)
+        return lambda: forward(x, window, out, indices)
 
     def numpy():
         x = ctx.numpy_array(data())

@@ -40,7 +40,7 @@ def _full(ctx, op: str, n: int) -> Case:
         return getattr(x, op)
 
     def ours_raw():
-        from numbatorch.kernels.cpu import reduction as opcodes
+        from numbatorch.kernels.common import reduction as opcodes
 
         kernels = ctx.kernels
         x = kernels.from_host(ctx.random(n))
@@ -116,7 +116,7 @@ def _along_dim(ctx, op: str, side: int, dim: int) -> Case:
         return lambda: fn(dim=dim)
 
     def ours_raw():
-        from numbatorch.kernels.cpu import reduction as opcodes
+        from numbatorch.kernels.common import reduction as opcodes
 
         kernels = ctx.kernels
         x = kernels.from_host(ctx.random(side, side))

@@ -12,7 +12,7 @@ from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2
 from .elementwise import binary, copy, fill, flat_kernels, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .linalg import cholesky, eigh, lu_det, lu_factor, lu_solve, qr, svd
-from .matmul import bmm, gemm, gemm_blas
+from .matmul import bmm, gemm, gemm_batched, gemm_blas
 from .optim import (
     adadelta_step,
     adagrad_step,
@@ -170,4 +170,5 @@ __all__ = [
     "softmax_backward",
     "soft_cross_entropy_backward",
     "soft_cross_entropy_forward",
+    "gemm_batched",
 ]

@@ -8,23 +8,11 @@ from types import FunctionType
 import numpy as np
 from numba import from_dtype, njit, typeof, types
 
-MAX_DIMS = 4  # rank of the general strided kernels; higher ranks are coalesced or split
+from ..common.strided import MAX_DIMS, coalesce
 
 # Set by numbatorch._dispatch (the one place that owns thresholds): below this many
 # elements a serial twin runs, because waking the thread pool costs more than the work.
 parallel_threshold = 1 << 16
-
-
-@njit(inline="always")
-def unravel(task, d1, d2, d3):
-    """Split a flat task number over (d0, d1, d2, d3) into its four indices. The prange
-    index arrives unsigned, and mixing it with signed ints would make floats."""
-    t = np.int64(task)
-    i3 = t % d3
-    t //= d3
-    i2 = t % d2
-    t //= d2
-    return t // d1, t % d1, i2, i3
 
 
 def parallel_for(numel: int) -> bool:
@@ -42,23 +30,6 @@ def twins(function, **options):
     copy.__qualname__ = function.__qualname__ + "_parallel"
     copy.__doc__ = function.__doc__
     return njit(cache=True, **options)(function), njit(parallel=True, cache=True, **options)(copy)
-
-
-def _coalesce(shape, strides_list):
-    """Merge adjacent dims that every operand walks contiguously through, and drop
-    size-1 dims, so most views reach the kernel with few dims."""
-    dims = [(n, [s[i] for s in strides_list]) for i, n in enumerate(shape) if n != 1]
-    if not dims:
-        return (), [() for _ in strides_list]
-    merged = [dims[0]]
-    for n, strides in dims[1:]:
-        prev_n, prev_strides = merged[-1]
-        if all(ps == s * n for ps, s in zip(prev_strides, strides)):
-            merged[-1] = (prev_n * n, strides)
-        else:
-            merged.append((n, strides))
-    new_shape = tuple(n for n, _ in merged)
-    return new_shape, [tuple(s[k] for _, s in merged) for k in range(len(strides_list))]
 
 
 def _broadcast_strides(a: np.ndarray, shape: tuple) -> tuple:
@@ -87,7 +58,7 @@ def as_max_dims(*arrays: np.ndarray) -> list[np.ndarray]:
     shape) as MAX_DIMS-D arrays over the same memory. Raises ValueError when the views
     cannot be folded into MAX_DIMS dims; `call_strided` splits those."""
     out = arrays[-1]
-    shape, strides = _coalesce(out.shape, [_broadcast_strides(a, out.shape) for a in arrays])
+    shape, strides = coalesce(out.shape, [_broadcast_strides(a, out.shape) for a in arrays])
     if len(shape) > MAX_DIMS:
         raise ValueError("too many dims")
     pad = MAX_DIMS - len(shape)

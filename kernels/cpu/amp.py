@@ -3,34 +3,10 @@ inverse scale and records whether any of its values was inf or NaN, in one pass.
 
 from __future__ import annotations
 
-import math
-
-from numba import prange
-
+from ..common.amp import check_flag, unscale
 from ._launch import parallel_for, twins
 
-
-def _unscale(grad, inv_scale, found_inf):
-    """grad (1-D, float32/float64) *= inv_scale; found_inf[0] = 1 when a value of grad
-    (before scaling) is not finite, else left as it is (it gathers several gradients);
-    check_flag, before every launch, makes found_inf[0] exist."""
-    non_finite = 0
-    for i in prange(grad.size):
-        value = grad[i]
-        if not math.isfinite(value):
-            non_finite += 1
-        grad[i] = value * inv_scale
-    if non_finite:
-        found_inf[0] = 1.0
-
-
-_UNSCALE = twins(_unscale, error_model="numpy")
-
-
-def check_flag(found_inf) -> None:
-    """The kernel writes found_inf[0]: the flag must have an element."""
-    if found_inf.size < 1:
-        raise ValueError("found_inf must have one element")
+_UNSCALE = twins(unscale, error_model="numpy")
 
 
 def non_finite_check_and_unscale(grad, found_inf, inv_scale: float) -> None:

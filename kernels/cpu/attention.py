@@ -9,6 +9,7 @@ import numpy as np
 from numba import prange
 
 from ..common.attention import head_tables, lead_offsets, softmax_row, softmax_row_backward
+from ..contract import Operand
 from ._launch import parallel_for, twins
 from .matmul import flat_view, gemm_batched
 
@@ -55,8 +56,9 @@ def attention_bmm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     a_flat, a_strides = flat_view(a)
     b_flat, b_strides = flat_view(b)
     a_at, b_at, c_at = head_tables(a.shape, a_strides, b.shape, b_strides, out.shape[-3])
-    gemm_batched(a_flat, a_at, a_strides[-2], a_strides[-1], b_flat, b_at, b_strides[-2],
-                 b_strides[-1], out.reshape(-1), c_at, m, n, k)  # fmt: skip
+    a_operand = Operand(a_flat, a_at, *a_strides[-2:])
+    b_operand = Operand(b_flat, b_at, *b_strides[-2:])
+    gemm_batched(a_operand, b_operand, out.reshape(-1), c_at, m, n, k)
 
 
 def attention_softmax(

@@ -8,12 +8,13 @@ columns that im2col writes are still cached when the GEMM packs them.
 
 from __future__ import annotations
 
-import functools
-
 import numba
 import numpy as np
 from numba import njit, prange, uint64
 
+from ..common import conv as common
+from ..common.conv import conv_output_size
+from ..contract import Window
 from . import winograd
 from .matmul import flat_view, gemm_batched
 
@@ -33,79 +34,10 @@ WINOGRAD_THREAD_BLOCKS = 128
 WINOGRAD_WEIGHT_BYTES = 4 << 20
 
 
-def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
-    """Output length of a convolution over `size` with kernel k, stride s, padding p and
-    dilation d."""
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+_im2col = njit(parallel=True, cache=True)(common.im2col_planes)
 
 
-@njit(cache=True)
-def _valid_range(size, out_size, offset, step):
-    """The outputs o in [lo, hi) whose input o*step + offset lies in [0, size)."""
-    lo = 0 if offset >= 0 else (-offset + step - 1) // step
-    hi = (size - offset + step - 1) // step if size > offset else 0
-    return min(lo, out_size), max(min(hi, out_size), min(lo, out_size))
-
-
-@njit(parallel=True, cache=True)
-def _im2col(x, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
-    """x: flat C-contiguous (n, c, h, w). cols: flat C-contiguous (n, c*kh*kw, oh*ow),
-    cols[b, (ch*kh + i)*kw + j, y*ow + z] = x[b, ch, y*sh - ph + i*dh, z*sw - pw + j*dw],
-    0 where that falls in the padding. Parallel over the (n, c) planes."""
-    for task in prange(n * c):
-        plane = uint64(task)
-        src = plane * uint64(h * w)
-        for i in range(kh):
-            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
-            for j in range(kw):
-                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
-                dst = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
-                # rows wholly in the padding as two runs, not row by row
-                for t in range(uint64(y_lo * ow)):
-                    cols[dst + t] = 0
-                for t in range(uint64(y_hi * ow), uint64(oh * ow)):
-                    cols[dst + t] = 0
-                count = uint64(z_hi - z_lo)
-                for y in range(y_lo, y_hi):
-                    row = dst + uint64(y * ow)
-                    line = src + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
-                    for z in range(uint64(z_lo)):
-                        cols[row + z] = 0
-                    start = row + uint64(z_lo)
-                    if sw == 1:  # a contiguous copy, which vectorizes (LeNet conv1: 180 -> 115 us)
-                        for z in range(count):
-                            cols[start + z] = x[line + z]
-                    else:
-                        for z in range(count):
-                            cols[start + z] = x[line + z * uint64(sw)]
-                    for z in range(uint64(z_hi), uint64(ow)):
-                        cols[row + z] = 0
-
-
-@njit(parallel=True, cache=True)
-def _col2im(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
-    """The adjoint of `_im2col`: out (flat C-contiguous (n, c, h, w)) is zeroed, then
-    each column entry is added to the input pixel it was copied from. Parallel over the
-    (n, c) planes, which no two tasks share."""
-    for task in prange(n * c):
-        plane = uint64(task)
-        dst = plane * uint64(h * w)
-        for t in range(uint64(h * w)):
-            out[dst + t] = 0
-        for i in range(kh):
-            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
-            for j in range(kw):
-                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
-                src = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
-                for y in range(y_lo, y_hi):
-                    row = src + uint64(y * ow + z_lo)
-                    line = dst + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
-                    if sw == 1:  # contiguous, as in `_im2col`
-                        for z in range(uint64(z_hi - z_lo)):
-                            out[line + z] += cols[row + z]
-                    else:
-                        for z in range(uint64(z_hi - z_lo)):
-                            out[line + z * uint64(sw)] += cols[row + z]
+_col2im = njit(parallel=True, cache=True)(common.col2im_planes)
 
 
 @njit(parallel=True, fastmath={"reassoc", "contract", "arcp", "nsz"}, cache=True)
@@ -123,50 +55,24 @@ def _sum_over_batch_and_space(grad_out, n, c, size, grad_b):
         grad_b[ch] = total
 
 
-def im2col(
-    x: np.ndarray,
-    kh: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    dh: int,
-    dw: int,
-    cols: np.ndarray,
-) -> None:
+def im2col(x: np.ndarray, window: Window, cols: np.ndarray) -> None:
     """cols (N, C*kh*kw, OH*OW) C-contiguous = the patches of x (N, C, H, W) C-contiguous,
     row (c*kh + i)*kw + j holding kernel tap (i, j) of channel c; zero in the padding."""
     n, c, h, w = x.shape
-    oh = conv_output_size(h, kh, sh, ph, dh)
-    ow = conv_output_size(w, kw, sw, pw, dw)
-    if cols.size == 0:
-        return
-    _im2col(flat_view(x)[0], n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
-            cols.reshape(-1))  # fmt: skip
+    kh, kw, sh, sw, ph, pw, dh, dw = window
+    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    if cols.size:
+        _im2col(flat_view(x)[0], n, c, h, w, *window, oh, ow, cols.reshape(-1))
 
 
-def col2im(
-    cols: np.ndarray,
-    kh: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    dh: int,
-    dw: int,
-    out: np.ndarray,
-) -> None:
+def col2im(cols: np.ndarray, window: Window, out: np.ndarray) -> None:
     """The adjoint of `im2col`: out (N, C, H, W) C-contiguous is zeroed, then every entry
     of cols (N, C*kh*kw, OH*OW) C-contiguous is added to the pixel it came from."""
     n, c, h, w = out.shape
-    oh = conv_output_size(h, kh, sh, ph, dh)
-    ow = conv_output_size(w, kw, sw, pw, dw)
-    if out.size == 0:
-        return
-    _col2im(flat_view(cols)[0], n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
-            out.reshape(-1))  # fmt: skip
+    kh, kw, sh, sw, ph, pw, dh, dw = window
+    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    if out.size:
+        _col2im(flat_view(cols)[0], n, c, h, w, *window, oh, ow, out.reshape(-1))
 
 
 def _winograd(x, w, stride, padding, dilation, groups) -> bool:
@@ -183,73 +89,57 @@ def _winograd(x, w, stride, padding, dilation, groups) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=256)
-def _table(outer: int, outer_stride: int, inner: int, inner_stride: int) -> np.ndarray:
-    """Offsets o*outer_stride + i*inner_stride for (o, i) in (outer, inner), o-major.
-    Cached (a training loop asks for the same few every step): never write into one."""
-    o = np.arange(outer, dtype=np.int64)[:, None]
-    i = np.arange(inner, dtype=np.int64)[None, :]
-    return (o * outer_stride + i * inner_stride).reshape(-1)
+class _Conv(common.Conv):
+    """A convolution on the CPU: numpy arrays, the packed GEMM, Winograd where it pays."""
 
-
-class _Conv:
-    """Sizes of one convolution, and the batch chunks its column buffer is cut into."""
-
-    def __init__(self, x, w, stride, padding, dilation, groups):
-        self.n, self.c, self.h, self.w = x.shape
-        self.oc, cg, self.kh, self.kw = w.shape
-        self.sh, self.sw = stride
-        self.ph, self.pw = padding
-        self.dh, self.dw = dilation
-        self.groups = groups
-        self.oh = conv_output_size(self.h, self.kh, self.sh, self.ph, self.dh)
-        self.ow = conv_output_size(self.w, self.kw, self.sw, self.pw, self.dw)
-        self.spatial = self.oh * self.ow
-        self.ocg = self.oc // groups
-        self.ckk = cg * self.kh * self.kw  # GEMM depth per group
-        # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
-        self.pointwise = self.kh == self.kw == self.sh == self.sw == 1 and self.ph == self.pw == 0
-        per_sample = self.c * self.kh * self.kw * self.spatial * x.dtype.itemsize
-        self.chunk = self.n if self.pointwise else max(1, self.budget() // max(per_sample, 1))
-
-    def budget(self) -> int:
-        """Bytes of column buffer per chunk of the batch."""
-        return COLS_BUDGET
-
-    def chunks(self):
-        return [(b, min(b + self.chunk, self.n)) for b in range(0, self.n, self.chunk)]
+    im2col = staticmethod(im2col)
+    col2im = staticmethod(col2im)
+    gemm_batched = staticmethod(gemm_batched)
+    contiguous = staticmethod(np.ascontiguousarray)
+    empty = staticmethod(np.empty)
 
     @property
-    def whole_batch(self) -> bool:
-        """The columns of the whole batch are made in one buffer (one chunk, not 1x1)."""
-        return not self.pointwise and self.chunk >= self.n
-
-    def columns(self, x_chunk, cols_buffer):
-        """The im2col columns of x_chunk (or x_chunk itself when pointwise), flat."""
-        if self.pointwise:
-            return self.flat(x_chunk)
-        cols = cols_buffer[: x_chunk.shape[0]]
-        self.im2col(x_chunk, cols)
-        return self.flat(cols)
-
-    def buffer(self, dtype):
-        if self.pointwise:
-            return None
-        return self.empty((min(self.chunk, self.n), self.c * self.kh * self.kw, self.spatial),
-                          dtype)  # fmt: skip
-
-    # the backend's pieces (the CUDA side overrides them)
-    def im2col(self, x_chunk, cols):
-        im2col(x_chunk, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.dh,
-               self.dw, cols)  # fmt: skip
+    def cols_budget(self) -> int:
+        return COLS_BUDGET
 
     @staticmethod
     def flat(a):
         return flat_view(a)[0]
 
     @staticmethod
-    def empty(shape, dtype):
-        return np.empty(shape, dtype)
+    def zero(a):
+        a[...] = 0
+
+    @staticmethod
+    def table(key, build):
+        return build()  # offset_table keeps the few a training loop asks for
+
+    @staticmethod
+    def fill_bias(out, bias):
+        out[...] = 0 if bias is None else bias[:, None, None]
+
+    @staticmethod
+    def bias_gradient(grad_out, grad_b):
+        n, oc = grad_out.shape[:2]
+        spatial = grad_out.size // (n * oc)
+        _sum_over_batch_and_space(flat_view(grad_out)[0], n, oc, spatial, grad_b)
+
+    @staticmethod
+    def fast_forward(x, w, bias, stride, padding, dilation, groups, out) -> bool:
+        if not _winograd(x, w, stride, padding, dilation, groups):
+            return False
+        winograd.forward(x, w, bias, padding, out)
+        return True
+
+    @staticmethod
+    def fast_backward(x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w) -> bool:
+        if not _winograd(x, w, stride, padding, dilation, groups):
+            return False
+        if grad_x is not None:
+            winograd.input_grad(grad_out, w, padding, grad_x)
+        if grad_w is not None:
+            winograd.weight_grad(x, grad_out, padding, grad_w)
+        return True
 
 
 def conv2d_forward(
@@ -263,38 +153,10 @@ def conv2d_forward(
     out: np.ndarray,
     keep_columns: bool = False,
 ) -> np.ndarray | None:
-    """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
-    (+ bias (OC,)): per sample and group, out[b, g] = w[g] @ im2col(x[b, g]).
-    With `keep_columns`, returns the im2col columns of the whole batch when they were
-    made in one piece (for `conv2d_backward`'s weight gradient), else None."""
-    if out.size == 0:
-        return None
-    x = np.ascontiguousarray(x)
-    w = np.ascontiguousarray(w)
-    if _winograd(x, w, stride, padding, dilation, groups):
-        winograd.forward(x, w, bias, padding, out)
-        return None
-    g = _Conv(x, w, stride, padding, dilation, groups)
-    cols_buffer = g.buffer(out.dtype)
-    w_flat = flat_view(w)[0]
-    bias_flat = None if bias is None else flat_view(np.ascontiguousarray(bias))[0]
-    if g.ckk == 0:  # no input channels: only the bias is left
-        out[...] = 0 if bias is None else bias[:, None, None]
-        return None
-    out_flat = out.reshape(-1)
-    sample = g.oc * g.spatial
-    cols_sample = groups * g.ckk * g.spatial
-    # one product per (sample b, group j), numbered b*groups + j: out[b, j] = w[j] @ cols[b, j]
-    for b0, b1 in g.chunks():
-        cols = g.columns(x[b0:b1], cols_buffer)
-        count = b1 - b0
-        w_at = _table(count, 0, groups, g.ocg * g.ckk)[:, None]
-        cols_at = _table(count, cols_sample, groups, g.ckk * g.spatial)[:, None]
-        out_at = _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
-        bias_at = _table(count, 0, groups, g.ocg)
-        gemm_batched(w_flat, w_at, g.ckk, 1, cols, cols_at, g.spatial, 1, out_flat, out_at,
-                     g.ocg, g.spatial, g.ckk, bias_flat, bias_at, 1, 0)  # fmt: skip
-    return cols_buffer if keep_columns and g.whole_batch else None
+    """`common.conv2d_forward` (kernels/common/conv.py) on numpy arrays."""
+    return common.conv2d_forward(
+        _Conv, x, w, bias, stride, padding, dilation, groups, out, keep_columns
+    )
 
 
 def conv2d_backward(
@@ -310,65 +172,7 @@ def conv2d_backward(
     grad_b: np.ndarray | None,
     columns: np.ndarray | None = None,
 ) -> None:
-    """Gradients of `conv2d_forward` given grad_out (N, OC, OH, OW); each of grad_x
-    (N, C, H, W), grad_w (OC, C/groups, KH, KW) and grad_b (OC,) that is not None is a
-    C-contiguous array to overwrite. Per group: grad_w[g] = sum_b grad_out[b, g] @
-    im2col(x[b, g])^T, grad_x[b, g] = col2im(w[g]^T @ grad_out[b, g]). `columns`: what
-    `conv2d_forward` kept of x's columns, read (never written) instead of made again."""
-    x = np.ascontiguousarray(x)
-    w = np.ascontiguousarray(w)
-    grad_out = np.ascontiguousarray(grad_out)
-    g = _Conv(x, w, stride, padding, dilation, groups)
-    if grad_b is not None:
-        if grad_out.size == 0:
-            grad_b[...] = 0
-        else:
-            _sum_over_batch_and_space(flat_view(grad_out)[0], g.n, g.oc, g.spatial, grad_b)
-    if grad_w is not None and (grad_out.size == 0 or g.spatial == 0):
-        grad_w[...] = 0
-        grad_w = None
-    if grad_x is not None and (grad_out.size == 0 or g.ckk == 0):
-        grad_x[...] = 0
-        grad_x = None
-    if grad_w is None and grad_x is None:
-        return
-    if _winograd(x, w, stride, padding, dilation, groups):
-        if grad_x is not None:
-            winograd.input_grad(grad_out, w, padding, grad_x)
-        if grad_w is not None:
-            winograd.weight_grad(x, grad_out, padding, grad_w)
-        return
-    # the columns of x are dead once grad_w has them, so dcols reuses their buffer (a new
-    # one when the forward's columns are read: a retained graph may read them again)
-    cols_buffer = g.buffer(x.dtype)
-    w_flat = flat_view(w)[0]
-    go_flat = flat_view(grad_out)[0]
-    sample = g.oc * g.spatial
-    cols_sample = groups * g.ckk * g.spatial
-    for b0, b1 in g.chunks():
-        count = b1 - b0
-        if grad_w is not None:
-            if columns is not None and g.whole_batch:
-                cols = g.flat(columns)
-            else:
-                cols = g.columns(x[b0:b1], cols_buffer)
-            # one product per group j, summed over the chunk's samples b (columns R):
-            # grad_w[j] += grad_out[b, j] @ cols[b, j]^T
-            grad_out_at = _table(groups, g.ocg * g.spatial, count, sample) + b0 * sample
-            cols_at = _table(groups, g.ckk * g.spatial, count, cols_sample)
-            grad_w_at = _table(groups, g.ocg * g.ckk, 1, 0)
-            gemm_batched(go_flat, grad_out_at.reshape(groups, count), g.spatial, 1,
-                         cols, cols_at.reshape(groups, count), 1, g.spatial,
-                         grad_w.reshape(-1), grad_w_at, g.ocg, g.ckk, g.spatial,
-                         accumulate=b0 > 0)  # fmt: skip
-        if grad_x is not None:
-            # one product per (sample b, group j): dcols[b, j] = w[j]^T @ grad_out[b, j]
-            dcols = grad_x[b0:b1] if g.pointwise else cols_buffer[:count]
-            w_at = _table(count, 0, groups, g.ocg * g.ckk)[:, None]
-            grad_out_at = _table(count, sample, groups, g.ocg * g.spatial) + b0 * sample
-            dcols_at = _table(count, cols_sample, groups, g.ckk * g.spatial)
-            gemm_batched(w_flat, w_at, 1, g.ckk, go_flat, grad_out_at[:, None], g.spatial, 1,
-                         dcols.reshape(-1), dcols_at, g.ckk, g.spatial, g.ocg)  # fmt: skip
-            if not g.pointwise:
-                col2im(dcols, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
-                       grad_x[b0:b1])  # fmt: skip
+    """`common.conv2d_backward` (kernels/common/conv.py) on numpy arrays."""
+    common.conv2d_backward(
+        _Conv, x, w, grad_out, stride, padding, dilation, groups, grad_x, grad_w, grad_b, columns
+    )

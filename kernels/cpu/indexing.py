@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..common.indexing import nonzero as nonzero  # the launcher: host code shared with CUDA
+from ..common.indexing import offset
 from ._launch import parallel_for, twins
 
 
@@ -38,25 +40,12 @@ def _index_put(out, index, src, n, inner, accumulate):
                     out[dst + j] = src[s + j]
 
 
-@njit(inline="always")
-def _offset(i, shape, strides, dim, value):
-    """Offset of element i (row-major over `shape`) through `strides`, with the
-    coordinate along `dim` replaced by `value`."""
-    rem = np.int64(i)
-    off = np.int64(0)
-    for k in range(shape.size - 1, -1, -1):
-        c = rem % shape[k]
-        rem //= shape[k]
-        off += (value if k == dim else c) * strides[k]
-    return off
-
-
 def _gather(x, xstrides, index, shape, dim, out):
     """out[i] = x at index i's coordinates with coordinate `dim` = index[i]; index and
     out are contiguous of `shape`, x is flat storage walked with `xstrides`."""
     for i in prange(out.size):
         # index[i] in [0, x.shape[dim]), index no larger than x elsewhere: ops.indexing
-        out[i] = x[_offset(i, shape, xstrides, dim, index[i])]
+        out[i] = x[offset(i, shape, xstrides, dim, index[i])]
 
 
 @njit(cache=True)
@@ -66,33 +55,12 @@ def _scatter(out, ostrides, index, shape, dim, src, sstrides, accumulate):
     for i in range(index.size):
         # index[i] in [0, out.shape[dim]), index no larger than out and src elsewhere:
         # ops.indexing._check_gather before the launch
-        o = _offset(i, shape, ostrides, dim, index[i])
-        s = _offset(i, shape, sstrides, -1, 0)
+        o = offset(i, shape, ostrides, dim, index[i])
+        s = offset(i, shape, sstrides, -1, 0)
         if accumulate:
             out[o] += src[s]
         else:
             out[o] = src[s]
-
-
-@njit(cache=True)
-def _nonzero(x, shape):
-    """x: 1-D contiguous; returns (count, ndim) int64 indices of its nonzero elements
-    in row-major order of `shape`."""
-    count = 0
-    for i in range(x.size):
-        if x[i] != 0:
-            count += 1
-    ndim = shape.size
-    out = np.empty((count, ndim), np.int64)
-    row = 0
-    for i in range(x.size):
-        if x[i] != 0:
-            rem = i
-            for d in range(ndim - 1, -1, -1):
-                out[row, d] = rem % shape[d]  # row < count: both passes see the same x
-                rem //= shape[d]
-            row += 1
-    return out
 
 
 _INDEX_SELECT = twins(_index_select)
@@ -153,8 +121,3 @@ def _base_view(x: np.ndarray) -> np.ndarray:
         return x.reshape(-1)
     extent = 1 + sum((n - 1) * s for n, s in zip(x.shape, x.strides)) // x.itemsize
     return np.lib.stride_tricks.as_strided(x, (extent,), (x.itemsize,))
-
-
-def nonzero(x: np.ndarray) -> np.ndarray:
-    """(count, ndim) int64 indices of the nonzero elements of contiguous x."""
-    return _nonzero(x.reshape(-1), np.array(x.shape, np.int64))

@@ -18,6 +18,7 @@ from numba.core import cgutils, config
 from numba.core.compiler_lock import global_compiler_lock
 from numba.extending import intrinsic, overload
 
+from ..contract import Operand
 from ._launch import parallel_for, twins
 from .isa import TILE, blocking
 
@@ -526,32 +527,27 @@ def _sum_partials(partial, split, c, c_at, ldc, accumulate):
 
 
 def gemm_batched(
-    a: np.ndarray,
-    a_at: np.ndarray,
-    a_rs: int,
-    a_cs: int,
-    b: np.ndarray,
-    b_at: np.ndarray,
-    b_rs: int,
-    b_cs: int,
+    a: Operand,
+    b: Operand,
     c: np.ndarray,
     c_at: np.ndarray,
     m: int,
     n: int,
     k: int,
-    bias: np.ndarray | None = None,
-    bias_at: np.ndarray | None = None,
-    bias_rs: int = 0,
-    bias_cs: int = 1,
+    bias: Operand | None = None,
     accumulate: bool = False,
 ) -> None:
     """The general product behind `gemm`, `bmm` and conv: for each q,
     C[q] = sum_r A[q, r] @ B[q, r] (+ bias), or with `accumulate` C[q] += the same.
-    a and b are flat views (`flat_view`); A[q, r][i, p] = a[a_at[q, r] + i*a_rs + p*a_cs]
-    and B likewise, with int64 offset tables a_at, b_at of shape (Q, R). c is a flat
-    writable C-contiguous array, C[q] (m x n, row stride n) starts at c[c_at[q]]. The
-    bias of C[q][i, j] is bias[bias_at[q] + i*bias_rs + j*bias_cs] (bias: a flat view).
+    a and b are `Operand`s over flat views (`flat_view`), with int64 offset tables of
+    shape (Q, R): A[q, r][i, p] = a.array[a.at[q, r] + i*a.row_stride + p*a.column_stride].
+    c is a flat writable C-contiguous array, C[q] (m x n, row stride n) starts at
+    c[c_at[q]]. The bias of C[q][i, j] is the bias operand's element (i, j) of matrix q
+    (its `at` of shape (Q,), or None for 0).
     Requires k > 0; the sum over r runs serially inside a task, so C[q] may not overlap."""
+    a, a_at, a_rs, a_cs = a
+    b, b_at, b_rs, b_cs = b
+    bias, bias_at, bias_rs, bias_cs = (None, None, 0, 1) if bias is None else bias
     dtype = c.dtype
     if bias is None:
         bias = np.zeros(0, dtype)
@@ -585,8 +581,9 @@ def gemm_batched(
         partial = np.empty((products * split, m * n), dtype)
         whole_at = np.arange(products * split, dtype=np.int64) * (m * n)
         reshape = (products * split, a_at.shape[1] // split)
-        gemm_batched(a, a_at.reshape(reshape), a_rs, a_cs, b, b_at.reshape(reshape), b_rs, b_cs,
-                     partial.reshape(-1), whole_at, m, n, k)  # fmt: skip
+        a_slices = Operand(a, a_at.reshape(reshape), a_rs, a_cs)
+        b_slices = Operand(b, b_at.reshape(reshape), b_rs, b_cs)
+        gemm_batched(a_slices, b_slices, partial.reshape(-1), whole_at, m, n, k)
         _sum_partials(partial, split, c, c_at, n, accumulate)
         return
     if m < MR and b_cs == 1 and products > 1 and not dots:
@@ -655,9 +652,14 @@ def gemm(
         return
     a_flat, (a_rs, a_cs) = flat_view(a)
     b_flat, (b_rs, b_cs) = flat_view(b)
-    bias_flat, (bias_cs,) = (None, (1,)) if bias is None else flat_view(bias)
-    gemm_batched(a_flat, _ONE, a_rs, a_cs, b_flat, _ONE, b_rs, b_cs, out.reshape(-1), _ONE[0],
-                 m, n, k, bias_flat, None, 0, bias_cs, beta_accumulate)  # fmt: skip
+    bias_operand = None
+    if bias is not None:
+        bias_flat, (bias_cs,) = flat_view(bias)
+        bias_operand = Operand(bias_flat, None, 0, bias_cs)
+    a_operand = Operand(a_flat, _ONE, a_rs, a_cs)
+    b_operand = Operand(b_flat, _ONE, b_rs, b_cs)
+    c, c_at = out.reshape(-1), _ONE[0]
+    gemm_batched(a_operand, b_operand, c, c_at, m, n, k, bias_operand, beta_accumulate)
 
 
 def gemm_blas(
@@ -689,5 +691,6 @@ def bmm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     a_flat, (a_bs, a_rs, a_cs) = flat_view(a)
     b_flat, (b_bs, b_rs, b_cs) = flat_view(b)
     t = np.arange(batch, dtype=np.int64)
-    gemm_batched(a_flat, (t * a_bs)[:, None], a_rs, a_cs, b_flat, (t * b_bs)[:, None], b_rs,
-                 b_cs, out.reshape(-1), t * (m * n), m, n, k)  # fmt: skip
+    a_operand = Operand(a_flat, (t * a_bs)[:, None], a_rs, a_cs)
+    b_operand = Operand(b_flat, (t * b_bs)[:, None], b_rs, b_cs)
+    gemm_batched(a_operand, b_operand, out.reshape(-1), t * (m * n), m, n, k)

@@ -14,7 +14,7 @@ from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2
 from .elementwise import binary, copy, fill, range_fill, unary, where
 from .indexing import gather, index_put, index_select, nonzero, scatter
 from .linalg import cholesky, eigh, lu_det, lu_factor, lu_solve, qr, svd
-from .matmul import bmm, gemm
+from .matmul import bmm, gemm, gemm_batched
 from .optim import (
     adadelta_step,
     adagrad_step,
@@ -171,4 +171,5 @@ __all__ = [
     "softmax_backward",
     "soft_cross_entropy_backward",
     "soft_cross_entropy_forward",
+    "gemm_batched",
 ]

@@ -10,7 +10,7 @@ import numpy as np
 from numba import cuda, njit
 from numba.cuda.core import config
 
-from ..cpu._launch import MAX_DIMS, _coalesce
+from ..common.strided import MAX_DIMS, coalesce
 
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 THREADS = 256  # threads per block: 8 warps, enough to hide latency at any occupancy
@@ -162,7 +162,7 @@ def launch_strided(kernel, operands: list, out, extra: tuple = ()) -> None:
     if out.size == 0:
         return
     strides = [broadcast_strides(a, out.shape) for a in operands] + [out.strides]
-    shape, folded = _coalesce(out.shape, strides)
+    shape, folded = coalesce(out.shape, strides)
     if len(shape) <= MAX_DIMS:
         pad = MAX_DIMS - len(shape)
         shape = (1,) * pad + shape

@@ -11,6 +11,7 @@ from numba import cuda
 from ..common.attention import head_tables, lead_offsets
 from ..common.attention import softmax_row as _softmax_row
 from ..common.attention import softmax_row_backward as _softmax_row_backward
+from ..contract import Operand
 from ._launch import device_function, flat_memory, from_host_cached, launch
 from .elementwise import fill
 from .matmul import _elements, gemm_batched
@@ -54,10 +55,10 @@ def attention_bmm(a, b, out) -> None:
     a_strides, b_strides = _elements(a), _elements(b)
     key = (a_shape, a_strides, b_shape, b_strides, out_shape[-3])
     a_at, b_at, c_at = head_tables(*key)
-    gemm_batched(flat_memory(a), _table(key + ("a",), lambda: a_at), a_strides[-2],
-                 a_strides[-1], flat_memory(b), _table(key + ("b",), lambda: b_at),
-                 b_strides[-2], b_strides[-1], out.reshape(-1),
-                 _table(key + ("c",), lambda: c_at), m, n, k)  # fmt: skip
+    a_operand = Operand(flat_memory(a), _table(key + ("a",), lambda: a_at), *a_strides[-2:])
+    b_operand = Operand(flat_memory(b), _table(key + ("b",), lambda: b_at), *b_strides[-2:])
+    c_table = _table(key + ("c",), lambda: c_at)
+    gemm_batched(a_operand, b_operand, out.reshape(-1), c_table, m, n, k)
 
 
 def attention_softmax(scores, mask, causal: bool, scale: float, keep: float, dropped) -> None:

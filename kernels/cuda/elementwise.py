@@ -2,7 +2,7 @@
 on numba device arrays.
 
 The scalar math of every opcode is the CPU's (`unary_scalar`/`binary_scalar` in
-kernels/cpu/elementwise.py: `apply_unary`/`apply_binary`, or the op's fastmath function);
+kernels/common/elementwise.py: `apply_unary`/`apply_binary`, or the op's fastmath function);
 a factory closes over the opcode and binds that function, so each op compiles its own
 kernels with the other ops' branches pruned. Each family has a 1-D contiguous kernel
 and one `MAX_DIMS`-D strided kernel (broadcast dims have stride 0); each thread walks a
@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ..cpu import bfloat16
-from ..cpu._launch import unravel
-from ..cpu.elementwise import _Lazy, binary_scalar, unary_scalar, with_scalar
+from ..common import bfloat16
+from ..common.elementwise import Lazy, binary_scalar, unary_scalar, with_scalar
+from ..common.strided import unravel
 from ._launch import empty, flat, launch, launch_strided, per_opcode, per_slice
 
 
@@ -70,8 +70,8 @@ def _binary_family(op):
     return tuple(cuda.jit(cache=True)(with_scalar(f, math)) for f in kernels)
 
 
-_UNARY = _Lazy(_unary_family)
-_BINARY = _Lazy(_binary_family)
+_UNARY = Lazy(_unary_family)
+_BINARY = Lazy(_binary_family)
 
 
 @cuda.jit(cache=True)
@@ -216,8 +216,8 @@ def fill(out, value) -> None:
         launch_strided(_fill_strided, [], out, (value,))
 
 
-_round_bits = per_slice(bfloat16._round_to_bfloat16)
-_widen_bits = per_slice(bfloat16._widen_bfloat16)
+_round_bits = per_slice(bfloat16.round_bits)
+_widen_bits = per_slice(bfloat16.widen_bits)
 
 
 @cuda.jit(cache=True)

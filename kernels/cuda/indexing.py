@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ..cpu.elementwise import _Lazy
-from ..cpu.indexing import _offset
-from ..cpu.indexing import nonzero as _cpu_nonzero
+from ..common import indexing as common
+from ..common.elementwise import Lazy
 from ._launch import device_function, flat_memory, from_host_cached, launch
 
-offset = device_function(_offset)
+offset = device_function(common.offset)
 
 # how a write lands: plain store, atomic add, or add by one thread in order
 STORE, ATOMIC_ADD, SERIAL_ADD = range(3)
@@ -82,8 +81,8 @@ def _scatter_kernel(mode):
     return cuda.jit(cache=True)(kernel)
 
 
-_INDEX_PUT = _Lazy(_index_put_kernel)
-_SCATTER = _Lazy(_scatter_kernel)
+_INDEX_PUT = Lazy(_index_put_kernel)
+_SCATTER = Lazy(_scatter_kernel)
 
 
 def _mode(out, accumulate: bool) -> int:
@@ -149,11 +148,11 @@ def scatter(out, index, dim: int, src, accumulate: bool) -> None:
 
 def nonzero(x):
     """(count, ndim) int64 indices of the nonzero elements of contiguous x. The count
-    decides the output's size, so the host needs it anyway: x is copied there and the CPU
-    kernel runs."""
+    decides the output's size, so the host needs it anyway: x is copied there and the
+    shared host kernel runs."""
     from . import from_host, to_host
 
-    return from_host(_cpu_nonzero(np.ascontiguousarray(to_host(x))))
+    return from_host(common.nonzero(np.ascontiguousarray(to_host(x))))
 
 
 __all__ = ["gather", "index_put", "index_select", "nonzero", "scatter"]

@@ -1,20 +1,20 @@
-"""The layer kernels of kernels/cpu/layers.py on device arrays: a thread takes one slice
-(a group of one sample, an image plane, a bag, a sample) and runs the CPU kernel's body on
-its one-slice views (`per_slice`), so the math exists once for both devices."""
+"""The layer kernels of kernels/common/layers.py on device arrays: a thread takes one slice
+(a group of one sample, an image plane, a bag, a sample) and runs the rule's body on its
+one-slice views (`per_slice`), so the math exists once for both devices."""
 
 from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import layers as cpu
+from ..common import layers as common
 from ._launch import launch, per_slice
 
-_group_forward = per_slice(cpu._group_norm_forward)
-_group_backward = per_slice(cpu._group_norm_backward)
-_adaptive_max = per_slice(cpu._adaptive_max_pool_forward)
-_bag_max = per_slice(cpu._bag_max)
-_ctc_forward = per_slice(cpu._ctc_forward)
-_ctc_backward = per_slice(cpu._ctc_backward)
+_group_forward = per_slice(common.group_norm_forward)
+_group_backward = per_slice(common.group_norm_backward)
+_adaptive_max = per_slice(common.adaptive_max_pool_forward)
+_bag_max = per_slice(common.bag_max)
+_ctc_forward = per_slice(common.ctc_forward)
+_ctc_backward = per_slice(common.ctc_backward)
 
 
 @cuda.jit(cache=True)

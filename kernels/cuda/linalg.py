@@ -1,21 +1,21 @@
-"""Dense linear algebra on device arrays: a thread per matrix runs the CPU kernel's body
-(kernels/cpu/linalg.py) on its own one-matrix views, so the factorisations, their pivoting
+"""Dense linear algebra on device arrays: a thread per matrix runs the shared body
+(kernels/common/linalg.py) on its own one-matrix views, so the factorisations, their pivoting
 and their convergence tests exist once. Arguments as on the CPU: C-contiguous float64."""
 
 from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import linalg as cpu
+from ..common import linalg as common
 from ._launch import empty, launch, per_slice
 
-_lu_factor = per_slice(cpu._lu_factor)
-_lu_solve = per_slice(cpu._lu_solve)
-_lu_det = per_slice(cpu._lu_det)
-_cholesky = per_slice(cpu._cholesky)
-_qr = per_slice(cpu._qr)
-_eigh = per_slice(cpu._eigh)
-_svd = per_slice(cpu._svd)
+_lu_factor = per_slice(common.lu_factor)
+_lu_solve = per_slice(common.lu_solve)
+_lu_det = per_slice(common.lu_det)
+_cholesky = per_slice(common.cholesky)
+_qr = per_slice(common.qr)
+_eigh = per_slice(common.eigh)
+_svd = per_slice(common.svd)
 
 
 @cuda.jit(cache=True)

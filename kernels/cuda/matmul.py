@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda, float32, float64
 
-from ..cpu.elementwise import ADD
+from ..common.elementwise import ADD
+from ..contract import Operand
 from ._launch import flat_memory, from_host_cached
 from .elementwise import binary, copy, fill
 
@@ -99,12 +100,24 @@ _KERNELS = {
 }
 
 
-def gemm_batched(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bias=None,
-                 bias_at=None, bias_rs=0, bias_cs=1, accumulate=False) -> None:  # fmt: skip
+def gemm_batched(
+    a: Operand,
+    b: Operand,
+    c,
+    c_at,
+    m: int,
+    n: int,
+    k: int,
+    bias: Operand | None = None,
+    accumulate: bool = False,
+) -> None:
     """The CPU's `gemm_batched` on device arrays: for each q, C[q] = sum_r A[q, r] @ B[q, r]
-    (+ bias), or += with `accumulate`. a, b: 1-D device views (`flat_memory`); a_at, b_at:
-    int64 device tables (Q, R); c: flat C-contiguous; c_at, bias_at: int64 device tables
-    (Q,). Requires k > 0; products q may not overlap in C."""
+    (+ bias), or += with `accumulate`. a, b: operands over 1-D device views
+    (`flat_memory`) with int64 device tables (Q, R); c: flat C-contiguous; c_at and the
+    bias's table: int64 device tables (Q,). Requires k > 0; products q may not overlap."""
+    a, a_at, a_rs, a_cs = a
+    b, b_at, b_rs, b_cs = b
+    bias, bias_at, bias_rs, bias_cs = (None, None, 0, 1) if bias is None else bias
     if bias is None:
         bias = from_host_cached(("empty", c.dtype.str), lambda: np.zeros(0, c.dtype))
     products = c_at.size
@@ -150,11 +163,14 @@ def gemm(a, b, out, bias=None, beta_accumulate: bool = False) -> None:
         return
     a_rs, a_cs = _elements(a)
     b_rs, b_cs = _elements(b)
-    bias_flat, bias_cs = (None, 1) if bias is None else (flat_memory(bias), _elements(bias)[0])
+    bias_operand = None
+    if bias is not None:
+        bias_operand = Operand(flat_memory(bias), None, 0, _elements(bias)[0])
     one = _zero_table(1, 1)
-    gemm_batched(flat_memory(a), one, a_rs, a_cs, flat_memory(b), one, b_rs, b_cs,
-                 out.reshape(-1), _zero_table(1), m, n, k, bias_flat, None, 0, bias_cs,
-                 beta_accumulate)  # fmt: skip
+    a_operand = Operand(flat_memory(a), one, a_rs, a_cs)
+    b_operand = Operand(flat_memory(b), one, b_rs, b_cs)
+    c, c_at = out.reshape(-1), _zero_table(1)
+    gemm_batched(a_operand, b_operand, c, c_at, m, n, k, bias_operand, beta_accumulate)
 
 
 def bmm(a, b, out) -> None:
@@ -173,8 +189,9 @@ def bmm(a, b, out) -> None:
     a_at = from_host_cached(("batch", batch, a_bs), lambda: (t * a_bs)[:, None])
     b_at = from_host_cached(("batch", batch, b_bs), lambda: (t * b_bs)[:, None])
     c_at = from_host_cached(("batch", batch, m * n, 0), lambda: t * (m * n))
-    gemm_batched(flat_memory(a), a_at, a_rs, a_cs, flat_memory(b), b_at, b_rs, b_cs,
-                 out.reshape(-1), c_at, m, n, k)  # fmt: skip
+    a_operand = Operand(flat_memory(a), a_at, a_rs, a_cs)
+    b_operand = Operand(flat_memory(b), b_at, b_rs, b_cs)
+    gemm_batched(a_operand, b_operand, out.reshape(-1), c_at, m, n, k)
 
 
 __all__ = ["bmm", "gemm", "gemm_batched"]

@@ -2,14 +2,14 @@
 logsumexp over the middle axis of a C-contiguous (outer, n, inner) array, plus cumsum and
 softmax/log_softmax along it.
 
-A short axis (n <= SMALL_N) is reduced by one thread per output with the CPU's own
-`_reduce_range`/`_finalize`. A longer one gets a block per output: each thread reduces
-every `blockDim`-th element with `_reduce_range`, then the block combines the partial
-results in a shared-memory tree. A single output over a long axis (`x.sum()`) would leave
-all but one multiprocessor idle, so there many blocks write partial results first and a
-second launch combines them, as the CPU splits such sums into chunks. Accumulation runs
-in float64 for floating inputs and int64 otherwise, as on the CPU, so both devices agree
-to rounding.
+A short axis (n <= SMALL_N) is reduced by one thread per output with the shared
+`reduce_range`/`finalize` (kernels/common/reduction.py). A longer one gets a block per
+output: each thread reduces every `blockDim`-th element with `reduce_range`, then the
+block combines the partial results in a shared-memory tree. A single output over a long
+axis (`x.sum()`) would leave all but one multiprocessor idle, so there many blocks write
+partial results first and a second launch combines them, as the CPU splits such sums into
+chunks. Accumulation runs in float64 for floating inputs and int64 otherwise, as on the
+CPU, so both devices agree to rounding.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ import numpy as np
 from numba import cuda, float64, int64, njit
 
 from ..common import fastmath
-from ..cpu.elementwise import _Lazy
-from ..cpu.reduction import (
-    _CHUNKABLE,
-    _COMBINE,
+from ..common import reduction as common
+from ..common.elementwise import Lazy
+from ..common.reduction import (
     ALL,
     ANY,
     ARGMAX,
     ARGMIN,
+    CHUNKABLE,
+    COMBINE,
     LOGSUMEXP,
     MAX,
     MEAN,
@@ -36,13 +37,6 @@ from ..cpu.reduction import (
     PROD,
     SUM,
     VAR,
-    _cross_entropy_rows,
-    _cross_entropy_rows_backward,
-    _finalize,
-    _reduce_range,
-    _soft_cross_entropy_rows,
-    _soft_cross_entropy_rows_backward,
-    line_max_and_exp_sum,
 )
 from ._launch import (
     MAX_BLOCKS,
@@ -59,8 +53,8 @@ SPLIT_N = 1 << 15  # one output over more items than this is reduced by many blo
 SPLIT_ITEMS = 16  # items per thread in the first pass of such a split reduction
 SPLIT_THREADS = THREADS  # threads per block of that first pass
 
-reduce_range = device_function(_reduce_range)
-finalize = device_function(_finalize)
+reduce_range = device_function(common.reduce_range)
+finalize = device_function(common.finalize)
 
 
 @njit(inline="always")
@@ -180,7 +174,7 @@ def _family(key):
     return tuple(cuda.jit(cache=True)(f) for f in (per_output, per_block, partials))
 
 
-_FAMILIES = _Lazy(_family)
+_FAMILIES = Lazy(_family)
 
 
 def reduce(op: int, x, out, n: int, inner: int, p: float = 0.0) -> None:
@@ -191,14 +185,14 @@ def reduce(op: int, x, out, n: int, inner: int, p: float = 0.0) -> None:
     floating = x.dtype.kind == "f"
     zero = np.float64(0) if floating else np.int64(0)
     flat_x, flat_out = x.reshape(-1), out.reshape(-1)
-    if op in _CHUNKABLE and out.size == 1 and n > SPLIT_N:
+    if op in CHUNKABLE and out.size == 1 and n > SPLIT_N:
         blocks = min(-(-n // (SPLIT_THREADS * SPLIT_ITEMS)), MAX_BLOCKS)
         partial = empty((blocks,), zero.dtype)
         # a mean's partials are sums; the combining pass divides by the true count
         _FAMILIES[SUM if op == MEAN else op, floating][2][blocks, SPLIT_THREADS](
             flat_x, partial, zero, p
         )
-        combine = MEAN if op == MEAN else _COMBINE.get(op, op)
+        combine = MEAN if op == MEAN else COMBINE.get(op, op)
         _rows(combine, floating, partial, flat_out, blocks, 1, zero, p, n)
         return
     _rows(op, floating, flat_x, flat_out, n, inner, zero, p, n)
@@ -246,7 +240,7 @@ def _softmax_write(x, out, at, top, total, log):
 
 
 softmax_write = device_function(_softmax_write)
-max_and_exp_sum = device_function(line_max_and_exp_sum)
+max_and_exp_sum = device_function(common.line_max_and_exp_sum)
 
 
 @cuda.jit(cache=True)
@@ -309,8 +303,8 @@ def cumprod(x, out, n: int, inner: int) -> None:
     _run_scan(x, out, n, inner, True)
 
 
-_ce_row = per_slice(_cross_entropy_rows)
-_ce_row_backward = per_slice(_cross_entropy_rows_backward)
+_ce_row = per_slice(common.cross_entropy_rows)
+_ce_row_backward = per_slice(common.cross_entropy_rows_backward)
 
 
 @cuda.jit(cache=True)
@@ -344,8 +338,8 @@ def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x)
         )
 
 
-_soft_ce_row = per_slice(_soft_cross_entropy_rows)
-_soft_ce_row_backward = per_slice(_soft_cross_entropy_rows_backward)
+_soft_ce_row = per_slice(common.soft_cross_entropy_rows)
+_soft_ce_row_backward = per_slice(common.soft_cross_entropy_rows_backward)
 
 
 @cuda.jit(cache=True)

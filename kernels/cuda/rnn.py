@@ -1,20 +1,20 @@
 """Fused gate kernels of the recurrent layers on device arrays: the CPU's kernels
 (kernels/cpu/rnn.py, which documents the layouts) with a thread per (row, hidden unit),
-each calling the CPU's pure per-unit math, so both devices share one copy of it."""
+each calling the per-unit math of kernels/common/rnn.py, which both devices share."""
 
 from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import rnn as cpu
+from ..common import rnn as common
 from ._launch import device_function, launch
 
-lstm_forward_unit = device_function(cpu.lstm_forward_unit)
-lstm_backward_unit = device_function(cpu.lstm_backward_unit)
-gru_forward_unit = device_function(cpu.gru_forward_unit)
-gru_backward_unit = device_function(cpu.gru_backward_unit)
-rnn_forward_unit = device_function(cpu.rnn_forward_unit)
-rnn_backward_unit = device_function(cpu.rnn_backward_unit)
+lstm_forward_unit = device_function(common.lstm_forward_unit)
+lstm_backward_unit = device_function(common.lstm_backward_unit)
+gru_forward_unit = device_function(common.gru_forward_unit)
+gru_backward_unit = device_function(common.gru_backward_unit)
+rnn_forward_unit = device_function(common.rnn_forward_unit)
+rnn_backward_unit = device_function(common.rnn_backward_unit)
 
 
 @cuda.jit(cache=True)

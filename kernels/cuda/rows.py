@@ -1,5 +1,5 @@
 """Row CUDA kernels: softmax / log_softmax backward and layer_norm forward and backward,
-the CPU's row kernels (kernels/cpu/rows.py) run by one thread per line, row or column on
+the row rules of kernels/common/rows.py run by one thread per line, row or column on
 one-slice views (`per_slice`), so each rule is written once. (The softmax forward is in
 reduction.py: a block per long line.)"""
 
@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import rows as cpu
+from ..common import rows as common
 from ._launch import empty, launch, per_slice
 
-_softmax_backward_line = per_slice(cpu._softmax_backward)
-_layer_norm_row = per_slice(cpu._layer_norm_forward)
-_layer_norm_backward_row = per_slice(cpu._layer_norm_backward_rows)
-_layer_norm_backward_column = per_slice(cpu._layer_norm_backward_columns)
+_softmax_backward_line = per_slice(common.softmax_backward_lines)
+_layer_norm_row = per_slice(common.layer_norm_rows)
+_layer_norm_backward_row = per_slice(common.layer_norm_backward_rows)
+_layer_norm_backward_column = per_slice(common.layer_norm_backward_columns)
 
 
 @cuda.jit(cache=True)

@@ -1,16 +1,16 @@
-"""Selection on device arrays: a thread per row runs the CPU's body (kernels/cpu/
-selection.py) on its own row, so the rules (NaN, ties, sides) exist once."""
+"""Selection on device arrays: a thread per row runs the shared body
+(kernels/common/selection.py) on its own row, so the rules (NaN, ties, sides) exist once."""
 
 from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import selection as cpu
+from ..common import selection as common
 from ._launch import launch, per_slice
 
-_cumulative_extreme = per_slice(cpu._cumulative_extreme)
-_mode_of_sorted = per_slice(cpu._mode_of_sorted)
-_search_sorted = per_slice(cpu._search_sorted)
+_cumulative_extreme = per_slice(common.cumulative_extreme_rows)
+_mode_of_sorted = per_slice(common.mode_of_sorted_rows)
+_search_sorted = per_slice(common.search_sorted_rows)
 
 
 @cuda.jit(cache=True)

@@ -1,12 +1,12 @@
 """Copying shape CUDA kernels: tril/triu and the cyclic gather behind flip and roll, a
-thread per output element, with the CPU kernels' index rules."""
+thread per output element, with the index rules of kernels/common/shape.py."""
 
 from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu.shape import keep_in_triangle as _keep_in_triangle
-from ..cpu.shape import source_index as _source_index
+from ..common.shape import keep_in_triangle as _keep_in_triangle
+from ..common.shape import source_index as _source_index
 from ._launch import device_function, launch
 from .indexing import _int64_tables
 

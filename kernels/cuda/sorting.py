@@ -1,14 +1,14 @@
-"""Sorting on device arrays: a thread per row runs the CPU's merge sort body
-(kernels/cpu/sorting.py) on its own row, so the order rules (stability, NaN) exist once."""
+"""Sorting on device arrays: a thread per row runs the shared merge sort body
+(kernels/common/sorting.py) on its own row, so the order rules (stability, NaN) exist once."""
 
 from __future__ import annotations
 
 from numba import cuda
 
-from ..cpu import sorting as cpu
+from ..common import sorting as common
 from ._launch import empty, launch, per_slice
 
-_sort_rows = per_slice(cpu._sort_rows)
+_sort_rows = per_slice(common.sort_rows)
 
 
 @cuda.jit(cache=True)

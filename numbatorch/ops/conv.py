@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import _dtype
 from .._autocast import LOWER, autocast_op
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu import elementwise as E  # opcodes only
+from ..kernels.common import elementwise as E  # opcodes only
 from ..tensor import Tensor
 from ._common import TYPE_WORD, check_device, empty, expanded_array, kernels
 from .shape import cat

@@ -8,7 +8,7 @@ import math
 from .. import _dtype, _trace
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
+from ..kernels.common import elementwise as E  # opcodes only; kernels come from the backend
 from ..tensor import Tensor
 from . import _lane
 from ._common import (

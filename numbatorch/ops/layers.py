@@ -8,6 +8,7 @@ from __future__ import annotations
 from .. import _creation, _dtype
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
+from ..kernels.contract import Window
 from ._common import cast, empty, kernels
 
 
@@ -185,8 +186,8 @@ class Im2Col(BuiltinFunction):
         dtype = _compute_dtype(x)
         n, c = x.shape[:2]
         cols = empty((n, c * kernel_size[0] * kernel_size[1], blocks), dtype, x.device)
-        kernels(x).im2col(cast(x, dtype).contiguous()._array, *kernel_size, *stride, *padding,
-                          *dilation, cols._array)  # fmt: skip
+        window = Window.of(kernel_size, stride, padding, dilation)
+        kernels(x).im2col(cast(x, dtype).contiguous()._array, window, cols._array)
         ctx.meta = (tuple(x.shape), x.dtype, kernel_size, dilation, padding, stride)
         return cast(cols, x.dtype)
 
@@ -206,8 +207,8 @@ class Col2Im(BuiltinFunction):
         n = cols.shape[0]
         c = cols.shape[1] // (kernel_size[0] * kernel_size[1])
         out = empty((n, c, *output_size), dtype, cols.device)
-        kernels(cols).col2im(cast(cols, dtype).contiguous()._array, *kernel_size, *stride,
-                             *padding, *dilation, out._array)  # fmt: skip
+        window = Window.of(kernel_size, stride, padding, dilation)
+        kernels(cols).col2im(cast(cols, dtype).contiguous()._array, window, out._array)
         ctx.meta = (cols.shape[2], kernel_size, dilation, padding, stride)
         return cast(out, cols.dtype)
 

@@ -8,7 +8,7 @@ from .._autocast import LOWER, autocast_op
 from .._dispatch import backend
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu.reduction import SUM
+from ..kernels.common.reduction import SUM
 from ..tensor import Tensor, empty_like_array, view_of
 from ._common import check_device, empty, kernels
 from .reduction import reduce

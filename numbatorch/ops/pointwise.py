@@ -10,7 +10,7 @@ import math
 
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu import elementwise as E  # opcodes only; kernels come from the backend
+from ..kernels.common import elementwise as E  # opcodes only; kernels come from the backend
 from ..tensor import Tensor
 from ._common import TYPE_WORD, cast, empty, kernels, promote, shape_of, sum_to_shape
 from .elementwise import (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
+from ..kernels.contract import Window
 from ..tensor import Tensor
 from ._common import TYPE_WORD, check_device, empty, half_in_float32, kernels
 from .indexing import _check_index_range
@@ -19,15 +20,8 @@ class MaxPool2DWithIndices(BuiltinFunction):
     def forward(ctx, x, kernel_size, stride, padding, dilation, output_size):
         out = empty((*x.shape[:2], *output_size), x.dtype, x.device)
         indices = empty(out.shape, _dtype.int64, x.device)
-        kernels(x).max_pool2d_forward(
-            x.contiguous()._array,
-            *kernel_size,
-            *stride,
-            *padding,
-            *dilation,
-            out._array,
-            indices._array,
-        )
+        window = Window.of(kernel_size, stride, padding, dilation)
+        kernels(x).max_pool2d_forward(x.contiguous()._array, window, out._array, indices._array)
         ctx.save_for_backward(indices)
         ctx.input_meta = (x.shape, x.dtype)
         ctx.mark_non_differentiable(indices)
@@ -84,9 +78,7 @@ class AvgPool2D(BuiltinFunction):
         ctx.input_meta = (x.shape, x.dtype)
         kernels(x).avg_pool2d_forward(
             x.contiguous()._array,
-            *kernel_size,
-            *stride,
-            *padding,
+            Window.of(kernel_size, stride, padding),
             ceil_mode,
             count_include_pad,
             divisor_override,
@@ -101,9 +93,7 @@ class AvgPool2D(BuiltinFunction):
         grad_in = empty(shape, dtype, grad.device)
         kernels(grad).avg_pool2d_backward(
             grad.contiguous()._array,
-            *kernel_size,
-            *stride,
-            *padding,
+            Window.of(kernel_size, stride, padding),
             ceil_mode,
             count_include_pad,
             divisor_override,

@@ -10,7 +10,7 @@ from .. import _dtype, return_types
 from .._autocast import FP32, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu import reduction as R  # opcodes only
+from ..kernels.common import reduction as R  # opcodes only
 from ..tensor import Tensor
 from . import _lane
 from ._common import TYPE_WORD, cast, dims_of, empty, kernels, scalar_as_vector, wrap_dim

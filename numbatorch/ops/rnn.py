@@ -25,7 +25,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..kernels.cpu.reduction import SUM
+from ..kernels.common.reduction import SUM
 from ..tensor import Tensor, from_array, view_of
 from ._common import TYPE_WORD, check_device, empty, kernels
 from .indexing import IndexSelect

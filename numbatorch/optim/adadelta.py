@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import AdadeltaOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -51,11 +52,13 @@ class Adadelta(Optimizer):
                 grad,
                 state["square_avg"],
                 state["acc_delta"],
-                group["lr"],
-                group["rho"],
-                group["eps"],
-                group["weight_decay"],
-                group["maximize"],
+                AdadeltaOptions(
+                    lr=group["lr"],
+                    rho=group["rho"],
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    maximize=group["maximize"],
+                ),
             )
 
         return update

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import AdagradOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -82,10 +83,12 @@ class Adagrad(Optimizer):
                 "adagrad_step",
                 grad,
                 state["sum"],
-                clr,
-                group["eps"],
-                group["weight_decay"],
-                group["maximize"],
+                AdagradOptions(
+                    clr=clr,
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    maximize=group["maximize"],
+                ),
             )
 
         return update

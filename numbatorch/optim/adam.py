@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import AdamOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -86,15 +87,17 @@ class Adam(Optimizer):
                 state["exp_avg"],
                 state["exp_avg_sq"],
                 max_exp_avg_sq,
-                group["lr"],
-                beta1,
-                beta2,
-                group["eps"],
-                group["weight_decay"],
-                step,
-                group["amsgrad"],
-                group["maximize"],
-                group["decoupled_weight_decay"],
+                AdamOptions(
+                    lr=group["lr"],
+                    beta1=beta1,
+                    beta2=beta2,
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    step=step,
+                    amsgrad=group["amsgrad"],
+                    maximize=group["maximize"],
+                    decoupled_weight_decay=group["decoupled_weight_decay"],
+                ),
             )
 
         return update

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import AdamaxOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -52,13 +53,15 @@ class Adamax(Optimizer):
                 grad,
                 state["exp_avg"],
                 state["exp_inf"],
-                group["lr"],
-                beta1,
-                beta2,
-                group["eps"],
-                group["weight_decay"],
-                step,
-                group["maximize"],
+                AdamaxOptions(
+                    lr=group["lr"],
+                    beta1=beta1,
+                    beta2=beta2,
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    step=step,
+                    maximize=group["maximize"],
+                ),
             )
 
         return update

@@ -4,6 +4,7 @@ the iterates."""
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import ASGDOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -55,11 +56,13 @@ class ASGD(Optimizer):
                 "asgd_step",
                 grad,
                 state["ax"],
-                state["eta"].item(),
-                lambd,
-                state["mu"].item(),
-                group["weight_decay"],
-                group["maximize"],
+                ASGDOptions(
+                    eta=state["eta"].item(),
+                    lambd=lambd,
+                    mu=state["mu"].item(),
+                    weight_decay=group["weight_decay"],
+                    maximize=group["maximize"],
+                ),
             )
             self._assign(state["eta"], lr / ((1 + lambd * lr * step) ** group["alpha"]))
             self._assign(state["mu"], 1 / max(1, step - group["t0"]))

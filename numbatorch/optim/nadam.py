@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import NAdamOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -65,16 +66,18 @@ class NAdam(Optimizer):
                 grad,
                 state["exp_avg"],
                 state["exp_avg_sq"],
-                lr,
-                beta1,
-                beta2,
-                group["eps"],
-                group["weight_decay"],
-                1 - beta2**step,
-                -lr * (1.0 - mu) / (1.0 - mu_product),
-                -lr * mu_next / (1.0 - mu_product * mu_next),
-                group["maximize"],
-                group["decoupled_weight_decay"],
+                NAdamOptions(
+                    lr=lr,
+                    beta1=beta1,
+                    beta2=beta2,
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    bias_correction2=1 - beta2**step,
+                    grad_coefficient=-lr * (1.0 - mu) / (1.0 - mu_product),
+                    exp_avg_coefficient=-lr * mu_next / (1.0 - mu_product * mu_next),
+                    maximize=group["maximize"],
+                    decoupled_weight_decay=group["decoupled_weight_decay"],
+                ),
             )
 
         return update

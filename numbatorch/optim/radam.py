@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from .. import _creation
+from ..kernels.contract import RAdamOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -66,15 +67,17 @@ class RAdam(Optimizer):
                 grad,
                 state["exp_avg"],
                 state["exp_avg_sq"],
-                group["lr"],
-                beta1,
-                beta2,
-                group["eps"],
-                group["weight_decay"],
-                step,
-                rect,
-                group["maximize"],
-                group["decoupled_weight_decay"],
+                RAdamOptions(
+                    lr=group["lr"],
+                    beta1=beta1,
+                    beta2=beta2,
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    step=step,
+                    rect=rect,
+                    maximize=group["maximize"],
+                    decoupled_weight_decay=group["decoupled_weight_decay"],
+                ),
             )
 
         return update

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import RMSpropOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -80,13 +81,15 @@ class RMSprop(Optimizer):
                 state["square_avg"],
                 state.get("grad_avg", empty) if group["centered"] else empty,
                 state.get("momentum_buffer", empty) if group["momentum"] > 0 else empty,
-                group["lr"],
-                group["alpha"],
-                group["eps"],
-                group["weight_decay"],
-                group["momentum"],
-                group["centered"],
-                group["maximize"],
+                RMSpropOptions(
+                    lr=group["lr"],
+                    alpha=group["alpha"],
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    momentum=group["momentum"],
+                    centered=group["centered"],
+                    maximize=group["maximize"],
+                ),
             )
 
         return update

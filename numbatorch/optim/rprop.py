@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..kernels.contract import RpropOptions
 from .optimizer import Optimizer, hyper_parameters
 
 
@@ -50,11 +51,13 @@ class Rprop(Optimizer):
                 grad,
                 state["prev"],
                 state["step_size"],
-                etaminus,
-                etaplus,
-                step_size_min,
-                step_size_max,
-                group["maximize"],
+                RpropOptions(
+                    etaminus=etaminus,
+                    etaplus=etaplus,
+                    step_size_min=step_size_min,
+                    step_size_max=step_size_max,
+                    maximize=group["maximize"],
+                ),
             )
 
         return update

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kernels.contract import SGDOptions
 from .optimizer import Optimizer
 
 
@@ -83,13 +84,15 @@ class SGD(Optimizer):
                 "sgd_step",
                 grad,
                 buffer if momentum != 0 else self._empty_like(param),
-                group["lr"],
-                momentum,
-                group["dampening"],
-                group["weight_decay"],
-                group["nesterov"],
-                group["maximize"],
-                first_step,
+                SGDOptions(
+                    lr=group["lr"],
+                    momentum=momentum,
+                    dampening=group["dampening"],
+                    weight_decay=group["weight_decay"],
+                    nesterov=group["nesterov"],
+                    maximize=group["maximize"],
+                    first_step=first_step,
+                ),
             )
 
         return update

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numbatorch.kernels.contract import Window
 from numbatorch.kernels.cpu import conv
 
 DTYPES = [np.float32, np.float64]
@@ -80,7 +81,7 @@ def test_im2col_gathers_patches_with_zero_padding(dtype, name):
     x, _, _ = _inputs(CASES[name], dtype)
     _, _, oh, ow = _out_shape(CASES[name])
     cols = np.full((n, c * kh * kw, oh * ow), np.nan, dtype)
-    conv.im2col(x, kh, kw, *stride, *padding, *dilation, cols)
+    conv.im2col(x, Window.of((kh, kw), stride, padding, dilation), cols)
     xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
     expected = np.stack(
         [_patch(xp, i, j, stride, dilation, oh, ow) for i in range(kh) for j in range(kw)],
@@ -97,9 +98,9 @@ def test_col2im_is_the_adjoint_of_im2col(name):
     x = rng.standard_normal((n, c, h, w))
     cols_in = rng.standard_normal((n, c * kh * kw, oh * ow))
     cols = np.empty_like(cols_in)
-    conv.im2col(x, kh, kw, *stride, *padding, *dilation, cols)
+    conv.im2col(x, Window.of((kh, kw), stride, padding, dilation), cols)
     back = np.full_like(x, np.nan)
-    conv.col2im(cols_in, kh, kw, *stride, *padding, *dilation, back)
+    conv.col2im(cols_in, Window.of((kh, kw), stride, padding, dilation), back)
     np.testing.assert_allclose(np.vdot(back, x), np.vdot(cols_in, cols), rtol=1e-12)
 
 

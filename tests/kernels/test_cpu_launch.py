@@ -1,13 +1,15 @@
 """The CPU launch plumbing: serial/parallel twins of one kernel body."""
 
 import pytest
+from numbatorch.kernels.common.elementwise import ADD
+from numbatorch.kernels.contract import SGDOptions
 from numbatorch.kernels.cpu import elementwise, indexing, matmul, optim, rows
 
 PAIRS = {
     "copy": (elementwise._copy_serial, elementwise._copy_parallel),
-    "binary": elementwise._BINARY[elementwise.ADD][:2],
+    "binary": elementwise._BINARY[ADD][:2],
     "gather": indexing._GATHER,
-    "sgd": optim._SGD,
+    "sgd": optim._KERNELS[SGDOptions],
     "dots": (matmul._gemm_dots_serial, matmul._gemm_dots),
     "softmax": rows._SOFTMAX,
     "layer_norm": rows._LAYER_NORM,

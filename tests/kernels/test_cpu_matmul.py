@@ -3,6 +3,7 @@ strides, bias, accumulation and batches."""
 
 import numpy as np
 import pytest
+from numbatorch.kernels.contract import Operand
 from numbatorch.kernels.cpu import matmul
 
 DTYPES = [np.float32, np.float64]
@@ -175,9 +176,11 @@ def test_gemm_batched_sums_over_r_in_parallel_slices(dtype, terms, accumulate):
         expected += out
     t = np.arange(terms, dtype=np.int64)[None, :]
     assert matmul._sum_split(m, n, 1, terms) > 1  # the sliced path runs
-    matmul.gemm_batched(matmul.flat_view(a)[0], t * m * k, k, 1, matmul.flat_view(b)[0],
-                        t * n * k, 1, k, out.reshape(-1), np.zeros(1, np.int64), m, n, k,
-                        accumulate=accumulate)  # fmt: skip
+    a_operand = Operand(matmul.flat_view(a)[0], t * m * k, k, 1)
+    b_operand = Operand(matmul.flat_view(b)[0], t * n * k, 1, k)
+    matmul.gemm_batched(
+        a_operand, b_operand, out.reshape(-1), np.zeros(1, np.int64), m, n, k, accumulate=accumulate
+    )
     _check(out, expected)
 
 
@@ -211,10 +214,19 @@ def test_batch_of_thin_products_reads_b_in_place(dtype, accumulate):
     if accumulate:
         expected += out
     assert m < matmul.MR and m * n * k > matmul.SMALL_GEMM
-    matmul.gemm_batched(matmul.flat_view(w)[0], np.zeros((batch, 1), np.int64), k, 1,
-                        matmul.flat_view(cols)[0], (np.arange(batch) * k * n)[:, None], n, 1,
-                        out.reshape(-1), np.arange(batch) * m * n, m, n, k,
-                        matmul.flat_view(bias)[0], np.zeros(batch, np.int64), 1, 0,
-                        accumulate=accumulate)  # fmt: skip
+    w_operand = Operand(matmul.flat_view(w)[0], np.zeros((batch, 1), np.int64), k, 1)
+    cols_operand = Operand(matmul.flat_view(cols)[0], (np.arange(batch) * k * n)[:, None], n, 1)
+    bias_operand = Operand(matmul.flat_view(bias)[0], np.zeros(batch, np.int64), 1, 0)
+    matmul.gemm_batched(
+        w_operand,
+        cols_operand,
+        out.reshape(-1),
+        np.arange(batch) * m * n,
+        m,
+        n,
+        k,
+        bias_operand,
+        accumulate=accumulate,
+    )
     for b in range(batch):
         _check(out[b], expected[b])

@@ -3,6 +3,7 @@ backward kernels against a scatter reference or the adjoint identity."""
 
 import numpy as np
 import pytest
+from numbatorch.kernels.contract import Window
 from numbatorch.kernels.cpu import pool
 
 DTYPES = [np.float32, np.float64]
@@ -76,7 +77,7 @@ def test_max_pool2d_forward_gives_maxima_and_flat_indices(dtype, name):
     expected_out, expected_indices = _reference_max_pool(x, *case)
     out = np.full(expected_out.shape, np.nan, dtype)
     indices = np.full(expected_out.shape, -1, np.int64)
-    pool.max_pool2d_forward(x, *case[:8], out, indices)
+    pool.max_pool2d_forward(x, Window(*case[:8]), out, indices)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(indices, expected_indices)
 
@@ -88,7 +89,7 @@ def test_max_pool2d_forward_indices_take_the_first_of_equal_maxima(name):
     expected_out, expected_indices = _reference_max_pool(x, *case)
     out = np.empty(expected_out.shape, np.float32)
     indices = np.empty(expected_out.shape, np.int64)
-    pool.max_pool2d_forward(x, *case[:8], out, indices)
+    pool.max_pool2d_forward(x, Window(*case[:8]), out, indices)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(indices, expected_indices)
 
@@ -98,7 +99,7 @@ def test_max_pool2d_forward_propagates_nan():
     x[0, 1, 2, 3] = np.nan
     out = np.empty((2, 3, 3, 4))
     indices = np.empty((2, 3, 3, 4), np.int64)
-    pool.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
+    pool.max_pool2d_forward(x, Window(2, 2, 2, 2, 0, 0), out, indices)
     assert np.isnan(out[0, 1, 1, 1])
     assert indices[0, 1, 1, 1] == 2 * 8 + 3
     assert np.isnan(out).sum() == 1
@@ -146,7 +147,7 @@ def test_avg_pool2d_forward_matches_reference(dtype, name):
     x = _input(dtype)
     expected = _reference_avg_pool(x.astype(np.float64), *case)
     out = np.full(expected.shape, np.nan, dtype)
-    pool.avg_pool2d_forward(x, *case, out)
+    pool.avg_pool2d_forward(x, Window(*case[:6]), *case[6:], out)
     np.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
@@ -155,10 +156,10 @@ def test_avg_pool2d_backward_is_the_adjoint_of_forward(name):
     case = AVG_CASES[name]
     x = _input(np.float64)
     out = np.empty(_reference_avg_pool(x, *case).shape)
-    pool.avg_pool2d_forward(x, *case, out)
+    pool.avg_pool2d_forward(x, Window(*case[:6]), *case[6:], out)
     grad_out = np.random.default_rng(2).standard_normal(out.shape)
     grad_in = np.full_like(x, np.nan)
-    pool.avg_pool2d_backward(grad_out, *case, grad_in)
+    pool.avg_pool2d_backward(grad_out, Window(*case[:6]), *case[6:], grad_in)
     np.testing.assert_allclose(np.vdot(grad_in, x), np.vdot(grad_out, out), rtol=1e-12)
 
 
@@ -167,9 +168,9 @@ def test_avg_pool2d_backward_float32_matches_float64():
     shape = _reference_avg_pool(_input(np.float64), *case).shape
     grad_out = np.random.default_rng(3).standard_normal(shape)
     grad64 = np.empty(SHAPE)
-    pool.avg_pool2d_backward(grad_out, *case, grad64)
+    pool.avg_pool2d_backward(grad_out, Window(*case[:6]), *case[6:], grad64)
     grad32 = np.empty(SHAPE, np.float32)
-    pool.avg_pool2d_backward(grad_out.astype(np.float32), *case, grad32)
+    pool.avg_pool2d_backward(grad_out.astype(np.float32), Window(*case[:6]), *case[6:], grad32)
     np.testing.assert_allclose(grad32, grad64, rtol=1e-5, atol=1e-6)
 
 
@@ -210,7 +211,7 @@ def test_max_unpool2d_puts_values_at_indices_and_backward_gathers_them(dtype):
     x = _input(dtype)
     out = np.empty((2, 3, 3, 4), dtype)
     indices = np.empty((2, 3, 3, 4), np.int64)
-    pool.max_pool2d_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, out, indices)
+    pool.max_pool2d_forward(x, Window(2, 2, 2, 2, 0, 0), out, indices)
     restored = np.full(x.shape, np.nan, dtype)
     pool.max_unpool2d_forward(out, indices, restored)
     expected = np.zeros(x.shape, dtype).reshape(2, 3, -1)
