@@ -29,7 +29,6 @@ from ._dtype import (
     uint8,
 )
 from .tensor import Tensor
-from . import _tensor_methods  # noqa: F401,E402 - binds ops onto Tensor
 from . import autograd, cuda  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,

@@ -4,13 +4,20 @@ and the reduction of a broadcast gradient back to an input's shape."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _dtype, _trace
 from .._dispatch import backend
 from ..autograd import grad_mode
-from ..tensor import Tensor, empty_like_array, view_of
+from ..tensor import empty_like_array, view_of
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 Scalar = (int, float, bool)
 

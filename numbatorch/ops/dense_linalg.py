@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 import warnings
 from collections import namedtuple
+from typing import TYPE_CHECKING
 
 from .. import _dtype
 from .._creation import eye, zeros
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor
 from ._common import (
     broadcast_shapes,
     cast,
@@ -29,6 +29,11 @@ from ._common import (
 )
 from .reduction import Norm
 from .shape import cat
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 class LinAlgError(RuntimeError):

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from typing import TYPE_CHECKING
 
 from .. import _dtype
 from .._autocast import FP32, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.cpu import reduction as R  # opcodes only
-from ..tensor import Tensor
 from . import _lane
 from ._common import TYPE_WORD, cast, dims_of, empty, kernels, wrap_dim
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
