@@ -28,9 +28,8 @@ from ._dtype import (
     short,
     uint8,
 )
-from .ops._common import TYPE_WORD
 from .tensor import Tensor
-from . import _tensor_methods  # noqa: F401,E402 - binds ops onto Tensor
+from .ops._common import TYPE_WORD
 from . import autograd, cuda  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,
@@ -525,23 +524,9 @@ def is_complex(input: Tensor) -> bool:
     return False
 
 
-def is_signed(input: Tensor) -> bool:
-    return input.dtype not in (bool, uint8)
-
-
-def is_nonzero(input: Tensor) -> bool:
-    """The truth of a one-element tensor (PyTorch's errors for any other)."""
-    if input.numel() == 0:
-        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
-    if input.numel() > 1:
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return input.item() != 0
-
-
-def is_same_size(input: Tensor, other: Tensor) -> bool:
-    return tuple(input.shape) == tuple(other.shape)
-
-
+is_signed = Tensor.is_signed
+is_nonzero = Tensor.is_nonzero
+is_same_size = Tensor.is_same_size
 sgn = Tensor.sgn  # the sign, for real tensors
 positive = Tensor.positive
 

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import functools
 import threading
+from typing import TYPE_CHECKING
 
 from . import _dtype
-from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from .tensor import TensorBase as Tensor
+
 
 LOWER, FP32 = "lower_precision_fp", "fp32"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,7 +13,12 @@ from . import _dtype
 from ._device import CPU, as_device
 from ._dispatch import backend
 from .autograd import grad_mode
-from .tensor import Storage, Tensor, allocation_error, empty_like_array, from_array
+from .tensor import Storage, allocation_error, empty_like_array, from_array
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from .tensor import TensorBase as Tensor
 
 
 # --- random generators -------------------------------------------------------------------

@@ -41,10 +41,16 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .autograd.function import Function
-from .tensor import Storage, Tensor
+from .tensor import Storage
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from .tensor import TensorBase as Tensor
+
 
 _ORIGINAL_APPLY = Function.__dict__["apply"]
 _ORIGINAL_STORAGE_INIT = Storage.__init__

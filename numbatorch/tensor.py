@@ -1,6 +1,12 @@
 """Tensor: a strided view (shape, strides, offset) of a storage that lives on a device,
-with a dtype and autograd state. The math of every op lives in `numbatorch.ops`, which
-attach themselves as methods; this file holds the data model and autograd plumbing."""
+with a dtype and autograd state.
+
+`TensorBase` is the data model and the autograd plumbing; `Tensor`, at the end of this
+file, adds the ops as methods, declared in the mixin classes of `_tensor_methods.py`.
+The split breaks the import cycle without a placeholder: the ops (and autograd) import
+`TensorBase` from the top of this module while it is still running, and `Tensor` is
+built from their functions afterwards. Every tensor is a `Tensor`; code imported before
+`Tensor` exists tests `isinstance(x, TensorBase)`, which holds for all of them."""
 
 from __future__ import annotations
 
@@ -10,12 +16,8 @@ import sys
 import numpy as np
 
 from . import _dtype
-from . import autograd as _autograd
 from ._device import CPU, Size, as_device, device
 from ._dispatch import backend
-from .autograd import function as _function
-from .autograd import grad_mode
-from .autograd.function import AccumulateGrad
 
 _TYPE_NAMES = {
     "float64": "DoubleTensor",
@@ -53,8 +55,9 @@ def contiguous_strides(shape: tuple) -> tuple:
     return tuple(reversed(strides))
 
 
-class Tensor:
-    """A multi-dimensional array on a device, differentiable by autograd."""
+class TensorBase:
+    """The data model of a tensor (storage, view, dtype, device) and its autograd state.
+    Every tensor is an instance of the subclass `Tensor`, which adds the ops."""
 
     # `_array` is the backend view of the storage (a numpy array on the CPU); the shape and
     # strides are read from it, so there is one source of truth.
@@ -99,9 +102,9 @@ class Tensor:
         self._requires_grad = False
         self._grad = None
 
-    @classmethod
-    def _make(cls, storage: Storage, array, offset: int, dtype) -> Tensor:
-        t = object.__new__(cls)
+    @staticmethod
+    def _make(storage: Storage, array, offset: int, dtype) -> Tensor:
+        t = object.__new__(Tensor)
         t._storage = storage
         t._array = array
         t._offset = offset
@@ -656,4 +659,34 @@ def zeros(shape, dtype=None, device=None) -> Tensor:
     return _zeros(shape, dtype=dtype, device=device)
 
 
-_function.Tensor = Tensor  # Function.apply tells tensors from other arguments
+# Below, the modules that import TensorBase from above (autograd, and the ops through
+# the mixins), then the public class built from them.
+from . import autograd as _autograd  # noqa: E402
+from ._tensor_methods import (  # noqa: E402
+    _TensorComposites,
+    _TensorFill,
+    _TensorIndexing,
+    _TensorLinalg,
+    _TensorMath,
+    _TensorOperators,
+    _TensorReductions,
+    _TensorShape,
+)
+from .autograd import grad_mode  # noqa: E402
+from .autograd.function import AccumulateGrad  # noqa: E402
+
+
+class Tensor(
+    TensorBase,
+    _TensorMath,
+    _TensorReductions,
+    _TensorShape,
+    _TensorIndexing,
+    _TensorLinalg,
+    _TensorFill,
+    _TensorOperators,
+    _TensorComposites,
+):
+    """A multi-dimensional array on a device, differentiable by autograd. Its methods
+    are declared in its bases: the data model in `TensorBase` above, the ops in the
+    mixins of `numbatorch/_tensor_methods.py`."""

@@ -1,12 +1,14 @@
 """The public API explains itself: nn modules, optimizers, the data utilities and the
 top-level functions a tutorial uses carry docstrings in PyTorch's form."""
 
+import doctest
 import inspect
 
 import pytest
 
 import numbatorch as torch
 import numbatorch.utils.data as data
+import numbatorch.utils.data.distributed as data_distributed
 
 TUTORIAL_FUNCTIONS = [
     "tensor", "zeros", "ones", "empty", "full", "rand", "randn", "randint", "arange",
@@ -45,3 +47,39 @@ def test_nn_modules_document_args_shape_and_an_example():
 def test_data_utilities_have_docstrings():
     missing = [name for name, cls in public_classes(data) if not (cls.__doc__ or "").strip()]
     assert not missing, missing
+
+
+DATA_UTILITIES = [
+    *(cls for _, cls in public_classes(data)),
+    data.random_split,
+    data.default_collate,
+    data.default_convert,
+    data.get_worker_info,
+    data_distributed.DistributedSampler,
+]
+# what takes no argument a user passes: nothing for an Args section to describe
+NO_ARGS = {"Dataset", "IterableDataset", "Sampler", "get_worker_info"}
+
+
+@pytest.mark.parametrize("utility", DATA_UTILITIES, ids=lambda u: u.__name__)
+def test_data_utilities_document_args_and_an_example(utility):
+    doc = utility.__doc__ or ""
+    assert "Example" in doc, utility.__name__
+    assert "Args:" in doc or utility.__name__ in NO_ARGS, utility.__name__
+
+
+def test_tensor_dataset_documents_the_shapes():
+    assert "Shape:" in data.TensorDataset.__doc__
+
+
+@pytest.mark.parametrize("utility", DATA_UTILITIES, ids=lambda u: u.__name__)
+def test_data_utility_examples_run_as_written(utility):
+    """Each Example runs (doctest) and prints what its docstring shows."""
+    module = inspect.getmodule(utility)
+    globs = {**vars(data), **vars(module), "numbatorch": torch}
+    examples = doctest.DocTestParser().get_doctest(
+        utility.__doc__, globs, utility.__name__, module.__file__, 0
+    )
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(examples, out=lambda text: None)
+    assert examples.examples and runner.failures == 0, utility.__name__

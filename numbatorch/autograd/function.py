@@ -3,9 +3,8 @@ that one call of it leaves behind for the engine."""
 
 from __future__ import annotations
 
+from ..tensor import TensorBase as Tensor  # every tensor is one (see tensor.py)
 from . import grad_mode
-
-Tensor = None  # numbatorch.tensor.Tensor, bound there: that module imports this one
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "

@@ -1,10 +1,10 @@
 """`numbatorch.nn.functional`: the stateless form of every layer: linear, convolution,
 pooling, activations, dropout, normalization, embedding, padding and the losses.
 
-Layers whose math is a chain of elementwise ops and reductions are composed from those
-ops here; batch/layer norm, embedding and binary cross-entropy are autograd Functions
-with a closed-form backward (fewer graph nodes and saved tensors than the composition,
-and PyTorch's grad_fn names).
+Each function here checks its arguments (PyTorch's messages) and composes ops; the
+layers with a Function of their own (batch/layer norm in `ops/norm.py`, embedding in
+`ops/embedding.py`, the losses with a closed-form backward in `ops/loss.py`) call it
+after the checks. Nothing here calls a kernel or the dispatcher (tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -12,26 +12,22 @@ from __future__ import annotations
 import math
 import warnings
 
-from .. import _creation, _dispatch, _dtype
+from .. import _creation, _dtype
 from .._autocast import FP32, autocast_op
-from ..autograd import grad_mode
-from ..autograd.function import BuiltinFunction
 from ..ops import elementwise as ew
 from ..ops import reduction as rd
 from ..ops import shape as sh
-from ..ops._common import TYPE_WORD, check_device, empty, kernels, shape_of, sum_to_shape
+from ..ops._common import TYPE_WORD, check_device
 from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.cross_entropy import cross_entropy_rows
-from ..ops.indexing import (
-    OUT_OF_RANGE,
-    Gather,
-    IndexAdd,
-    IndexSelect,
-    Scatter,
-    _check_index_range,
-)
+from ..ops.embedding import Embedding, one_hot
+from ..ops.indexing import OUT_OF_RANGE, _check_index_range
 from ..ops.linalg import linear
+from ..ops.loss import BinaryCrossEntropy, CrossEntropyIndices, MseLoss, NllLoss
+from ..ops.loss import reduce_loss as _reduce  # the private names this module's losses use
+from ..ops.loss import target_weights as _target_weights
+from ..ops.norm import NativeBatchNorm, NativeLayerNorm
 from ..ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -260,64 +256,6 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 # --- normalization -------------------------------------------------------------------------
 
 
-def _channels_first_2d(x: Tensor) -> Tensor:
-    """x (N, C, *) as a contiguous (C, N*prod(*)) matrix, so per-channel statistics are
-    reductions over one contiguous row."""
-    return x.transpose(0, 1).reshape(x.shape[1], -1)
-
-
-class NativeBatchNorm(BuiltinFunction):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1); in training
-    the batch statistics are used and the running ones (when given) updated in place."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
-        channels = x.shape[1]
-        shape = (1, channels) + (1,) * (x.ndim - 2)
-        if training:
-            rows = _channels_first_2d(x)
-            mean = rows.mean(1)
-            var = rows.var(1, correction=0)
-            if running_mean is not None:
-                n = rows.shape[1]
-                running_mean.mul_(1 - momentum).add_(mean * momentum)
-                running_var.mul_(1 - momentum).add_(var * (momentum * n / max(n - 1, 1)))
-        else:
-            mean, var = running_mean.to(x.dtype), running_var.to(x.dtype)
-        invstd = (var + eps).rsqrt()
-        x_hat = (x - mean.reshape(shape)) * invstd.reshape(shape)
-        out = x_hat
-        if weight is not None:
-            out = out * weight.reshape(shape)
-        if bias is not None:
-            out = out + bias.reshape(shape)
-        ctx.save_for_backward(x_hat, weight, invstd)
-        ctx.training = training
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x_hat, weight, invstd = ctx.saved_tensors
-        channels = x_hat.shape[1]
-        shape = (1, channels) + (1,) * (x_hat.ndim - 2)
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        grad_x = grad_w = grad_b = None
-        if need_x:
-            g = grad * weight.reshape(shape) if weight is not None else grad
-            if ctx.training:
-                # d/dx of the normalization with the batch statistics depending on x
-                g_mean = _channels_first_2d(g).mean(1).reshape(shape)
-                gx_mean = _channels_first_2d(g * x_hat).mean(1).reshape(shape)
-                grad_x = (g - g_mean - x_hat * gx_mean) * invstd.reshape(shape)
-            else:
-                grad_x = g * invstd.reshape(shape)
-        if need_w:
-            grad_w = _channels_first_2d(grad * x_hat).sum(1)
-        if need_b:
-            grad_b = _channels_first_2d(grad).sum(1)
-        return grad_x, grad_w, grad_b, None, None, None, None, None
-
-
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -345,72 +283,6 @@ def batch_norm(
     return NativeBatchNorm.apply(
         input, weight, bias, running_mean, running_var, training, momentum, eps
     )
-
-
-class NativeLayerNorm(BuiltinFunction):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing `n` elements: one
-    kernel (mean and variance in one pass over each row, then the write), which saves
-    each row's mean and 1 / sqrt(var + eps) for the backward kernel."""
-
-    @staticmethod
-    def forward(ctx, x, n, weight, bias, eps):
-        rows = x.contiguous().reshape(-1, n)
-        affine = [t.contiguous().reshape(n) if t is not None else None for t in (weight, bias)]
-        out = empty(rows.shape, x.dtype, x.device)
-        mean, rstd = (empty(rows.shape[:1], _dtype.float64, x.device) for _ in range(2))
-        kernels(x).layer_norm_forward(
-            rows._array, *(t._array if t is not None else None for t in affine),
-            out._array, mean._array, rstd._array, eps,
-        )  # fmt: skip
-        ctx.save_for_backward(rows, weight, mean, rstd)
-        ctx.meta = (x.shape, n)
-        ctx.bias_shape = bias.shape if bias is not None else None
-        return out.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        rows, weight, mean, rstd = ctx.saved_tensors
-        shape, n = ctx.meta
-        need_x, _, need_w, need_b, _ = ctx.needs_input_grad
-        grad_rows = grad.to(rows.dtype).contiguous().reshape(-1, n)
-        if grad_mode.is_grad_enabled():  # create_graph: a differentiable composition
-            return _layer_norm_backward_composed(grad_rows, rows, weight, mean, rstd, ctx)
-        grad_x = empty(rows.shape, rows.dtype, rows.device)
-        sums = need_w or need_b
-        grad_w, grad_b = (empty((n,), rows.dtype, rows.device) if sums else None for _ in range(2))
-        kernels(rows).layer_norm_backward(
-            grad_rows._array, rows._array,
-            weight.contiguous().reshape(n)._array if weight is not None else None,
-            mean._array, rstd._array, grad_x._array if need_x else None,
-            grad_w._array if sums else None, grad_b._array if sums else None,
-        )  # fmt: skip
-        return (
-            grad_x.reshape(shape) if need_x else None,
-            None,
-            grad_w.reshape(weight.shape) if need_w else None,
-            grad_b.reshape(ctx.bias_shape) if need_b else None,
-            None,
-        )
-
-
-def _layer_norm_backward_composed(grad, rows, weight, mean, rstd, ctx):
-    """NativeLayerNorm's gradients as tensor ops, differentiable again (double backward)."""
-    shape, n = ctx.meta
-    need_x, _, need_w, need_b, _ = ctx.needs_input_grad
-    mean = mean.to(rows.dtype).unsqueeze(1)
-    rstd = rstd.to(rows.dtype).unsqueeze(1)
-    x_hat = (rows - mean) * rstd
-    grad_x = grad_w = grad_b = None
-    if need_x:
-        g = grad * weight.reshape(n) if weight is not None else grad
-        grad_x = (
-            (g - g.mean(1, keepdim=True) - x_hat * (g * x_hat).mean(1, keepdim=True)) * rstd
-        ).reshape(shape)
-    if need_w:
-        grad_w = (grad * x_hat).sum(0).reshape(weight.shape)
-    if need_b:
-        grad_b = grad.sum(0).reshape(ctx.bias_shape)
-    return grad_x, None, grad_w, grad_b, None
 
 
 @autocast_op(cuda=FP32)
@@ -445,27 +317,6 @@ def layer_norm(
 
 
 # --- embedding, padding, misc --------------------------------------------------------------
-
-
-class Embedding(BuiltinFunction):
-    """Rows `flat` (checked by `_check_index_range`) of `weight`, shaped `shape` + [dim];
-    the row `padding_idx` gets no gradient."""
-
-    @staticmethod
-    def forward(ctx, weight, flat, shape, padding_idx):
-        ctx.save_for_backward(flat)
-        ctx.meta = (weight.shape, padding_idx)
-        return IndexSelect.apply(weight, 0, flat).reshape(*shape, weight.shape[1])
-
-    @staticmethod
-    def backward(ctx, grad):
-        (flat,) = ctx.saved_tensors
-        shape, padding_idx = ctx.meta
-        rows = grad.reshape(-1, shape[1])
-        grad_weight = IndexAdd.apply(grad.new_zeros(shape), 0, flat, rows, True)
-        if padding_idx is not None:
-            grad_weight = grad_weight.index_fill(0, flat.new_tensor([padding_idx]), 0.0)
-        return grad_weight, None, None, None
 
 
 def embedding(
@@ -512,19 +363,6 @@ def _renorm_rows(weight: Tensor, indices: Tensor, max_norm: float, norm_type: fl
         norms = selected.norm(norm_type, dim=1, keepdim=True)
         scale = ew.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).to(weight.dtype)
         weight.index_copy_(0, index, selected * scale)
-
-
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    if tensor.dtype is not _dtype.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if tensor.numel() and int(tensor.min().item()) < 0:
-        raise RuntimeError("Class values must be non-negative.")
-    if num_classes == -1:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
-    elif tensor.numel() and int(tensor.max().item()) >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
-    out = _creation.zeros(*tensor.shape, num_classes, dtype=_dtype.int64, device=tensor.device)
-    return out.scatter(-1, tensor.unsqueeze(-1), 1)
 
 
 def _pad_indices(size: int, left: int, right: int, mode: str, dim: int, shape) -> list:
@@ -642,16 +480,6 @@ def _reduction(size_average, reduce, reduction: str) -> str:
     return reduction
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "none":
-        return loss
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
 def _check_reduction(reduction: str) -> None:
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -682,30 +510,6 @@ def mse_loss(
     if weight is not None:
         return _reduce((input - target) ** 2 * weight, reduction)
     return MseLoss.apply(input, target, reduction)
-
-
-class MseLoss(BuiltinFunction):
-    """(input - target)^2, reduced, in one graph node (PyTorch's MseLossBackward0)."""
-
-    @staticmethod
-    def forward(ctx, input, target, reduction):
-        diff = input - target
-        ctx.save_for_backward(diff)
-        ctx.meta = (shape_of(input), shape_of(target), reduction)
-        return _reduce(diff * diff, reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
-        input_shape, target_shape, reduction = ctx.meta
-        scale = grad * (2 / max(diff.numel(), 1)) if reduction == "mean" else grad * 2
-        grad_diff = diff * scale
-        need_input, need_target = ctx.needs_input_grad[:2]
-        return (
-            sum_to_shape(grad_diff, input_shape) if need_input else None,
-            sum_to_shape(-grad_diff, target_shape) if need_target else None,
-            None,
-        )
 
 
 @autocast_op(cpu=FP32, cuda=FP32)
@@ -798,100 +602,6 @@ def _check_targets(input: Tensor, target: Tensor) -> None:
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {TYPE_WORD[target.dtype.name]}"
         )
-
-
-def _target_weights(
-    flat_target: Tensor, weight: Tensor | None, ignore_index: int, classes: int, dtype
-) -> tuple[Tensor, Tensor]:
-    """The targets with ignored entries set to class 0, and each sample's weight w[t]
-    (0 where t == ignore_index); raises PyTorch's IndexError for a class out of range."""
-    valid = flat_target != ignore_index
-    safe = _check_index_range(
-        ew.where(valid, flat_target, 0),
-        classes,
-        negative=False,
-        message="Target {index} is out of bounds.",
-    )
-    weights = valid.to(dtype)
-    if weight is not None:
-        weights = weights * IndexSelect.apply(weight.to(dtype), 0, safe)
-    return safe, weights
-
-
-class NllLoss(BuiltinFunction):
-    """The negative log-likelihood -w[t] * rows[t] of each row of `rows` (M, C) at its
-    class t, reduced; the mean divides by the sum of the weights w[t]. The targets are
-    checked already (`_target_weights`), so the gather and scatter skip the public ops'
-    range checks (three reductions and host reads each)."""
-
-    @staticmethod
-    def forward(ctx, rows, safe_target, weights, reduction):
-        index = safe_target.contiguous().unsqueeze(1)
-        losses = -Gather.apply(rows, 1, index).squeeze(1) * weights
-        total = weights.sum()
-        ctx.save_for_backward(safe_target, weights, total)
-        ctx.meta = (tuple(rows.shape), reduction)
-        if reduction == "none":
-            return losses
-        return losses.sum() if reduction == "sum" else losses.sum() / total
-
-    @staticmethod
-    def backward(ctx, grad):
-        safe_target, weights, total = ctx.saved_tensors
-        shape, reduction = ctx.meta
-        scale = grad / total if reduction == "mean" else grad
-        picked = -(weights * scale)
-        index = safe_target.contiguous().unsqueeze(1)
-        grad_rows = Scatter.apply(picked.new_zeros(shape), 1, index, picked.unsqueeze(1), False)
-        return grad_rows, None, None, None
-
-
-class CrossEntropyIndices(BuiltinFunction):
-    """cross_entropy of logits (M, C) at class indices, with no class weights or label
-    smoothing (the common case), in one kernel pass each way: log_softmax + nll_loss as
-    separate ops cost ~25 small ops per step (64 x 10, forward + backward: 313 -> 101 us).
-    Its node is PyTorch's NllLossBackward0."""
-
-    node_name = "NllLossBackward0"
-
-    @staticmethod
-    def forward(ctx, x, target, ignore_index, reduction):
-        x = x.contiguous()
-        rows, classes = x.shape
-        lse, losses, valid = (empty((rows,), x.dtype, x.device) for _ in range(3))
-        bad = _creation.zeros(1, dtype=_dtype.int64, device=x.device)
-        kernels = _dispatch.backend(x.device)
-        kernels.cross_entropy_forward(x._array, target._array, ignore_index, lse._array,
-                                      losses._array, valid._array, bad._array)  # fmt: skip
-        if bad.item():
-            _target_weights(target, None, ignore_index, classes, x.dtype)  # PyTorch's error
-        count = valid.sum()
-        ctx.save_for_backward(x, target, lse, valid, count)
-        ctx.meta = (ignore_index, reduction)
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return total if reduction == "sum" else total / count
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, target, lse, valid, count = ctx.saved_tensors
-        ignore_index, reduction = ctx.meta
-        row_scale = valid * (grad / count if reduction == "mean" else grad)
-        if grad_mode.is_grad_enabled():  # create_graph: the same gradient, differentiable
-            safe = ew.where(valid > 0, target, 0)
-            onehot = one_hot(safe, x.shape[1]).to(x.dtype)
-            return (rd.softmax(x, 1) - onehot) * row_scale.unsqueeze(1), None, None, None
-        grad_x = empty(tuple(x.shape), x.dtype, x.device)
-        _dispatch.backend(x.device).cross_entropy_backward(
-            x._array,
-            target._array,
-            ignore_index,
-            lse._array,
-            row_scale.contiguous()._array,
-            grad_x._array,
-        )
-        return grad_x, None, None, None
 
 
 def _nll(log_probs: Tensor, target: Tensor, weight, ignore_index: int, reduction: str):
@@ -996,31 +706,6 @@ def cross_entropy(
     else:
         smooth = smooth.sum() / weights.sum()
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
-
-
-class BinaryCrossEntropy(BuiltinFunction):
-    """-(t log x + (1 - t) log(1 - x)) elementwise, each log clamped at -100 as PyTorch
-    does, with PyTorch's closed-form gradients (finite at x = 0 and x = 1)."""
-
-    @staticmethod
-    def forward(ctx, input, target):
-        ctx.save_for_backward(input, target)
-        log_x = ew.clamp(ew.log(input), min=-100.0)
-        log_1mx = ew.clamp(ew.log(1 - input), min=-100.0)
-        return -(target * log_x + (1 - target) * log_1mx)
-
-    @staticmethod
-    def backward(ctx, grad):
-        input, target = ctx.saved_tensors
-        need_input, need_target = ctx.needs_input_grad
-        grad_input = grad_target = None
-        if need_input:
-            grad_input = grad * (input - target) / ew.clamp((1 - input) * input, min=1e-12)
-        if need_target:
-            log_x = ew.clamp(ew.log(input), min=-100.0)
-            log_1mx = ew.clamp(ew.log(1 - input), min=-100.0)
-            grad_target = grad * (log_1mx - log_x)
-        return grad_input, grad_target
 
 
 @autocast_op(cpu=FP32, cuda=FP32)

@@ -6,13 +6,20 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _dtype, _trace
 from .._dispatch import backend
 from ..autograd import grad_mode
-from ..tensor import Tensor, empty_like_array, view_of
+from ..tensor import empty_like_array, view_of
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 Scalar = (int, float, bool)
 
@@ -321,3 +328,15 @@ def dims_of(dim, ndim: int) -> tuple:
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
     return dims
+
+
+def copy_unchecked(source: Tensor, dest: Tensor) -> None:
+    """source's elements into dest (one shape, one device) through the copy kernel alone:
+    no overlap, version or autograd bookkeeping. For callers that own both tensors and
+    copy often, as DDP's gradient buckets do."""
+    kernels(dest).copy(source._array, dest._array)
+
+
+def fill_unchecked(dest: Tensor, value) -> None:
+    """dest's elements set to `value` through the fill kernel alone (see copy_unchecked)."""
+    kernels(dest).fill(dest._array, value)

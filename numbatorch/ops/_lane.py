@@ -20,13 +20,21 @@ stay cheap").
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import _dtype, _trace
 from .._device import CPU
 from .._dispatch import backend
 from ..autograd import grad_mode
-from ..tensor import Storage, Tensor
+from ..tensor import Storage
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 _state = grad_mode._state
 _FLOATS = (_dtype.float32, _dtype.float64)

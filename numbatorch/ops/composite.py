@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import TYPE_CHECKING
 
 from .. import _creation, _dtype, return_types
-from ..tensor import Tensor
 from ._common import TYPE_WORD, broadcast_shapes, promote, wrap_dim
 from .elementwise import pow as _pow
 from .selection import searchsorted
 from .shape import cat, hstack, meshgrid, movedim, stack, vstack
 from .sorting import sort
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 # --- shapes -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 from .. import _dtype
 from .._creation import eye, zeros
@@ -28,7 +29,6 @@ from ..return_types import (
 from ..return_types import qr as qr_result
 from ..return_types import slogdet as slogdet_result
 from ..return_types import svd as svd_result
-from ..tensor import Tensor
 from ._common import (
     broadcast_shapes,
     cast,
@@ -41,6 +41,11 @@ from ._common import (
 )
 from .reduction import Norm
 from .shape import cat
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 class LinAlgError(RuntimeError):

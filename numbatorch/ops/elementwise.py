@@ -4,12 +4,12 @@ functional API (`add(input, other, alpha=1, out=None)`) and in-place variants.""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .. import _dtype, _trace
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.common import elementwise as E  # opcodes only; kernels come from the backend
-from ..tensor import Tensor
 from . import _lane
 from ._common import (
     TYPE_WORD,
@@ -28,6 +28,11 @@ from ._common import (
     write_into,
     write_out,
 )
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 def binary(op: int, a, b, out_dtype=None, compute_dtype=None) -> Tensor:

@@ -8,12 +8,13 @@ kernels themselves carry no bounds checks."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor, from_array, view_of
+from ..tensor import from_array, view_of
 from ._common import (
     TYPE_WORD,
     broadcast_shapes,
@@ -30,6 +31,12 @@ from ._common import (
     write_into,
 )
 from .shape import basic_index, geometry
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
 OUT_OF_RANGE = "index out of range in self"

@@ -3,15 +3,23 @@ them matmul with all of PyTorch's rank cases, mv, dot, outer, einsum and linear.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import _dtype
 from .._autocast import LOWER, autocast_op
 from .._dispatch import backend
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.common.reduction import SUM
-from ..tensor import Tensor, empty_like_array, view_of
+from ..tensor import empty_like_array, view_of
 from ._common import check_device, empty, kernels
 from .reduction import reduce
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 _DTYPE_WORD = {
     "float32": "float",

@@ -7,11 +7,11 @@ devices) and one Function whose backward sits beside it."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
 from ..kernels.common import elementwise as E  # opcodes only; kernels come from the backend
-from ..tensor import Tensor
 from ._common import TYPE_WORD, cast, empty, kernels, promote, shape_of, sum_to_shape
 from .elementwise import (
     _float_dtype,
@@ -24,6 +24,12 @@ from .elementwise import (
     trunc,
     where,
 )
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
+
 
 # --- unary --------------------------------------------------------------------------------
 
@@ -257,53 +263,3 @@ def arctan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
 
 def fix(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return trunc(input, out=out)
-
-
-# the Tensor methods of this module, bound by numbatorch/_tensor_methods.py; the in-place
-# `x.name_()` form exists for those in INPLACE, as in PyTorch
-METHODS = {
-    "tan": tan,
-    "asin": asin,
-    "arcsin": asin,
-    "acos": acos,
-    "arccos": acos,
-    "atan": atan,
-    "arctan": atan,
-    "sinh": sinh,
-    "cosh": cosh,
-    "asinh": asinh,
-    "arcsinh": asinh,
-    "acosh": acosh,
-    "arccosh": acosh,
-    "atanh": atanh,
-    "arctanh": atanh,
-    "exp2": exp2,
-    "log10": log10,
-    "erfc": erfc,
-    "erfinv": erfinv,
-    "lgamma": lgamma,
-    "digamma": digamma,
-    "polygamma": lambda self, n: polygamma(n, self),
-    "i0": i0,
-    "sinc": sinc,
-    "frac": frac,
-    "logit": logit,
-    "signbit": signbit,
-    "isposinf": isposinf,
-    "isneginf": isneginf,
-    "deg2rad": deg2rad,
-    "rad2deg": rad2deg,
-    "fix": fix,
-    "arctan2": arctan2,
-    "hypot": hypot,
-    "logaddexp": logaddexp,
-    "logaddexp2": logaddexp2,
-    "xlogy": xlogy,
-    "copysign": copysign,
-}
-INPLACE = [
-    "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "sinh", "cosh", "asinh",
-    "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "exp2", "log10", "erfc", "erfinv",
-    "lgamma", "digamma", "i0", "sinc", "frac", "logit", "deg2rad", "rad2deg", "fix",
-    "arctan2", "atan2", "hypot", "xlogy", "copysign",
-]  # fmt: skip

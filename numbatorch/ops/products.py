@@ -4,10 +4,16 @@ pairwise_distance. Their gradients come from the ops they are made of."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..autograd import grad_mode
-from ..tensor import Tensor
 from ._common import broadcast_shapes, check_device
 from .linalg import bmm, mm, mv, outer
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
@@ -175,17 +181,6 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
     return (unit(a) * unit(b)).sum(dim)
 
-
-# the Tensor methods of this module, bound by numbatorch/_tensor_methods.py
-METHODS = {
-    "baddbmm": baddbmm,
-    "addbmm": addbmm,
-    "addmv": addmv,
-    "addr": addr,
-    "inner": inner,
-    "kron": kron,
-}
-INPLACE = ["baddbmm", "addbmm", "addmv", "addr"]
 
 __all__ = [
     "addbmm",

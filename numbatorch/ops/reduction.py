@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 from .. import _dtype, return_types
 from .._autocast import FP32, autocast_op
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.common import reduction as R  # opcodes only
-from ..tensor import Tensor
 from . import _lane
 from ._common import TYPE_WORD, cast, dims_of, empty, kernels, scalar_as_vector, wrap_dim
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 def _layout(x: Tensor, dims: tuple) -> tuple[Tensor, int, int]:

@@ -11,14 +11,20 @@ kernels, or on the row kernels of kernels/*/selection.py."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .. import _dtype, return_types
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor, view_of
+from ..tensor import view_of
 from ._common import TYPE_WORD, broadcast_shapes, cast, empty, kernels, scalar_as_vector, wrap_dim
 from .shape import _diagonal_geometry, diagonal
 from .sorting import sort
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 def _size(input: Tensor, dim: int) -> int:
@@ -524,23 +530,3 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     if dim1 == dim2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return DiagEmbed.apply(input, int(offset), dim1, dim2)
-
-
-METHODS = {
-    "kthvalue": kthvalue,
-    "median": median,
-    "nanmedian": nanmedian,
-    "mode": mode,
-    "cummax": cummax,
-    "cummin": cummin,
-    "unique": unique,
-    "unique_consecutive": unique_consecutive,
-    "bincount": bincount,
-    "histc": histc,
-    "take": take,
-    "take_along_dim": take_along_dim,
-    "masked_scatter": masked_scatter,
-    "rot90": rot90,
-    "diag_embed": diag_embed,
-}
-INPLACE = ["masked_scatter"]

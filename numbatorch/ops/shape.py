@@ -5,12 +5,18 @@ storage with their base, as in PyTorch; each is an autograd Function."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 from .._autocast import FP32, autocast_op
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor, contiguous_strides, view_of
+from ..tensor import contiguous_strides, view_of
 from . import _lane
 from ._common import dims_of, empty, kernels, wrap_dim
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 def _numel(shape) -> int:

@@ -3,10 +3,16 @@ stable row sort kernel (kernels/*/sorting.py); the gradient goes back by scatter
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import _dtype, return_types
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor
 from ._common import cast, empty, kernels, wrap_dim, write_out
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:  # imported while tensor.py builds Tensor: every tensor is a TensorBase
+    from ..tensor import TensorBase as Tensor
 
 
 def _sorted_rows(x: Tensor, dim: int, descending: bool) -> tuple[Tensor, Tensor]:

@@ -7,10 +7,10 @@ import contextlib
 
 import numbatorch
 
-from ..._dispatch import backend
 from ...autograd import grad_mode
 from ...autograd.function import AccumulateGrad
 from ...distributed import distributed_c10d as c10d
+from ...ops._common import copy_unchecked, fill_unchecked
 from ...tensor import Tensor
 from ..modules.module import Module
 
@@ -42,11 +42,6 @@ class _Bucket:
         for p in params:
             self.views.append(self.flat[offset : offset + p.numel()].view(p.shape))
             offset += p.numel()
-        # the device's copy and fill kernels, called on the arrays directly: a bucket
-        # moves every gradient twice per step, and Tensor.copy_'s checks cost 4x the
-        # kernel call on LeNet-sized gradients (12 us against 3)
-        kernels = backend(first.device)
-        self.copy, self.fill = kernels.copy, kernels.fill
         self.pending = 0
         self.work = None
 
@@ -224,12 +219,15 @@ class DistributedDataParallel(Module):
             self._buckets[self._next_bucket - 1].work.is_completed()
 
     def _launch(self, bucket: _Bucket) -> None:
+        # the unchecked copy and fill: a bucket moves every gradient twice per step, and
+        # Tensor.copy_'s checks cost 4x the kernel call on LeNet-sized gradients (12 us
+        # against 3)
         for i, view in zip(bucket.indices, bucket.views):
             grad = self._params[i].grad
             if grad is None:
-                bucket.fill(view._array, 0)
+                fill_unchecked(view, 0)
             elif grad._storage is not bucket.flat._storage:
-                bucket.copy(grad._array, view._array)
+                copy_unchecked(grad, view)
         bucket.work = c10d._all_reduce_unchecked(
             self.process_group, bucket.flat, c10d.ReduceOp.AVG, async_op=True
         )
@@ -253,7 +251,7 @@ class DistributedDataParallel(Module):
                     elif param.grad is None:
                         param.grad = view.clone()
                     elif param.grad._storage is not bucket.flat._storage:
-                        bucket.copy(view._array, param.grad._array)
+                        copy_unchecked(view, param.grad)
                         param.grad._bump_version()
         self._armed = False
 

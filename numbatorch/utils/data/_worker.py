@@ -36,7 +36,24 @@ STATUS_CHECK_INTERVAL = 1.0
 
 @dataclass(frozen=True)
 class WorkerInfo:
-    """What ``get_worker_info()`` returns inside a worker process."""
+    """What ``get_worker_info()`` returns inside a worker process.
+
+    Args:
+        id (int): this worker's number, in ``[0, num_workers)``.
+        num_workers (int): how many workers the DataLoader runs.
+        seed (int): the seed this worker's generators were given (``base_seed + id``).
+        dataset: this worker's copy of the dataset.
+
+    Example::
+
+        >>> class Shares(IterableDataset):
+        ...     def __iter__(self):
+        ...         info = get_worker_info()  # None in the main process
+        ...         first, step = (info.id, info.num_workers) if info else (0, 1)
+        ...         return iter(range(first, 6, step))
+        >>> list(Shares())
+        [0, 1, 2, 3, 4, 5]
+    """
 
     id: int
     num_workers: int
@@ -50,7 +67,13 @@ _worker_info: WorkerInfo | None = None
 def get_worker_info() -> WorkerInfo | None:
     """In a DataLoader worker process, its ``WorkerInfo`` (``id``, ``num_workers``,
     ``seed``, ``dataset``: this worker's copy); ``None`` in the main process. An
-    IterableDataset uses it to give each worker its own share of the stream."""
+    IterableDataset uses it to give each worker its own share of the stream.
+
+    Example::
+
+        >>> get_worker_info() is None  # the main process
+        True
+    """
     return _worker_info
 
 

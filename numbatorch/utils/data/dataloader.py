@@ -28,7 +28,17 @@ _COLLATE_TYPE_ERROR = (
 
 def default_convert(data: Any) -> Any:
     """Turns numpy arrays (also inside lists, tuples and dicts) into tensors; leaves the
-    rest as it is. The collate function used when automatic batching is off."""
+    rest as it is. The collate function used when automatic batching is off.
+
+    Args:
+        data: one sample, as the dataset returns it.
+
+    Example::
+
+        >>> import numpy as np
+        >>> default_convert({"x": np.array([1.0, 2.0]), "name": "a"})
+        {'x': tensor([1., 2.], dtype=torch.float64), 'name': 'a'}
+    """
     if isinstance(data, np.ndarray) and data.dtype.kind not in "OSUV":
         return numbatorch.from_numpy(np.ascontiguousarray(data))
     if isinstance(data, collections.abc.Mapping):
@@ -44,7 +54,18 @@ def default_collate(batch: list) -> Any:
     """Merges a list of samples into a batch, as PyTorch does: tensors are stacked on a new
     first dimension, numpy arrays become stacked tensors, Python ints an int64 tensor,
     floats a float64 tensor, strings stay a list; tuples and lists are transposed and
-    collated per position, dicts per key."""
+    collated per position, dicts per key.
+
+    Args:
+        batch (list): the samples of one batch, as the dataset returns them.
+
+    Example::
+
+        >>> samples = [(numbatorch.tensor([1.0, 2.0]), 0), (numbatorch.tensor([3.0, 4.0]), 1)]
+        >>> default_collate(samples)
+        [tensor([[1., 2.],
+                [3., 4.]]), tensor([0, 1])]
+    """
     elem = batch[0]
     if isinstance(elem, numbatorch.Tensor):
         return numbatorch.stack(batch, 0)
@@ -120,6 +141,42 @@ class DataLoader:
     where there is one); a worker terminated this way is reported with that hint.
 
     ``pin_memory`` has no effect (there is no pinned memory without CUDA).
+
+    Args:
+        dataset (Dataset or IterableDataset): where the samples come from.
+        batch_size (int, optional): samples per batch; ``None`` turns automatic batching
+            off (each sample goes through ``collate_fn`` alone). Default: 1.
+        shuffle (bool, optional): a new random order each epoch (``RandomSampler``).
+        sampler (Sampler or iterable, optional): the order of the indices; excludes
+            ``shuffle``.
+        batch_sampler (Sampler or iterable, optional): yields whole lists of indices;
+            excludes ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
+        num_workers (int): worker processes loading batches; 0 loads in the main
+            process. Default: 0.
+        collate_fn (callable, optional): merges a list of samples into a batch
+            (``default_collate``, or ``default_convert`` without automatic batching).
+        pin_memory (bool): accepted for PyTorch's signature; no effect.
+        drop_last (bool): drop the last batch when it is short. Default: ``False``.
+        timeout (float): seconds to wait for a batch from the workers; 0 waits forever.
+        worker_init_fn (callable, optional): called with the worker id in each worker
+            after seeding.
+        multiprocessing_context (str or context, optional): how workers start (above).
+        generator (Generator, optional): draws the shuffled order and the workers'
+            ``base_seed``.
+        prefetch_factor (int, optional): batches each worker loads ahead (2 with
+            workers).
+        persistent_workers (bool): keep the workers between epochs. Default: ``False``.
+
+    Example::
+
+        >>> dataset = TensorDataset(numbatorch.arange(10.0), numbatorch.arange(10) % 2)
+        >>> loader = DataLoader(dataset, batch_size=4)
+        >>> len(loader)
+        3
+        >>> [tuple(x.shape) for x, y in loader]
+        [(4,), (4,), (2,)]
+        >>> next(iter(loader))[1]
+        tensor([0, 1, 0, 1])
     """
 
     def __init__(

@@ -13,7 +13,23 @@ import numbatorch
 
 
 class Dataset:
-    """A map-style dataset: subclasses define ``__getitem__`` (and usually ``__len__``)."""
+    """A map-style dataset: subclasses define ``__getitem__`` (and usually ``__len__``).
+
+    ``dataset[i]`` is sample ``i``; a ``DataLoader`` asks for the indices its sampler
+    yields. ``a + b`` concatenates two datasets (a ``ConcatDataset``).
+
+    Example::
+
+        >>> class Squares(Dataset):
+        ...     def __getitem__(self, index):
+        ...         return index * index
+        ...     def __len__(self):
+        ...         return 4
+        >>> [Squares()[i] for i in range(4)]
+        [0, 1, 4, 9]
+        >>> len(Squares() + Squares())
+        8
+    """
 
     def __getitem__(self, index) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -23,7 +39,23 @@ class Dataset:
 
 
 class IterableDataset(Dataset):
-    """A dataset that is a stream: subclasses define ``__iter__``."""
+    """A dataset that is a stream: subclasses define ``__iter__``.
+
+    A ``DataLoader`` iterates it instead of indexing it, so it takes no sampler and no
+    ``shuffle``. With worker processes, each worker iterates its own copy of the
+    dataset: use ``get_worker_info()`` in ``__iter__`` to give each worker its share.
+    ``a + b`` chains two streams (a ``ChainDataset``).
+
+    Example::
+
+        >>> class Count(IterableDataset):
+        ...     def __iter__(self):
+        ...         return iter(range(3))
+        >>> list(Count())
+        [0, 1, 2]
+        >>> list(Count() + Count())
+        [0, 1, 2, 0, 1, 2]
+    """
 
     def __iter__(self) -> Iterator:
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
@@ -33,7 +65,24 @@ class IterableDataset(Dataset):
 
 
 class ChainDataset(IterableDataset):
-    """Iterates several iterable datasets one after the other."""
+    """Iterates several iterable datasets one after the other.
+
+    Args:
+        datasets (iterable of IterableDataset): the streams to chain, in order.
+
+    Example::
+
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        ...     def __len__(self):
+        ...         return self.n
+        >>> chain = ChainDataset([Count(2), Count(3)])
+        >>> list(chain), len(chain)
+        ([0, 1, 0, 1, 2], 5)
+    """
 
     def __init__(self, datasets: Iterable[IterableDataset]) -> None:
         self.datasets = datasets
@@ -49,7 +98,26 @@ class ChainDataset(IterableDataset):
 
 
 class TensorDataset(Dataset):
-    """Sample ``i`` is ``tuple(tensor[i] for tensor in tensors)``."""
+    """Sample ``i`` is ``tuple(tensor[i] for tensor in tensors)``: tensors that share
+    their first dimension, indexed along it together (inputs and their targets).
+
+    Args:
+        *tensors (Tensor): tensors with the same size of the first dimension.
+
+    Shape:
+        - Each of ``tensors``: :math:`(N, *)`, the same :math:`N` for all.
+        - A sample: one tensor of shape :math:`(*)` per tensor given.
+
+    Example::
+
+        >>> x = numbatorch.arange(6.0).reshape(3, 2)
+        >>> y = numbatorch.tensor([0, 1, 0])
+        >>> dataset = TensorDataset(x, y)
+        >>> len(dataset)
+        3
+        >>> dataset[1]
+        (tensor([2., 3.]), tensor(1))
+    """
 
     def __init__(self, *tensors: numbatorch.Tensor) -> None:
         if not all(tensors[0].shape[0] == tensor.shape[0] for tensor in tensors):
@@ -64,7 +132,18 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``, in that order."""
+    """The samples of ``dataset`` at ``indices``, in that order.
+
+    Args:
+        dataset (Dataset): the whole dataset.
+        indices (sequence of int): the indices of ``dataset`` that make the subset.
+
+    Example::
+
+        >>> subset = Subset(["a", "b", "c", "d"], [3, 0])
+        >>> len(subset), subset[0], subset[1]
+        (2, 'd', 'a')
+    """
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
@@ -80,7 +159,20 @@ class Subset(Dataset):
 
 
 class ConcatDataset(Dataset):
-    """The map-style datasets one after the other."""
+    """The map-style datasets one after the other: index ``len(first)`` is the second
+    dataset's sample 0.
+
+    Args:
+        datasets (iterable of Dataset): the datasets to concatenate, in order.
+
+    Example::
+
+        >>> dataset = ConcatDataset([["a", "b"], ["c"]])
+        >>> len(dataset), dataset[2], dataset[-1]
+        (3, 'c', 'c')
+        >>> dataset.cumulative_sizes
+        [2, 3]
+    """
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
@@ -116,6 +208,25 @@ def random_split(
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1; with
     fractions, ``floor(len * fraction)`` items go to each split and the remainder is dealt
     round-robin from the first split, as PyTorch does.
+
+    Args:
+        dataset (Dataset): the dataset to split.
+        lengths (sequence of int or float): the size of each split, or its fraction of
+            the dataset.
+        generator (Generator, optional): the generator that draws the permutation; the
+            global one when omitted (``manual_seed`` fixes the split).
+
+    Returns:
+        list of Subset: one per length, in the order of ``lengths``.
+
+    Example::
+
+        >>> generator = numbatorch.Generator().manual_seed(42)
+        >>> train, test = random_split(range(10), [0.7, 0.3], generator=generator)
+        >>> len(train), len(test)
+        (7, 3)
+        >>> sorted(list(train) + list(test))
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     """
     total = sum(lengths)
     if math.isclose(total, 1) and total <= 1:

@@ -17,7 +17,25 @@ class DistributedSampler(Sampler):
     ``set_epoch`` each epoch for a new order). Without ``drop_last`` the indices are
     padded by repeating the first ones until every rank gets as many; with it the tail
     that does not divide evenly is dropped. ``num_replicas`` and ``rank`` default to the
-    default process group's world size and rank."""
+    default process group's world size and rank.
+
+    Args:
+        dataset (Sized): the dataset whose indices to share out.
+        num_replicas (int, optional): the number of processes taking part.
+        rank (int, optional): this process's rank, in ``[0, num_replicas)``.
+        shuffle (bool): permute the indices (the same permutation on every rank).
+            Default: ``True``.
+        seed (int): the seed of the permutation, the same on every rank. Default: 0.
+        drop_last (bool): drop the tail that does not divide evenly instead of padding.
+            Default: ``False``.
+
+    Example::
+
+        >>> shares = [list(DistributedSampler(range(5), num_replicas=2, rank=r, shuffle=False))
+        ...           for r in range(2)]
+        >>> shares
+        [[0, 2, 4], [1, 3, 0]]
+    """
 
     def __init__(
         self,

@@ -12,14 +12,40 @@ _REPLACEMENT_CHUNK = 32
 
 
 class Sampler:
-    """Base class: an iterable of dataset indices (or, for batch samplers, index lists)."""
+    """Base class: an iterable of dataset indices (or, for batch samplers, index lists).
+
+    Subclasses define ``__iter__`` (and ``__len__`` when they know their length); a
+    ``DataLoader`` takes one as ``sampler`` (or ``batch_sampler``) to choose the order.
+
+    Example::
+
+        >>> class Reversed(Sampler):
+        ...     def __init__(self, data_source):
+        ...         self.data_source = data_source
+        ...     def __iter__(self):
+        ...         return iter(range(len(self.data_source) - 1, -1, -1))
+        ...     def __len__(self):
+        ...         return len(self.data_source)
+        >>> list(Reversed(range(4)))
+        [3, 2, 1, 0]
+    """
 
     def __iter__(self) -> Iterator:
         raise NotImplementedError
 
 
 class SequentialSampler(Sampler):
-    """Yields ``0, 1, ..., len(data_source) - 1``."""
+    """Yields ``0, 1, ..., len(data_source) - 1``: the order of a DataLoader without
+    ``shuffle``.
+
+    Args:
+        data_source (Sized): the dataset whose indices to yield.
+
+    Example::
+
+        >>> list(SequentialSampler(["a", "b", "c"]))
+        [0, 1, 2]
+    """
 
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
@@ -43,7 +69,27 @@ def _generator_for_epoch(generator: numbatorch.Generator | None) -> numbatorch.G
 
 class RandomSampler(Sampler):
     """Yields the indices in a random order (a fresh permutation each epoch), or
-    ``num_samples`` indices drawn with replacement."""
+    ``num_samples`` indices drawn with replacement: the order of a DataLoader with
+    ``shuffle=True``.
+
+    Args:
+        data_source (Sized): the dataset whose indices to yield.
+        replacement (bool): draw each index independently, so an index may repeat.
+            Default: ``False``.
+        num_samples (int, optional): how many indices to yield; ``len(data_source)``
+            when omitted. Without replacement, more than that runs through several
+            permutations.
+        generator (Generator, optional): the generator of the order; without one each
+            epoch seeds a fresh generator from the global one.
+
+    Example::
+
+        >>> sampler = RandomSampler(range(5), generator=numbatorch.Generator().manual_seed(0))
+        >>> sorted(sampler)
+        [0, 1, 2, 3, 4]
+        >>> len(RandomSampler(range(5), replacement=True, num_samples=8))
+        8
+    """
 
     def __init__(
         self,
@@ -87,7 +133,19 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
-    """Yields the given indices in a random order."""
+    """Yields the given indices in a random order (a fresh permutation each epoch).
+
+    Args:
+        indices (list of int): the dataset indices to yield.
+        generator (Generator, optional): the generator of the order; without one each
+            epoch seeds a fresh generator from the global one.
+
+    Example::
+
+        >>> sampler = SubsetRandomSampler([10, 20, 30])
+        >>> sorted(sampler), len(sampler)
+        ([10, 20, 30], 3)
+    """
 
     def __init__(self, indices: list[int], generator: numbatorch.Generator | None = None) -> None:
         self.indices = indices
@@ -104,7 +162,20 @@ class SubsetRandomSampler(Sampler):
 
 class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size``; the last, shorter
-    list is dropped when ``drop_last``."""
+    list is dropped when ``drop_last``.
+
+    Args:
+        sampler (Sampler or iterable of int): the indices to group.
+        batch_size (int): the size of each list.
+        drop_last (bool): drop the last list when it is shorter than ``batch_size``.
+
+    Example::
+
+        >>> list(BatchSampler(SequentialSampler(range(7)), batch_size=3, drop_last=False))
+        [[0, 1, 2], [3, 4, 5], [6]]
+        >>> list(BatchSampler(SequentialSampler(range(7)), batch_size=3, drop_last=True))
+        [[0, 1, 2], [3, 4, 5]]
+    """
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:

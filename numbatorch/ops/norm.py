@@ -1,0 +1,135 @@
+"""Autograd Functions of batch and layer normalization, each with a closed-form backward
+(fewer graph nodes and saved tensors than the composition, and PyTorch's grad_fn names).
+Arguments arrive checked from `nn.functional.batch_norm` / `layer_norm`."""
+
+from __future__ import annotations
+
+from .. import _dtype
+from ..autograd import grad_mode
+from ..autograd.function import BuiltinFunction
+from ..tensor import Tensor
+from ._common import empty, kernels
+
+
+def _channels_first_2d(x: Tensor) -> Tensor:
+    """x (N, C, *) as a contiguous (C, N*prod(*)) matrix, so per-channel statistics are
+    reductions over one contiguous row."""
+    return x.transpose(0, 1).reshape(x.shape[1], -1)
+
+
+class NativeBatchNorm(BuiltinFunction):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1); in training
+    the batch statistics are used and the running ones (when given) updated in place."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        channels = x.shape[1]
+        shape = (1, channels) + (1,) * (x.ndim - 2)
+        if training:
+            rows = _channels_first_2d(x)
+            mean = rows.mean(1)
+            var = rows.var(1, correction=0)
+            if running_mean is not None:
+                n = rows.shape[1]
+                running_mean.mul_(1 - momentum).add_(mean * momentum)
+                running_var.mul_(1 - momentum).add_(var * (momentum * n / max(n - 1, 1)))
+        else:
+            mean, var = running_mean.to(x.dtype), running_var.to(x.dtype)
+        invstd = (var + eps).rsqrt()
+        x_hat = (x - mean.reshape(shape)) * invstd.reshape(shape)
+        out = x_hat
+        if weight is not None:
+            out = out * weight.reshape(shape)
+        if bias is not None:
+            out = out + bias.reshape(shape)
+        ctx.save_for_backward(x_hat, weight, invstd)
+        ctx.training = training
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x_hat, weight, invstd = ctx.saved_tensors
+        channels = x_hat.shape[1]
+        shape = (1, channels) + (1,) * (x_hat.ndim - 2)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            g = grad * weight.reshape(shape) if weight is not None else grad
+            if ctx.training:
+                # d/dx of the normalization with the batch statistics depending on x
+                g_mean = _channels_first_2d(g).mean(1).reshape(shape)
+                gx_mean = _channels_first_2d(g * x_hat).mean(1).reshape(shape)
+                grad_x = (g - g_mean - x_hat * gx_mean) * invstd.reshape(shape)
+            else:
+                grad_x = g * invstd.reshape(shape)
+        if need_w:
+            grad_w = _channels_first_2d(grad * x_hat).sum(1)
+        if need_b:
+            grad_b = _channels_first_2d(grad).sum(1)
+        return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+class NativeLayerNorm(BuiltinFunction):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing `n` elements: one
+    kernel (mean and variance in one pass over each row, then the write), which saves
+    each row's mean and 1 / sqrt(var + eps) for the backward kernel."""
+
+    @staticmethod
+    def forward(ctx, x, n, weight, bias, eps):
+        rows = x.contiguous().reshape(-1, n)
+        affine = [t.contiguous().reshape(n) if t is not None else None for t in (weight, bias)]
+        out = empty(rows.shape, x.dtype, x.device)
+        mean, rstd = (empty(rows.shape[:1], _dtype.float64, x.device) for _ in range(2))
+        kernels(x).layer_norm_forward(
+            rows._array, *(t._array if t is not None else None for t in affine),
+            out._array, mean._array, rstd._array, eps,
+        )  # fmt: skip
+        ctx.save_for_backward(rows, weight, mean, rstd)
+        ctx.meta = (x.shape, n)
+        ctx.bias_shape = bias.shape if bias is not None else None
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        rows, weight, mean, rstd = ctx.saved_tensors
+        shape, n = ctx.meta
+        need_x, _, need_w, need_b, _ = ctx.needs_input_grad
+        grad_rows = grad.to(rows.dtype).contiguous().reshape(-1, n)
+        if grad_mode.is_grad_enabled():  # create_graph: a differentiable composition
+            return _layer_norm_backward_composed(grad_rows, rows, weight, mean, rstd, ctx)
+        grad_x = empty(rows.shape, rows.dtype, rows.device)
+        sums = need_w or need_b
+        grad_w, grad_b = (empty((n,), rows.dtype, rows.device) if sums else None for _ in range(2))
+        kernels(rows).layer_norm_backward(
+            grad_rows._array, rows._array,
+            weight.contiguous().reshape(n)._array if weight is not None else None,
+            mean._array, rstd._array, grad_x._array if need_x else None,
+            grad_w._array if sums else None, grad_b._array if sums else None,
+        )  # fmt: skip
+        return (
+            grad_x.reshape(shape) if need_x else None,
+            None,
+            grad_w.reshape(weight.shape) if need_w else None,
+            grad_b.reshape(ctx.bias_shape) if need_b else None,
+            None,
+        )
+
+
+def _layer_norm_backward_composed(grad, rows, weight, mean, rstd, ctx):
+    """NativeLayerNorm's gradients as tensor ops, differentiable again (double backward)."""
+    shape, n = ctx.meta
+    need_x, _, need_w, need_b, _ = ctx.needs_input_grad
+    mean = mean.to(rows.dtype).unsqueeze(1)
+    rstd = rstd.to(rows.dtype).unsqueeze(1)
+    x_hat = (rows - mean) * rstd
+    grad_x = grad_w = grad_b = None
+    if need_x:
+        g = grad * weight.reshape(n) if weight is not None else grad
+        grad_x = (
+            (g - g.mean(1, keepdim=True) - x_hat * (g * x_hat).mean(1, keepdim=True)) * rstd
+        ).reshape(shape)
+    if need_w:
+        grad_w = (grad * x_hat).sum(0).reshape(weight.shape)
+    if need_b:
+        grad_b = grad.sum(0).reshape(ctx.bias_shape)
+    return grad_x, None, grad_w, grad_b, None
