@@ -4,7 +4,10 @@
   the user set it, else ~/.cache/numbatorch/numba; when that cannot be created or written,
   a private folder under the system's temporary folder, and never the package's own
   folder (where Numba would go next, and fail with "no locator available" when that is
-  read-only too).
+  read-only too). Kernels compiled at another LLVM optimisation level (`NUMBA_OPT`, which
+  the test suite lowers to 1) get default folders of their own, `numba-opt1` and so on:
+  Numba's cache index does not record the level, so one folder would hand the test
+  suite's less optimised kernels to a training run, or the reverse.
 - `install` makes a damaged cache entry (an empty, truncated or garbled .nbi/.nbc file,
   e.g. after a full disk or a crash) a cache miss: its files are removed, the kernel is
   recompiled and saved again, where Numba would fail at that kernel in every later run.
@@ -26,9 +29,16 @@ def _say(message: str) -> None:
     print(f"numbatorch: {message}", file=sys.stderr, flush=True)
 
 
+def _folder_name() -> str:
+    """numba, or numba-opt<level> for kernels compiled at another NUMBA_OPT than Numba's
+    default 3."""
+    level = os.environ.get("NUMBA_OPT", "3").strip()
+    return "numba" if level == "3" else f"numba-opt{level}"
+
+
 def _default_folder() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "numbatorch", "numba")
+    return os.path.join(base, "numbatorch", _folder_name())
 
 
 def _unusable(folder: str) -> str | None:
@@ -43,8 +53,9 @@ def _unusable(folder: str) -> str | None:
 
 
 def _private_temporary_folder() -> str:
-    """<tmp>/numbatorch-<uid>/numba, or a new folder of this process's own when that one
-    belongs to someone else: a cache that others can write could run their code here."""
+    """<tmp>/numbatorch-<uid>/numba (numba-opt<level>: see `_folder_name`), or a new folder
+    of this process's own when that one belongs to someone else: a cache that others can
+    write could run their code here."""
     user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     base = os.path.join(tempfile.gettempdir(), f"numbatorch-{user}")
     try:
@@ -57,7 +68,7 @@ def _private_temporary_folder() -> str:
         private = False
     if not private:
         base = tempfile.mkdtemp(prefix="numbatorch-")
-    return os.path.join(base, "numba")
+    return os.path.join(base, _folder_name())
 
 
 def choose_folder() -> None:

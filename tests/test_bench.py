@@ -3,6 +3,7 @@ No timing is asserted (docs/ARCHITECTURE.md: speed is measured by the bench, nev
 
 import json
 import os
+import re
 
 import pytest
 from numbatorch.bench import harness
@@ -42,6 +43,9 @@ def test_tiny_run_of_group_completes_with_documented_json(group, tmp_path, capsy
         assert set(case["ratio_vs"]) <= set(harness.REFERENCES)
     table = capsys.readouterr().out
     assert f"== {group}" in table
+    if group == "compile":  # a cold child compiles kernels; a warm one loads every one
+        compiled = {c["size"]: re.search(r"(\d+) kernels compiled", c["note"]) for c in ours}
+        assert int(compiled["cold cache"][1]) > 0 and int(compiled["warm cache"][1]) == 0
 
 
 def test_missing_api_is_reported_as_unavailable_not_raised():

@@ -37,3 +37,19 @@ def test_summary_is_silent_without_skips(pytester):
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*by reason*")
+
+
+def test_summary_counts_the_kernels_numba_compiled(pytester):
+    pytester.makeconftest(CONFTEST.read_text())
+    pytester.makepyfile(
+        """
+        from numba import njit
+
+        def test_compiles_two_signatures():
+            increment = njit(lambda x: x + 1)
+            assert increment(1) == 2 and increment(1.5) == 2.5
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["numba compiled 2 kernel signatures in * s of CPU (1 process)"])

@@ -18,8 +18,10 @@ _FALLBACK_NOTICE = "cannot cache compiled kernels in"
 
 
 def run_numbatorch(**env) -> subprocess.CompletedProcess:
-    """Runs `_RUN` with `env` over this process's environment (None removes a variable)."""
+    """Runs `_RUN` with `env` over this process's environment (None removes a variable),
+    at Numba's default optimisation level unless `env` names one (the suite lowers it)."""
     environment = {**os.environ, "NUMBATORCH_QUIET": "1"}
+    environment.pop("NUMBA_OPT", None)
     for name, value in env.items():
         environment.pop(name, None)
         if value is not None:
@@ -115,3 +117,14 @@ def test_a_read_only_cache_folder_gives_way_to_a_temporary_one(tmp_path):
     finally:
         read_only.chmod(0o755)
     _check_fallback(result, read_only, tmp_path)
+
+
+@pytest.mark.parametrize(("level", "folder"), [(None, "numba"), ("1", "numba-opt1")])
+def test_kernels_of_another_optimisation_level_get_a_default_folder_of_their_own(
+    tmp_path, level, folder
+):
+    # Numba's cache index does not record NUMBA_OPT: one folder would mix the levels
+    result = run_numbatorch(NUMBA_CACHE_DIR=None, XDG_CACHE_HOME=tmp_path, NUMBA_OPT=level)
+    expected = tmp_path / "numbatorch" / folder
+    assert result.folder == str(expected)
+    assert len(kernel_files(expected)) == 2

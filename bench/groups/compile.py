@@ -1,6 +1,8 @@
 """Seconds to the first result of a fresh process, import included: once with an empty
 Numba cache (every kernel compiles) and once more with the cache the first run filled.
-PyTorch compiles nothing, so its two rows only show its import and first call."""
+PyTorch compiles nothing, so its two rows only show its import and first call. The note
+gives the child's CPU seconds (on a shared machine, steadier than its wall time) and, for
+numbatorch, how many kernel signatures it compiled."""
 
 from __future__ import annotations
 
@@ -16,15 +18,31 @@ from ..harness import Case, Timing, require
 
 NETS_FILE = nets.__file__
 
-# a child process: import the library, produce one result, report the two durations
+# a child process: import the library, produce one result, report the two durations, its
+# CPU time and the number of compiles Numba started (nested ones included, as the progress
+# line counts them)
 SCRIPT = """\
-import json, time
+import json, resource, sys, time
 start = time.perf_counter()
 import {module} as lib
 imported = time.perf_counter()
+compiles = []
+if "numba" in sys.modules:
+    from numba.core import event
+
+    class Count(event.Listener):
+        def on_start(self, data):
+            compiles.append(data)
+
+        def on_end(self, data):
+            pass
+
+    event.register("numba:compile", Count())
 {work}
 done = time.perf_counter()
-print(json.dumps({{"import_s": imported - start, "first_result_s": done - imported}}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"import_s": imported - start, "first_result_s": done - imported,
+                  "cpu_s": usage.ru_utime + usage.ru_stime, "compiles": len(compiles)}}))
 """
 FIRST_OP = "x = lib.ones(1000)\nfloat((x + x).sum())"
 LENET = ("import runpy\n"
@@ -64,7 +82,10 @@ def _measurer(ctx, work: str, needs: tuple, cache):
             lines = done.stderr.strip().splitlines() or ["no output"]
             raise RuntimeError(f"child process failed: {lines[-1]}")
         parts = json.loads(done.stdout.strip().splitlines()[-1])
-        note = f"import {parts['import_s']:.2f} s + first result {parts['first_result_s']:.2f} s"
+        note = (f"import {parts['import_s']:.2f} s + first result {parts['first_result_s']:.2f} s, "
+                f"{parts['cpu_s']:.1f} s CPU")  # fmt: skip
+        if impl == "ours":
+            note += f", {parts['compiles']} kernels compiled"
         return Timing.measured(wall), note
 
     return measure
