@@ -297,6 +297,22 @@ def test_views_differentiate_twice(fn):
     assert torch.autograd.gradgradcheck(fn, (m,))
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_differentiates_twice(training):
+    # a gradient penalty (WGAN-GP) differentiates the gradient through batch statistics
+    rng = np.random.default_rng(2)
+    x, w, b = (
+        torch.tensor(rng.standard_normal(shape), requires_grad=True)
+        for shape in ((3, 2, 2), (2,), (2,))
+    )
+    stats = torch.tensor(rng.standard_normal(2)), torch.tensor(rng.random(2) + 0.5)
+
+    def fn(x, w, b):
+        return torch.nn.functional.batch_norm(x, *stats, w, b, training=training)
+
+    assert torch.autograd.gradgradcheck(fn, (x, w, b))
+
+
 def test_gradcheck_accepts_a_correct_gradient_and_rejects_a_wrong_one():
     class WrongSquare(Function):
         @staticmethod

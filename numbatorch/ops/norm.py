@@ -19,7 +19,8 @@ def _channels_first_2d(x: Tensor) -> Tensor:
 
 class NativeBatchNorm(BuiltinFunction):
     """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1); in training
-    the batch statistics are used and the running ones (when given) updated in place."""
+    the batch statistics are used and the running ones (when given) updated in place.
+    Saves x, mean and invstd, as PyTorch does: the backward recomputes x_hat from them."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -36,21 +37,26 @@ class NativeBatchNorm(BuiltinFunction):
         else:
             mean, var = running_mean.to(x.dtype), running_var.to(x.dtype)
         invstd = (var + eps).rsqrt()
-        x_hat = (x - mean.reshape(shape)) * invstd.reshape(shape)
-        out = x_hat
+        out = (x - mean.reshape(shape)) * invstd.reshape(shape)
         if weight is not None:
             out = out * weight.reshape(shape)
         if bias is not None:
             out = out + bias.reshape(shape)
-        ctx.save_for_backward(x_hat, weight, invstd)
-        ctx.training = training
+        ctx.save_for_backward(x, weight, mean, invstd)
+        ctx.training, ctx.eps = training, eps
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, weight, invstd = ctx.saved_tensors
-        channels = x_hat.shape[1]
-        shape = (1, channels) + (1,) * (x_hat.ndim - 2)
+        x, weight, mean, invstd = ctx.saved_tensors
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if ctx.training and grad_mode.is_grad_enabled():
+            # create_graph: the batch statistics as functions of x, so that the gradient's
+            # own gradient sees how they move with it
+            rows = _channels_first_2d(x)
+            mean = rows.mean(1)
+            invstd = (rows.var(1, correction=0) + ctx.eps).rsqrt()
+        x_hat = (x - mean.reshape(shape)) * invstd.reshape(shape)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_x = grad_w = grad_b = None
         if need_x:
