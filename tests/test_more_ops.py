@@ -493,3 +493,15 @@ def test_cdist_broadcasts_batch_dims(batch, ones, rows1, rows2, columns):
     want = np.linalg.norm(a[..., :, None, :] - b[..., None, :, :], axis=-1)
     assert values(result).shape == want.shape
     np.testing.assert_allclose(values(result), want, rtol=1e-12)
+
+
+def test_relu_gives_plus_zero_below_zero_and_keeps_nan_like_pytorch(device):
+    x = torch.tensor([-1.0, -0.0, math.nan, 2.0, -math.inf], device=device, requires_grad=True)
+    y = torch.relu(x)
+    y.backward(torch.full((5,), -1.0, device=device))
+    values, grads = y.detach().cpu().numpy(), x.grad.cpu().numpy()
+    np.testing.assert_array_equal(values, [0.0, -0.0, math.nan, 2.0, 0.0])
+    assert np.signbit(values).tolist() == [False, True, False, False, False]
+    # PyTorch's threshold_backward: 0 where the input is <= 0, the gradient elsewhere (NaN too)
+    np.testing.assert_array_equal(grads, [0.0, 0.0, -1.0, -1.0, 0.0])
+    assert not np.signbit(grads[[0, 1, 4]]).any()

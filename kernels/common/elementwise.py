@@ -150,8 +150,8 @@ def apply_unary(op, x, p0, p1):
         return math.sin(x)
     if op == COS:
         return math.cos(x)
-    if op == RELU:
-        return x if x > 0 else x * 0
+    if op == RELU:  # PyTorch's: 0 below zero, x itself otherwise (-0.0 and NaN kept)
+        return type(x)(0) if x < 0 else x
     if op == RECIPROCAL:
         return 1 / x
     if op == LOGICAL_NOT:
@@ -281,8 +281,8 @@ def apply_binary(op, x, y):
         return (x != 0) != (y != 0)
     if op == ATAN2:
         return math.atan2(x, y)
-    if op == RELU_BACKWARD:  # x = grad, y = relu input
-        return x if y > 0 else x * 0
+    if op == RELU_BACKWARD:  # x = grad, y = relu input; a NaN input passes grad, as in PyTorch
+        return type(x)(0) if y <= 0 else x
     if op == SIGMOID_BACKWARD:  # x = grad, y = sigmoid output
         return x * y * (1 - y)
     if op == TANH_BACKWARD:  # x = grad, y = tanh output
