@@ -1060,6 +1060,12 @@ OPS = [
             ("i0", torch.i0, np.i0, None),
             ("i1", torch.special.i1, np_i1, None),
             ("sinc", torch.sinc, np.sinc, None),
+            (
+                "log_ndtr",
+                torch.special.log_ndtr,
+                np.vectorize(lambda v: math.log(math.erfc(-v / math.sqrt(2)) / 2)),
+                None,
+            ),
             ("frac", lambda a: a.frac(), lambda a: a - np.trunc(a), large),
             ("logit", torch.logit, lambda a: np.log(a / (1 - a)), inside_zero_one),
             (

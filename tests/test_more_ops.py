@@ -38,6 +38,24 @@ def values(t):
         (torch.log10, [0.0, -1.0, 100.0], [-INF, NAN, 2.0]),
         (torch.i0, [0.0, NAN], [1.0, NAN]),
         (torch.frac, [-1.5, 2.75, INF], [-0.5, 0.75, NAN]),
+        (  # both tails and the series' switch at -30, against mpmath's log(ncdf(x))
+            torch.special.log_ndtr,
+            [-100.0, -40.0, -31.0, -29.0, -5.0, 0.0, 5.0, 10.0, 40.0, -INF, INF, NAN],
+            [
+                -5005.524208694205,
+                -804.6084420137538,
+                -484.85396362717927,
+                -424.78741990973015,
+                -15.064998393988725,
+                -0.6931471805599453,
+                -2.866516129637636e-07,
+                -7.619853024160525e-24,
+                0.0,
+                -INF,
+                0.0,
+                NAN,
+            ],
+        ),
     ],
 )
 def test_unary_special_values(fn, inputs, expected, device):

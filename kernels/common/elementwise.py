@@ -76,7 +76,8 @@ from . import fastmath, special
     SINC,
     LOGIT,
     SIGNBIT,
-) = range(100, 122)
+    LOG_NDTR,
+) = range(100, 123)
 
 (
     ADD,
@@ -237,6 +238,20 @@ def apply_unary_more(op, x, p0, p1):
         )
     if op == SIGNBIT:
         return math.copysign(1.0, x) < 0
+    if op == LOG_NDTR:  # log of the standard normal CDF, Phi(x) = erfc(-x / sqrt(2)) / 2
+        if x > 0:  # Phi near 1: log1p keeps the tiny 1 - Phi
+            return math.log1p(-0.5 * math.erfc(x * 0.7071067811865476))
+        if x > -30:
+            return math.log(0.5 * math.erfc(x * -0.7071067811865476))
+        # erfc underflows further out: Phi(x) = phi(x) / -x * (1 - 1/x^2 + 3/x^4 - ...),
+        # eight terms of the series are exact to float64 below -30
+        t = 1 / (x * x)
+        term = 1.0
+        series = 1.0
+        for k in range(1, 9):
+            term *= -(2 * k - 1) * t
+            series += term
+        return -0.5 * x * x - math.log(-x) - 0.9189385332046728 + math.log(series)
     return x
 
 

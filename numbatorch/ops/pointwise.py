@@ -66,6 +66,11 @@ Sinc = _unary_op(
     "Sinc", E.SINC, lambda x, y, p: where(x == 0, 0.0, ((x * math.pi).cos() - y) / x).to(x.dtype)
 )
 
+# d/dx log Phi(x) = phi(x) / Phi(x) = exp(-x^2 / 2 - log Phi(x)) / sqrt(2 pi)
+LogNdtr = _unary_op(
+    "LogNdtr", E.LOG_NDTR, lambda x, y, p: (x * x * -0.5 - y).exp() * (1 / math.sqrt(2 * math.pi))
+)
+
 
 def _logit_derivative(x, y, p):
     slope = 1 / (x * (1 - x))
@@ -95,6 +100,7 @@ _trigamma = _unary_api(Trigamma)
 i0 = _unary_api(I0)
 i1 = _unary_api(I1)
 sinc = _unary_api(Sinc)
+log_ndtr = _unary_api(LogNdtr)
 
 
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
