@@ -265,3 +265,16 @@ def soft_cross_entropy_rows_backward(x, probs, target, weight, ignore_index, smo
         for k in range(c):
             q = soft_target(probs, target, weight, smoothing, base, k, t) if not skip else 0.0
             grad_x[base + k] = scale * (fastmath.exp(x[base + k] - lse[r]) * mass[r] - q)
+
+
+@njit(inline="always")
+def scan_line(x, out, base, n, step, start, multiply):
+    """The running sum (product with `multiply`) from `start` of the line x[base + k*step],
+    k < n, into the same places of out: cumsum/cumprod on both devices."""
+    acc = start
+    for k in range(n):
+        if multiply:
+            acc *= x[base + k * step]
+        else:
+            acc += x[base + k * step]
+        out[base + k * step] = acc

@@ -23,6 +23,7 @@ from ..common.reduction import (
     cross_entropy_rows_backward,
     finalize,
     reduce_range,
+    scan_line,
     soft_cross_entropy_rows,
     soft_cross_entropy_rows_backward,
 )
@@ -112,16 +113,8 @@ def _scan(x, out, n, inner, start, multiply):
     """x, out: 1-D contiguous (outer*n*inner); running sum (product with `multiply`) along
     the middle axis, from `start` (0 or 1 of the accumulator's type)."""
     for t in prange(x.size // n):
-        o = np.int64(t) // inner
-        j = np.int64(t) % inner
-        base = o * n * inner + j
-        acc = start
-        for k in range(n):
-            if multiply:
-                acc *= x[base + k * inner]
-            else:
-                acc += x[base + k * inner]
-            out[base + k * inner] = acc
+        base = (np.int64(t) // inner) * n * inner + np.int64(t) % inner
+        scan_line(x, out, base, n, inner, start, multiply)
 
 
 _scan_serial, _scan_parallel = twins(_scan)

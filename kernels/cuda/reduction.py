@@ -216,14 +216,7 @@ def _scan(x, out, n, inner, start, multiply):
     """x, out: 1-D contiguous (outer*n*inner); running sum (product with `multiply`) along
     the middle axis from `start`, a thread per (outer, inner) line."""
     for t in range(cuda.grid(1), x.size // n, cuda.gridsize(1)):
-        base = (t // inner) * n * inner + t % inner
-        acc = start
-        for k in range(n):
-            if multiply:
-                acc *= x[base + k * inner]
-            else:
-                acc += x[base + k * inner]
-            out[base + k * inner] = acc
+        scan_line(x, out, (t // inner) * n * inner + t % inner, n, inner, start, multiply)
 
 
 @njit(inline="always")
@@ -241,6 +234,7 @@ def _softmax_write(x, out, at, top, total, log):
 
 softmax_write = device_function(_softmax_write)
 max_and_exp_sum = device_function(common.line_max_and_exp_sum)
+scan_line = device_function(common.scan_line)
 
 
 @cuda.jit(cache=True)
