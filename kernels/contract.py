@@ -502,3 +502,9 @@ class Backend(Protocol):
     def triangle(self, x: Array, out: Array, diagonal: int, upper: bool) -> None: ...
     def unary(self, op: int, x: Array, out: Array, p0: float = 0.0, p1: float = 0.0) -> None: ...
     def where(self, cond: Array, a: Array, b: Array, out: Array) -> None: ...
+
+
+# every launcher the contract names: both backends export these (their `__all__`)
+LAUNCHERS = tuple(
+    sorted(name for name, member in vars(Backend).items() if callable(member) and name[0] != "_")
+)
