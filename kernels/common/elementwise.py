@@ -461,10 +461,16 @@ def binary_scalar(op: int):
 
 def with_scalar(function, scalar):
     """`function` (a kernel body closed over its opcode) with the global name `scalar`
-    bound to `scalar`. Numba's cache keys a kernel on its bytecode and closure, not its
-    globals; the opcode in the closure keeps each op's entry apart (a closure over the
-    function itself would not do: a dispatcher pickles with a per-process id)."""
-    scope = {**function.__globals__, "scalar": scalar}
+    bound to `scalar` (see `with_globals`)."""
+    return with_globals(function, scalar=scalar)
+
+
+def with_globals(function, **names):
+    """`function` with the global names `names` bound to the given values. Numba's cache
+    keys a kernel on its bytecode and closure, not its globals; the opcode in the closure
+    keeps each op's entry apart (a closure over a helper function itself would not do: a
+    dispatcher pickles with a per-process id, so every run would miss the cache)."""
+    scope = {**function.__globals__, **names}
     return FunctionType(function.__code__, scope, function.__name__, function.__defaults__,
                         function.__closure__)  # fmt: skip
 

@@ -6,6 +6,7 @@ a `prange` over rows that the CPU compiles as is and CUDA runs a row per thread.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -56,85 +57,95 @@ def _line_arg_extreme(row, largest):
     return 0  # not reached: the best key is in its block
 
 
-@njit(inline="always")
-def reduce_range(op, x, start, n, step, zero, p):
-    """Reduce x[start + k*step] for k < n; returns (accumulator, index)."""
-    idx = 0
-    if (op == SUM or op == MEAN) and step == 1:
-        # a slice indexed from 0: no wraparound checks, so LLVM vectorises the sum
-        acc = zero
-        row = x[start : start + n]
-        for k in range(n):
-            acc += row[k]
-    elif op == SUM or op == MEAN:
-        acc = zero
-        for k in range(n):
-            acc += x[start + k * step]
-    elif op == PROD:
-        acc = zero + 1
-        for k in range(n):
-            acc *= x[start + k * step]
-    elif (op == MAX or op == MIN) and step == 1:
-        # a conversion, not zero + value, which would turn -0 into +0
-        acc = type(zero)(_line_extreme(x[start : start + n], op == MAX))
-    elif (op == ARGMAX or op == ARGMIN) and step == 1:
-        idx = _line_arg_extreme(x[start : start + n], op == ARGMAX)
-        acc = zero
-    elif op == MAX or op == ARGMAX:
-        acc = zero + x[start]
-        for k in range(1, n):
-            v = x[start + k * step]
-            if (v > acc or v != v) and acc == acc:
-                acc, idx = zero + v, k
-    elif op == MIN or op == ARGMIN:
-        acc = zero + x[start]
-        for k in range(1, n):
-            v = x[start + k * step]
-            if (v < acc or v != v) and acc == acc:
-                acc, idx = zero + v, k
-    elif op == ALL:
-        acc = zero + 1
-        for k in range(n):
-            if x[start + k * step] == 0:
-                acc = zero
-                break
-    elif op == ANY:
-        acc = zero
-        for k in range(n):
-            if x[start + k * step] != 0:
-                acc = zero + 1
-                break
-    elif op == NORM:
-        acc = zero
-        if p == math.inf:
-            for k in range(n):
-                acc = max(acc, abs(x[start + k * step]))
-        elif p == 2:
-            for k in range(n):
-                v = x[start + k * step]
-                acc += v * v
-        else:
-            for k in range(n):
-                acc += abs(x[start + k * step]) ** p
-    elif op == VAR:  # two passes: mean, then squared deviations (p = correction)
-        mean = zero
-        for k in range(n):
-            mean += x[start + k * step]
-        mean /= n
-        acc = zero
-        for k in range(n):
-            d = x[start + k * step] - mean
-            acc += d * d
-    else:  # LOGSUMEXP, stable: max first
-        top = zero + x[start]
-        for k in range(1, n):
-            top = max(top, x[start + k * step])
-        acc = zero
-        for k in range(n):
-            acc += math.exp(x[start + k * step] - top)
+@functools.cache
+def range_reducer(op: int):
+    """`reduce_range(x, start, n, step, zero, p)` for reduction `op`, inlined into the
+    kernels of both devices. `op` is a constant of this closure, not an argument: Numba then
+    drops the other ops' branches before it inlines and types their helpers (with `op` an
+    argument every reduction kernel compiled all twelve: 3.1 s of CPU for a SUM kernel
+    against 0.5 s, AVX-512)."""
+
+    @njit(inline="always")
+    def reduce_range(x, start, n, step, zero, p):
+        """Reduce x[start + k*step] for k < n; returns (accumulator, index)."""
         idx = 0
-        acc = math.log(acc) + top if abs(top) != math.inf else top
-    return acc, idx
+        if (op == SUM or op == MEAN) and step == 1:
+            # a slice indexed from 0: no wraparound checks, so LLVM vectorises the sum
+            acc = zero
+            row = x[start : start + n]
+            for k in range(n):
+                acc += row[k]
+        elif op == SUM or op == MEAN:
+            acc = zero
+            for k in range(n):
+                acc += x[start + k * step]
+        elif op == PROD:
+            acc = zero + 1
+            for k in range(n):
+                acc *= x[start + k * step]
+        elif (op == MAX or op == MIN) and step == 1:
+            # a conversion, not zero + value, which would turn -0 into +0
+            acc = type(zero)(_line_extreme(x[start : start + n], op == MAX))
+        elif (op == ARGMAX or op == ARGMIN) and step == 1:
+            idx = _line_arg_extreme(x[start : start + n], op == ARGMAX)
+            acc = zero
+        elif op == MAX or op == ARGMAX:
+            acc = zero + x[start]
+            for k in range(1, n):
+                v = x[start + k * step]
+                if (v > acc or v != v) and acc == acc:
+                    acc, idx = zero + v, k
+        elif op == MIN or op == ARGMIN:
+            acc = zero + x[start]
+            for k in range(1, n):
+                v = x[start + k * step]
+                if (v < acc or v != v) and acc == acc:
+                    acc, idx = zero + v, k
+        elif op == ALL:
+            acc = zero + 1
+            for k in range(n):
+                if x[start + k * step] == 0:
+                    acc = zero
+                    break
+        elif op == ANY:
+            acc = zero
+            for k in range(n):
+                if x[start + k * step] != 0:
+                    acc = zero + 1
+                    break
+        elif op == NORM:
+            acc = zero
+            if p == math.inf:
+                for k in range(n):
+                    acc = max(acc, abs(x[start + k * step]))
+            elif p == 2:
+                for k in range(n):
+                    v = x[start + k * step]
+                    acc += v * v
+            else:
+                for k in range(n):
+                    acc += abs(x[start + k * step]) ** p
+        elif op == VAR:  # two passes: mean, then squared deviations (p = correction)
+            mean = zero
+            for k in range(n):
+                mean += x[start + k * step]
+            mean /= n
+            acc = zero
+            for k in range(n):
+                d = x[start + k * step] - mean
+                acc += d * d
+        else:  # LOGSUMEXP, stable: max first
+            top = zero + x[start]
+            for k in range(1, n):
+                top = max(top, x[start + k * step])
+            acc = zero
+            for k in range(n):
+                acc += math.exp(x[start + k * step] - top)
+            idx = 0
+            acc = math.log(acc) + top if abs(top) != math.inf else top
+        return acc, idx
+
+    return reduce_range
 
 
 @njit(inline="always")

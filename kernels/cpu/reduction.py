@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..common.elementwise import Lazy
+from ..common.elementwise import Lazy, with_globals
 from ..common.reduction import (
     CHUNKABLE,
     COMBINE,
@@ -22,7 +22,7 @@ from ..common.reduction import (
     cross_entropy_rows,
     cross_entropy_rows_backward,
     finalize,
-    reduce_range,
+    range_reducer,
     scan_line,
     soft_cross_entropy_rows,
     soft_cross_entropy_rows_backward,
@@ -41,14 +41,14 @@ def _family(op):
         for t in prange(out.size):
             o = np.int64(t) // inner
             j = np.int64(t) % inner
-            acc, idx = reduce_range(op, x, o * n * inner + j, n, inner, zero, p)
+            acc, idx = reduce_range(x, o * n * inner + j, n, inner, zero, p)  # noqa: F821 - with_globals binds it
             out[t] = finalize(op, acc, idx, count, p)
 
     def chunks(x, partials, zero, p):
         """x: 1-D contiguous; partials[c] = reduction of chunk c of CHUNK elements."""
         for c in prange(partials.size):
             start = np.int64(c) * CHUNK
-            acc, _ = reduce_range(op, x, start, min(CHUNK, x.size - start), 1, zero, p)
+            acc, _ = reduce_range(x, start, min(CHUNK, x.size - start), 1, zero, p)  # noqa: F821 - with_globals binds it
             partials[c] = acc
 
     def columns(x, out, n, inner, zero, count):
@@ -68,6 +68,9 @@ def _family(op):
             for j in range(width):
                 out[o * inner + j0 + j] = acc[j] / count if op == MEAN else acc[j]
 
+    # the op's reducer as a global of the kernels (see with_globals: a closure over it
+    # would miss the disk cache in every new process)
+    axis, chunks = (with_globals(f, reduce_range=range_reducer(op)) for f in (axis, chunks))
     options = {"fastmath": FASTMATH, "error_model": "numpy"}
     sums = op in (SUM, MEAN)
     columns_serial, columns_parallel = twins(columns, **options) if sums else (None, None)

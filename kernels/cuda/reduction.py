@@ -21,7 +21,7 @@ from numba import cuda, float64, int64, njit
 
 from ..common import fastmath
 from ..common import reduction as common
-from ..common.elementwise import Lazy
+from ..common.elementwise import Lazy, with_globals
 from ..common.reduction import (
     ALL,
     ANY,
@@ -53,7 +53,6 @@ SPLIT_N = 1 << 15  # one output over more items than this is reduced by many blo
 SPLIT_ITEMS = 16  # items per thread in the first pass of such a split reduction
 SPLIT_THREADS = THREADS  # threads per block of that first pass
 
-reduce_range = device_function(common.reduce_range)
 finalize = device_function(common.finalize)
 
 
@@ -106,7 +105,7 @@ def _family(key):
         number of elements a mean divides by (n, unless x holds partial sums)."""
         for r in range(cuda.grid(1), out.size, cuda.gridsize(1)):
             start = (r // inner) * n * inner + r % inner
-            acc, idx = reduce_range(op, x, start, n, inner, zero, p)
+            acc, idx = reduce_range(x, start, n, inner, zero, p)  # noqa: F821 - with_globals binds it
             out[r] = finalize(op, acc, idx, count, p)
 
     def per_block(x, out, n, inner, zero, p, count):
@@ -124,9 +123,7 @@ def _family(key):
             if op == VAR or op == LOGSUMEXP:
                 # two passes as on the CPU: the mean (or max) first, then the deviations
                 if t < active:
-                    acc, _ = reduce_range(
-                        SUM if op == VAR else MAX, x, first, own, threads * inner, zero, p
-                    )
+                    acc, _ = reduce_first(x, first, own, threads * inner, zero, p)  # noqa: F821 - with_globals binds it
                     values[t] = acc
                     indices[t] = t
                 _block_combine(SUM if op == VAR else MAX, values, indices, active, p)
@@ -146,7 +143,7 @@ def _family(key):
                     acc = math.log(acc) + centre if abs(centre) != math.inf else centre
             else:
                 if t < active:
-                    acc, local = reduce_range(op, x, first, own, threads * inner, zero, p)
+                    acc, local = reduce_range(x, first, own, threads * inner, zero, p)  # noqa: F821 - with_globals binds it
                     values[t] = acc
                     indices[t] = t + local * threads
                 _block_combine(op, values, indices, active, p)
@@ -165,13 +162,20 @@ def _family(key):
         first, step = cuda.grid(1), cuda.gridsize(1)
         active = min(cuda.blockDim.x, x.size - cuda.blockIdx.x * cuda.blockDim.x)
         if t < active:
-            acc, _ = reduce_range(op, x, first, (x.size - first + step - 1) // step, step, zero, p)
+            acc, _ = reduce_range(x, first, (x.size - first + step - 1) // step, step, zero, p)  # noqa: F821 - with_globals binds it
             values[t] = acc
         _block_combine(op, values, indices, active, p)
         if t == 0:
             out[cuda.blockIdx.x] = values[0]
 
-    return tuple(cuda.jit(cache=True)(f) for f in (per_output, per_block, partials))
+    # the op's reducers as globals of the kernels, not closure cells (see with_globals);
+    # VAR and LOGSUMEXP's first pass is the sum (for the mean) or the max
+    reducers = {
+        "reduce_range": device_function(common.range_reducer(op)),
+        "reduce_first": device_function(common.range_reducer(SUM if op == VAR else MAX)),
+    }
+    kernels = (with_globals(f, **reducers) for f in (per_output, per_block, partials))
+    return tuple(cuda.jit(cache=True)(f) for f in kernels)
 
 
 _FAMILIES = Lazy(_family)
