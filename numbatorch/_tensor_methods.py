@@ -274,6 +274,16 @@ class _TensorMath:
     xlogy_ = inplace(pw.xlogy)
     copysign = pw.copysign
     copysign_ = inplace(pw.copysign)
+    gcd = pw.gcd
+    gcd_ = inplace(pw.gcd)
+    lcm = pw.lcm
+    lcm_ = inplace(pw.lcm)
+    bitwise_left_shift = pw.bitwise_left_shift
+    bitwise_left_shift_ = inplace(pw.bitwise_left_shift)
+    bitwise_right_shift = pw.bitwise_right_shift
+    bitwise_right_shift_ = inplace(pw.bitwise_right_shift)
+    nextafter = pw.nextafter
+    nextafter_ = inplace(pw.nextafter)
 
     def where(self, condition, other):
         return ew.where(condition, self, other)
@@ -653,6 +663,10 @@ class _TensorOperators:
     __invert__ = ew.bitwise_not
     __rand__ = _reflected(ew.bitwise_and)
     __ror__ = _reflected(ew.bitwise_or)
+    __lshift__ = pw.bitwise_left_shift
+    __rshift__ = pw.bitwise_right_shift
+    __rlshift__ = _reflected(pw.bitwise_left_shift)
+    __rrshift__ = _reflected(pw.bitwise_right_shift)
     __getitem__ = ix.getitem
     __setitem__ = ix.setitem
     __matmul__ = la.matmul
@@ -666,6 +680,8 @@ class _TensorOperators:
     __ifloordiv__ = _TensorMath.floor_divide_
     __iand__ = _TensorMath.bitwise_and_
     __ior__ = _TensorMath.bitwise_or_
+    __ilshift__ = _TensorMath.bitwise_left_shift_
+    __irshift__ = _TensorMath.bitwise_right_shift_
 
 
 class _TensorComposites:

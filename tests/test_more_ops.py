@@ -523,3 +523,54 @@ def test_relu_gives_plus_zero_below_zero_and_keeps_nan_like_pytorch(device):
     # PyTorch's threshold_backward: 0 where the input is <= 0, the gradient elsewhere (NaN too)
     np.testing.assert_array_equal(grads, [0.0, 0.0, -1.0, -1.0, 0.0])
     assert not np.signbit(grads[[0, 1, 4]]).any()
+
+
+def _shift_reference(a, n, left, bits):
+    """PyTorch's shifts on Python ints, wrapped to the dtype's width."""
+    out = []
+    for x, k in zip(a.ravel().tolist(), n.ravel().tolist()):
+        if left:
+            v = x << k if 0 <= k < 64 else 0
+        else:
+            v = 0 if k < 0 else (x >> k if k < 64 else -1 if x < 0 else 0)
+        out.append(v)
+    return np.array(out, dtype=np.int64).astype(a.dtype).reshape(a.shape)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint8])
+def test_gcd_lcm_and_shifts_match_numpy_and_pytorchs_edge_rules(dtype, device):
+    if str(device).startswith("cuda") and dtype is not np.int64:
+        pytest.skip("the CUDA simulator stores Python ints, which do not wrap at 8 bits")
+    rng = np.random.default_rng(3)
+    signed = np.issubdtype(dtype, np.signedinteger)
+    a = rng.integers(-60 if signed else 0, 60, (3, 4)).astype(dtype)
+    b = rng.integers(0, 40, (4, 3)).astype(dtype).T  # a transposed (strided) operand
+    counts = np.array([[-1, 0, 3, 9]], dtype) if signed else np.array([[0, 1, 7, 9]], dtype)
+    ta, tb, tn = (torch.tensor(v, device=device) for v in (a, np.ascontiguousarray(b), counts))
+    tb = tb.t().contiguous().t()
+    np.testing.assert_array_equal(values(torch.gcd(ta, tb)), np.gcd(a, b))
+    np.testing.assert_array_equal(values(torch.lcm(ta, tb)), np.lcm(a, b))
+    bits = np.broadcast_arrays(a, counts)
+    np.testing.assert_array_equal(values(ta << tn), _shift_reference(*bits, True, 0))
+    np.testing.assert_array_equal(values(ta >> tn), _shift_reference(*bits, False, 0))
+
+
+def test_shift_counts_past_the_width_and_gcd_errors():
+    a = torch.tensor([5, -5, 7, -8, 1])
+    n = torch.tensor([1, 1, 64, 70, -1])
+    assert torch.bitwise_left_shift(a, n).tolist() == [10, -10, 0, 0, 0]
+    assert torch.bitwise_right_shift(a, n).tolist() == [2, -3, 0, -1, 0]
+    assert (2 << torch.tensor([1, 2])).tolist() == [4, 8]
+    with pytest.raises(NotImplementedError, match="\"gcd_cpu\" not implemented for 'Float'"):
+        torch.gcd(torch.ones(2), torch.ones(2))
+    with pytest.raises(NotImplementedError, match="\"lshift_cpu\" not implemented for 'Double'"):
+        torch.ones(2, dtype=torch.float64) << 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nextafter_steps_one_ulp_toward_other(dtype, device):
+    x = np.array([1.0, 0.0, np.nan, 2.0, -np.inf, 1.0], dtype)
+    y = np.array([2.0, -1.0, 1.0, 2.0, 0.0, np.nan], dtype)
+    got = values(torch.nextafter(torch.tensor(x, device=device), torch.tensor(y, device=device)))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, np.nextafter(x, y))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from types import FunctionType
 
+import numpy as np
 from numba import njit
 
 from . import fastmath, special
@@ -110,6 +111,7 @@ from . import fastmath, special
     SILU_BACKWARD,
 ) = range(28)
 (HYPOT, LOGADDEXP, LOGADDEXP2, XLOGY, XLOG1PY, COPYSIGN) = range(100, 106)
+(GCD, LCM, LEFT_SHIFT, RIGHT_SHIFT, NEXTAFTER) = range(106, 111)
 
 COMPARISONS = frozenset({EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, LOGICAL_XOR})
 UNARY_BOOL = frozenset({LOGICAL_NOT, SIGNBIT})
@@ -435,8 +437,45 @@ def _silu_backward(op, grad, x):
 _UNARY_SCALARS = {EXP: _exp, EXPM1: _expm1, LOG: _log, LOG1P: _log1p, LOG2: _log2,
                   TANH: _tanh, SIGMOID: _sigmoid, ERF: _erf, ELU: _elu, SILU: _silu,
                   GELU: _gelu, GELU_TANH: _gelu_tanh, SOFTPLUS: _softplus}  # fmt: skip
+
+
+@njit(inline="always")
+def _gcd(a, b):
+    a, b = abs(a), abs(b)
+    while b != 0:
+        a, b = b, a % b
+    return a
+
+
+@njit(inline="always")
+def _integer_binary(op, x, y):
+    """gcd, lcm and the shifts, on integer kernels only (their own scalar function: a
+    float kernel must not type `<<`). The shifts run in int64 and the store narrows to
+    the dtype, which gives PyTorch's results for every shift below 64 (an int8 shifted
+    left by 8 or more is 0); from 64 up, and for negative counts, PyTorch's: 0, or the
+    sign for a right shift."""
+    if op == GCD:
+        return _gcd(x, y)
+    if op == LCM:
+        g = _gcd(x, y)
+        return abs(x // g * y) if g != 0 else x * 0
+    a, n = np.int64(x), np.int64(y)
+    if op == LEFT_SHIFT:
+        return a << n if 0 <= n < 64 else a * 0
+    if n < 0:
+        return a * 0
+    return a >> n if n < 64 else (a * 0 - 1 if a < 0 else a * 0)
+
+
+@njit(inline="always")
+def _nextafter(op, x, y):
+    return np.nextafter(x, y)
+
+
 _BINARY_SCALARS = {GELU_BACKWARD: _gelu_backward, GELU_TANH_BACKWARD: _gelu_tanh_backward,
-                   SILU_BACKWARD: _silu_backward}  # fmt: skip
+                   SILU_BACKWARD: _silu_backward, GCD: _integer_binary, LCM: _integer_binary,
+                   LEFT_SHIFT: _integer_binary, RIGHT_SHIFT: _integer_binary,
+                   NEXTAFTER: _nextafter}  # fmt: skip
 
 
 def unary_scalar(op: int):
@@ -454,9 +493,9 @@ def unary_scalar(op: int):
 def binary_scalar(op: int):
     """The inline function (op, x, y) -> value holding binary op `op`'s math (as
     `unary_scalar`)."""
-    if op >= 100:
-        return apply_binary_more
-    return _BINARY_SCALARS.get(op, apply_binary)
+    if op in _BINARY_SCALARS:
+        return _BINARY_SCALARS[op]
+    return apply_binary_more if op >= 100 else apply_binary
 
 
 def with_scalar(function, scalar):

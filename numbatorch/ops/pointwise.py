@@ -263,6 +263,38 @@ xlog1py = _binary_api(Xlog1py, "xlog1py")
 copysign = _binary_api(Copysign, "copysign")
 
 
+def _integer_api(op: int, name: str, kernel: str):
+    """gcd, lcm and the shifts: integer operands only, no gradient (as in PyTorch)."""
+
+    def api(input, other, *, out=None):
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor")
+        dtype = promote(input, other)
+        if dtype.is_floating_point or (dtype is _dtype.bool and op in (E.GCD, E.LCM)):
+            raise NotImplementedError(
+                f"\"{kernel}_cpu\" not implemented for '{TYPE_WORD[dtype.name]}'"
+            )
+        return _with_out(binary(op, input, other), out)
+
+    api.__name__ = name
+    return api
+
+
+gcd = _integer_api(E.GCD, "gcd", "gcd")
+lcm = _integer_api(E.LCM, "lcm", "lcm")
+bitwise_left_shift = _integer_api(E.LEFT_SHIFT, "bitwise_left_shift", "lshift")
+bitwise_right_shift = _integer_api(E.RIGHT_SHIFT, "bitwise_right_shift", "rshift")
+
+
+def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The next float after input in the direction of other, elementwise (no gradient)."""
+    if promote(input, other) not in (_dtype.float32, _dtype.float64):
+        raise NotImplementedError(
+            f"\"nextafter_cpu\" not implemented for '{TYPE_WORD[promote(input, other).name]}'"
+        )
+    return _with_out(binary(E.NEXTAFTER, input, other), out)
+
+
 def arctan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _with_out(atan2(input, other), out)
 
