@@ -128,3 +128,22 @@ def test_kernels_of_another_optimisation_level_get_a_default_folder_of_their_own
     expected = tmp_path / "numbatorch" / folder
     assert result.folder == str(expected)
     assert len(kernel_files(expected)) == 2
+
+
+def test_each_reduction_op_loads_its_own_cached_kernels(tmp_path):
+    """The reduction kernels bind their op's code as a global, which Numba's cache key
+    does not see: a max run after a sum, each in a fresh process sharing one cache, must
+    still take the max (the long vector takes the chunked path, one kernel per op)."""
+    script = (
+        "import sys, numpy as np, numbatorch as torch\n"
+        "x = np.random.default_rng(1).standard_normal(70_000).astype(np.float32)\n"
+        "op = sys.argv[1]\n"
+        "got = getattr(torch.tensor(x), op)().item()\n"
+        "assert np.isclose(got, getattr(x, op)(), rtol=1e-4), (op, got)\n"
+    )
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NUMBATORCH_QUIET": "1"}
+    for op in ("sum", "max", "min", "sum", "max"):
+        result = subprocess.run(
+            [sys.executable, "-c", script, op], env=environment, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr

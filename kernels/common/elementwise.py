@@ -506,9 +506,10 @@ def with_scalar(function, scalar):
 
 def with_globals(function, **names):
     """`function` with the global names `names` bound to the given values. Numba's cache
-    keys a kernel on its bytecode and closure, not its globals; the opcode in the closure
-    keeps each op's entry apart (a closure over a helper function itself would not do: a
-    dispatcher pickles with a per-process id, so every run would miss the cache)."""
+    keys a kernel on its bytecode and closure, not its globals, so `function` must name
+    its opcode (a closure variable) itself: that keeps each op's entry apart. (A closure
+    over the helper function itself would not do: a dispatcher pickles with a per-process
+    id, so every run would miss the cache.)"""
     scope = {**function.__globals__, **names}
     return FunctionType(function.__code__, scope, function.__name__, function.__defaults__,
                         function.__closure__)  # fmt: skip

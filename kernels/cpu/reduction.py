@@ -46,6 +46,10 @@ def _family(op):
 
     def chunks(x, partials, zero, p):
         """x: 1-D contiguous; partials[c] = reduction of chunk c of CHUNK elements."""
+        # Numba's disk cache keys a kernel on its bytecode and closure, not on the bound
+        # global reduce_range: naming `op` puts it in the closure, or every op's chunks
+        # kernel would load the first one cached (a max came back as a sum)
+        _ = op
         for c in prange(partials.size):
             start = np.int64(c) * CHUNK
             acc, _ = reduce_range(x, start, min(CHUNK, x.size - start), 1, zero, p)  # noqa: F821 - with_globals binds it
