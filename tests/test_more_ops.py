@@ -565,6 +565,8 @@ def test_shift_counts_past_the_width_and_gcd_errors():
         torch.gcd(torch.ones(2), torch.ones(2))
     with pytest.raises(NotImplementedError, match="\"lshift_cpu\" not implemented for 'Double'"):
         torch.ones(2, dtype=torch.float64) << 1
+    with pytest.raises(NotImplementedError, match="\"nextafter_cpu\" not implemented for 'Long'"):
+        torch.nextafter(torch.tensor([1]), torch.tensor([2]))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
