@@ -30,6 +30,7 @@ from ..return_types import qr as qr_result
 from ..return_types import slogdet as slogdet_result
 from ..return_types import svd as svd_result
 from ._common import (
+    TYPE_WORD,
     broadcast_shapes,
     cast,
     check_device,
@@ -53,15 +54,6 @@ class LinAlgError(RuntimeError):
     positive-definite): PyTorch's torch.linalg.LinAlgError, a RuntimeError."""
 
 
-_TYPE_NAMES = {
-    "float16": "Half",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 # what PyTorch's CPU kernels say of a float16 input (they have no half versions)
 _HALF_KERNEL = {
     "linalg.det": "lu_cpu",
@@ -347,7 +339,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver=None) -> l
 
 def _dtype_word(t: Tensor) -> str:
     """PyTorch's C++ name of t's dtype (Float, Double, Long, ...)."""
-    return {"float32": "Float", "float64": "Double", **_TYPE_NAMES}.get(t.dtype.name, t.dtype.name)
+    return TYPE_WORD.get(t.dtype.name, t.dtype.name)
 
 
 def _written(out, result):
