@@ -281,7 +281,9 @@ def soft_cross_entropy_rows_backward(x, probs, target, weight, ignore_index, smo
 @njit(inline="always")
 def scan_line(x, out, base, n, step, start, multiply):
     """The running sum (product with `multiply`) from `start` of the line x[base + k*step],
-    k < n, into the same places of out: cumsum/cumprod on both devices."""
+    k < n, into the same places of out: cumsum/cumprod on both devices. The callers' line
+    t < outer*inner starts at base = (t // inner)*n*inner + t % inner, so its last element,
+    base + (n-1)*inner, is below outer*n*inner = x.size = out.size."""
     acc = start
     for k in range(n):
         if multiply:
