@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..common import bfloat16
+from ..common import bfloat16, scalars
 from ..common.elementwise import Lazy, binary_scalar, unary_scalar, with_scalar
 from ..common.strided import unravel
 from ._launch import call_strided, parallel_for, twins
@@ -203,7 +203,7 @@ def fill(out: np.ndarray, value) -> None:
     if fo is None or out.dtype == _HALF:
         copy(np.full(1, value, out.dtype).reshape((1,) * out.ndim), out)
         return
-    value = out.dtype.type(value)
+    value = scalars.element(value, out.dtype)
     (_fill_parallel if parallel_for(out.size) else _fill_serial)(fo, value)
 
 

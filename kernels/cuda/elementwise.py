@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ..common import bfloat16
+from ..common import bfloat16, scalars
 from ..common.elementwise import Lazy, binary_scalar, unary_scalar, with_scalar
 from ..common.strided import unravel
 from ._launch import empty, flat, launch, launch_strided, per_opcode, per_slice
@@ -208,7 +208,7 @@ def fill(out, value) -> None:
         return
     if out.dtype == bfloat16.BITS:
         value = bfloat16.bits_of(value)
-    value = out.dtype.type(value)
+    value = scalars.element(value, out.dtype)
     fo = flat(out)
     if fo is not None:
         _fill_contiguous[launch(out.size)](fo, value)

@@ -68,6 +68,8 @@ def hardtanh(
 ) -> Tensor:
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype is _dtype.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     return _maybe_inplace(_clamp, input, inplace, min_val, max_val)
 
 
@@ -148,15 +150,31 @@ def tanh(input: Tensor) -> Tensor:
     return ew.tanh(input)
 
 
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    # PyTorch's legacy rule for a call without dim, with its deprecation warning
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     return rd.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     return rd.log_softmax(input, dim, dtype=dtype)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
     return rd.softmax(-input, dim, dtype=dtype)
 
 

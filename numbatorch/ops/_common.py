@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype, _trace
 from .._dispatch import backend
 from ..autograd import grad_mode
+from ..kernels.common import scalars
 from ..tensor import empty_like_array, view_of
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def operand(x, dtype, shape):
         if x._array.size == 1 and x._array.shape != shape:
             return x._array.reshape(1)  # a one-element tensor takes the scalar fast path
         return expanded_array(x, shape)
-    return np.array([x], dtype.numpy)
+    return np.array([scalars.element(x, dtype.numpy)])
 
 
 def shape_of(x) -> tuple | None:

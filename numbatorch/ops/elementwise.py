@@ -310,9 +310,12 @@ class _Unary(BuiltinFunction):
     op: int
     floating = True  # integer inputs give float outputs (exp, log, ...)
     fused_backward: tuple[int, str] | None = None
+    bool_error: Exception | None = None  # what PyTorch raises for a bool input, if it does
 
     @classmethod
     def forward(cls, ctx, x, p0=0.0, p1=0.0):
+        if cls.bool_error is not None and x.dtype is _dtype.bool:
+            raise cls.bool_error
         dtype = (
             _dtype.get_default_dtype() if cls.floating and not x.dtype.is_floating_point else None
         )
@@ -332,16 +335,24 @@ class _Unary(BuiltinFunction):
         return (grad * cls.derivative(x, y, ctx.params), None, None)
 
 
-def _unary_op(name: str, opcode: int, derivative, floating=True, node_name=None, fused=None):
+def _unary_op(
+    name: str, opcode: int, derivative, floating=True, node_name=None, fused=None, bool_kernel=None
+):
+    """bool_kernel: PyTorch's kernel name in its "... not implemented for 'Bool'" error,
+    for the ops it refuses on bool tensors."""
     attributes = {"op": opcode, "floating": floating, "derivative": staticmethod(derivative),
                   "fused_backward": fused}  # fmt: skip
     if node_name:
         attributes["node_name"] = node_name
+    if bool_kernel:
+        attributes["bool_error"] = NotImplementedError(
+            f"\"{bool_kernel}\" not implemented for 'Bool'"
+        )
     return type(name, (_Unary,), attributes)
 
 
 Neg = _unary_op("Neg", E.NEG, lambda x, y, p: -1, floating=False)
-Abs = _unary_op("Abs", E.ABS, lambda x, y, p: sign(x), floating=False)
+Abs = _unary_op("Abs", E.ABS, lambda x, y, p: sign(x), floating=False, bool_kernel="abs_cpu")
 Exp = _unary_op("Exp", E.EXP, lambda x, y, p: y)
 Expm1 = _unary_op("Expm1", E.EXPM1, lambda x, y, p: y + 1)
 Log = _unary_op("Log", E.LOG, lambda x, y, p: 1 / x)
@@ -359,6 +370,7 @@ Relu = _unary_op(
     "Relu", E.RELU, lambda x, y, p: (x > 0).to(x.dtype), floating=False,
     fused=(E.RELU_BACKWARD, "x"),
 )  # fmt: skip
+Relu.bool_error = RuntimeError("Boolean inputs not supported for relu")
 Reciprocal = _unary_op("Reciprocal", E.RECIPROCAL, lambda x, y, p: -y * y)
 Erf = _unary_op("Erf", E.ERF, lambda x, y, p: exp(-x * x) * (2 / math.sqrt(math.pi)))
 Square = _unary_op(
@@ -372,14 +384,20 @@ Clamp = _unary_op(
     node_name="ClampBackward1",
 )
 LeakyRelu = _unary_op(
-    "LeakyRelu", E.LEAKY_RELU, lambda x, y, p: where(x > 0, 1.0, p[0]).to(x.dtype)
+    "LeakyRelu",
+    E.LEAKY_RELU,
+    lambda x, y, p: where(x > 0, 1.0, p[0]).to(x.dtype),
+    bool_kernel="leaky_relu_cpu",
 )
-Elu = _unary_op("Elu", E.ELU, lambda x, y, p: where(x > 0, 1.0, y + p[0]).to(x.dtype))
+Elu = _unary_op(
+    "Elu", E.ELU, lambda x, y, p: where(x > 0, 1.0, y + p[0]).to(x.dtype), bool_kernel="elu_cpu"
+)
 Silu = _unary_op(
     "Silu",
     E.SILU,
     lambda x, y, p: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
     fused=(E.SILU_BACKWARD, "x"),
+    bool_kernel="silu_cpu",
 )
 Gelu = _unary_op(
     "Gelu",
@@ -388,6 +406,7 @@ Gelu = _unary_op(
         0.5 * (1 + erf(x * 0.7071067811865476)) + x * exp(-0.5 * x * x) * 0.3989422804014327
     ),
     fused=(E.GELU_BACKWARD, "x"),
+    bool_kernel="GeluKernelImpl",
 )
 
 
@@ -403,6 +422,7 @@ GeluTanh = _unary_op(
     _gelu_tanh_derivative,
     node_name="GeluBackward0",
     fused=(E.GELU_TANH_BACKWARD, "x"),
+    bool_kernel="GeluKernelImpl",
 )
 Softplus = _unary_op(
     "Softplus",
@@ -411,10 +431,10 @@ Softplus = _unary_op(
 )
 _ZERO = lambda x, y, p: x * 0  # noqa: E731 - the derivative of piecewise-constant ops
 Sign = _unary_op("Sign", E.SIGN, _ZERO, floating=False)
-Floor = _unary_op("Floor", E.FLOOR, _ZERO, floating=False)
-Ceil = _unary_op("Ceil", E.CEIL, _ZERO, floating=False)
-Round = _unary_op("Round", E.ROUND, _ZERO, floating=False)
-Trunc = _unary_op("Trunc", E.TRUNC, _ZERO, floating=False)
+Floor = _unary_op("Floor", E.FLOOR, _ZERO, floating=False, bool_kernel="floor_vml_cpu")
+Ceil = _unary_op("Ceil", E.CEIL, _ZERO, floating=False, bool_kernel="ceil_vml_cpu")
+Round = _unary_op("Round", E.ROUND, _ZERO, floating=False, bool_kernel="round_vml_cpu")
+Trunc = _unary_op("Trunc", E.TRUNC, _ZERO, floating=False, bool_kernel="trunc_vml_cpu")
 
 
 class Where(BuiltinFunction):
@@ -636,11 +656,13 @@ def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's public name
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent == 2:
         if isinstance(input, Tensor):
-            return _with_out(Square.apply(input), out)
+            return _with_out(square(input), out)
     return _with_out(Pow.apply(input, exponent), out)
 
 
 def square(input):
+    if input.dtype is _dtype.bool:  # bool ** 2 promotes to int64 in PyTorch
+        input = input.to(_dtype.int64)
     return Square.apply(input)
 
 
@@ -786,9 +808,13 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
         return _with_out(result, out)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    dtype = promote(input, *(bound for bound in (min, max) if bound is not None))
+    if dtype is _dtype.bool:
+        kernel = "clamp_min" if max is None else "clamp_max" if min is None else "clamp"
+        raise NotImplementedError(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
     low = -math.inf if min is None else min
     high = math.inf if max is None else max
-    return _with_out(Clamp.apply(input, float(low), float(high)), out)
+    return _with_out(Clamp.apply(input.to(dtype), float(low), float(high)), out)
 
 
 clip = clamp

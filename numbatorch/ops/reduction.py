@@ -3,6 +3,7 @@ all/any), cumsum and softmax/log_softmax, each as an autograd Function."""
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import TYPE_CHECKING
@@ -469,6 +470,8 @@ def _extreme_dims(input, dim, name) -> tuple:
 
 
 def _arg(op, input, dim, keepdim):
+    if input.dtype is _dtype.bool:
+        raise RuntimeError(f"{_NAMES[op]}(): does not support bool input")
     if dim is None:
         if input.numel() == 0:
             raise IndexError(
@@ -570,21 +573,18 @@ def _half_in_float32(function):
     """Run a softmax-like op on a float16 or bfloat16 tensor in float32 (Numba has no
     half arithmetic) and give the result back in the tensor's dtype."""
 
-    def wrapper(input, dim=None, dtype=None, _stacklevel=3):
+    @functools.wraps(function)
+    def wrapper(input, dim, dtype=None):
         if input.dtype in _dtype.HALF_TYPES and dtype is None:
             return function(input.float(), dim).to(input.dtype)
         return function(input, dim, dtype)
 
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
     return wrapper
 
 
 @autocast_op(cuda=FP32)
 @_half_in_float32
-def softmax(input, dim=None, dtype=None, _stacklevel=3):
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
+def softmax(input, dim, dtype=None):
     dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:  # a one-element row
         return softmax(input.reshape(1), 0, dtype).reshape(())
@@ -593,9 +593,7 @@ def softmax(input, dim=None, dtype=None, _stacklevel=3):
 
 @autocast_op(cuda=FP32)
 @_half_in_float32
-def log_softmax(input, dim=None, dtype=None, _stacklevel=3):
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
+def log_softmax(input, dim, dtype=None):
     dim = wrap_dim(dim, input.ndim)
     if input.ndim == 0:  # a one-element row
         return log_softmax(input.reshape(1), 0, dtype).reshape(())

@@ -95,6 +95,9 @@ def _median(input: Tensor, dim: int, keepdim: bool, ignore_nan: bool) -> tuple[T
 
 def _median_api(ignore_nan: bool, name: str):
     def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
+        if input.dtype is _dtype.bool:
+            kernel = "median_cpu" if dim is None else "median_out"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
         if dim is None:
             if input.numel() == 0:
                 return input.new_full((), math.nan)
