@@ -1,5 +1,7 @@
-"""numbatorch.save / numbatorch.load: a zip of JSON and .npy files; loading never unpickles.
-PyTorch's own checkpoint format (``format="torch"``) is read and written by ``_torch_format``.
+"""numbatorch.save / numbatorch.load: a zip of JSON and .npy files. Loading unpickles only
+what the caller allows with ``weights_only=False`` (a whole model saved as an object, as
+PyTorch's "save the entire model" does). PyTorch's own checkpoint format
+(``format="torch"``) is read and written by ``_torch_format``.
 
 Format, version 1. The file is a zip archive (stored, not compressed) holding
 
@@ -18,7 +20,10 @@ anything else is a JSON object with exactly one key, the tag, which names its ty
 * ``{"ndarray": {"file", "dtype", "shape"}}``;
 * ``{"dtype": "float32"}``, ``{"device": "cuda:0"}``;
 * ``{"ref": k}``: the k-th tensor or array written (counting from 0), met again: one
-  object saved twice is stored once and loads as one object.
+  object saved twice is stored once and loads as one object;
+* ``{"pickle": "objects/<k>.pkl"}``: any other object (a Module, say), pickled with its
+  tensors and arrays left out: the pickle names each by its NODE (a persistent id), so
+  they are stored as .npy files like the rest and map_location applies to them.
 
 numpy scalars are saved as the equal Python scalar. Distinct tensors that share storage
 (views) are saved as separate copies and load as separate tensors; a tensor's strides
@@ -33,6 +38,7 @@ import io
 import json
 import math
 import os
+import pickle
 import sys
 import tempfile
 import time
@@ -62,6 +68,7 @@ class _Encoder:
         self.arrays: list[Any] = []  # tensors and ndarrays, in file order
         self._seen: dict[int, int] = {}  # id(tensor or array) -> its file number
         self._open_containers: set[int] = set()
+        self.pickles: list[bytes] = []  # objects saved whole, in file order
 
     def encode(self, obj: Any) -> Any:
         if obj is None or isinstance(obj, (bool, int, str)):
@@ -82,11 +89,29 @@ class _Encoder:
             return {"device": str(obj)}
         if isinstance(obj, (list, tuple, dict)):
             return self._container(obj)
-        raise TypeError(
-            f"numbatorch.save cannot save an object of type {type(obj).__name__}: it saves "
-            "tensors, numpy arrays, Python scalars, strings, None, dtypes, devices and "
-            "lists/tuples/dicts of these (save a model's state_dict(), not the model)"
-        )
+        return self._pickled(obj)
+
+    def _pickled(self, obj: Any) -> dict:
+        """``obj`` pickled, its tensors and arrays stored as .npy files (their nodes are
+        the pickle's persistent ids)."""
+        encoder = self
+
+        class Pickler(pickle.Pickler):
+            def persistent_id(self, item: Any) -> Any:
+                if isinstance(item, (numbatorch.Tensor, np.ndarray)):
+                    return json.dumps(encoder.encode(item))
+                return None
+
+        buffer = io.BytesIO()
+        try:
+            Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            raise TypeError(
+                f"numbatorch.save cannot save an object of type {type(obj).__name__}: it is "
+                f"not picklable ({error}); save its state_dict() instead"
+            ) from error
+        self.pickles.append(buffer.getvalue())
+        return {"pickle": f"objects/{len(self.pickles) - 1}.pkl"}
 
     def _container(self, obj: list | tuple | dict) -> dict:
         if id(obj) in self._open_containers:
@@ -151,7 +176,9 @@ def save(obj: Any, f: FileLike, *, format: str = "numbatorch") -> None:  # noqa:
             "version": FORMAT_VERSION,
             "object": encoder.encode(obj),
         }
-        write = functools.partial(_write_archive, manifest=manifest, arrays=encoder.arrays)
+        write = functools.partial(
+            _write_archive, manifest=manifest, arrays=encoder.arrays, pickles=encoder.pickles
+        )
     else:
         raise ValueError(f"numbatorch.save: format must be 'numbatorch' or 'torch', not {format!r}")
     if not isinstance(f, (str, os.PathLike)):
@@ -243,9 +270,11 @@ def _umask() -> int:
     return mask
 
 
-def _write_archive(file: IO[bytes], manifest: dict, arrays: list) -> None:
+def _write_archive(file: IO[bytes], manifest: dict, arrays: list, pickles: list) -> None:
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_MANIFEST, json.dumps(manifest))
+        for number, payload in enumerate(pickles):
+            archive.writestr(f"objects/{number}.pkl", payload)
         for number, obj in enumerate(arrays):
             array = obj.numpy(force=True) if isinstance(obj, numbatorch.Tensor) else obj
             # force_zip64: the size is unknown when the entry opens and may pass 2 GiB.
@@ -266,21 +295,23 @@ def load(
     ``map_location`` moves tensors: a device or device string for all of them, a dict
     from saved device strings ('cuda:0') to new ones, or PyTorch's callable
     ``(tensor, saved_location) -> tensor``; by default each goes back to its saved
-    device. Loading never runs code, whatever ``weights_only`` says (it is accepted for
-    PyTorch compatibility): numbatorch checkpoints are JSON and raw arrays, and PyTorch's
-    pickle is read by an unpickler that refuses every global outside PyTorch's weights-only
-    allow-list with an UnpicklingError. A truncated, corrupt or foreign file raises
-    RuntimeError naming the file.
+    device. numbatorch checkpoints are JSON and raw arrays; an object saved whole (a
+    Module) is a pickle, which only ``weights_only=False`` unpickles, as in PyTorch (that
+    runs whatever code the file names: load only files you trust); with the default
+    ``weights_only=True`` it raises PyTorch's UnpicklingError. PyTorch's own checkpoints
+    are always read by an unpickler that refuses every global outside PyTorch's
+    weights-only allow-list. A truncated, corrupt or foreign file raises RuntimeError
+    naming the file.
     """
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     try:
         if isinstance(f, (str, os.PathLike)):
             with open(f, "rb") as file, zipfile.ZipFile(file) as archive:
-                return _Decoder(archive, name, map_location).load()
+                return _Decoder(archive, name, map_location, weights_only).load()
         if not f.seekable():
             f = io.BytesIO(f.read())
         with zipfile.ZipFile(f) as archive:
-            return _Decoder(archive, name, map_location).load()
+            return _Decoder(archive, name, map_location, weights_only).load()
     except (zipfile.BadZipFile, EOFError) as error:
         raise RuntimeError(
             f"numbatorch.load: {name} is not a numbatorch checkpoint, or it is truncated or "
@@ -291,10 +322,17 @@ def load(
 class _Decoder:
     """Rebuilds the object tree of an open archive."""
 
-    def __init__(self, archive: zipfile.ZipFile, name: str, map_location: MapLocation) -> None:
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        name: str,
+        map_location: MapLocation,
+        weights_only: bool | None = True,
+    ) -> None:
         self.archive = archive
         self.name = name
         self.map_location = map_location
+        self.weights_only = weights_only is not False
         self.arrays: list[Any] = []
 
     def fail(self, problem: str) -> RuntimeError:
@@ -351,7 +389,30 @@ class _Decoder:
             obj = self._tensor(array, value) if tag == "tensor" else array
             self.arrays.append(obj)
             return obj
+        if tag == "pickle":
+            return self._unpickle(value)
         raise self.fail(f"unknown tag {tag!r}")
+
+    def _unpickle(self, file: str) -> Any:
+        if self.weights_only:
+            raise pickle.UnpicklingError(
+                f"Weights only load failed. {self.name} holds a whole object (saved with "
+                "numbatorch.save(model, ...)), which only an unpickler that can run code "
+                "rebuilds. Re-running `torch.load` with `weights_only` set to `False` will "
+                "likely succeed, but it can result in arbitrary code execution. Do it only "
+                "if you got the file from a trusted source."
+            )
+        try:
+            data = self.archive.read(file)
+        except KeyError:
+            raise self.fail(f"it lacks {file}") from None
+        decoder = self
+
+        class Unpickler(pickle.Unpickler):
+            def persistent_load(self, node: str) -> Any:
+                return decoder.decode(json.loads(node))
+
+        return Unpickler(io.BytesIO(data)).load()
 
     def _read_array(self, info: dict) -> np.ndarray:
         file = info["file"]

@@ -366,3 +366,38 @@ def test_map_location_cuda_moves_cpu_tensors_to_cuda():
 def test_map_location_moves_cuda_tensors_to_the_cpu(tmp_path, map_location):
     loaded = load(cuda_checkpoint(tmp_path), map_location=map_location)
     assert loaded.device == numbatorch.device("cpu") and loaded.numpy().tolist() == [1.0, 2.0]
+
+
+# --- whole objects (PyTorch's "save the entire model") ---------------------------------
+
+
+def test_a_whole_model_round_trips_with_weights_only_false(tmp_path):
+    nn = numbatorch.nn
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    checkpoint = {"model": model, "first": model[0].weight, "epoch": 7}
+    save(checkpoint, tmp_path / "whole.pt")
+    back = load(tmp_path / "whole.pt", weights_only=False)
+    restored = back["model"]
+    assert type(restored) is nn.Sequential and restored is not model
+    assert [type(m) for m in restored] == [nn.Linear, nn.ReLU, nn.Linear]
+    for (name, p), (name2, q) in zip(model.named_parameters(), restored.named_parameters()):
+        assert name == name2 and isinstance(q, nn.Parameter) and q.requires_grad
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+    # a tensor met inside and outside the pickle is stored once and loads as one object
+    assert back["first"] is restored[0].weight and back["epoch"] == 7
+    x = numbatorch.randn(5, 3)
+    np.testing.assert_array_equal(restored(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_a_whole_object_is_refused_by_default_and_nothing_runs(tmp_path):
+    import pickle
+
+    _Exploit.ran = False
+    save({"payload": _Exploit()}, tmp_path / "whole.pt")  # pickling runs nothing either
+    assert not _Exploit.ran
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed.*whole.pt"):
+        load(tmp_path / "whole.pt")
+    assert not _Exploit.ran
+    load(tmp_path / "whole.pt", weights_only=False)  # the caller's explicit choice
+    assert _Exploit.ran
+    _Exploit.ran = False
