@@ -87,12 +87,16 @@ def _softmax_row(x, out, log):
     for k in range(x.size):
         out[k] = fastmath.exp(x[k] - top)
     total = row_sum(out)
+    # the last pass runs in x's type: a float64 shift or scale (row_sum's float64 total)
+    # made it convert every float32 element to float64 and back (log_softmax at 0.5x
+    # PyTorch on rows of 64 to 1024, AVX-512)
     if log:
-        shift = top + fastmath.log(total)
+        shift = type(top)(fastmath.log(total))
         for k in range(x.size):
-            out[k] = x[k] - shift
+            out[k] = (x[k] - top) - shift
     else:
-        scale = 1.0 / total if total > 0 else math.nan  # no 1 / 0 (raises in the simulator)
+        # no 1 / 0 (raises in the simulator)
+        scale = type(top)(1.0 / total if total > 0 else math.nan)
         for k in range(x.size):
             out[k] = out[k] * scale
 
