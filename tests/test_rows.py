@@ -78,6 +78,22 @@ def test_max_keeps_the_sign_of_a_negative_zero():
     assert torch.tensor([-0.0, 0.0]).argmax().item() == 0  # equal: the first wins
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_max_min_over_a_leading_dim_propagate_nan_in_every_column_block(dtype):
+    # (2, 5, 300) reduced over dim 1: inner 300 spans two of the column kernel's blocks
+    x = np.random.default_rng(8).standard_normal((2, 5, 300)) * 100
+    if dtype != np.int64:
+        x[0, 3, 7] = x[1, 0, 299] = x[1, 4, 299] = NAN
+        x[0, :, 280] = -INF
+        x[1, :, 3] = INF
+    x = x.astype(dtype)
+    t = torch.tensor(x)
+    for name, reference in (("amax", np.max), ("amin", np.min)):
+        np.testing.assert_array_equal(getattr(t, name)(1).numpy(), reference(x, axis=1))
+        np.testing.assert_array_equal(getattr(t[0], name)(0).numpy(), reference(x[0], axis=0))
+    np.testing.assert_array_equal(t.max(dim=1).values.numpy(), x.max(axis=1))
+
+
 # --- softmax / log_softmax ------------------------------------------------------------------
 
 
