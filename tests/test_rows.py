@@ -65,6 +65,18 @@ def test_max_min_rules_on_cuda(n):
     _check_extremes(_special_rows(n), "cuda")
 
 
+def test_float32_max_min_of_all_negative_rows_and_a_nan_with_its_sign_bit_set():
+    # the float32 reduction compares bits: negatives order in reverse, and a NaN is found
+    # by its magnitude whatever its sign
+    x = np.array([[-3, -1, -2, -5] * 5, [2, 1, 0, -1] * 5, [-INF, -7, -INF, -INF] * 5], np.float32)
+    x[1, 13] = -np.float32(NAN)
+    assert np.signbit(x[1, 13])
+    t = torch.tensor(x)
+    np.testing.assert_array_equal(t.amax(1).numpy(), [-1, NAN, -7])
+    np.testing.assert_array_equal(t.amin(1).numpy(), [-5, NAN, -INF])
+    assert math.isnan(t.max().item()) and t[0].min().item() == -5
+
+
 def test_full_max_of_a_long_vector_finds_a_nan_in_any_chunk():
     x = np.random.default_rng(1).standard_normal(70_000).astype(np.float32)
     assert torch.tensor(x).max().item() == x.max()

@@ -519,13 +519,23 @@ def order_key(v, largest, zeros_equal):
 
 
 @njit(inline="always")
-def _order_key32(v, largest):
-    """`order_key(v, largest, False)` of a float32 v as an int32: twice the lanes of the
-    int64 key per vector (Numba widens integer arithmetic to int64, hence the casts)."""
-    b = np.float32(v).view(np.int32)
-    k = np.int32(b ^ ((b >> 31) & 0x7FFFFFFF))
-    k = k if largest else np.int32(~k)
-    return np.int32(0x7FFFFFFF) if v != v else k
+def _extreme32(row, largest):
+    """`extreme` of float32 values from three integer reductions of their bits b (signed
+    int32), four operations an element where order keys took six: a float's bits order
+    as the float among non-negatives (b >= 0) and reversed among negatives, so the max
+    is max(b) when that is >= 0, else min(b); max(b & 0x7FFFFFFF) above +inf's bits finds
+    a NaN. The min is the max of -x: the bits with the sign flipped (-0 < +0 for both)."""
+    sign = np.int32(-2147483648)
+    flip = np.int32(0) if largest else sign
+    top = low = np.int32(np.float32(row[0]).view(np.int32) ^ flip)
+    magnitude = np.int32(top & 0x7FFFFFFF)
+    for k in range(1, row.size):
+        b = np.int32(np.float32(row[k]).view(np.int32) ^ flip)
+        top = max(top, b)
+        low = min(low, b)
+        magnitude = max(magnitude, np.int32(b & 0x7FFFFFFF))
+    bits = np.int32((top if top >= 0 else low) ^ flip)
+    return bits.view(np.float32) if magnitude <= 0x7F800000 else np.float32(math.nan)
 
 
 @njit(inline="always")
@@ -534,12 +544,7 @@ def extreme(row, largest):
     NaN when one is NaN: an integer max over order keys, which vectorises."""
     first = row[0]
     if is_float(first) and is_float32(first):
-        best = _order_key32(first, largest)
-        for k in range(1, row.size):
-            best = max(best, _order_key32(row[k], largest))
-        bits = best if largest else np.int32(~best)
-        bits = np.int32(bits ^ ((bits >> 31) & 0x7FFFFFFF))
-        return type(first)(bits.view(np.float32))
+        return type(first)(_extreme32(row, largest))
     best_wide = order_key(first, largest, False)
     for k in range(1, row.size):
         best_wide = max(best_wide, order_key(row[k], largest, False))
