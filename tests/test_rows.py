@@ -65,6 +65,18 @@ def test_max_min_rules_on_cuda(n):
     _check_extremes(_special_rows(n), "cuda")
 
 
+def test_float32_max_min_of_all_negative_rows_and_a_nan_with_its_sign_bit_set():
+    # the float32 reduction compares bits: negatives order in reverse, and a NaN is found
+    # by its magnitude whatever its sign
+    x = np.array([[-3, -1, -2, -5] * 5, [2, 1, 0, -1] * 5, [-INF, -7, -INF, -INF] * 5], np.float32)
+    x[1, 13] = -np.float32(NAN)
+    assert np.signbit(x[1, 13])
+    t = torch.tensor(x)
+    np.testing.assert_array_equal(t.amax(1).numpy(), [-1, NAN, -7])
+    np.testing.assert_array_equal(t.amin(1).numpy(), [-5, NAN, -INF])
+    assert math.isnan(t.max().item()) and t[0].min().item() == -5
+
+
 def test_full_max_of_a_long_vector_finds_a_nan_in_any_chunk():
     x = np.random.default_rng(1).standard_normal(70_000).astype(np.float32)
     assert torch.tensor(x).max().item() == x.max()
@@ -76,6 +88,22 @@ def test_full_max_of_a_long_vector_finds_a_nan_in_any_chunk():
 def test_max_keeps_the_sign_of_a_negative_zero():
     assert math.copysign(1, torch.tensor([-0.0]).max().item()) == -1
     assert torch.tensor([-0.0, 0.0]).argmax().item() == 0  # equal: the first wins
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_max_min_over_a_leading_dim_propagate_nan_in_every_column_block(dtype):
+    # (2, 5, 300) reduced over dim 1: inner 300 spans two of the column kernel's blocks
+    x = np.random.default_rng(8).standard_normal((2, 5, 300)) * 100
+    if dtype != np.int64:
+        x[0, 3, 7] = x[1, 0, 299] = x[1, 4, 299] = NAN
+        x[0, :, 280] = -INF
+        x[1, :, 3] = INF
+    x = x.astype(dtype)
+    t = torch.tensor(x)
+    for name, reference in (("amax", np.max), ("amin", np.min)):
+        np.testing.assert_array_equal(getattr(t, name)(1).numpy(), reference(x, axis=1))
+        np.testing.assert_array_equal(getattr(t[0], name)(0).numpy(), reference(x[0], axis=0))
+    np.testing.assert_array_equal(t.max(dim=1).values.numpy(), x.max(axis=1))
 
 
 # --- softmax / log_softmax ------------------------------------------------------------------

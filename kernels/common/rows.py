@@ -87,12 +87,16 @@ def _softmax_row(x, out, log):
     for k in range(x.size):
         out[k] = fastmath.exp(x[k] - top)
     total = row_sum(out)
+    # the last pass runs in x's type: a float64 shift or scale (row_sum's float64 total)
+    # made it convert every float32 element to float64 and back (log_softmax at 0.5x
+    # PyTorch on rows of 64 to 1024, AVX-512)
     if log:
-        shift = top + fastmath.log(total)
+        shift = type(top)(fastmath.log(total))
         for k in range(x.size):
-            out[k] = x[k] - shift
+            out[k] = (x[k] - top) - shift
     else:
-        scale = 1.0 / total if total > 0 else math.nan  # no 1 / 0 (raises in the simulator)
+        # no 1 / 0 (raises in the simulator)
+        scale = type(top)(1.0 / total if total > 0 else math.nan)
         for k in range(x.size):
             out[k] = out[k] * scale
 
@@ -101,12 +105,13 @@ def _softmax_row(x, out, log):
 def _softmax_backward_row(y, grad, out, log):
     """The input gradient of softmax (log_softmax) from its output y: y (g - sum(g y)),
     or g - exp(y) sum(g)."""
+    # the float64 sums are rounded to y's type, so that the pass runs in it (see _softmax_row)
     if log:
-        total = row_sum(grad)
+        total = type(y[0])(row_sum(grad))
         for k in range(y.size):
             out[k] = grad[k] - fastmath.exp(y[k]) * total
     else:
-        dot = row_dot(grad, y)
+        dot = type(y[0])(row_dot(grad, y))
         for k in range(y.size):
             out[k] = y[k] * (grad[k] - dot)
 
@@ -114,12 +119,15 @@ def _softmax_backward_row(y, grad, out, log):
 def softmax_lines(x, out, n, inner, log):
     """x, out: 1-D contiguous (outer*n*inner); softmax (log_softmax) along the middle axis.
     Line t starts at base < outer*n*inner - (n-1)*inner, so its n elements, inner apart,
-    lie inside both arrays."""
-    for t in prange(x.size // n):
-        base = (np.int64(t) // inner) * n * inner + np.int64(t) % inner
-        if inner == 1:
+    lie inside both arrays. Lines of the last axis (inner == 1) get their own loop, which
+    finds a line without an integer division (one per line was measurable on rows of 64)."""
+    if inner == 1:
+        for t in prange(x.size // n):
+            base = np.int64(t) * n
             _softmax_row(x[base : base + n], out[base : base + n], log)
-        else:
+    else:
+        for t in prange(x.size // n):
+            base = (np.int64(t) // inner) * n * inner + np.int64(t) % inner
             end = base + (n - 1) * inner + 1
             _softmax_row(x[base:end:inner], out[base:end:inner], log)
 
@@ -127,12 +135,14 @@ def softmax_lines(x, out, n, inner, log):
 def softmax_backward_lines(y, grad, out, n, inner, log):
     """y (the forward's output), grad, out: 1-D contiguous (outer*n*inner); the input
     gradient along the middle axis, lines as in `softmax_lines`."""
-    for t in prange(y.size // n):
-        base = (np.int64(t) // inner) * n * inner + np.int64(t) % inner
-        if inner == 1:
+    if inner == 1:
+        for t in prange(y.size // n):
+            base = np.int64(t) * n
             end = base + n
             _softmax_backward_row(y[base:end], grad[base:end], out[base:end], log)
-        else:
+    else:
+        for t in prange(y.size // n):
+            base = (np.int64(t) // inner) * n * inner + np.int64(t) % inner
             end = base + (n - 1) * inner + 1
             _softmax_backward_row(y[base:end:inner], grad[base:end:inner], out[base:end:inner], log)
 

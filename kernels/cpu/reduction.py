@@ -14,10 +14,13 @@ import numpy as np
 from numba import njit, prange
 
 from ..common.elementwise import Lazy, with_globals
+from ..common.fastmath import from_order_key, order_key
 from ..common.reduction import (
     CHUNKABLE,
     COMBINE,
+    MAX,
     MEAN,
+    MIN,
     SUM,
     cross_entropy_rows,
     cross_entropy_rows_backward,
@@ -89,6 +92,34 @@ def _family(op):
 _FAMILIES = Lazy(_family)
 
 
+def _extreme_columns(x, out, n, inner, largest):
+    """max (min when not `largest`) over the middle axis when inner > 1, x and out as in
+    `reduce`: a block of COLUMNS outputs keeps their order keys (a NaN's is the largest)
+    and takes an integer max with row after row, so the loads are contiguous and the loop
+    vectorises (walking each column with a NaN branch per element ran at 0.001x PyTorch
+    on a 1024x1024 amax(dim=0), AVX-512). Task t reads rows o*n .. o*n + n - 1 of width
+    <= COLUMNS from column j0 < inner, so every offset stays inside x and out."""
+    blocks = (inner + COLUMNS - 1) // COLUMNS
+    for t in prange((out.size // inner) * blocks):
+        o = np.int64(t) // blocks
+        j0 = (np.int64(t) % blocks) * COLUMNS
+        width = min(COLUMNS, inner - j0)
+        first = x[o * n * inner + j0 : o * n * inner + j0 + width]
+        keys = np.empty(COLUMNS, np.int64)
+        for j in range(width):
+            keys[j] = order_key(first[j], largest, False)
+        for k in range(1, n):
+            start = (o * n + k) * inner + j0
+            row = x[start : start + width]
+            for j in range(width):
+                keys[j] = max(keys[j], order_key(row[j], largest, False))
+        for j in range(width):
+            out[o * inner + j0 + j] = from_order_key(keys[j], first[0], largest)
+
+
+_EXTREME_COLUMNS = twins(_extreme_columns, fastmath=FASTMATH, error_model="numpy")
+
+
 def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float = 0.0):
     """out[o, j] = op over k of x[o, k, j], x C-contiguous of outer*n*inner elements and
     out C-contiguous of outer*inner. p: the norm's order or var's correction."""
@@ -107,6 +138,12 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
         return
     if columns is not None and inner > 1:
         (columns if parallel_for(x.size) else serial_columns)(flat_x, flat_out, n, inner, zero, n)
+        return
+    if op in (MAX, MIN) and inner > 1 and n > 0:  # n == 0 raises above this layer
+        extreme_serial, extreme_parallel = _EXTREME_COLUMNS
+        (extreme_parallel if parallel_for(x.size) else extreme_serial)(
+            flat_x, flat_out, n, inner, op == MAX
+        )
         return
     (parallel if parallel_for(x.size) and out.size > 1 else serial)(
         flat_x, flat_out, n, inner, zero, p, n
