@@ -503,6 +503,22 @@ class Backend(Protocol):
     def unary(self, op: int, x: Array, out: Array, p0: float = 0.0, p1: float = 0.0) -> None: ...
     def where(self, cond: Array, a: Array, b: Array, out: Array) -> None: ...
 
+    # grid_sample, the cumulative log-sum-exp and frexp (issue 15)
+    def grid_sample_backward(
+        self,
+        grad_out: Array,
+        x: Array,
+        grid: Array,
+        mode: int,
+        padding: int,
+        align_corners: bool,
+        grad_x: Array | None,
+        grad_grid: Array | None,
+    ) -> None: ...
+    def grid_sample_forward(
+        self, x: Array, grid: Array, mode: int, padding: int, align_corners: bool, out: Array
+    ) -> None: ...
+
 
 # every launcher the contract names: both backends export these (their `__all__`)
 LAUNCHERS = tuple(

@@ -540,6 +540,9 @@ positive = Tensor.positive
 for _name in _functional_aliases.INPLACE:
     globals()[_name] = getattr(_functional_aliases, _name)
 
+# issue 15's missing names: the spatial transformer's native ops
+from .ops.grid_sample import affine_grid_generator, grid_sampler  # noqa: E402
+
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 
 _add_docstrings()

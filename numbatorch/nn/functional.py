@@ -936,10 +936,13 @@ __all__ = [
     "cosine_similarity",
     "pairwise_distance",
     "rms_norm",
+    "affine_grid",
+    "grid_sample",
 ]
 
 from ..ops.composite import rms_norm  # noqa: E402
 from ..ops.products import cosine_similarity, pairwise_distance  # noqa: E402
+from ._functional_sampling import affine_grid, grid_sample  # noqa: E402
 
 
 # the in-place forms PyTorch names with a trailing underscore
