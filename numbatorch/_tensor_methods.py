@@ -30,6 +30,7 @@ from .autograd import grad_mode
 from .ops import composite as co
 from .ops import dense_linalg as dl
 from .ops import elementwise as ew
+from .ops import floating as fl
 from .ops import indexing as ix
 from .ops import linalg as la
 from .ops import pointwise as pw
@@ -284,6 +285,10 @@ class _TensorMath:
     bitwise_right_shift_ = inplace(pw.bitwise_right_shift)
     nextafter = pw.nextafter
     nextafter_ = inplace(pw.nextafter)
+    # issue 15: the float decomposition ops (ops/floating.py)
+    ldexp = fl.ldexp
+    ldexp_ = inplace(fl.ldexp)
+    frexp = fl.frexp
 
     def where(self, condition, other):
         return ew.where(condition, self, other)
@@ -327,6 +332,7 @@ class _TensorReductions:
     softmax = rd.softmax
     log_softmax = rd.log_softmax
     count_nonzero = rd.count_nonzero
+    logcumsumexp = rd.logcumsumexp
 
     def sum_to_size(self, *size):
         size = sh._shape_args(size)

@@ -1238,6 +1238,23 @@ OPS = [
         grad=False,
         out_dtype=to_bool,
     ),
+    # issue 15: the cumulative log-sum-exp and the float decomposition ops
+    op(
+        "logcumsumexp",
+        lambda a: torch.logcumsumexp(a, 1),
+        lambda a: np.logaddexp.accumulate(a, 1),
+        REDUCE,
+    ),
+    op(
+        "logcumsumexp_method",
+        lambda a: a.logcumsumexp(-1),
+        lambda a: np.logaddexp.accumulate(a, -1),
+        UNARY[:2],
+    ),
+    pointwise(
+        "ldexp", torch.ldexp, lambda a, b: a * np.exp2(b), [((2, 3), (2, 3)), ((3, 1), (1, 4))]
+    ),
+    pointwise("frexp_mantissa", lambda a: torch.frexp(a).mantissa, lambda a: np.frexp(a)[0]),
 ]
 
 

@@ -89,7 +89,9 @@ from .reduction import soft_cross_entropy_backward, soft_cross_entropy_forward  
 
 # isort: split
 # issue 15's grid_sample, cumulative log-sum-exp and frexp
+from .floating import frexp  # noqa: E402
 from .grid_sample import grid_sample_backward, grid_sample_forward  # noqa: E402
+from .reduction import logcumsumexp  # noqa: E402
 
 # the contract's launchers, and (CPU) the ones only this backend has (see the contract test)
 __all__ = [*LAUNCHERS, "flat_kernels", "gemm_blas"]
