@@ -35,6 +35,7 @@ from .ops import indexing as ix
 from .ops import linalg as la
 from .ops import pointwise as pw
 from .ops import products as pr
+from .ops import quantile as qu
 from .ops import reduction as rd
 from .ops import selection as se
 from .ops import shape as sh
@@ -333,6 +334,8 @@ class _TensorReductions:
     log_softmax = rd.log_softmax
     count_nonzero = rd.count_nonzero
     logcumsumexp = rd.logcumsumexp
+    quantile = qu.quantile
+    nanquantile = qu.nanquantile
 
     def sum_to_size(self, *size):
         size = sh._shape_args(size)

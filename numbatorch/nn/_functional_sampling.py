@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+from .. import _creation
 from ..ops.grid_sample import affine_grid_generator, grid_sampler
 from ..tensor import Tensor
 
@@ -82,3 +83,21 @@ def grid_sample(
         warnings.warn(_ALIGN_CORNERS_DEFAULT, stacklevel=2)
         align_corners = False
     return grid_sampler(input, grid, _MODES[mode], _PADDING_MODES[padding_mode], align_corners)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """A sample of the Gumbel-softmax distribution over `dim`: softmax((logits + g) / tau)
+    with g standard Gumbel noise; with `hard`, the one-hot of its argmax, whose gradient is
+    the soft sample's (the straight-through estimator)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    # -log(E) with E ~ Exp(1) is standard Gumbel noise
+    gumbels = -_creation.empty_like(logits).exponential_().log()
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    index = soft.max(dim, keepdim=True)[1]
+    one_hot = _creation.zeros_like(logits).scatter_(dim, index, 1.0)
+    return one_hot - soft.detach() + soft
