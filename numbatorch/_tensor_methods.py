@@ -33,6 +33,7 @@ from .ops import elementwise as ew
 from .ops import floating as fl
 from .ops import indexing as ix
 from .ops import linalg as la
+from .ops import lu as lu_ops
 from .ops import pointwise as pw
 from .ops import products as pr
 from .ops import quantile as qu
@@ -506,6 +507,10 @@ class _TensorLinalg:
     addr = pr.addr
     addr_ = inplace(pr.addr)
     kron = pr.kron
+    # issue 15: the LU family and the matrix exponential (ops/lu.py)
+    matrix_exp = lu_ops.matrix_exp
+    lu = lu_ops.torch_lu
+    lu_solve = lu_ops.torch_lu_solve
 
 
 # random_() with no range draws from [0, top]: for floats the integers the dtype holds
