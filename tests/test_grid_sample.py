@@ -175,6 +175,68 @@ def test_grid_sample_errors(call, error, message):
         call(x, grid)
 
 
+def reference_grid_sample_3d(x, grid, mode, padding, align_corners):
+    n, c, d, h, w = x.shape
+    out = np.zeros((n, c) + grid.shape[1:4])
+
+    def at(b, s, y, z):
+        inside = 0 <= s < d and 0 <= y < h and 0 <= z < w
+        return x[b, :, s, y, z] if inside else np.zeros(c)
+
+    for b, o, i, j in itertools.product(*(range(k) for k in grid.shape[:4])):
+        ix, iy, iz = (_source(grid[b, o, i, j, k], size, padding, align_corners)
+                      for k, size in enumerate((w, h, d)))  # fmt: skip
+        if mode == "nearest":
+            out[b, :, o, i, j] = at(b, round(iz), round(iy), round(ix))
+            continue
+        z, y, s = math.floor(ix), math.floor(iy), math.floor(iz)
+        tx, ty, ts = ix - z, iy - y, iz - s
+        for ds, dy, dz in itertools.product((0, 1), repeat=3):
+            weight = (ts if ds else 1 - ts) * (ty if dy else 1 - ty) * (tx if dz else 1 - tx)
+            out[b, :, o, i, j] += weight * at(b, s + ds, y + dy, z + dz)
+    return out
+
+
+def _volume_inputs(device="cpu"):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 2, 3, 4, 3))
+    grid = rng.uniform(-1.8, 1.8, (2, 2, 3, 2, 3))
+    return x, grid, torch.tensor(x, device=device), torch.tensor(grid, device=device)
+
+
+@pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+def test_grid_sample_on_volumes_matches_the_reference(mode, padding):
+    x, grid, tx, tgrid = _volume_inputs()
+    for align_corners in (False, True):
+        out = F.grid_sample(tx, tgrid, mode, padding, align_corners)
+        expected = reference_grid_sample_3d(x, grid, mode, padding, align_corners)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_grid_sample_on_volumes_gradients_and_device(device):
+    x, grid, tx, tgrid = _volume_inputs(device)
+    tx = tx[:1, :1, :2, :2, :2].contiguous().requires_grad_()
+    tgrid = tgrid[:1, :1, :2, :1].contiguous().requires_grad_()
+    out = F.grid_sample(tx, tgrid, "bilinear", "border", False)
+    assert out.grad_fn.name() == "GridSampler3DBackward0"
+    expected = reference_grid_sample_3d(x[:1, :1, :2, :2, :2], grid[:1, :1, :2, :1], "bilinear",
+                                        "border", False)  # fmt: skip
+    np.testing.assert_allclose(out.detach().cpu().numpy(), expected, rtol=1e-12, atol=1e-12)
+    if device == "cpu":
+        assert torch.autograd.gradcheck(
+            lambda a, g: F.grid_sample(a, g, "bilinear", "zeros", True), (tx, tgrid)
+        )
+
+
+def test_grid_sample_dimension_errors():
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        F.grid_sample(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 1, 1, 1, 3), "bicubic",
+                      align_corners=False)  # fmt: skip
+    with pytest.raises(RuntimeError, match="expected 4D input and grid with same number of dim"):
+        F.grid_sample(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 1, 2, 2), align_corners=False)
+
+
 # --- affine_grid ---------------------------------------------------------------------------
 
 

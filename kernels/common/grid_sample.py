@@ -1,6 +1,8 @@
 """grid_sample's rules, written once for both backends: where a normalised grid point falls
-in the input (align_corners, padding_mode) and the bilinear or nearest sample there,
-forward and backward, on 4-D inputs (N, C, H, W) and grids (N, OH, OW, 2).
+in the input (align_corners, padding_mode) and the bilinear (trilinear) or nearest sample
+there, forward and backward, on 5-D inputs (N, C, D, H, W) and grids (N, OD, OH, OW, k).
+k = 3 samples volumes; k = 2 samples images, given as volumes of depth 1 (OD = 1): the
+depth coordinate is then 0 and only the four corners of that one slice are read.
 
 Each rule handles one item (an output location, or an input plane for the scatter of the
 input's gradient); the CPU runs the items in a `prange` loop (kernels/cpu/grid_sample.py)
@@ -99,108 +101,139 @@ def _nearest_index(pixel, size):
 
 
 @njit(inline="always")
-def _corner_value(x, n, c, y, z, h, w):
-    """x[n, c, y, z], or 0 outside the image (zeros padding)."""
-    if y >= 0 and y < h and z >= 0 and z < w:
-        return x[n, c, y, z]
-    return 0.0
+def _inside(s, y, z, d, h, w):
+    return s >= 0 and s < d and y >= 0 and y < h and z >= 0 and z < w
 
 
 @njit(inline="always")
-def _locate(grid, t, h, w, padding, align_corners):
-    """The sample n, output location (i, j) of item t, and the pixel coordinates (ix, iy)
-    it reads with their derivatives (dx, dy)."""
-    oh, ow = grid.shape[1], grid.shape[2]
-    n = t // (oh * ow)
+def _weight(corner, tx, ty, ts):
+    """The interpolation weight of corner (bit 0: x + 1, bit 1: y + 1, bit 2: z + 1)."""
+    wx = tx if corner & 1 else 1.0 - tx
+    wy = ty if corner & 2 else 1.0 - ty
+    ws = ts if corner & 4 else 1.0 - ts
+    return wx * wy * ws
+
+
+@njit(inline="always")
+def _locate(grid, t, d, h, w, padding, align_corners):
+    """The sample n, output location (o, i, j) of item t < N*OD*OH*OW, and the pixel
+    coordinates (ix, iy, iz) it reads with their derivatives (dx, dy, dz); iz = 0 for a
+    grid of 2-D points."""
+    od, oh, ow = grid.shape[1], grid.shape[2], grid.shape[3]
+    n = t // (od * oh * ow)
+    o = (t // (oh * ow)) % od
     i = (t // ow) % oh
     j = t % ow
-    ix, dx = source_index(grid[n, i, j, 0], w, padding, align_corners)
-    iy, dy = source_index(grid[n, i, j, 1], h, padding, align_corners)
-    return n, i, j, ix, iy, dx, dy
+    ix, dx = source_index(grid[n, o, i, j, 0], w, padding, align_corners)
+    iy, dy = source_index(grid[n, o, i, j, 1], h, padding, align_corners)
+    iz, dz = 0.0, 0.0
+    if grid.shape[4] == 3:
+        iz, dz = source_index(grid[n, o, i, j, 2], d, padding, align_corners)
+    return n, o, i, j, ix, iy, iz, dx, dy, dz
 
 
 @njit(inline="always")
 def sample_location(x, grid, mode, padding, align_corners, out, t):
-    """out[n, :, i, j] for output location t = (n*OH + i)*OW + j < N*OH*OW: every channel
-    sampled at grid[n, i, j]. Reads of x are range-tested (`_corner_value`)."""
-    _, channels, h, w = x.shape
-    n, i, j, ix, iy, _, _ = _locate(grid, t, h, w, padding, align_corners)
+    """out[n, :, o, i, j] for output location t = ((n*OD + o)*OH + i)*OW + j: every channel
+    sampled at grid[n, o, i, j]. Reads of x are range-tested (`_inside`)."""
+    _, channels, d, h, w = x.shape
+    n, o, i, j, ix, iy, iz, _, _, _ = _locate(grid, t, d, h, w, padding, align_corners)
     if mode == NEAREST:
         z = _nearest_index(ix, w)
         y = _nearest_index(iy, h)
+        s = _nearest_index(iz, d)
         for c in range(channels):
-            out[n, c, i, j] = _corner_value(x, n, c, y, z, h, w)
+            out[n, c, o, i, j] = x[n, c, s, y, z] if _inside(s, y, z, d, h, w) else 0.0
         return
     z = _floor_index(ix, w)
     y = _floor_index(iy, h)
-    tx = ix - z
-    ty = iy - y
+    s = _floor_index(iz, d)
+    tx, ty, ts = ix - z, iy - y, iz - s
+    corners = 8 if grid.shape[4] == 3 else 4
     for c in range(channels):
-        top = (1.0 - tx) * _corner_value(x, n, c, y, z, h, w) + tx * _corner_value(
-            x, n, c, y, z + 1, h, w
-        )
-        bottom = (1.0 - tx) * _corner_value(x, n, c, y + 1, z, h, w) + tx * _corner_value(
-            x, n, c, y + 1, z + 1, h, w
-        )
-        out[n, c, i, j] = (1.0 - ty) * top + ty * bottom
-
-
-@njit(inline="always")
-def _scatter(grad_x, n, c, y, z, h, w, value):
-    """grad_x[n, c, y, z] += value inside the image; nothing outside."""
-    if y >= 0 and y < h and z >= 0 and z < w:
-        grad_x[n, c, y, z] += value
+        total = 0.0
+        for corner in range(corners):
+            cs, cy, cz = s + (corner >> 2), y + ((corner >> 1) & 1), z + (corner & 1)
+            if _inside(cs, cy, cz, d, h, w):
+                total += _weight(corner, tx, ty, ts) * x[n, c, cs, cy, cz]
+        out[n, c, o, i, j] = total
 
 
 @njit(inline="always")
 def input_grad_plane(grad_out, grid, mode, padding, align_corners, grad_x, p):
     """grad_x[n, c] for plane p = n*C + c < N*C: the output gradient of every location of
-    sample n sent back to the pixels it was sampled from (writes range-tested in
-    `_scatter`). A plane is one item, so no two items write one pixel."""
-    _, channels, h, w = grad_x.shape
-    oh, ow = grid.shape[1], grid.shape[2]
+    sample n sent back to the pixels it was sampled from (writes range-tested by
+    `_inside`). A plane is one item, so no two items write one pixel."""
+    _, channels, d, h, w = grad_x.shape
+    locations = grid.shape[1] * grid.shape[2] * grid.shape[3]
     n = p // channels
     c = p % channels
-    for y in range(h):
-        for z in range(w):
-            grad_x[n, c, y, z] = 0
-    for t in range(n * oh * ow, (n + 1) * oh * ow):
-        _, i, j, ix, iy, _, _ = _locate(grid, t, h, w, padding, align_corners)
-        g = grad_out[n, c, i, j]
+    for s in range(d):
+        for y in range(h):
+            for z in range(w):
+                grad_x[n, c, s, y, z] = 0
+    corners = 8 if grid.shape[4] == 3 else 4
+    for t in range(n * locations, (n + 1) * locations):
+        _, o, i, j, ix, iy, iz, _, _, _ = _locate(grid, t, d, h, w, padding, align_corners)
+        g = grad_out[n, c, o, i, j]
         if mode == NEAREST:
-            _scatter(grad_x, n, c, _nearest_index(iy, h), _nearest_index(ix, w), h, w, g)
+            z = _nearest_index(ix, w)
+            y = _nearest_index(iy, h)
+            s = _nearest_index(iz, d)
+            if _inside(s, y, z, d, h, w):
+                grad_x[n, c, s, y, z] += g
             continue
         z = _floor_index(ix, w)
         y = _floor_index(iy, h)
-        tx = ix - z
-        ty = iy - y
-        _scatter(grad_x, n, c, y, z, h, w, g * (1.0 - ty) * (1.0 - tx))
-        _scatter(grad_x, n, c, y, z + 1, h, w, g * (1.0 - ty) * tx)
-        _scatter(grad_x, n, c, y + 1, z, h, w, g * ty * (1.0 - tx))
-        _scatter(grad_x, n, c, y + 1, z + 1, h, w, g * ty * tx)
+        s = _floor_index(iz, d)
+        tx, ty, ts = ix - z, iy - y, iz - s
+        for corner in range(corners):
+            cs, cy, cz = s + (corner >> 2), y + ((corner >> 1) & 1), z + (corner & 1)
+            if _inside(cs, cy, cz, d, h, w):
+                grad_x[n, c, cs, cy, cz] += g * _weight(corner, tx, ty, ts)
 
 
 @njit(inline="always")
 def grid_grad_location(grad_out, x, grid, mode, padding, align_corners, grad_grid, t):
-    """grad_grid[n, i, j] for output location t (as in `sample_location`): the bilinear
-    weights' derivatives times the corner values, summed over channels, times the
-    derivative of the coordinate transform; 0 for nearest sampling (piecewise constant)."""
-    _, channels, h, w = x.shape
-    n, i, j, ix, iy, dx, dy = _locate(grid, t, h, w, padding, align_corners)
+    """grad_grid[n, o, i, j] for output location t (as in `sample_location`): each weight's
+    derivative along each axis (+-1 times the other two weights) times the corner values,
+    summed over channels, times the derivative of the coordinate transform; 0 for nearest
+    sampling (piecewise constant)."""
+    _, channels, d, h, w = x.shape
+    n, o, i, j, ix, iy, iz, dx, dy, dz = _locate(grid, t, d, h, w, padding, align_corners)
     grad_ix = 0.0
     grad_iy = 0.0
+    grad_iz = 0.0
     if mode == BILINEAR:
         z = _floor_index(ix, w)
         y = _floor_index(iy, h)
-        tx = ix - z
-        ty = iy - y
+        s = _floor_index(iz, d)
+        tx, ty, ts = ix - z, iy - y, iz - s
+        corners = 8 if grid.shape[4] == 3 else 4
         for c in range(channels):
-            g = grad_out[n, c, i, j]
-            nw = _corner_value(x, n, c, y, z, h, w)
-            ne = _corner_value(x, n, c, y, z + 1, h, w)
-            sw = _corner_value(x, n, c, y + 1, z, h, w)
-            se = _corner_value(x, n, c, y + 1, z + 1, h, w)
-            grad_ix += g * ((1.0 - ty) * (ne - nw) + ty * (se - sw))
-            grad_iy += g * ((1.0 - tx) * (sw - nw) + tx * (se - ne))
-    grad_grid[n, i, j, 0] = grad_ix * dx
-    grad_grid[n, i, j, 1] = grad_iy * dy
+            g = grad_out[n, c, o, i, j]
+            for corner in range(corners):
+                cs, cy, cz = s + (corner >> 2), y + ((corner >> 1) & 1), z + (corner & 1)
+                if not _inside(cs, cy, cz, d, h, w):
+                    continue
+                v = g * x[n, c, cs, cy, cz]
+                wx = tx if corner & 1 else 1.0 - tx
+                wy = ty if corner & 2 else 1.0 - ty
+                ws = ts if corner & 4 else 1.0 - ts
+                grad_ix += v * wy * ws if corner & 1 else -v * wy * ws
+                grad_iy += v * wx * ws if corner & 2 else -v * wx * ws
+                grad_iz += v * wx * wy if corner & 4 else -v * wx * wy
+    grad_grid[n, o, i, j, 0] = grad_ix * dx
+    grad_grid[n, o, i, j, 1] = grad_iy * dy
+    if grid.shape[4] == 3:
+        grad_grid[n, o, i, j, 2] = grad_iz * dz
+
+
+def as_volume(array, grid: bool = False):
+    """A 4-D image batch (N, C, H, W) as volumes of depth 1 (N, C, 1, H, W), a 4-D grid
+    (N, OH, OW, 2) as (N, 1, OH, OW, 2): the rules take 5-D arrays only. 5-D arrays and None
+    pass as they are. Host-side; views of C-contiguous arrays on either device."""
+    if array is None or array.ndim == 5:
+        return array
+    n, a, b, c = array.shape
+    return array.reshape(n, 1, a, b, c) if grid else array.reshape(n, a, 1, b, c)

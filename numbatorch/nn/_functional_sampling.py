@@ -68,7 +68,8 @@ def grid_sample(
     align_corners: bool | None = None,
 ) -> Tensor:
     """out[n, c, i, j] = input[n, c] sampled (bilinear or nearest) at the normalised
-    coordinates grid[n, i, j] = (x, y), -1 and 1 being the image's edges."""
+    coordinates grid[n, i, j] = (x, y), -1 and 1 being the image's edges; a 5-D input
+    (N, C, D, H, W) is sampled (trilinear or nearest) at grid[n, o, i, j] = (x, y, z)."""
     if mode not in _MODES:
         raise ValueError(
             "nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or "

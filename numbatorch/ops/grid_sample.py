@@ -11,14 +11,15 @@ from ._common import TYPE_WORD, check_device, empty, half_in_float32, kernels
 
 
 class GridSampler2D(BuiltinFunction):
-    """out[n, c, i, j] = input[n, c] sampled at the pixel that grid[n, i, j] points at."""
+    """out[n, c, i, j] = input[n, c] sampled at the pixel that grid[n, i, j] points at (and
+    the same one dimension up, as GridSampler3D)."""
 
     @staticmethod
     def forward(ctx, input, grid, mode, padding, align_corners):
         x = input.contiguous()
         g = grid.contiguous()
         n, c = x.shape[:2]
-        out = empty((n, c, *g.shape[1:3]), x.dtype, x.device)
+        out = empty((n, c, *g.shape[1:-1]), x.dtype, x.device)
         kernels(x).grid_sample_forward(x._array, g._array, mode, padding, align_corners,
                                        out._array)  # fmt: skip
         ctx.save_for_backward(x, g)
@@ -40,6 +41,10 @@ class GridSampler2D(BuiltinFunction):
             grad_grid._array if need_grid else None,
         )
         return grad_x, grad_grid, None, None, None
+
+
+class GridSampler3D(GridSampler2D):
+    """out[n, c, o, i, j] = input[n, c] sampled at the voxel that grid[n, o, i, j] points at."""
 
 
 def _check_grid_sampler(input: Tensor, grid: Tensor) -> None:
@@ -66,15 +71,16 @@ def _check_grid_sampler(input: Tensor, grid: Tensor) -> None:
                 "grid_sampler(): expected input to have non-empty spatial dimensions, but "
                 f"input has sizes {list(input.shape)} with dimension {d} being empty"
             )
-    if input.ndim != 4 or grid.ndim != 4:
-        raise NotImplementedError(
-            "grid_sampler(): numbatorch samples 4D inputs (N, C, H, W) with 4D grids, but "
-            f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+    if grid.ndim != input.ndim or input.ndim not in (4, 5):
+        raise RuntimeError(
+            f"grid_sampler(): expected {'4D' if input.ndim == 4 else '5D'} input and grid with "
+            f"same number of dimensions, but got input with sizes {list(input.shape)} and grid "
+            f"with sizes {list(grid.shape)}"
         )
     if not input.dtype.is_floating_point:
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if input.ndim == 4 else "grid_sampler3d_cpu"
         raise NotImplementedError(
-            f'"grid_sampler_2d_cpu_kernel_impl" not implemented for '
-            f"'{TYPE_WORD[input.dtype.name]}'"
+            f"\"{kernel}\" not implemented for '{TYPE_WORD[input.dtype.name]}'"
         )
 
 
@@ -85,11 +91,14 @@ def grid_sampler(
     reflection 2."""
     _check_grid_sampler(input, grid)
     if interpolation_mode not in (0, 1):
+        if input.ndim == 5:
+            raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
         raise NotImplementedError("grid_sampler(): numbatorch has no bicubic sampling")
     if input.dtype in _dtype.HALF_TYPES:  # no half arithmetic in Numba
         return grid_sampler(input.float(), grid.float(), interpolation_mode, padding_mode,
                             align_corners).to(input.dtype)  # fmt: skip
-    return GridSampler2D.apply(input, grid, interpolation_mode, padding_mode, bool(align_corners))
+    sampler = GridSampler2D if input.ndim == 4 else GridSampler3D
+    return sampler.apply(input, grid, interpolation_mode, padding_mode, bool(align_corners))
 
 
 def _base_coordinates(steps: int, align_corners: bool, like: Tensor) -> Tensor:
