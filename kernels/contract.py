@@ -503,6 +503,25 @@ class Backend(Protocol):
     def unary(self, op: int, x: Array, out: Array, p0: float = 0.0, p1: float = 0.0) -> None: ...
     def where(self, cond: Array, a: Array, b: Array, out: Array) -> None: ...
 
+    # grid_sample, the cumulative log-sum-exp, frexp and the matrix exponential (issue 15)
+    def grid_sample_backward(
+        self,
+        grad_out: Array,
+        x: Array,
+        grid: Array,
+        mode: int,
+        padding: int,
+        align_corners: bool,
+        grad_x: Array | None,
+        grad_grid: Array | None,
+    ) -> None: ...
+    def grid_sample_forward(
+        self, x: Array, grid: Array, mode: int, padding: int, align_corners: bool, out: Array
+    ) -> None: ...
+    def logcumsumexp(self, x: Array, out: Array, n: int, inner: int) -> None: ...
+    def frexp(self, x: Array, mantissa: Array, exponent: Array) -> None: ...
+    def matrix_exp(self, a: Array, out: Array) -> None: ...
+
 
 # every launcher the contract names: both backends export these (their `__all__`)
 LAUNCHERS = tuple(

@@ -540,6 +540,17 @@ positive = Tensor.positive
 for _name in _functional_aliases.INPLACE:
     globals()[_name] = getattr(_functional_aliases, _name)
 
+# issue 15's missing names: the spatial transformer's native ops, float decomposition, scans,
+# quantiles, pdist, the LU family and the matrix exponential
+from .ops.floating import frexp, ldexp  # noqa: E402
+from .ops.grid_sample import affine_grid_generator, grid_sampler  # noqa: E402
+from .ops.reduction import logcumsumexp  # noqa: E402
+from .ops.quantile import nanquantile, quantile  # noqa: E402
+from .ops.products import pdist  # noqa: E402
+from .ops.lu import lu_unpack, matrix_exp  # noqa: E402
+from .ops.lu import torch_lu as lu  # noqa: E402
+from .ops.lu import torch_lu_solve as lu_solve  # noqa: E402
+
 from ._docs import add_docstrings as _add_docstrings  # noqa: E402
 
 _add_docstrings()

@@ -30,10 +30,13 @@ from .autograd import grad_mode
 from .ops import composite as co
 from .ops import dense_linalg as dl
 from .ops import elementwise as ew
+from .ops import floating as fl
 from .ops import indexing as ix
 from .ops import linalg as la
+from .ops import lu as lu_ops
 from .ops import pointwise as pw
 from .ops import products as pr
+from .ops import quantile as qu
 from .ops import reduction as rd
 from .ops import selection as se
 from .ops import shape as sh
@@ -284,6 +287,10 @@ class _TensorMath:
     bitwise_right_shift_ = inplace(pw.bitwise_right_shift)
     nextafter = pw.nextafter
     nextafter_ = inplace(pw.nextafter)
+    # issue 15: the float decomposition ops (ops/floating.py)
+    ldexp = fl.ldexp
+    ldexp_ = inplace(fl.ldexp)
+    frexp = fl.frexp
 
     def where(self, condition, other):
         return ew.where(condition, self, other)
@@ -327,6 +334,9 @@ class _TensorReductions:
     softmax = rd.softmax
     log_softmax = rd.log_softmax
     count_nonzero = rd.count_nonzero
+    logcumsumexp = rd.logcumsumexp
+    quantile = qu.quantile
+    nanquantile = qu.nanquantile
 
     def sum_to_size(self, *size):
         size = sh._shape_args(size)
@@ -497,6 +507,10 @@ class _TensorLinalg:
     addr = pr.addr
     addr_ = inplace(pr.addr)
     kron = pr.kron
+    # issue 15: the LU family and the matrix exponential (ops/lu.py)
+    matrix_exp = lu_ops.matrix_exp
+    lu = lu_ops.torch_lu
+    lu_solve = lu_ops.torch_lu_solve
 
 
 # random_() with no range draws from [0, top]: for floats the integers the dtype holds

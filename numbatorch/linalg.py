@@ -67,3 +67,8 @@ __all__ = [
 from .ops.composite import linalg_cond as cond  # noqa: E402
 from .ops.composite import linalg_diagonal as diagonal  # noqa: E402
 from .ops.composite import linalg_vander as vander  # noqa: E402
+
+# issue 15: the LU family and the matrix exponential
+from .ops.lu import lu, lu_factor, lu_factor_ex, lu_solve, matrix_exp  # noqa: E402
+
+__all__ += ["lu", "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp"]

@@ -65,3 +65,8 @@ __all__ = [
     "xlog1py",
     "xlogy",
 ]
+
+# issue 15: the quantile of the normal law, the scaled error and Bessel functions, zeta
+from .ops.pointwise import bessel_j0, bessel_j1, erfcx, i0e, i1e, ndtri, zeta  # noqa: E402
+
+__all__ += ["bessel_j0", "bessel_j1", "erfcx", "i0e", "i1e", "ndtri", "zeta"]

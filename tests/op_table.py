@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from collections.abc import Callable
 
 import numpy as np
@@ -314,6 +315,28 @@ def np_diag_embed(a, offset):
 
 def np_cdist(a, b, p):
     return np.linalg.norm(a[..., :, None, :] - b[..., None, :, :], ord=p, axis=-1)
+
+
+# issue 15's special functions: references from the standard library and power series
+np_ndtri = np.vectorize(lambda p: statistics.NormalDist().inv_cdf(p) if 0 < p < 1 else math.nan)
+np_erfcx = np.vectorize(lambda v: math.exp(v * v) * math.erfc(v))
+
+
+def np_bessel_j(a, order):
+    """J0 or J1 by the power series (30 terms are plenty for |x| <= 2)."""
+    total = np.zeros_like(a)
+    term = np.ones_like(a) if order == 0 else a / 2
+    for k in range(1, 31):
+        total = total + term
+        term = term * -(a * a / 4) / (k * (k + order))
+    return total
+
+
+def np_zeta(x, q):
+    """Hurwitz zeta: 200 terms, then the integral and the first Euler-Maclaurin terms."""
+    n = q + 200.0
+    head = sum((k + q) ** -x for k in range(200))
+    return head + n ** (1 - x) / (x - 1) + 0.5 * n**-x + x / 12 * n ** (-x - 1)
 
 
 F64_LAYOUTS = ("contiguous", "transposed")
@@ -1237,6 +1260,46 @@ OPS = [
         layouts=F64_LAYOUTS,
         grad=False,
         out_dtype=to_bool,
+    ),
+    # issue 15: the cumulative log-sum-exp and the float decomposition ops
+    op(
+        "logcumsumexp",
+        lambda a: torch.logcumsumexp(a, 1),
+        lambda a: np.logaddexp.accumulate(a, 1),
+        REDUCE,
+    ),
+    op(
+        "logcumsumexp_method",
+        lambda a: a.logcumsumexp(-1),
+        lambda a: np.logaddexp.accumulate(a, -1),
+        UNARY[:2],
+    ),
+    pointwise(
+        "ldexp", torch.ldexp, lambda a, b: a * np.exp2(b), [((2, 3), (2, 3)), ((3, 1), (1, 4))]
+    ),
+    pointwise("frexp_mantissa", lambda a: torch.frexp(a).mantissa, lambda a: np.frexp(a)[0]),
+    # issue 15: torch.special's ndtri, erfcx, i0e, i1e, bessel_j0/j1 and zeta
+    pointwise("ndtri", torch.special.ndtri, np_ndtri, domain=lambda a: np.abs(a) / 2.2 + 0.05),
+    pointwise("erfcx", torch.special.erfcx, np_erfcx),
+    pointwise("i0e", torch.special.i0e, lambda a: np.i0(a) * np.exp(-np.abs(a))),
+    pointwise("i1e", torch.special.i1e, lambda a: np_i1(a) * np.exp(-np.abs(a))),
+    pointwise("bessel_j0", torch.special.bessel_j0, lambda a: np_bessel_j(a, 0), grad=False),
+    pointwise("bessel_j1", torch.special.bessel_j1, lambda a: np_bessel_j(a, 1), grad=False),
+    pointwise(
+        "zeta",
+        lambda x, q: torch.special.zeta(x + 1.5, q),
+        lambda x, q: np_zeta(x + 1.5, q),
+        [((2, 3), (2, 3)), ((3, 1), (1, 4))],
+        domain=positive,
+        grad=False,
+        rtol=1e-10,
+    ),
+    pointwise(
+        "zeta_q",
+        lambda q: torch.special.zeta(2.5, q),
+        lambda q: np_zeta(2.5, q),
+        domain=positive,
+        rtol=1e-10,
     ),
 ]
 

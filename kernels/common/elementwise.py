@@ -240,20 +240,8 @@ def apply_unary_more(op, x, p0, p1):
         )
     if op == SIGNBIT:
         return math.copysign(1.0, x) < 0
-    if op == LOG_NDTR:  # log of the standard normal CDF, Phi(x) = erfc(-x / sqrt(2)) / 2
-        if x > 0:  # Phi near 1: log1p keeps the tiny 1 - Phi
-            return math.log1p(-0.5 * math.erfc(x * 0.7071067811865476))
-        if x > -30:
-            return math.log(0.5 * math.erfc(x * -0.7071067811865476))
-        # erfc underflows further out: Phi(x) = phi(x) / -x * (1 - 1/x^2 + 3/x^4 - ...),
-        # eight terms of the series are exact to float64 below -30
-        t = 1 / (x * x)
-        term = 1.0
-        series = 1.0
-        for k in range(1, 9):
-            term *= -(2 * k - 1) * t
-            series += term
-        return -0.5 * x * x - math.log(-x) - 0.9189385332046728 + math.log(series)
+    if op == LOG_NDTR:  # log of the standard normal CDF
+        return special.log_ndtr(x)
     return x
 
 
@@ -485,9 +473,9 @@ def unary_scalar(op: int):
     (pruning comes after inlining), so the fewer branches a kernel inlines the faster it
     compiles (with the ops from 100 inside `apply_unary`, NEG's kernel took 32 s instead
     of 16 s on a loaded host)."""
-    if op >= 100:
-        return apply_unary_more
-    return _UNARY_SCALARS.get(op, apply_unary)
+    if op in _UNARY_SCALARS:
+        return _UNARY_SCALARS[op]
+    return apply_unary_more if op >= 100 else apply_unary
 
 
 def binary_scalar(op: int):
@@ -526,3 +514,51 @@ class Lazy(dict):
     def __missing__(self, op):
         family = self[op] = self.factory(op)
         return family
+
+
+# --- issue 15: special functions, each inlined alone into its kernels ----------------------
+# numbered from 200, apart from the lists above, so that opcodes appended there never
+# collide with these
+
+(NDTRI, ERFCX, I0E, I1E, BESSEL_J0, BESSEL_J1) = range(200, 206)
+(ZETA,) = range(200, 201)  # binary
+
+
+@njit(inline="always")
+def _ndtri(op, x, p0, p1):
+    return special.ndtri(x)
+
+
+@njit(inline="always")
+def _erfcx(op, x, p0, p1):
+    return special.erfcx(x)
+
+
+@njit(inline="always")
+def _i0e(op, x, p0, p1):
+    return special.bessel_i0e(x)
+
+
+@njit(inline="always")
+def _i1e(op, x, p0, p1):
+    return special.bessel_i1e(x)
+
+
+@njit(inline="always")
+def _bessel_j0(op, x, p0, p1):
+    return special.bessel_j0(x)
+
+
+@njit(inline="always")
+def _bessel_j1(op, x, p0, p1):
+    return special.bessel_j1(x)
+
+
+@njit(inline="always")
+def _zeta(op, x, y):
+    return special.zeta(x, y)
+
+
+_UNARY_SCALARS.update({NDTRI: _ndtri, ERFCX: _erfcx, I0E: _i0e, I1E: _i1e,
+                       BESSEL_J0: _bessel_j0, BESSEL_J1: _bessel_j1})  # fmt: skip
+_BINARY_SCALARS[ZETA] = _zeta

@@ -333,3 +333,57 @@ def svd(a, u, s, v, work):
             norm = math.sqrt(total)
             for k in range(m):
                 ub[k, j] /= norm
+
+
+# after scaling to a 1-norm of at most 1/2, the first term left out of the Taylor series of
+# exp is below 0.5**19 / 19! ~ 1.6e-23: float64's rounding, not the series, sets the error
+TAYLOR_TERMS = 18
+
+
+def matrix_exp(a, out, term, work):
+    """a, out, term, work: (batch, n, n) C-contiguous float64; out = exp(a) for each matrix
+    by scaling and squaring: a / 2^s with 1-norm <= 1/2, its Taylor series, then squared s
+    times. term and work are scratch. A matrix holding inf or NaN is not scaled (its
+    result is not finite either way)."""
+    n = a.shape[1]
+    for b in prange(a.shape[0]):
+        m = a[b]
+        e = out[b]
+        t = term[b]
+        w = work[b]
+        norm = 0.0
+        for j in range(n):
+            column = 0.0
+            for i in range(n):
+                column += abs(m[i, j])
+            norm = max(norm, column)
+        squarings = 0
+        if norm > 0.5 and norm < math.inf:
+            squarings = int(math.ceil(math.log2(norm * 2.0)))
+        scale = 0.5**squarings
+        for i in range(n):
+            for j in range(n):
+                e[i, j] = 1.0 if i == j else 0.0
+                t[i, j] = e[i, j]
+        for k in range(1, TAYLOR_TERMS + 1):
+            factor = scale / k
+            for i in range(n):
+                for j in range(n):
+                    total = 0.0
+                    for p in range(n):
+                        total += t[i, p] * m[p, j]
+                    w[i, j] = total * factor
+            for i in range(n):
+                for j in range(n):
+                    t[i, j] = w[i, j]
+                    e[i, j] += w[i, j]
+        for _ in range(squarings):
+            for i in range(n):
+                for j in range(n):
+                    total = 0.0
+                    for p in range(n):
+                        total += e[i, p] * e[p, j]
+                    w[i, j] = total
+            for i in range(n):
+                for j in range(n):
+                    e[i, j] = w[i, j]

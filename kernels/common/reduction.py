@@ -291,3 +291,24 @@ def scan_line(x, out, base, n, step, start, multiply):
         else:
             acc += x[base + k * step]
         out[base + k * step] = acc
+
+
+@njit(inline="always")
+def logaddexp_scan_line(x, out, base, n, step):
+    """The running log(sum(exp)) of the line x[base + k*step], k < n, into the same places of
+    out (logcumsumexp), in float64. Each step adds the smaller of the total and the new term
+    as log1p(exp(smaller - larger)) to the larger, so no exp overflows; equal terms (both
+    +inf included, where the difference would be NaN) add log 2; NaN sticks. The offsets
+    stay inside x and out as in `scan_line`."""
+    total = -math.inf
+    for k in range(n):
+        at = base + k * step
+        v = float(x[at])
+        if v != v or total != total:
+            total = math.nan
+        elif v == total:
+            total = v + math.log(2.0) if v > -math.inf else v
+        else:
+            larger = max(total, v)
+            total = larger + math.log1p(math.exp(min(total, v) - larger))
+        out[at] = total

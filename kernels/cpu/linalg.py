@@ -21,6 +21,7 @@ _CHOLESKY = twins(common.cholesky)
 _QR = twins(common.qr)
 _EIGH = twins(common.eigh)
 _SVD = twins(common.svd)
+_MATRIX_EXP = twins(common.matrix_exp)
 
 
 def lu_factor(a: np.ndarray, lu: np.ndarray, pivots: np.ndarray, info: np.ndarray) -> None:
@@ -66,3 +67,9 @@ def svd(a: np.ndarray, u: np.ndarray, s: np.ndarray, v: np.ndarray) -> None:
     (m, n) matrix of a, m >= n."""
     if u.shape[0]:  # n = 0 still completes U
         _SVD[parallel_for(a.size)](a, u, s, v, np.empty_like(a))
+
+
+def matrix_exp(a: np.ndarray, out: np.ndarray) -> None:
+    """out (batch, n, n) = the exponential of each matrix of a (scaling and squaring)."""
+    if out.size:
+        _MATRIX_EXP[parallel_for(a.size)](a, out, np.empty_like(a), np.empty_like(a))

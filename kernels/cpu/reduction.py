@@ -25,6 +25,7 @@ from ..common.reduction import (
     cross_entropy_rows,
     cross_entropy_rows_backward,
     finalize,
+    logaddexp_scan_line,
     range_reducer,
     scan_line,
     soft_cross_entropy_rows,
@@ -239,3 +240,20 @@ def _soft_targets(x, probs, target):
     if probs is None:
         return x.reshape(-1)[:0], target
     return probs.reshape(-1), np.empty(0, np.int64)
+
+
+def _log_scan(x, out, n, inner):
+    """x, out: 1-D contiguous (outer*n*inner); running log-sum-exp along the middle axis."""
+    for t in prange(x.size // n):
+        base = (np.int64(t) // inner) * n * inner + np.int64(t) % inner
+        logaddexp_scan_line(x, out, base, n, inner)
+
+
+_log_scan_serial, _log_scan_parallel = twins(_log_scan)
+
+
+def logcumsumexp(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:
+    """Running log(sum(exp)) of C-contiguous float x (outer, n, inner) along n into out."""
+    if x.size:
+        kernel = _log_scan_parallel if parallel_for(x.size) else _log_scan_serial
+        kernel(x.reshape(-1), out.reshape(-1), n, inner)

@@ -16,6 +16,7 @@ _cholesky = per_slice(common.cholesky)
 _qr = per_slice(common.qr)
 _eigh = per_slice(common.eigh)
 _svd = per_slice(common.svd)
+_matrix_exp = per_slice(common.matrix_exp)
 
 
 @cuda.jit(cache=True)
@@ -103,3 +104,16 @@ def svd(a, u, s, v) -> None:
     """u, s (descending), v: A = U S V^T for each (m, n) matrix of a, m >= n."""
     if u.shape[0]:  # n = 0 still completes U
         _svd_kernel[launch(a.shape[0])](a, u, s, v, empty(a.shape, a.dtype))
+
+
+@cuda.jit(cache=True)
+def _matrix_exp_kernel(a, out, term, work):
+    for b in range(cuda.grid(1), a.shape[0], cuda.gridsize(1)):
+        _matrix_exp(a[b:b + 1], out[b:b + 1], term[b:b + 1], work[b:b + 1])  # fmt: skip
+
+
+def matrix_exp(a, out) -> None:
+    """out (batch, n, n) = the exponential of each matrix of a (scaling and squaring)."""
+    if out.size:
+        _matrix_exp_kernel[launch(a.shape[0])](a, out, empty(a.shape, a.dtype),
+                                               empty(a.shape, a.dtype))  # fmt: skip

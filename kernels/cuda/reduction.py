@@ -239,6 +239,7 @@ def _softmax_write(x, out, at, top, total, log):
 softmax_write = device_function(_softmax_write)
 max_and_exp_sum = device_function(common.line_max_and_exp_sum)
 scan_line = device_function(common.scan_line)
+logaddexp_scan_line = device_function(common.logaddexp_scan_line)
 
 
 @cuda.jit(cache=True)
@@ -411,4 +412,19 @@ __all__ = [
     "softmax",
     "soft_cross_entropy_backward",
     "soft_cross_entropy_forward",
+    "logcumsumexp",
 ]
+
+
+@cuda.jit(cache=True)
+def _log_scan(x, out, n, inner):
+    """x, out: 1-D contiguous (outer*n*inner); running log-sum-exp along the middle axis, a
+    thread per (outer, inner) line."""
+    for t in range(cuda.grid(1), x.size // n, cuda.gridsize(1)):
+        logaddexp_scan_line(x, out, (t // inner) * n * inner + t % inner, n, inner)
+
+
+def logcumsumexp(x, out, n: int, inner: int) -> None:
+    """Running log(sum(exp)) of C-contiguous float x (outer, n, inner) along n into out."""
+    if x.size:
+        _log_scan[launch(x.size // n)](x.reshape(-1), out.reshape(-1), n, inner)

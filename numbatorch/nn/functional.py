@@ -954,10 +954,19 @@ __all__ = [
     "cosine_similarity",
     "pairwise_distance",
     "rms_norm",
+    "affine_grid",
+    "grid_sample",
+    "gumbel_softmax",
+    "pdist",
 ]
 
 from ..ops.composite import rms_norm  # noqa: E402
 from ..ops.products import cosine_similarity, pairwise_distance  # noqa: E402
+
+# isort: split
+# issue 15: the spatial transformer's ops, the Gumbel-softmax sample, pdist
+from ..ops.products import pdist  # noqa: E402
+from ._functional_sampling import affine_grid, grid_sample, gumbel_softmax  # noqa: E402
 
 
 # the in-place forms PyTorch names with a trailing underscore

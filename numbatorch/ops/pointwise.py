@@ -301,3 +301,63 @@ def arctan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
 
 def fix(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return trunc(input, out=out)
+
+
+# --- issue 15: ndtri, erfcx, i0e, i1e, bessel_j0/j1 and zeta (torch.special) ----------------
+
+# d/dp ndtri(p) = 1 / phi(ndtri(p)) = sqrt(2 pi) exp(y^2 / 2)
+SpecialNdtri = _unary_op(
+    "SpecialNdtri", E.NDTRI, lambda x, y, p: (y * y * 0.5).exp() * math.sqrt(2 * math.pi)
+)
+# d/dx exp(x^2) erfc(x) = 2 x erfcx(x) - 2 / sqrt(pi)
+SpecialErfcx = _unary_op(
+    "SpecialErfcx", E.ERFCX, lambda x, y, p: 2 * x * y - 2 / math.sqrt(math.pi)
+)
+# d/dx exp(-|x|) I0(x) = i1e(x) - sign(x) i0e(x)
+SpecialI0E = _unary_op("SpecialI0E", E.I0E, lambda x, y, p: i1e(x) - x.sign() * y)
+# d/dx exp(-|x|) I1(x) = i0e(x) - i1e(x) (sign(x) + 1 / x), which is 1/2 at x = 0
+SpecialI1E = _unary_op(
+    "SpecialI1E",
+    E.I1E,
+    lambda x, y, p: where(x == 0, 0.5, i0e(x) - y * (x.sign() + 1 / x)).to(x.dtype),
+)
+
+
+def _no_bessel_derivative(x, y, p):
+    raise RuntimeError("the derivative of the Bessel functions J0 and J1 is not implemented")
+
+
+_BesselJ0 = _unary_op("_BesselJ0", E.BESSEL_J0, _no_bessel_derivative)
+_BesselJ1 = _unary_op("_BesselJ1", E.BESSEL_J1, _no_bessel_derivative)
+
+ndtri = _unary_api(SpecialNdtri)
+erfcx = _unary_api(SpecialErfcx)
+i0e = _unary_api(SpecialI0E)
+i1e = _unary_api(SpecialI1E)
+_bessel_j0 = _unary_api(_BesselJ0)
+_bessel_j1 = _unary_api(_BesselJ1)
+
+
+def bessel_j0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """J0(x), the Bessel function of the first kind of order 0; like PyTorch's, it records
+    no gradient."""
+    return _bessel_j0(input.detach(), out=out)
+
+
+def bessel_j1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """J1(x), the Bessel function of the first kind of order 1; records no gradient."""
+    return _bessel_j1(input.detach(), out=out)
+
+
+class SpecialZeta(_Binary):
+    op = E.ZETA
+
+    @staticmethod
+    def derivatives(a, b, out, need_a, need_b):
+        if need_a:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        # d/dq sum (k + q)^-x = -x sum (k + q)^-(x + 1)
+        return None, -a * zeta(a + 1.0, b)
+
+
+zeta = _binary_api(SpecialZeta, "zeta")

@@ -1,13 +1,15 @@
 """Products and distances built on the matrix-product Functions of ops/linalg.py:
-baddbmm, addbmm, addmv, addr, kron, inner, cdist, cosine_similarity and
-pairwise_distance. Their gradients come from the ops they are made of."""
+baddbmm, addbmm, addmv, addr, kron, inner, cdist, cosine_similarity,
+pairwise_distance and pdist. Their gradients come from the ops they are made of."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import _creation
 from ..autograd import grad_mode
 from ._common import broadcast_shapes, check_device
+from .dense_linalg import vector_norm
 from .linalg import bmm, mm, mv, outer
 
 if TYPE_CHECKING:
@@ -193,3 +195,16 @@ __all__ = [
     "kron",
     "pairwise_distance",
 ]
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between the rows of input (N, M), pair (i, j) for i < j in
+    row-major order: (N * (N - 1) / 2,). Identical rows get a zero gradient, as in PyTorch."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    first, second = _creation.triu_indices(input.shape[0], input.shape[0], 1).to(input.device)
+    return vector_norm(input[first] - input[second], p, dim=1)

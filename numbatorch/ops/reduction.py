@@ -14,7 +14,16 @@ from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.common import reduction as R  # opcodes only
 from . import _lane
-from ._common import TYPE_WORD, cast, dims_of, empty, kernels, scalar_as_vector, wrap_dim
+from ._common import (
+    TYPE_WORD,
+    cast,
+    dims_of,
+    empty,
+    kernels,
+    scalar_as_vector,
+    wrap_dim,
+    write_out,
+)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -598,3 +607,52 @@ def log_softmax(input, dim, dtype=None):
     if input.ndim == 0:  # a one-element row
         return log_softmax(input.reshape(1), 0, dtype).reshape(())
     return LogSoftmax.apply(_softmax_dtype(input, dtype), dim, True)
+
+
+# --- logcumsumexp (issue 15) -----------------------------------------------------------------
+
+
+def _reverse_logcumsumexp(t: Tensor, dim: int) -> Tensor:
+    """log of the sum of exp(t[k]) over k >= i along dim, at each i."""
+    return t.flip(dim).logcumsumexp(dim).flip(dim)
+
+
+class Logcumsumexp(BuiltinFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        source, n, inner = _layout(x.contiguous(), (dim,))
+        out = empty(x.shape, x.dtype, x.device)
+        kernels(x).logcumsumexp(source._array, out._array, n, inner)
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # grad_i = sum over k >= i of grad_k exp(x_i - out_k), summed in log space with the
+        # positive and negative parts of grad apart (PyTorch's formula): no exp overflows
+        x, result = ctx.saved_tensors
+        dim = ctx.dim
+        lowest = _dtype.finfo(grad.dtype).min
+        log_abs = grad.abs().log()
+        log_positive = log_abs.where(grad > 0, lowest)
+        log_negative = log_abs.where(grad < 0, lowest)
+        positive = (_reverse_logcumsumexp(log_positive - result, dim) + x).exp()
+        negative = (_reverse_logcumsumexp(log_negative - result, dim) + x).exp()
+        return positive - negative, None
+
+
+@scalar_as_vector
+def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
+    """log(cumsum(exp(input), dim)), computed without overflow."""
+    dim = wrap_dim(dim, input.ndim)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f'"logcumsumexp_out_{input.device.type}" not implemented for '
+            f"'{TYPE_WORD[input.dtype.name]}'"
+        )
+    if input.dtype in _dtype.HALF_TYPES:  # no half arithmetic in Numba
+        result = Logcumsumexp.apply(input.float(), dim).to(input.dtype)
+    else:
+        result = Logcumsumexp.apply(input, dim)
+    return result if out is None else write_out(out, result)
