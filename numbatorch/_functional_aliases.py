@@ -150,3 +150,7 @@ INPLACE = [
 ]  # fmt: skip
 for _name in INPLACE:
     globals()[_name] = _inplace(_name)
+
+# the 3-D volume layers of issue 15
+conv3d = F.conv3d
+conv_transpose3d = F.conv_transpose3d

@@ -957,3 +957,8 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 def selu_(input: Tensor) -> Tensor:
     return selu(input, inplace=True)
+
+# the 3-D volume layers of issue 15
+from ..ops.conv import conv3d, conv_transpose3d  # noqa: E402
+
+__all__ += ["conv3d", "conv_transpose3d"]

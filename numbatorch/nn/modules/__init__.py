@@ -117,6 +117,10 @@ from .upsampling import (
 # isort: split
 from .activation import Softmax2d
 
+# isort: split
+# the 3-D volume layers of issue 15
+from .conv import Conv3d, ConvTranspose3d
+
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
@@ -246,4 +250,6 @@ __all__ = [
     "PairwiseDistance",
     "RMSNorm",
     "Softmax2d",
+    "Conv3d",
+    "ConvTranspose3d",
 ]
