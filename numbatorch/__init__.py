@@ -535,6 +535,9 @@ is_same_size = Tensor.is_same_size
 sgn = Tensor.sgn  # the sign, for real tensors
 positive = Tensor.positive
 
+# the 3-D volume layers of issue 15
+from ._functional_aliases import conv3d, conv_transpose3d, max_pool3d  # noqa: E402
+
 
 # torch.relu_(x), torch.clamp_(x, ...): the in-place Tensor methods at top level
 for _name in _functional_aliases.INPLACE:

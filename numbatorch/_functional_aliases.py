@@ -154,3 +154,4 @@ for _name in INPLACE:
 # the 3-D volume layers of issue 15
 conv3d = F.conv3d
 conv_transpose3d = F.conv_transpose3d
+max_pool3d = F.max_pool3d

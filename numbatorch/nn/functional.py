@@ -958,7 +958,25 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 def selu_(input: Tensor) -> Tensor:
     return selu(input, inplace=True)
 
+
 # the 3-D volume layers of issue 15
 from ..ops.conv import conv3d, conv_transpose3d  # noqa: E402
+from ..ops.pool3d import (  # noqa: E402
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+)
 
-__all__ += ["conv3d", "conv_transpose3d"]
+__all__ += [
+    "conv3d",
+    "conv_transpose3d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool3d_with_indices",
+    "avg_pool3d",
+    "max_pool3d",
+    "max_pool3d_with_indices",
+]

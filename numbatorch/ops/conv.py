@@ -258,7 +258,7 @@ def _same_padding(input, weight, stride, dilation, dims):
     """padding='same': the symmetric padding, and the input with one extra zero row/column
     on the far side of each dim whose total padding is odd (as PyTorch does)."""
     if any(s != 1 for s in stride):
-        raise ValueError("padding='same' is not supported for strided convolutions")
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
     padding = []
     for i in range(dims):
         total = dilation[i] * (weight.shape[2 + i] - 1)
@@ -314,10 +314,20 @@ def _transposed(input, weight, bias, stride, padding, output_padding, groups, di
     _check(input, weight, bias, stride, padding, dilation, groups, True, dims)
     for op, s, d in zip(output_padding, stride, dilation):
         if op < 0 or (op >= s and op >= d):
+            # PyTorch names each axis; a 1-D convolution runs as 2-D over a unit height
+            axes = ("depth", "height", "width")[-max(dims, 2) :]
+            got = [
+                f"{name}_{axis}: {value}"
+                for name, values, unit in (
+                    ("output_padding", output_padding, 0),
+                    ("stride", stride, 1),
+                    ("dilation", dilation, 1),
+                )
+                for axis, value in zip(axes, (unit,) * (len(axes) - dims) + tuple(values))
+            ]
             raise RuntimeError(
                 "output padding must be smaller than either stride or dilation, but got "
-                f"output_padding={list(output_padding)}, stride={list(stride)}, "
-                f"dilation={list(dilation)}"
+                + " ".join(got)
             )
         if op >= s:
             raise NotImplementedError("output_padding >= stride is not supported")

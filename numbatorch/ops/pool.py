@@ -6,21 +6,28 @@ from __future__ import annotations
 
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
-from ..kernels.contract import Window
+from ..kernels.contract import Window, Window3d
 from ..tensor import Tensor
 from ._common import TYPE_WORD, check_device, empty, half_in_float32, kernels
 from .indexing import _check_index_range
 
 
+def _window(kernel_size, stride, padding, dilation=None) -> Window | Window3d:
+    """The kernels' record of a 2-D or 3-D pooling window (by the kernel's rank)."""
+    record = Window if len(kernel_size) == 2 else Window3d
+    return record.of(kernel_size, stride, padding, dilation or (1,) * len(kernel_size))
+
+
 class MaxPool2DWithIndices(BuiltinFunction):
     """Max pooling of x (N, C, H, W); also returns the flat index h*W + w of each maximum
-    in its plane (PyTorch's `return_indices`)."""
+    in its plane (PyTorch's `return_indices`). 3-D pooling (ops/pool3d.py) runs it on
+    (N, C, D, H, W) volumes."""
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, dilation, output_size):
         out = empty((*x.shape[:2], *output_size), x.dtype, x.device)
         indices = empty(out.shape, _dtype.int64, x.device)
-        window = Window.of(kernel_size, stride, padding, dilation)
+        window = _window(kernel_size, stride, padding, dilation)
         kernels(x).max_pool2d_forward(x.contiguous()._array, window, out._array, indices._array)
         ctx.save_for_backward(indices)
         ctx.input_meta = (x.shape, x.dtype)
@@ -78,7 +85,7 @@ class AvgPool2D(BuiltinFunction):
         ctx.input_meta = (x.shape, x.dtype)
         kernels(x).avg_pool2d_forward(
             x.contiguous()._array,
-            Window.of(kernel_size, stride, padding),
+            _window(kernel_size, stride, padding),
             ceil_mode,
             count_include_pad,
             divisor_override,
@@ -93,7 +100,7 @@ class AvgPool2D(BuiltinFunction):
         grad_in = empty(shape, dtype, grad.device)
         kernels(grad).avg_pool2d_backward(
             grad.contiguous()._array,
-            Window.of(kernel_size, stride, padding),
+            _window(kernel_size, stride, padding),
             ceil_mode,
             count_include_pad,
             divisor_override,

@@ -120,6 +120,8 @@ from .activation import Softmax2d
 # isort: split
 # the 3-D volume layers of issue 15
 from .conv import Conv3d, ConvTranspose3d
+from .normalization import BatchNorm3d
+from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -252,4 +254,9 @@ __all__ = [
     "Softmax2d",
     "Conv3d",
     "ConvTranspose3d",
+    "BatchNorm3d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d",
+    "AvgPool3d",
+    "MaxPool3d",
 ]

@@ -1,4 +1,4 @@
-"""Pooling layers: max, average and adaptive average, 1-D and 2-D."""
+"""Pooling layers: max, average and adaptive average and max, 1-D, 2-D and 3-D."""
 
 from __future__ import annotations
 
@@ -413,3 +413,106 @@ class LPPool2d(_LPPoolNd):
     def forward(self, input):
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
                            self.ceil_mode)  # fmt: skip
+
+
+class MaxPool3d(_MaxPoolNd):
+    """The maximum over sliding 3-D windows.
+
+    Args:
+        kernel_size: the window's size (an int or a triple)
+        stride: the window's step. Default: ``kernel_size``
+        padding: implicit -inf padding on both sides. Default: 0
+        dilation: the step between a window's elements. Default: 1
+        return_indices: also return each maximum's flat index in its volume. Default: ``False``
+        ceil_mode: round the output size up instead of down. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})`, each side as for ``MaxPool1d``.
+
+    Example::
+
+        >>> m = nn.MaxPool3d(2)
+        >>> output = m(torch.randn(20, 16, 10, 50, 32))
+    """
+
+    _function = staticmethod(F.max_pool3d)
+
+
+class AvgPool3d(AvgPool2d):
+    """The mean over sliding 3-D windows.
+
+    Args:
+        kernel_size: the window's size (an int or a triple)
+        stride: the window's step. Default: ``kernel_size``
+        padding: implicit zero padding on both sides. Default: 0
+        ceil_mode: round the output size up instead of down. Default: ``False``
+        count_include_pad: count the zero padding in each mean. Default: ``True``
+        divisor_override: divide by this instead of the window's size. Default: ``None``
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})`.
+
+    Example::
+
+        >>> m = nn.AvgPool3d(2)
+        >>> output = m(torch.randn(20, 16, 10, 50, 32))
+    """
+
+    def forward(self, input):
+        return F.avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool1d):
+    """Average pooling to a given output size, whatever the input's.
+
+    Args:
+        output_size: ``(D_out, H_out, W_out)``, or one int for all; ``None`` keeps that side
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or :math:`(C, D_{out}, H_{out},
+          W_{out})`.
+
+    Example::
+
+        >>> m = nn.AdaptiveAvgPool3d((5, 7, 9))
+        >>> output = m(torch.randn(1, 64, 8, 9, 10))
+    """
+
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling over windows chosen so that the output has size ``output_size``, whatever the
+    input's size.
+
+    Args:
+        output_size: :math:`(D_{out}, H_{out}, W_{out})`; an ``int`` for a cube, and ``None``
+            in any place keeps that input size.
+        return_indices: also return the (flat, per-volume) position of each maximum.
+            Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or :math:`(C, D_{out}, H_{out},
+          W_{out})`.
+
+    Example::
+
+        >>> m = nn.AdaptiveMaxPool3d((5, 7, 9))
+        >>> output = m(torch.randn(1, 64, 8, 9, 10))
+    """
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
