@@ -155,3 +155,22 @@ for _name in INPLACE:
 conv3d = F.conv3d
 conv_transpose3d = F.conv_transpose3d
 max_pool3d = F.max_pool3d
+max_pool1d_with_indices = F.max_pool1d_with_indices
+channel_shuffle = F.channel_shuffle
+native_channel_shuffle = F.channel_shuffle
+
+
+def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    return F.alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return F.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    return F.feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return F.feature_alpha_dropout(input, p, train, inplace=True)

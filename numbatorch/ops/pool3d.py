@@ -1,20 +1,32 @@
-"""3-D pooling over (N, C, D, H, W) volumes: max (with indices), average, adaptive average
-and adaptive max, under PyTorch's 3-D names, checks and messages. They run the 2-D
-pooling's Functions and kernels, whose rules loop over volumes (an image is a volume of
-depth 1); the subclasses below only give the autograd nodes PyTorch's 3-D names. An
+"""3-D pooling over (N, C, D, H, W) volumes: max (with indices) and its inverse, average,
+adaptive average and adaptive max, under PyTorch's 3-D names, checks and messages. They run
+the 2-D pooling's Functions and kernels, whose rules loop over volumes (an image is a volume
+of depth 1); the subclasses below only give the autograd nodes PyTorch's 3-D names. An
 unbatched (C, D, H, W) input gets a batch of one."""
 
 from __future__ import annotations
 
+from .. import _dtype
 from ..tensor import Tensor
 from ._common import half_in_float32, kernels
 from .layers import AdaptiveMaxPool2D
-from .pool import AdaptiveAvgPool2D, AvgPool2D, MaxPool2DWithIndices
+from .pool import (
+    AdaptiveAvgPool2D,
+    AvgPool2D,
+    MaxPool2DWithIndices,
+    MaxUnpool2D,
+    _unpool,
+    _unpool_output_size,
+)
 
 
 class MaxPool3DWithIndices(MaxPool2DWithIndices):
     """Max pooling of x (N, C, D, H, W); also returns the flat index (d*H + h)*W + w of
     each maximum in its volume."""
+
+
+class MaxUnpool3D(MaxUnpool2D):
+    """The inverse of 3-D max pooling: x (N, C, D, H, W) put at its flat indices."""
 
 
 class AvgPool3D(AvgPool2D):
@@ -265,15 +277,67 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
     return (out, indices) if return_indices else out
 
 
+def max_unpool3d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """The inverse of `max_pool3d`: input's values put at their flat `indices` in zero
+    volumes of PyTorch's default output size, or `output_size`."""
+    kernel = _as_triple(kernel_size)
+    stride = kernel if stride is None else _as_triple(stride)
+    padding = _as_triple(padding)
+    sizes = _unpool_output_size(input, kernel, stride, padding, output_size)
+    # ATen's max_unpool3d checks, in its order
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError("elements in indices should be type int64")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            "Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
+        )
+    if input.ndim not in (4, 5):
+        raise RuntimeError(
+            "Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with "
+            f"{input.ndim} dimensions."
+        )
+    for what, values in (("output_size", sizes), ("stride", stride), ("padding", padding)):
+        if len(values) != 3:
+            raise RuntimeError(
+                f"There should be exactly three elements (depth, height, width) in {what}, but "
+                f"got {len(values)} elements."
+            )
+    if any(s <= 0 for s in sizes):
+        raise RuntimeError(
+            "output_size should be greater than zero, but got ({}, {}, {})".format(*sizes)
+        )
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(stride)}")
+    for d in range(1, input.ndim):
+        if input.shape[d] == 0:
+            raise RuntimeError(
+                "max_unpooling3d_forward_out_cpu(): Expected input to have non-zero size for "
+                f"non-batch dimensions, but got{list(input.shape)} with dimension {d} being empty."
+            )
+    unbatched = input.ndim == 4
+    return _unpool(input.unsqueeze(0) if unbatched else input, indices, sizes, unbatched,
+                   MaxUnpool3D)  # fmt: skip
+
+
+def _as_triple(value) -> tuple:
+    """PyTorch's _triple: an int thrice, a sequence as it is."""
+    return (value,) * 3 if isinstance(value, int) else tuple(value)
+
+
 __all__ = [
     "AdaptiveAvgPool3D",
     "AdaptiveMaxPool3D",
     "AvgPool3D",
     "MaxPool3DWithIndices",
+    "MaxUnpool3D",
     "adaptive_avg_pool3d",
     "adaptive_max_pool3d",
     "adaptive_max_pool3d_with_indices",
     "avg_pool3d",
     "max_pool3d",
     "max_pool3d_with_indices",
+    "max_unpool3d",
 ]

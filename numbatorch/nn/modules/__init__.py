@@ -141,6 +141,12 @@ from .lazy import (
     LazyLinear,
 )
 
+# isort: split
+# the unpooling, shuffle and alpha dropout layers of issue 15
+from .channelshuffle import ChannelShuffle
+from .dropout import AlphaDropout, FeatureAlphaDropout
+from .pooling import MaxUnpool1d, MaxUnpool3d
+
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
@@ -290,4 +296,9 @@ __all__ = [
     "LazyInstanceNorm2d",
     "LazyInstanceNorm3d",
     "LazyLinear",
+    "ChannelShuffle",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "MaxUnpool1d",
+    "MaxUnpool3d",
 ]

@@ -115,22 +115,25 @@ class MaxUnpool2d(Module):
         >>> unpool(output, indices).shape  # (1, 1, 4, 4)
     """
 
+    _dims = 2
+    _function = staticmethod(F.max_unpool2d)
+
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if stride is not None else kernel_size)
-        self.padding = _pair(padding)
+        self.kernel_size = _ntuple(kernel_size, self._dims)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, self._dims)
+        self.padding = _ntuple(padding, self._dims)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input, indices, output_size=None):
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+        return self._function(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size)  # fmt: skip
 
 
-def _pair(value) -> tuple:
-    return (value, value) if isinstance(value, int) else tuple(value)
+def _ntuple(value, n: int) -> tuple:
+    return (value,) * n if isinstance(value, int) else tuple(value)
 
 
 class AvgPool1d(Module):
@@ -516,3 +519,54 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 
     def forward(self, input):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """The inverse of ``MaxPool1d``: ``forward(input, indices, output_size=None)`` puts
+    each value at the position its index names in zero-filled rows.
+
+    Args:
+        kernel_size: the pooling window's size
+        stride: the pooling window's step. Default: ``kernel_size``
+        padding: the pooling's padding. Default: 0
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`, with ``indices`` of the same
+          shape from ``MaxPool1d(..., return_indices=True)``.
+        - Output: :math:`(N, C, L_{out})`, :math:`L_{out} = (L_{in} - 1) s - 2p + k`, or
+          ``output_size``.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+        >>> output, indices = pool(torch.randn(1, 1, 8))
+        >>> unpool(output, indices).shape  # (1, 1, 8)
+    """
+
+    _dims = 1
+    _function = staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    """The inverse of ``MaxPool3d``: ``forward(input, indices, output_size=None)`` puts
+    each value at the position its index names in zero-filled volumes.
+
+    Args:
+        kernel_size: the pooling window's size (an int or a triple)
+        stride: the pooling window's step. Default: ``kernel_size``
+        padding: the pooling's padding. Default: 0
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`,
+          with ``indices`` of the same shape from ``MaxPool3d(..., return_indices=True)``.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})`, or ``output_size``.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool3d(2, return_indices=True), nn.MaxUnpool3d(2)
+        >>> output, indices = pool(torch.randn(1, 1, 4, 4, 4))
+        >>> unpool(output, indices).shape  # (1, 1, 4, 4, 4)
+    """
+
+    _dims = 3
+    _function = staticmethod(F.max_unpool3d)
