@@ -1,7 +1,7 @@
 """The 3-D volume layers of issue 15 (conv3d and its transpose, max/avg/adaptive pooling over
-volumes, BatchNorm3d): values against numpy references, gradients by gradcheck in float64,
-their kernels (the 2-D ones grown a depth) on each device, modules as PyTorch's, and
-PyTorch's errors."""
+volumes, BatchNorm3d) and its unpooling, channel shuffle and alpha dropout: values against
+numpy references, gradients by gradcheck in float64, their kernels (the 2-D ones grown a
+depth) on each device, modules as PyTorch's, and PyTorch's errors."""
 
 from __future__ import annotations
 
@@ -338,6 +338,87 @@ def test_batch_norm3d_normalises_each_channel_over_batch_and_volume():
         bn(t64(x[0]))
 
 
+# --- unpooling, channel shuffle, alpha dropout ----------------------------------------------
+
+
+def np_unpool(x, indices, sizes):
+    """Each value of x put at its flat index in zero (N, C, *sizes) planes."""
+    n, c = x.shape[:2]
+    out = np.zeros((n, c, int(np.prod(sizes))))
+    for b, ch in itertools.product(range(n), range(c)):
+        out[b, ch, indices[b, ch].reshape(-1)] = x[b, ch].reshape(-1)
+    return out.reshape(n, c, *sizes)
+
+
+def test_max_unpool3d_inverts_max_pool3d(device):
+    x = randn(1, 2, 4, 4, 3)
+    out, indices = F.max_pool3d(t64(x), 2, return_indices=True)
+    values = t64(out.numpy(), True, device)
+    restored = F.max_unpool3d(values, indices.to(device), 2, output_size=(5, 5, 3))
+    assert restored.grad_fn.name() == "MaxUnpool3DBackward0"
+    close(restored, np_unpool(out.numpy(), indices.numpy(), (5, 5, 3)))
+    restored.backward(t64(np.arange(150.0).reshape(1, 2, 5, 5, 3), device=device))
+    flat = np.arange(150.0).reshape(1, 2, -1)
+    close(values.grad, np.take_along_axis(flat, indices.numpy().reshape(1, 2, -1), 2)
+          .reshape(out.shape))  # fmt: skip
+    unbatched = nn.MaxUnpool3d(2)(out[0], indices[0], output_size=(4, 4, 3))
+    close(unbatched, (x * (np_unpool(out.numpy(), indices.numpy(), (4, 4, 3)) != 0))[0])
+    assert repr(nn.MaxUnpool3d((2, 1, 2), stride=1)) == (
+        "MaxUnpool3d(kernel_size=(2, 1, 2), stride=(1, 1, 1), padding=(0, 0, 0))"
+    )
+
+
+def test_max_pool1d_with_indices_and_max_unpool1d():
+    x = randn(2, 3, 7)
+    out, indices = F.max_pool1d_with_indices(t64(x), 3, 2, 1)
+    same, same_indices = F.max_pool1d(t64(x), 3, 2, 1, return_indices=True)
+    close(out, same.numpy())
+    np.testing.assert_array_equal(indices.numpy(), same_indices.numpy())
+    assert torch.max_pool1d_with_indices(t64(x), 3)[1].shape == (2, 3, 2)
+    restored = nn.MaxUnpool1d(3, 2, 1)(out, indices, output_size=(8,))
+    close(restored, np_unpool(out.numpy(), indices.numpy(), (8,)))
+    assert repr(nn.MaxUnpool1d(2)) == "MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))"
+    # distinct indices (windows that do not overlap): a repeated one keeps one value only
+    out, indices = F.max_pool1d(t64(x), 2, return_indices=True)
+    assert gradcheck(lambda a: F.max_unpool1d(a, indices, 2), (t64(out.numpy(), True),))
+
+
+def test_channel_shuffle_interleaves_the_groups():
+    x = randn(2, 6, 2, 3)
+    expected = x.reshape(2, 2, 3, 2, 3).transpose(0, 2, 1, 3, 4).reshape(x.shape)
+    out = F.channel_shuffle(t64(x, True), 2)
+    close(out, expected)
+    assert out.grad_fn.name() == "ChannelShuffleBackward0"
+    close(torch.channel_shuffle(t64(x), 3), x.reshape(2, 3, 2, 2, 3).transpose(0, 2, 1, 3, 4)
+          .reshape(x.shape))  # fmt: skip
+    assert gradcheck(lambda a: F.channel_shuffle(a, 3), (t64(randn(1, 6, 2), True),))
+    assert repr(nn.ChannelShuffle(2)) == "ChannelShuffle(groups=2)"
+
+
+def test_alpha_dropout_keeps_zero_mean_unit_variance():
+    alpha, p = 1.7580993408473766, 0.3
+    a = 1 / np.sqrt((alpha**2 * p + 1) * (1 - p))
+    x = torch.randn(20_000, dtype=torch.float64)
+    out = F.alpha_dropout(x, p, training=True).numpy()
+    kept = np.isclose(out, a * x.numpy() + alpha * a * p)
+    np.testing.assert_allclose(out[~kept], alpha * a * (p - 1))
+    # 20,000 draws: the standard errors of these are below 0.01
+    assert abs(kept.mean() - (1 - p)) < 0.03
+    assert abs(out.mean()) < 0.03 and abs(out.std() - 1) < 0.03
+    assert F.alpha_dropout(x, p) is x and nn.AlphaDropout(p).eval()(x) is x
+    assert repr(nn.AlphaDropout(0.2)) == "AlphaDropout(p=0.2, inplace=False)"
+
+
+def test_feature_alpha_dropout_drops_whole_channels():
+    x = torch.randn(8, 6, 5, dtype=torch.float64)
+    out = nn.FeatureAlphaDropout(0.5)(x).numpy()
+    alpha = 1.7580993408473766
+    dropped = alpha / np.sqrt((alpha**2 * 0.5 + 1) * 0.5) * -0.5
+    per_channel = np.isclose(out, dropped).all(axis=2)
+    assert per_channel.any() and not per_channel.all()
+    assert not np.isclose(out[~per_channel], dropped).any()
+
+
 # --- PyTorch's errors ----------------------------------------------------------------------
 
 
@@ -409,6 +490,31 @@ ERRORS = [
      "output padding must be smaller than either stride or dilation, but got "
      "output_padding_height: 0 output_padding_width: 1 stride_height: 1 stride_width: 1 "
      "dilation_height: 1 dilation_width: 1"),
+    (lambda: F.max_unpool3d(torch.zeros(1, 2, 2, 2, 2), torch.zeros(1, 2, 2, 2, 2).int(), 2),
+     "elements in indices should be type int64"),
+    (lambda: F.max_unpool3d(torch.zeros(2, 2, 2), torch.zeros(2, 2, 2).long(), 2),
+     "Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with 3 dimensions."),
+    (lambda: F.max_unpool3d(torch.zeros(1, 2, 2, 2), torch.zeros(1, 2, 2, 2).long(), (2, 2)),
+     "There should be exactly three elements (depth, height, width) in output_size, but got 2 "
+     "elements."),
+    (lambda: F.max_unpool3d(torch.zeros(1, 2, 2, 2), torch.zeros(1, 2, 2, 2).long(), 2, 0),
+     "strides should be greater than zero, but got stride: [0, 0, 0]"),
+    (lambda: F.max_unpool3d(torch.zeros(1, 1, 1, 1), torch.tensor([[[[-3]]]]), 2),
+     "Found an invalid max index: -3 (output volumes are of size 2x2x2)"),
+    (lambda: F.max_unpool1d(torch.zeros(2, 3), torch.tensor([[0, 2, 9], [1, 3, 5]]), 2),
+     "Found an invalid max index: 9 (output volumes are of size 6x1)"),
+    (lambda: F.max_unpool1d(torch.zeros(3), torch.zeros(3).long(), 2),
+     "Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with 2 dimensions."),
+    (lambda: F.channel_shuffle(torch.zeros(2, 6), 2),
+     "channel_shuffle expects input with > 2 dims, but got input with sizes [2, 6]"),
+    (lambda: F.channel_shuffle(torch.zeros(2, 6, 3), 0),
+     "Number of groups to divide channels in must be positive. Value of groups:0"),
+    (lambda: F.channel_shuffle(torch.zeros(2, 5, 3), 2),
+     "Number of channels must be divisible by groups. Got 5 channels and 2 groups."),
+    (lambda: F.feature_alpha_dropout(torch.zeros(3), 0.5, True),
+     "Feature dropout requires at least 2 dimensions in the input"),
+    (lambda: torch.alpha_dropout(torch.zeros(3), 1.5, False),
+     "dropout probability has to be between 0 and 1, but got 1.5"),
 ]  # fmt: skip
 
 

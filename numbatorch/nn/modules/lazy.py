@@ -198,42 +198,177 @@ class _LazyConvTranspose(_LazyConvXdMixin):
 
 
 class LazyConv1d(_LazyConv, Conv1d):
-    """A ``Conv1d`` whose ``in_channels`` is read from its first input."""
+    """A ``Conv1d`` whose ``in_channels`` is read from its first input; until then its
+    weight and bias are ``UninitializedParameter`` s.
+
+    Args:
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        dilation: the step between kernel elements. Default: 1
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default:
+            ``'zeros'``
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L)` or without the batch dimension; :math:`C_{in}` becomes
+          ``in_channels``.
+        - Output: as ``Conv1d``'s.
+
+    Example::
+
+        >>> m = nn.LazyConv1d(33, 3)
+        >>> output = m(torch.randn(20, 16, 50))  # a Conv1d now
+    """
 
     cls_to_become = Conv1d
     _spatial = 1
 
 
 class LazyConv2d(_LazyConv, Conv2d):
-    """A ``Conv2d`` whose ``in_channels`` is read from its first input."""
+    """A ``Conv2d`` whose ``in_channels`` is read from its first input; until then its
+    weight and bias are ``UninitializedParameter`` s.
+
+    Args:
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        dilation: the step between kernel elements. Default: 1
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default:
+            ``'zeros'``
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H, W)` or without the batch dimension; :math:`C_{in}` becomes
+          ``in_channels``.
+        - Output: as ``Conv2d``'s.
+
+    Example::
+
+        >>> m = nn.LazyConv2d(33, 3)
+        >>> output = m(torch.randn(20, 16, 50, 100))  # a Conv2d now
+    """
 
     cls_to_become = Conv2d
     _spatial = 2
 
 
 class LazyConv3d(_LazyConv, Conv3d):
-    """A ``Conv3d`` whose ``in_channels`` is read from its first input."""
+    """A ``Conv3d`` whose ``in_channels`` is read from its first input; until then its
+    weight and bias are ``UninitializedParameter`` s.
+
+    Args:
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        dilation: the step between kernel elements. Default: 1
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default:
+            ``'zeros'``
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D, H, W)` or without the batch dimension; :math:`C_{in}` becomes
+          ``in_channels``.
+        - Output: as ``Conv3d``'s.
+
+    Example::
+
+        >>> m = nn.LazyConv3d(33, 3)
+        >>> output = m(torch.randn(20, 16, 10, 50, 100))  # a Conv3d now
+    """
 
     cls_to_become = Conv3d
     _spatial = 3
 
 
 class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
-    """A ``ConvTranspose1d`` whose ``in_channels`` is read from its first input."""
+    """A ``ConvTranspose1d`` whose ``in_channels`` is read from its first input; until then
+    its weight and bias are ``UninitializedParameter`` s.
+
+    Args:
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides. Default: 0
+        output_padding: size added to one side of the output. Default: 0
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        dilation: the step between kernel elements. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L)` or without the batch dimension; :math:`C_{in}` becomes
+          ``in_channels``.
+        - Output: as ``ConvTranspose1d``'s.
+
+    Example::
+
+        >>> m = nn.LazyConvTranspose1d(33, 3)
+        >>> output = m(torch.randn(20, 16, 50))  # a ConvTranspose1d now
+    """
 
     cls_to_become = ConvTranspose1d
     _spatial = 1
 
 
 class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
-    """A ``ConvTranspose2d`` whose ``in_channels`` is read from its first input."""
+    """A ``ConvTranspose2d`` whose ``in_channels`` is read from its first input; until then
+    its weight and bias are ``UninitializedParameter`` s.
+
+    Args:
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides. Default: 0
+        output_padding: size added to one side of the output. Default: 0
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        dilation: the step between kernel elements. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H, W)` or without the batch dimension; :math:`C_{in}` becomes
+          ``in_channels``.
+        - Output: as ``ConvTranspose2d``'s.
+
+    Example::
+
+        >>> m = nn.LazyConvTranspose2d(33, 3)
+        >>> output = m(torch.randn(20, 16, 50, 100))  # a ConvTranspose2d now
+    """
 
     cls_to_become = ConvTranspose2d
     _spatial = 2
 
 
 class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
-    """A ``ConvTranspose3d`` whose ``in_channels`` is read from its first input."""
+    """A ``ConvTranspose3d`` whose ``in_channels`` is read from its first input; until then
+    its weight and bias are ``UninitializedParameter`` s.
+
+    Args:
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides. Default: 0
+        output_padding: size added to one side of the output. Default: 0
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        dilation: the step between kernel elements. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D, H, W)` or without the batch dimension; :math:`C_{in}` becomes
+          ``in_channels``.
+        - Output: as ``ConvTranspose3d``'s.
+
+    Example::
+
+        >>> m = nn.LazyConvTranspose3d(33, 3)
+        >>> output = m(torch.randn(20, 16, 10, 50, 100))  # a ConvTranspose3d now
+    """
 
     cls_to_become = ConvTranspose3d
     _spatial = 3
@@ -283,36 +418,144 @@ class _LazyNormBase(LazyModuleMixin):
 
 
 class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
-    """A ``BatchNorm1d`` whose ``num_features`` is read from its first input."""
+    """A ``BatchNorm1d`` whose ``num_features`` is the size of dim 1 of its first input;
+    until then its parameters and running statistics are placeholders.
+
+    Args:
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average).
+            Default: ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var``. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(N, C, L)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LazyBatchNorm1d()
+        >>> output = m(torch.randn(20, 100))  # m is now a BatchNorm1d(100)
+    """
 
     cls_to_become = BatchNorm1d
 
 
 class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
-    """A ``BatchNorm2d`` whose ``num_features`` is read from its first input."""
+    """A ``BatchNorm2d`` whose ``num_features`` is the size of dim 1 of its first input;
+    until then its parameters and running statistics are placeholders.
+
+    Args:
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average).
+            Default: ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var``. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LazyBatchNorm2d()
+        >>> output = m(torch.randn(20, 100, 35, 45))  # m is now a BatchNorm2d(100)
+    """
 
     cls_to_become = BatchNorm2d
 
 
 class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
-    """A ``BatchNorm3d`` whose ``num_features`` is read from its first input."""
+    """A ``BatchNorm3d`` whose ``num_features`` is the size of dim 1 of its first input;
+    until then its parameters and running statistics are placeholders.
+
+    Args:
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average).
+            Default: ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var``. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LazyBatchNorm3d()
+        >>> output = m(torch.randn(20, 100, 35, 45, 10))  # m is now a BatchNorm3d(100)
+    """
 
     cls_to_become = BatchNorm3d
 
 
 class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
-    """An ``InstanceNorm1d`` whose ``num_features`` is read from its first input."""
+    """An ``InstanceNorm1d`` whose ``num_features`` is the size of dim 1 of its first input;
+    until then its parameters and running statistics are placeholders.
+
+    Args:
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average).
+            Default: ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var``. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, L)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LazyInstanceNorm1d()
+        >>> output = m(torch.randn(20, 100, 40))  # m is now a InstanceNorm1d(100)
+    """
 
     cls_to_become = InstanceNorm1d
 
 
 class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
-    """An ``InstanceNorm2d`` whose ``num_features`` is read from its first input."""
+    """An ``InstanceNorm2d`` whose ``num_features`` is the size of dim 1 of its first input;
+    until then its parameters and running statistics are placeholders.
+
+    Args:
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average).
+            Default: ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var``. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LazyInstanceNorm2d()
+        >>> output = m(torch.randn(20, 100, 35, 45))  # m is now a InstanceNorm2d(100)
+    """
 
     cls_to_become = InstanceNorm2d
 
 
 class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
-    """An ``InstanceNorm3d`` whose ``num_features`` is read from its first input."""
+    """An ``InstanceNorm3d`` whose ``num_features`` is the size of dim 1 of its first input;
+    until then its parameters and running statistics are placeholders.
+
+    Args:
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average).
+            Default: ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var``. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.LazyInstanceNorm3d()
+        >>> output = m(torch.randn(20, 100, 35, 45, 10))  # m is now a InstanceNorm3d(100)
+    """
 
     cls_to_become = InstanceNorm3d
