@@ -267,6 +267,17 @@ def test_adaptive_pool3d_match_numpy():
     )
 
 
+def test_lp_pool3d_is_the_p_norm_of_each_window():
+    x = np.abs(randn(1, 2, 5, 4, 6)) + 0.1
+    out = nn.LPPool3d(3, (3, 2, 2), stride=(2, 1, 2), ceil_mode=True)(t64(x))
+    sums = np_avg_pool3d(x**3, (3, 2, 2), (2, 1, 2), (0, 0, 0), True, True, None) * 12
+    close(out, sums ** (1 / 3))
+    assert (
+        repr(nn.LPPool3d(2, 3))
+        == "LPPool3d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"
+    )
+
+
 def test_pool3d_gradients():
     x = t64(randn(1, 2, 3, 4, 3), True)
     assert gradcheck(lambda a: F.max_pool3d(a, 2, 1, 1), (x,))

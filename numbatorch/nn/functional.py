@@ -968,6 +968,7 @@ from ..ops.pool3d import (  # noqa: E402
     adaptive_max_pool3d,
     adaptive_max_pool3d_with_indices,
     avg_pool3d,
+    lp_pool3d,
     max_pool3d,
     max_pool3d_with_indices,
     max_unpool3d,
@@ -1027,4 +1028,5 @@ __all__ += [
     "native_channel_shuffle",
     "alpha_dropout",
     "feature_alpha_dropout",
+    "lp_pool3d",
 ]

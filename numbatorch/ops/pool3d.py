@@ -322,6 +322,15 @@ def max_unpool3d(
                    MaxUnpool3D)  # fmt: skip
 
 
+def lp_pool3d(
+    input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False
+) -> Tensor:
+    """(sum over each window of x^p)^(1/p), PyTorch's composition of avg_pool3d."""
+    kd, kh, kw = _as_triple(kernel_size)
+    pooled = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (pooled.sign() * pooled.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)
+
+
 def _as_triple(value) -> tuple:
     """PyTorch's _triple: an int thrice, a sequence as it is."""
     return (value,) * 3 if isinstance(value, int) else tuple(value)
@@ -340,4 +349,5 @@ __all__ = [
     "max_pool3d",
     "max_pool3d_with_indices",
     "max_unpool3d",
+    "lp_pool3d",
 ]

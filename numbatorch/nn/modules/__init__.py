@@ -145,7 +145,7 @@ from .lazy import (
 # the unpooling, shuffle and alpha dropout layers of issue 15
 from .channelshuffle import ChannelShuffle
 from .dropout import AlphaDropout, FeatureAlphaDropout
-from .pooling import MaxUnpool1d, MaxUnpool3d
+from .pooling import LPPool3d, MaxUnpool1d, MaxUnpool3d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -301,4 +301,5 @@ __all__ = [
     "FeatureAlphaDropout",
     "MaxUnpool1d",
     "MaxUnpool3d",
+    "LPPool3d",
 ]

@@ -570,3 +570,29 @@ class MaxUnpool3d(MaxUnpool2d):
 
     _dims = 3
     _function = staticmethod(F.max_unpool3d)
+
+
+class LPPool3d(_LPPoolNd):
+    r"""Power-average pooling over 3-D windows: :math:`(\sum_{x \in \text{window}} x^p)^{1/p}`,
+    computed as an average pool of :math:`x^p` (no padding).
+
+    Args:
+        norm_type: :math:`p`; ``1`` gives sum pooling, large values approach max pooling.
+        kernel_size: the window size, an ``int`` or a triple.
+        stride: the step between windows. Default: ``None`` (``kernel_size``)
+        ceil_mode: round the output size up rather than down. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch dimension,
+          each side as for ``LPPool2d``.
+
+    Example::
+
+        >>> m = nn.LPPool3d(2, (3, 2, 2), stride=2)
+        >>> output = m(torch.randn(2, 4, 9, 6, 6))
+    """
+
+    def forward(self, input):
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)  # fmt: skip
