@@ -1,5 +1,6 @@
-"""2-D and 3-D convolution (NCHW, NCDHW) on device arrays: im2col/col2im and the forward and backward
-passes built from them and the tiled GEMM of matmul.py, groups and depthwise included.
+"""2-D and 3-D convolution (NCHW, NCDHW) on device arrays: im2col/col2im and the forward
+and backward passes built from them and the tiled GEMM of matmul.py, groups and depthwise
+included.
 
 The same scheme as kernels/cpu/conv.py: the im2col/col2im rules of kernels/common/conv.py
 run here a thread per (sample, channel) plane (`per_slice`), and its offset tables number
