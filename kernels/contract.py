@@ -46,6 +46,38 @@ class Window(NamedTuple):
         return cls(*kernel_size, *stride, *padding, *dilation)
 
 
+class Window3d(NamedTuple):
+    """A 3-D sliding window (convolution patches, pooling): kernel size, stride, padding
+    and dilation along depth, height and width. The kernels take this one; a 2-D `Window`
+    is the 3-D window of depth 1 (`lift`)."""
+
+    kd: int
+    kh: int
+    kw: int
+    sd: int
+    sh: int
+    sw: int
+    pd: int
+    ph: int
+    pw: int
+    dd: int = 1
+    dh: int = 1
+    dw: int = 1
+
+    @classmethod
+    def of(cls, kernel_size, stride, padding, dilation=(1, 1, 1)) -> Window3d:
+        """The window of PyTorch's (depth, height, width) triples."""
+        return cls(*kernel_size, *stride, *padding, *dilation)
+
+    @classmethod
+    def lift(cls, window: Window | Window3d) -> Window3d:
+        """`window` as a 3-D window: itself, or a 2-D one with a unit depth."""
+        if isinstance(window, Window3d):
+            return window
+        kh, kw, sh, sw, ph, pw, dh, dw = window
+        return cls(1, kh, kw, 1, sh, sw, 0, ph, pw, 1, dh, dw)
+
+
 # --- optimizer hyper-parameters: the scalars of one update, in the update rule's order ------
 
 

@@ -535,6 +535,20 @@ is_same_size = Tensor.is_same_size
 sgn = Tensor.sgn  # the sign, for real tensors
 positive = Tensor.positive
 
+# the 3-D volume layers of issue 15
+from ._functional_aliases import (  # noqa: E402
+    alpha_dropout,
+    alpha_dropout_,
+    channel_shuffle,
+    conv3d,
+    conv_transpose3d,
+    feature_alpha_dropout,
+    feature_alpha_dropout_,
+    max_pool1d_with_indices,
+    max_pool3d,
+    native_channel_shuffle,
+)
+
 
 # torch.relu_(x), torch.clamp_(x, ...): the in-place Tensor methods at top level
 for _name in _functional_aliases.INPLACE:

@@ -41,12 +41,21 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     return F.rrelu(input, lower, upper, training)
 
 
+def _check_probability(p: float) -> None:
+    """ATen's check of torch.dropout and its kin: a RuntimeError (F's is a ValueError),
+    whether training or not."""
+    if p < 0 or p > 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
 def dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    _check_probability(p)
     return F.dropout(input, p, train)
 
 
 def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """Dropout of whole channels (dim 1), as nn.Dropout2d/3d."""
+    _check_probability(p)
     return F.dropout2d(input, p, train) if input.ndim <= 4 else F.dropout3d(input, p, train)
 
 
@@ -150,3 +159,31 @@ INPLACE = [
 ]  # fmt: skip
 for _name in INPLACE:
     globals()[_name] = _inplace(_name)
+
+# the 3-D volume layers of issue 15
+conv3d = F.conv3d
+conv_transpose3d = F.conv_transpose3d
+max_pool3d = F.max_pool3d
+max_pool1d_with_indices = F.max_pool1d_with_indices
+channel_shuffle = F.channel_shuffle
+native_channel_shuffle = F.channel_shuffle
+
+
+def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    _check_probability(p)
+    return F.alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    _check_probability(p)
+    return F.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    _check_probability(p)
+    return F.feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    _check_probability(p)
+    return F.feature_alpha_dropout(input, p, train, inplace=True)

@@ -5,11 +5,12 @@ plane per thread), and the offset tables that number a batched GEMM's products."
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numba import njit, prange, uint64
 
-from ..contract import Operand, Window
+from ..contract import Operand, Window, Window3d
 
 
 def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
@@ -26,63 +27,100 @@ def _valid_range(size, out_size, offset, step):
     return min(lo, out_size), max(min(hi, out_size), min(lo, out_size))
 
 
-def im2col_planes(x, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
-    """x: flat C-contiguous (n, c, h, w). cols: flat C-contiguous (n, c*kh*kw, oh*ow),
-    cols[b, (ch*kh + i)*kw + j, y*ow + z] = x[b, ch, y*sh - ph + i*dh, z*sw - pw + j*dw],
-    0 where that falls in the padding. Parallel over the (n, c) planes."""
-    for task in prange(n * c):
-        plane = uint64(task)
-        src = plane * uint64(h * w)
-        for i in range(kh):
-            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
-            for j in range(kw):
-                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
-                dst = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
-                # rows wholly in the padding as two runs, not row by row
-                for t in range(uint64(y_lo * ow)):
-                    cols[dst + t] = 0
-                for t in range(uint64(y_hi * ow), uint64(oh * ow)):
-                    cols[dst + t] = 0
-                count = uint64(z_hi - z_lo)
-                for y in range(y_lo, y_hi):
-                    row = dst + uint64(y * ow)
-                    line = src + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
-                    for z in range(uint64(z_lo)):
-                        cols[row + z] = 0
-                    start = row + uint64(z_lo)
-                    if sw == 1:  # a contiguous copy, which vectorizes (LeNet conv1: 180 -> 115 us)
-                        for z in range(count):
-                            cols[start + z] = x[line + z]
-                    else:
-                        for z in range(count):
-                            cols[start + z] = x[line + z * uint64(sw)]
-                    for z in range(uint64(z_hi), uint64(ow)):
-                        cols[row + z] = 0
+def volume(shape, window) -> tuple:
+    """The (D, H, W) sizes of an (N, C, H, W) or (N, C, D, H, W) array's planes, its
+    window as a `Window3d` (a 2-D one has depth 1) and the (OD, OH, OW) output sizes."""
+    sizes = (1,) * (5 - len(shape)) + tuple(shape[2:])
+    window = Window3d.lift(window)
+    out = tuple(conv_output_size(sizes[i], *window[i::3]) for i in range(3))
+    return sizes, window, out
 
 
-def col2im_planes(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
-    """The adjoint of `im2col_planes`: out (flat C-contiguous (n, c, h, w)) is zeroed, then
-    each column entry is added to the input pixel it was copied from. Parallel over the
-    (n, c) planes, which no two tasks share."""
+def im2col_planes(x, n, c, d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow,
+                  cols):  # fmt: skip
+    """x: flat C-contiguous (n, c, d, h, w). cols: flat C-contiguous
+    (n, c*kd*kh*kw, od*oh*ow), cols[b, ((ch*kd + q)*kh + i)*kw + j, (t*oh + y)*ow + z] =
+    x[b, ch, t*sd - pd + q*dd, y*sh - ph + i*dh, z*sw - pw + j*dw], 0 where that falls in
+    the padding. A 2-D convolution is the case d = kd = od = 1. Parallel over the (n, c)
+    planes."""
+    area = uint64(oh * ow)
     for task in prange(n * c):
         plane = uint64(task)
-        dst = plane * uint64(h * w)
-        for t in range(uint64(h * w)):
-            out[dst + t] = 0
-        for i in range(kh):
-            y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
-            for j in range(kw):
-                z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
-                src = (plane * uint64(kh * kw) + uint64(i * kw + j)) * uint64(oh * ow)
-                for y in range(y_lo, y_hi):
-                    row = src + uint64(y * ow + z_lo)
-                    line = dst + uint64((y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw)
-                    if sw == 1:  # contiguous, as in `im2col_planes`
-                        for z in range(uint64(z_hi - z_lo)):
-                            out[line + z] += cols[row + z]
-                    else:
-                        for z in range(uint64(z_hi - z_lo)):
-                            out[line + z * uint64(sw)] += cols[row + z]
+        for q in range(kd):
+            t_lo, t_hi = _valid_range(d, od, q * dd - pd, sd)
+            for i in range(kh):
+                y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
+                for j in range(kw):
+                    z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
+                    tap = uint64((q * kh + i) * kw + j)
+                    base = (plane * uint64(kd * kh * kw) + tap) * uint64(od) * area
+                    # depth slices wholly in the padding as two runs
+                    for t in range(uint64(t_lo) * area):
+                        cols[base + t] = 0
+                    for t in range(uint64(t_hi) * area, uint64(od) * area):
+                        cols[base + t] = 0
+                    count = uint64(z_hi - z_lo)
+                    for t in range(t_lo, t_hi):
+                        dst = base + uint64(t) * area
+                        # t_lo <= t < t_hi keeps this depth inside [0, d)
+                        src = (plane * uint64(d) + uint64(t * sd - pd + q * dd)) * uint64(h * w)
+                        # rows wholly in the padding as two runs, not row by row
+                        for u in range(uint64(y_lo * ow)):
+                            cols[dst + u] = 0
+                        for u in range(uint64(y_hi * ow), area):
+                            cols[dst + u] = 0
+                        for y in range(y_lo, y_hi):
+                            row = dst + uint64(y * ow)
+                            line = src + uint64(
+                                (y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw
+                            )
+                            for z in range(uint64(z_lo)):
+                                cols[row + z] = 0
+                            start = row + uint64(z_lo)
+                            # a contiguous copy, which vectorizes (LeNet conv1: 180 -> 115 us)
+                            if sw == 1:
+                                for z in range(count):
+                                    cols[start + z] = x[line + z]
+                            else:
+                                for z in range(count):
+                                    cols[start + z] = x[line + z * uint64(sw)]
+                            for z in range(uint64(z_hi), uint64(ow)):
+                                cols[row + z] = 0
+
+
+def col2im_planes(cols, n, c, d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh,
+                  ow, out):  # fmt: skip
+    """The adjoint of `im2col_planes`: out (flat C-contiguous (n, c, d, h, w)) is zeroed,
+    then each column entry is added to the input pixel it was copied from. Parallel over
+    the (n, c) planes, which no two tasks share."""
+    area = uint64(oh * ow)
+    for task in prange(n * c):
+        plane = uint64(task)
+        for t in range(plane * uint64(d * h * w), (plane + 1) * uint64(d * h * w)):
+            out[t] = 0
+        for q in range(kd):
+            t_lo, t_hi = _valid_range(d, od, q * dd - pd, sd)
+            for i in range(kh):
+                y_lo, y_hi = _valid_range(h, oh, i * dh - ph, sh)
+                for j in range(kw):
+                    z_lo, z_hi = _valid_range(w, ow, j * dw - pw, sw)
+                    tap = uint64((q * kh + i) * kw + j)
+                    base = (plane * uint64(kd * kh * kw) + tap) * uint64(od) * area
+                    for t in range(t_lo, t_hi):
+                        src = base + uint64(t) * area
+                        # t_lo <= t < t_hi keeps this depth inside [0, d)
+                        dst = (plane * uint64(d) + uint64(t * sd - pd + q * dd)) * uint64(h * w)
+                        for y in range(y_lo, y_hi):
+                            row = src + uint64(y * ow + z_lo)
+                            line = dst + uint64(
+                                (y * sh - ph + i * dh) * w + z_lo * sw - pw + j * dw
+                            )
+                            if sw == 1:  # contiguous, as in `im2col_planes`
+                                for z in range(uint64(z_hi - z_lo)):
+                                    out[line + z] += cols[row + z]
+                            else:
+                                for z in range(uint64(z_hi - z_lo)):
+                                    out[line + z * uint64(sw)] += cols[row + z]
 
 
 @functools.lru_cache(maxsize=256)
@@ -109,18 +147,24 @@ class Conv:
     cols_budget: int
 
     def __init__(self, x, w, stride, padding, dilation, groups):
-        self.n, self.c, self.h, self.w = x.shape
-        self.oc, cg, kh, kw = w.shape
-        self.window = Window.of((kh, kw), stride, padding, dilation)
+        self.n, self.c = x.shape[:2]
+        self.oc, cg = w.shape[:2]
+        kernel = tuple(w.shape[2:])
+        # 2-D convolutions keep the 2-D window that Winograd and Unfold speak
+        record = Window if len(kernel) == 2 else Window3d
+        self.window = record.of(kernel, stride, padding, dilation)
         self.groups = groups
-        self.oh = conv_output_size(self.h, kh, stride[0], padding[0], dilation[0])
-        self.ow = conv_output_size(self.w, kw, stride[1], padding[1], dilation[1])
-        self.spatial = self.oh * self.ow
+        self.out_sizes = tuple(
+            conv_output_size(x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i])
+            for i in range(len(kernel))
+        )
+        self.spatial = math.prod(self.out_sizes)
         self.ocg = self.oc // groups
-        self.ckk = cg * kh * kw  # GEMM depth per group
+        self.taps = math.prod(kernel)
+        self.ckk = cg * self.taps  # GEMM depth per group
         # a 1x1 kernel with unit stride and no padding needs no im2col: x is its columns
-        self.pointwise = self.window[:6] == (1, 1, 1, 1, 0, 0)
-        per_sample = self.c * kh * kw * self.spatial * x.dtype.itemsize
+        self.pointwise = self.taps == 1 and all(s == 1 for s in stride) and not any(padding)
+        per_sample = self.c * self.taps * self.spatial * x.dtype.itemsize
         self.chunk = self.n if self.pointwise else max(1, self.cols_budget // max(per_sample, 1))
         self.key = (x.shape, w.shape, self.window, groups)
 
@@ -143,7 +187,7 @@ class Conv:
     def buffer(self, dtype):
         if self.pointwise:
             return None
-        rows = self.c * self.window.kh * self.window.kw
+        rows = self.c * self.taps
         return self.empty((min(self.chunk, self.n), rows, self.spatial), dtype)
 
     def offsets(
@@ -187,7 +231,8 @@ def conv2d_forward(
     keep_columns: bool = False,
 ):
     """out (N, OC, OH, OW) C-contiguous = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW))
-    (+ bias (OC,)) on the backend whose pieces `kind` gives: per sample and group,
+    (+ bias (OC,)), or conv3d of (N, C, D, H, W) arrays with (depth, height, width)
+    geometry, on the backend whose pieces `kind` gives: per sample and group,
     out[b, g] = w[g] @ im2col(x[b, g]). With `keep_columns`, returns the im2col columns
     of the whole batch when they were made in one piece (for `conv2d_backward`'s weight
     gradient), else None."""

@@ -86,25 +86,29 @@ def group_norm_backward(grad, x, mean, rstd, weight, grad_x, grad_scale, grad_sh
 
 
 def adaptive_max_pool_forward(x, out, indices):
-    """out[p, y, z] = max of x[p] over the adaptive window of (y, z) (a NaN wins);
-    indices[p, y, z] = h*W + w of the first maximum."""
-    planes, h, w = x.shape
-    oh, ow = out.shape[1], out.shape[2]
+    """out[p, t, y, z] = max of x[p] (planes, D, H, W) over the adaptive window of (t, y, z)
+    (a NaN wins); indices[p, t, y, z] = (d*H + h)*W + w of the first maximum. 2-D pooling
+    is D = 1."""
+    planes, d, h, w = x.shape
+    od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for p in prange(planes):
-        for y in range(oh):
-            r0, r1 = adaptive_window(y, oh, h)
-            for z in range(ow):
-                c0, c1 = adaptive_window(z, ow, w)
-                best = x[p, r0, c0]
-                where = r0 * w + c0
-                for i in range(r0, r1):
-                    for j in range(c0, c1):
-                        v = x[p, i, j]
-                        take = (v > best) | ((v != v) & (best == best))
-                        best = v if take else best
-                        where = i * w + j if take else where
-                out[p, y, z] = best
-                indices[p, y, z] = where
+        for t in range(od):
+            f0, f1 = adaptive_window(t, od, d)
+            for y in range(oh):
+                r0, r1 = adaptive_window(y, oh, h)
+                for z in range(ow):
+                    c0, c1 = adaptive_window(z, ow, w)
+                    best = x[p, f0, r0, c0]
+                    where = (f0 * h + r0) * w + c0
+                    for q in range(f0, f1):
+                        for i in range(r0, r1):
+                            for j in range(c0, c1):
+                                v = x[p, q, i, j]
+                                take = (v > best) | ((v != v) & (best == best))
+                                best = v if take else best
+                                where = (q * h + i) * w + j if take else where
+                    out[p, t, y, z] = best
+                    indices[p, t, y, z] = where
 
 
 def bag_max(weight, indices, starts, ends, padding_idx, out, argmax):

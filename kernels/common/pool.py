@@ -1,5 +1,6 @@
-"""2-D pooling rules both backends share: output sizes and PyTorch's window and divisor
-rules, as kernels whose outer loop is a `prange` over (N*C, H, W) planes. The CPU compiles
+"""2-D and 3-D pooling rules both backends share: output sizes and PyTorch's window and
+divisor rules, as kernels whose outer loop is a `prange` over (N*C, D, H, W) volumes (a
+2-D image is a volume of depth 1). The CPU compiles
 them as they are (kernels/cpu/pool.py); CUDA runs each body a plane per thread
 (kernels/cuda/pool.py). The backward bodies scatter only inside their own plane, so
 neither needs atomics."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..contract import Array, Window
+from ..contract import Array, Window, Window3d
 
 
 def pool_output_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -25,92 +26,108 @@ def pool_output_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool)
     return out
 
 
-def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
-    """out[p, y, z] = max of x[p] over the dilated window at (y*sh - ph, z*sw - pw), the
-    padding counting as -inf; a NaN wins. indices[p, y, z] = h*W + w of that maximum (the
-    first of equal values, the last NaN, the window's first valid pixel when all are -inf,
-    as PyTorch's CPU kernel)."""
-    planes, h, w = x.shape
-    oh, ow = out.shape[1], out.shape[2]
+def max_pool_forward(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, out, indices):
+    """out[p, t, y, z] = max of x[p] over the dilated window at (t*sd - pd, y*sh - ph,
+    z*sw - pw), the padding counting as -inf; a NaN wins. indices[p, t, y, z] =
+    (d*H + h)*W + w of that maximum (the first of equal values, the last NaN, the window's
+    first valid pixel when all are -inf, as PyTorch's CPU kernel). x is (planes, D, H, W);
+    2-D pooling is D = kd = 1."""
+    planes, d, h, w = x.shape
+    od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     # the common 2x2 window at stride 2 with no padding, spelled out: 3.6x faster than the
     # general loops below (64x6x28x28: 640 -> 178 us), which pay for their variable bounds
     if (
         kh == kw == sh == sw == 2
-        and ph == pw == 0
-        and dh == dw == 1
+        and kd == sd == dd == dh == dw == 1
+        and pd == ph == pw == 0
+        and od <= d
         and 2 * oh <= h
         and 2 * ow <= w
     ):
         for p in prange(planes):
-            for y in range(oh):
-                top, bottom = x[p, 2 * y], x[p, 2 * y + 1]
-                best, where = out[p, y], indices[p, y]
-                at = 2 * y * w
-                for z in range(ow):
-                    b, i = top[2 * z], at + 2 * z
-                    v = top[2 * z + 1]
-                    take = (v > b) | (v != v)
-                    b, i = (v, at + 2 * z + 1) if take else (b, i)
-                    v = bottom[2 * z]
-                    take = (v > b) | (v != v)
-                    b, i = (v, at + w + 2 * z) if take else (b, i)
-                    v = bottom[2 * z + 1]
-                    take = (v > b) | (v != v)
-                    b, i = (v, at + w + 2 * z + 1) if take else (b, i)
-                    best[z], where[z] = b, i
+            for t in range(od):
+                for y in range(oh):
+                    top, bottom = x[p, t, 2 * y], x[p, t, 2 * y + 1]
+                    best, where = out[p, t, y], indices[p, t, y]
+                    at = (t * h + 2 * y) * w
+                    for z in range(ow):
+                        b, i = top[2 * z], at + 2 * z
+                        v = top[2 * z + 1]
+                        take = (v > b) | (v != v)
+                        b, i = (v, at + 2 * z + 1) if take else (b, i)
+                        v = bottom[2 * z]
+                        take = (v > b) | (v != v)
+                        b, i = (v, at + w + 2 * z) if take else (b, i)
+                        v = bottom[2 * z + 1]
+                        take = (v > b) | (v != v)
+                        b, i = (v, at + w + 2 * z + 1) if take else (b, i)
+                        best[z], where[z] = b, i
         return
     for p in prange(planes):
-        for y in range(oh):
-            y0 = y * sh - ph
-            i_lo = 0 if y0 >= 0 else (-y0 + dh - 1) // dh
-            i_hi = min(kh, (h - y0 + dh - 1) // dh)
-            for z in range(ow):
-                z0 = z * sw - pw
-                j_lo = 0 if z0 >= 0 else (-z0 + dw - 1) // dw
-                j_hi = min(kw, (w - z0 + dw - 1) // dw)
-                best = -np.inf
-                where = (y0 + i_lo * dh) * w + z0 + j_lo * dw
-                for i in range(i_lo, i_hi):
-                    row = y0 + i * dh
-                    for j in range(j_lo, j_hi):
-                        col = z0 + j * dw
-                        v = x[p, row, col]
-                        # selects, not branches: a random maximum's position mispredicts
-                        # half the time (pool of 64x6x28x28: 706 -> 390 us, same run)
-                        take = (v > best) | (v != v)  # v != v: NaN
-                        best = v if take else best
-                        where = row * w + col if take else where
-                out[p, y, z] = best
-                indices[p, y, z] = where
+        for t in range(od):
+            t0 = t * sd - pd
+            q_lo = 0 if t0 >= 0 else (-t0 + dd - 1) // dd
+            q_hi = min(kd, (d - t0 + dd - 1) // dd)
+            for y in range(oh):
+                y0 = y * sh - ph
+                i_lo = 0 if y0 >= 0 else (-y0 + dh - 1) // dh
+                i_hi = min(kh, (h - y0 + dh - 1) // dh)
+                for z in range(ow):
+                    z0 = z * sw - pw
+                    j_lo = 0 if z0 >= 0 else (-z0 + dw - 1) // dw
+                    j_hi = min(kw, (w - z0 + dw - 1) // dw)
+                    best = -np.inf
+                    where = ((t0 + q_lo * dd) * h + y0 + i_lo * dh) * w + z0 + j_lo * dw
+                    for q in range(q_lo, q_hi):
+                        depth = t0 + q * dd
+                        for i in range(i_lo, i_hi):
+                            row = y0 + i * dh
+                            for j in range(j_lo, j_hi):
+                                col = z0 + j * dw
+                                v = x[p, depth, row, col]
+                                # selects, not branches: a random maximum's position
+                                # mispredicts half the time (pool of 64x6x28x28: 706 -> 390
+                                # us, same run)
+                                take = (v > best) | (v != v)  # v != v: NaN
+                                best = v if take else best
+                                where = (depth * h + row) * w + col if take else where
+                    out[p, t, y, z] = best
+                    indices[p, t, y, z] = where
 
 
 def scatter_planes(src, indices, out, accumulate):
-    """out[p] = 0, then out[p, indices[p, y, z]] += src[p, y, z] (max pooling's backward)
-    or, without `accumulate`, = src[p, y, z] (max unpooling, where of two entries with one
-    index the later stays). out is (N*C, H*W), so the flat index needs no division."""
+    """out[p] = 0, then out[p, indices[p, t, y, z]] += src[p, t, y, z] (max pooling's
+    backward) or, without `accumulate`, = src[p, t, y, z] (max unpooling, where of two
+    entries with one index the later stays). out is (N*C, D*H*W), so the flat index needs
+    no division."""
     planes, size = out.shape
-    h, w = src.shape[1], src.shape[2]
+    d, h, w = src.shape[1], src.shape[2], src.shape[3]
     for p in prange(planes):
-        for t in range(size):
-            out[p, t] = 0
-        for y in range(h):
-            for z in range(w):
-                # indices in [0, H*W): written by max_pool_forward (saved, version-checked)
-                # or checked by ops.pool.max_unpool2d (_check_index_range) before the launch
-                if accumulate:
-                    out[p, indices[p, y, z]] += src[p, y, z]
-                else:
-                    out[p, indices[p, y, z]] = src[p, y, z]
+        for u in range(size):
+            out[p, u] = 0
+        for t in range(d):
+            for y in range(h):
+                for z in range(w):
+                    # indices in [0, D*H*W): written by max_pool_forward (saved,
+                    # version-checked) or checked by ops.pool's max_unpool
+                    # (_check_index_range) before the launch
+                    if accumulate:
+                        out[p, indices[p, t, y, z]] += src[p, t, y, z]
+                    else:
+                        out[p, indices[p, t, y, z]] = src[p, t, y, z]
 
 
 def max_unpool_backward(grad_out, indices, grad_in):
-    """grad_in[p, y, z] = grad_out[p, indices[p, y, z]]; grad_out is (N*C, OH*OW)."""
-    planes, h, w = grad_in.shape
+    """grad_in[p, t, y, z] = grad_out[p, indices[p, t, y, z]]; grad_out is
+    (N*C, OD*OH*OW)."""
+    planes, d, h, w = grad_in.shape
     for p in prange(planes):
-        for y in range(h):
-            for z in range(w):
-                # indices in [0, OH*OW): checked by max_unpool2d, saved and version-checked
-                grad_in[p, y, z] = grad_out[p, indices[p, y, z]]
+        for t in range(d):
+            for y in range(h):
+                for z in range(w):
+                    # indices in [0, OD*OH*OW): checked by max_unpool, saved and
+                    # version-checked
+                    grad_in[p, t, y, z] = grad_out[p, indices[p, t, y, z]]
 
 
 @njit(inline="always")
@@ -123,62 +140,75 @@ def _avg_window(y, k, s, pad, size):
 
 
 @njit(inline="always")
-def _avg_divisor(rows, cols, padded, count_include_pad, divisor_override):
+def _avg_divisor(inside, padded, count_include_pad, divisor_override):
     if divisor_override:
         return divisor_override
     if count_include_pad:
         return padded
-    return rows * cols
+    return inside
 
 
-def avg_pool_forward(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
-    """out[p, y, z] = sum of x[p] over the window at (y*sh - ph, z*sw - pw) / divisor, with
-    PyTorch's divisor (see `_avg_divisor`); a window wholly in the padding gives 0."""
-    planes, h, w = x.shape
-    oh, ow = out.shape[1], out.shape[2]
+def avg_pool_forward(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
+                     divisor_override, out):  # fmt: skip
+    """out[p, t, y, z] = sum of x[p] over the window at (t*sd - pd, y*sh - ph, z*sw - pw)
+    / divisor, with PyTorch's divisor (see `_avg_divisor`: the window's size inside the
+    input, or inside the padded input); a window wholly in the padding gives 0."""
+    planes, d, h, w = x.shape
+    od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for p in prange(planes):
-        for y in range(oh):
-            r0, r1, rows_padded = _avg_window(y, kh, sh, ph, h)
-            for z in range(ow):
-                c0, c1, cols_padded = _avg_window(z, kw, sw, pw, w)
-                if r0 >= r1 or c0 >= c1:
-                    out[p, y, z] = 0
-                    continue
-                total = 0.0
-                for i in range(r0, r1):
-                    for j in range(c0, c1):
-                        total += x[p, i, j]
-                divisor = _avg_divisor(
-                    r1 - r0, c1 - c0, rows_padded * cols_padded, count_include_pad,
-                    divisor_override,
-                )  # fmt: skip
-                out[p, y, z] = total / divisor
+        for t in range(od):
+            f0, f1, depth_padded = _avg_window(t, kd, sd, pd, d)
+            for y in range(oh):
+                r0, r1, rows_padded = _avg_window(y, kh, sh, ph, h)
+                for z in range(ow):
+                    c0, c1, cols_padded = _avg_window(z, kw, sw, pw, w)
+                    if f0 >= f1 or r0 >= r1 or c0 >= c1:
+                        out[p, t, y, z] = 0
+                        continue
+                    total = 0.0
+                    for q in range(f0, f1):
+                        for i in range(r0, r1):
+                            for j in range(c0, c1):
+                                total += x[p, q, i, j]
+                    divisor = _avg_divisor(
+                        (f1 - f0) * (r1 - r0) * (c1 - c0),
+                        depth_padded * rows_padded * cols_padded,
+                        count_include_pad,
+                        divisor_override,
+                    )
+                    out[p, t, y, z] = total / divisor
 
 
-def avg_pool_backward(grad_out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override,
-                       grad_in):  # fmt: skip
+def avg_pool_backward(grad_out, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
+                      divisor_override, grad_in):  # fmt: skip
     """grad_in[p] = 0, then every window of `avg_pool_forward` gets grad_out / divisor
     added to each of its input pixels."""
-    planes, h, w = grad_in.shape
-    oh, ow = grad_out.shape[1], grad_out.shape[2]
+    planes, d, h, w = grad_in.shape
+    od, oh, ow = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     for p in prange(planes):
-        for t in range(h):
-            for u in range(w):
-                grad_in[p, t, u] = 0
-        for y in range(oh):
-            r0, r1, rows_padded = _avg_window(y, kh, sh, ph, h)
-            for z in range(ow):
-                c0, c1, cols_padded = _avg_window(z, kw, sw, pw, w)
-                if r0 >= r1 or c0 >= c1:
-                    continue
-                divisor = _avg_divisor(
-                    r1 - r0, c1 - c0, rows_padded * cols_padded, count_include_pad,
-                    divisor_override,
-                )  # fmt: skip
-                g = grad_out[p, y, z] / divisor
-                for i in range(r0, r1):
-                    for j in range(c0, c1):
-                        grad_in[p, i, j] += g
+        for q in range(d):
+            for i in range(h):
+                for j in range(w):
+                    grad_in[p, q, i, j] = 0
+        for t in range(od):
+            f0, f1, depth_padded = _avg_window(t, kd, sd, pd, d)
+            for y in range(oh):
+                r0, r1, rows_padded = _avg_window(y, kh, sh, ph, h)
+                for z in range(ow):
+                    c0, c1, cols_padded = _avg_window(z, kw, sw, pw, w)
+                    if f0 >= f1 or r0 >= r1 or c0 >= c1:
+                        continue
+                    divisor = _avg_divisor(
+                        (f1 - f0) * (r1 - r0) * (c1 - c0),
+                        depth_padded * rows_padded * cols_padded,
+                        count_include_pad,
+                        divisor_override,
+                    )
+                    g = grad_out[p, t, y, z] / divisor
+                    for q in range(f0, f1):
+                        for i in range(r0, r1):
+                            for j in range(c0, c1):
+                                grad_in[p, q, i, j] += g
 
 
 @njit(inline="always")
@@ -188,37 +218,46 @@ def adaptive_window(y, out_size, size):
 
 
 def adaptive_avg_pool_forward(x, out):
-    """out[p, y, z] = mean of x[p] over the adaptive window of (y, z)."""
-    planes, h, w = x.shape
-    oh, ow = out.shape[1], out.shape[2]
+    """out[p, t, y, z] = mean of x[p] (planes, D, H, W) over the adaptive window of
+    (t, y, z)."""
+    planes, d, h, w = x.shape
+    od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for p in prange(planes):
-        for y in range(oh):
-            r0, r1 = adaptive_window(y, oh, h)
-            for z in range(ow):
-                c0, c1 = adaptive_window(z, ow, w)
-                total = 0.0
-                for i in range(r0, r1):
-                    for j in range(c0, c1):
-                        total += x[p, i, j]
-                out[p, y, z] = total / ((r1 - r0) * (c1 - c0))
+        for t in range(od):
+            f0, f1 = adaptive_window(t, od, d)
+            for y in range(oh):
+                r0, r1 = adaptive_window(y, oh, h)
+                for z in range(ow):
+                    c0, c1 = adaptive_window(z, ow, w)
+                    total = 0.0
+                    for q in range(f0, f1):
+                        for i in range(r0, r1):
+                            for j in range(c0, c1):
+                                total += x[p, q, i, j]
+                    out[p, t, y, z] = total / ((f1 - f0) * (r1 - r0) * (c1 - c0))
 
 
 def adaptive_avg_pool_backward(grad_out, grad_in):
-    """grad_in[p] = 0, then each adaptive window adds grad_out / its area to its pixels."""
-    planes, h, w = grad_in.shape
-    oh, ow = grad_out.shape[1], grad_out.shape[2]
+    """grad_in[p] = 0, then each adaptive window adds grad_out / its volume to its
+    pixels."""
+    planes, d, h, w = grad_in.shape
+    od, oh, ow = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     for p in prange(planes):
-        for t in range(h):
-            for u in range(w):
-                grad_in[p, t, u] = 0
-        for y in range(oh):
-            r0, r1 = adaptive_window(y, oh, h)
-            for z in range(ow):
-                c0, c1 = adaptive_window(z, ow, w)
-                g = grad_out[p, y, z] / ((r1 - r0) * (c1 - c0))
-                for i in range(r0, r1):
-                    for j in range(c0, c1):
-                        grad_in[p, i, j] += g
+        for q in range(d):
+            for i in range(h):
+                for j in range(w):
+                    grad_in[p, q, i, j] = 0
+        for t in range(od):
+            f0, f1 = adaptive_window(t, od, d)
+            for y in range(oh):
+                r0, r1 = adaptive_window(y, oh, h)
+                for z in range(ow):
+                    c0, c1 = adaptive_window(z, ow, w)
+                    g = grad_out[p, t, y, z] / ((f1 - f0) * (r1 - r0) * (c1 - c0))
+                    for q in range(f0, f1):
+                        for i in range(r0, r1):
+                            for j in range(c0, c1):
+                                grad_in[p, q, i, j] += g
 
 
 # --- the host side, written once: the launchers of both backends -----------------------------
@@ -229,9 +268,12 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
     adaptive avg). `kernels` maps each rule above to the backend's compiled kernel of it,
     `run(kernel, *args)` calls one over the planes of its first argument, and
     `planes(x, readonly)` / `flat_planes(x, readonly)` view a C-contiguous (N, C, H, W)
-    array as (N*C, H, W) / (N*C, H*W) (a flat index h*W + w then needs no division)."""
+    or (N, C, D, H, W) array as (N*C, D, H, W) (D = 1 for 4-D) / (N*C, D*H*W) (a flat
+    index (d*H + h)*W + w then needs no division). Each launcher takes 2-D pooling's
+    (N, C, H, W) arrays with a `Window`, or 3-D pooling's (N, C, D, H, W) ones with a
+    `Window3d` (the flat indices then count (d*H + h)*W + w)."""
 
-    def max_pool2d_forward(x: Array, window: Window, out: Array, indices: Array) -> None:
+    def max_pool2d_forward(x: Array, window: Window | Window3d, out: Array, indices: Array) -> None:
         """out (N, C, OH, OW) = max pooling of x (N, C, H, W), padding counting as -inf;
         indices (N, C, OH, OW) int64 = the flat index h*W + w of each maximum in its input
         plane (PyTorch's return_indices). All C-contiguous."""
@@ -239,7 +281,7 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
             run(
                 kernels[max_pool_forward],
                 planes(x, True),
-                *window,
+                *Window3d.lift(window),
                 planes(out, False),
                 planes(indices, False),
             )
@@ -281,7 +323,7 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
 
     def avg_pool2d_forward(
         x: Array,
-        window: Window,
+        window: Window | Window3d,
         ceil_mode: bool,
         count_include_pad: bool,
         divisor_override: int,
@@ -296,7 +338,7 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
             run(
                 kernels[avg_pool_forward],
                 planes(x, True),
-                *window[:6],
+                *Window3d.lift(window)[:9],
                 bool(count_include_pad),
                 int(divisor_override),
                 planes(out, False),
@@ -304,7 +346,7 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
 
     def avg_pool2d_backward(
         grad_out: Array,
-        window: Window,
+        window: Window | Window3d,
         ceil_mode: bool,
         count_include_pad: bool,
         divisor_override: int,
@@ -316,7 +358,7 @@ def launchers(kernels: dict, run, planes, flat_planes) -> tuple:
             run(
                 kernels[avg_pool_backward],
                 planes(grad_out, True),
-                *window[:6],
+                *Window3d.lift(window)[:9],
                 bool(count_include_pad),
                 int(divisor_override),
                 planes(grad_in, False),

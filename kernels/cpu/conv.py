@@ -1,5 +1,6 @@
-"""2-D convolution (NCHW) on numpy arrays: im2col/col2im and the forward and backward
-passes built from them and the packed GEMM of matmul.py, groups and depthwise included;
+"""2-D and 3-D convolution (NCHW, NCDHW) on numpy arrays: im2col/col2im and the forward
+and backward passes built from them and the packed GEMM of matmul.py, groups and
+depthwise included;
 3x3 stride-1 convolutions with enough channels and pixels run as Winograd F(4x4, 3x3).
 
 The batch runs in chunks whose column buffer stays in the last-level cache, so the
@@ -14,7 +15,7 @@ from numba import njit, prange, uint64
 
 from ..common import conv as common
 from ..common.conv import conv_output_size
-from ..contract import Window
+from ..contract import Window, Window3d
 from . import winograd
 from .matmul import flat_view, gemm_batched
 
@@ -55,29 +56,27 @@ def _sum_over_batch_and_space(grad_out, n, c, size, grad_b):
         grad_b[ch] = total
 
 
-def im2col(x: np.ndarray, window: Window, cols: np.ndarray) -> None:
+def im2col(x: np.ndarray, window: Window | Window3d, cols: np.ndarray) -> None:
     """cols (N, C*kh*kw, OH*OW) C-contiguous = the patches of x (N, C, H, W) C-contiguous,
-    row (c*kh + i)*kw + j holding kernel tap (i, j) of channel c; zero in the padding."""
-    n, c, h, w = x.shape
-    kh, kw, sh, sw, ph, pw, dh, dw = window
-    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    row (c*kh + i)*kw + j holding kernel tap (i, j) of channel c; zero in the padding.
+    With a `Window3d`, x is (N, C, D, H, W) and cols (N, C*kd*kh*kw, OD*OH*OW)."""
+    sizes, window, out = common.volume(x.shape, window)
     if cols.size:
-        _im2col(flat_view(x)[0], n, c, h, w, *window, oh, ow, cols.reshape(-1))
+        _im2col(flat_view(x)[0], *x.shape[:2], *sizes, *window, *out, cols.reshape(-1))
 
 
-def col2im(cols: np.ndarray, window: Window, out: np.ndarray) -> None:
-    """The adjoint of `im2col`: out (N, C, H, W) C-contiguous is zeroed, then every entry
-    of cols (N, C*kh*kw, OH*OW) C-contiguous is added to the pixel it came from."""
-    n, c, h, w = out.shape
-    kh, kw, sh, sw, ph, pw, dh, dw = window
-    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+def col2im(cols: np.ndarray, window: Window | Window3d, out: np.ndarray) -> None:
+    """The adjoint of `im2col`: out (N, C, H, W) (or (N, C, D, H, W) with a `Window3d`)
+    C-contiguous is zeroed, then every entry of cols (N, C*kh*kw, OH*OW) C-contiguous is
+    added to the pixel it came from."""
+    sizes, window, out_sizes = common.volume(out.shape, window)
     if out.size:
-        _col2im(flat_view(cols)[0], n, c, h, w, *window, oh, ow, out.reshape(-1))
+        _col2im(flat_view(cols)[0], *out.shape[:2], *sizes, *window, *out_sizes, out.reshape(-1))
 
 
 def _winograd(x, w, stride, padding, dilation, groups) -> bool:
     """Whether this convolution runs as Winograd F(4x4, 3x3) rather than as im2col + GEMM."""
-    if not winograd.supported(x, w, stride, padding, dilation, groups):
+    if x.ndim != 4 or not winograd.supported(x, w, stride, padding, dilation, groups):
         return False
     oh, ow = (conv_output_size(x.shape[2 + i], 3, 1, padding[i], 1) for i in range(2))
     blocks = -(-oh // 4) * -(-ow // 4)
@@ -116,7 +115,7 @@ class _Conv(common.Conv):
 
     @staticmethod
     def fill_bias(out, bias):
-        out[...] = 0 if bias is None else bias[:, None, None]
+        out[...] = 0 if bias is None else bias.reshape(-1, *(1,) * (out.ndim - 2))
 
     @staticmethod
     def bias_gradient(grad_out, grad_b):
@@ -146,9 +145,9 @@ def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None,
-    stride: tuple[int, int],
-    padding: tuple[int, int],
-    dilation: tuple[int, int],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
     groups: int,
     out: np.ndarray,
     keep_columns: bool = False,
@@ -163,9 +162,9 @@ def conv2d_backward(
     x: np.ndarray,
     w: np.ndarray,
     grad_out: np.ndarray,
-    stride: tuple[int, int],
-    padding: tuple[int, int],
-    dilation: tuple[int, int],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
     groups: int,
     grad_x: np.ndarray | None,
     grad_w: np.ndarray | None,

@@ -55,7 +55,8 @@ _adaptive_max_pool_forward = njit(parallel=True, cache=True)(common.adaptive_max
 def adaptive_max_pool2d_forward(x, out, indices) -> None:
     """out (N, C, OH, OW) = adaptive max pooling of x (N, C, H, W) (H, W >= 1); indices
     (N, C, OH, OW) int64 = the flat index h*W + w of each maximum. All C-contiguous; the
-    backward is `max_pool2d_backward` with these indices."""
+    backward is `max_pool2d_backward` with these indices. (N, C, D, H, W) volumes alike,
+    the index counting (d*H + h)*W + w."""
     if out.size == 0:
         return
     _adaptive_max_pool_forward(_planes(x, True), _planes(out), _planes(indices))

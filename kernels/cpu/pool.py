@@ -1,6 +1,6 @@
-"""2-D pooling (NCHW) on numpy arrays: max (with PyTorch's flat indices), average and
-adaptive average, forward and backward: the rules of kernels/common/pool.py compiled to
-run in parallel over the (N*C, H, W) planes of C-contiguous arrays.
+"""2-D and 3-D pooling (NCHW, NCDHW) on numpy arrays: max (with PyTorch's flat indices),
+average and adaptive average, forward and backward: the rules of kernels/common/pool.py
+compiled to run in parallel over the (N*C, D, H, W) volumes of C-contiguous arrays.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from ..common.pool import pool_output_size as pool_output_size  # re-exported
 
 
 def _planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
-    """x (N, C, H, W) C-contiguous as (N*C, H, W); inputs are passed read-only always, so
-    writable and read-only arrays share one compiled kernel."""
-    planes = x.reshape(-1, x.shape[-2], x.shape[-1])
+    """x (N, C, H, W) or (N, C, D, H, W) C-contiguous as (N*C, D, H, W), D = 1 for 4-D;
+    inputs are passed read-only always, so writable and read-only arrays share one compiled
+    kernel."""
+    planes = x.reshape(-1, *(1,) * (5 - x.ndim), *x.shape[2:])
     if readonly:
         planes = planes.view()
         planes.flags.writeable = False
@@ -23,7 +24,7 @@ def _planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
 
 
 def _flat_planes(x: np.ndarray, readonly: bool = False) -> np.ndarray:
-    """x (N, C, H, W) C-contiguous as (N*C, H*W): a flat index h*W + w needs no division."""
+    """x as (N*C, D*H*W): a flat index (d*H + h)*W + w needs no division."""
     planes = _planes(x, readonly)
     return planes.reshape(planes.shape[0], -1)
 

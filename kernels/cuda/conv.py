@@ -1,5 +1,6 @@
-"""2-D convolution (NCHW) on device arrays: im2col/col2im and the forward and backward
-passes built from them and the tiled GEMM of matmul.py, groups and depthwise included.
+"""2-D and 3-D convolution (NCHW, NCDHW) on device arrays: im2col/col2im and the forward
+and backward passes built from them and the tiled GEMM of matmul.py, groups and depthwise
+included.
 
 The same scheme as kernels/cpu/conv.py: the im2col/col2im rules of kernels/common/conv.py
 run here a thread per (sample, channel) plane (`per_slice`), and its offset tables number
@@ -14,7 +15,7 @@ from numba import cuda
 from ..common import conv as common
 from ..common.conv import conv_output_size
 from ..common.reduction import SUM
-from ..contract import Window
+from ..contract import Window, Window3d
 from ._launch import empty, flat_memory, from_host_cached, launch, per_slice, restride
 from .elementwise import contiguous, copy, fill
 from .matmul import gemm_batched
@@ -27,49 +28,52 @@ _col2im_plane = per_slice(common.col2im_planes)
 
 
 @cuda.jit(cache=True)
-def _im2col(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
-    """x: flat (planes, h, w), cols: flat (planes, kh*kw, oh*ow); a thread per plane."""
-    size, taps = h * w, kh * kw * oh * ow
+def _im2col(x, d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow, cols):
+    """x: flat (planes, d, h, w), cols: flat (planes, kd*kh*kw, od*oh*ow); a thread per
+    plane."""
+    size, taps = d * h * w, kd * kh * kw * od * oh * ow
     for p in range(cuda.grid(1), x.size // size, cuda.gridsize(1)):
-        _im2col_plane(x[p * size:(p + 1) * size], 1, 1, h, w, kh, kw, sh, sw, ph, pw, dh, dw,
-                      oh, ow, cols[p * taps:(p + 1) * taps])  # fmt: skip
+        _im2col_plane(x[p * size:(p + 1) * size], 1, 1, d, h, w, kd, kh, kw, sd, sh, sw, pd,
+                      ph, pw, dd, dh, dw, od, oh, ow, cols[p * taps:(p + 1) * taps])  # fmt: skip
 
 
 @cuda.jit(cache=True)
-def _col2im(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+def _col2im(cols, d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow, out):
     """The adjoint of `_im2col`; a thread per plane, whose pixels no other thread writes."""
-    size, taps = h * w, kh * kw * oh * ow
+    size, taps = d * h * w, kd * kh * kw * od * oh * ow
     for p in range(cuda.grid(1), out.size // size, cuda.gridsize(1)):
-        _col2im_plane(cols[p * taps:(p + 1) * taps], 1, 1, h, w, kh, kw, sh, sw, ph, pw, dh,
-                      dw, oh, ow, out[p * size:(p + 1) * size])  # fmt: skip
+        _col2im_plane(cols[p * taps:(p + 1) * taps], 1, 1, d, h, w, kd, kh, kw, sd, sh, sw,
+                      pd, ph, pw, dd, dh, dw, od, oh, ow,
+                      out[p * size:(p + 1) * size])  # fmt: skip
 
 
-def im2col(x, window: Window, cols) -> None:
+def im2col(x, window: Window | Window3d, cols) -> None:
     """cols (N, C*kh*kw, OH*OW) C-contiguous = the patches of x (N, C, H, W) C-contiguous,
-    row (c*kh + i)*kw + j holding kernel tap (i, j) of channel c; zero in the padding."""
-    n, c, h, w = x.shape
-    kh, kw, sh, sw, ph, pw, dh, dw = window
-    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    row (c*kh + i)*kw + j holding kernel tap (i, j) of channel c; zero in the padding.
+    With a `Window3d`, x is (N, C, D, H, W) and cols (N, C*kd*kh*kw, OD*OH*OW)."""
+    sizes, window, out = common.volume(x.shape, window)
     if cols.size:
-        _im2col[launch(n * c)](x.reshape(-1), c, h, w, *window, oh, ow, cols.reshape(-1))
+        n, c = x.shape[:2]
+        _im2col[launch(n * c)](x.reshape(-1), *sizes, *window, *out, cols.reshape(-1))
 
 
-def col2im(cols, window: Window, out) -> None:
-    """The adjoint of `im2col`: out (N, C, H, W) C-contiguous is zeroed, then every entry
-    of cols (N, C*kh*kw, OH*OW) C-contiguous is added to the pixel it came from."""
-    n, c, h, w = out.shape
-    kh, kw, sh, sw, ph, pw, dh, dw = window
-    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+def col2im(cols, window: Window | Window3d, out) -> None:
+    """The adjoint of `im2col`: out (N, C, H, W) (or (N, C, D, H, W) with a `Window3d`)
+    C-contiguous is zeroed, then every entry of cols (N, C*kh*kw, OH*OW) C-contiguous is
+    added to the pixel it came from."""
+    sizes, window, out_sizes = common.volume(out.shape, window)
     if out.size:
-        _col2im[launch(n * c)](cols.reshape(-1), c, h, w, *window, oh, ow, out.reshape(-1))
+        n, c = out.shape[:2]
+        _col2im[launch(n * c)](cols.reshape(-1), *sizes, *window, *out_sizes, out.reshape(-1))
 
 
 def _fill_bias(out, bias) -> None:
-    """out (N, OC, OH, OW) = bias[oc] (0 without a bias): a convolution over no channels."""
+    """out (N, OC, ...) = bias[oc] (0 without a bias): a convolution over no channels."""
     if bias is None:
         fill(out, 0)
     else:
-        copy(restride(flat_memory(bias), out.shape, (0, bias.strides[0], 0, 0)), out)
+        strides = (0, bias.strides[0]) + (0,) * (out.ndim - 2)
+        copy(restride(flat_memory(bias), out.shape, strides), out)
 
 
 def _bias_gradient(grad_out, grad_b) -> None:

@@ -8,6 +8,7 @@ from numba import cuda
 
 from ..common import layers as common
 from ._launch import launch, per_slice
+from .pool import _planes
 
 _group_forward = per_slice(common.group_norm_forward)
 _group_backward = per_slice(common.group_norm_backward)
@@ -97,13 +98,11 @@ def group_norm_backward(grad, x, mean, rstd, weight, groups: int, grad_x, grad_s
 
 def adaptive_max_pool2d_forward(x, out, indices) -> None:
     """out, indices (N, C, OH, OW) = adaptive max pooling of x (N, C, H, W) and the flat
-    index h*W + w of each maximum. C-contiguous."""
+    index h*W + w of each maximum; (N, C, D, H, W) volumes alike. C-contiguous."""
     if out.size == 0:
         return
-    n, c, h, w = x.shape
-    oh, ow = out.shape[2:]
-    _adaptive_max_kernel[launch(n * c)](x.reshape(n * c, h, w), out.reshape(n * c, oh, ow),
-                                        indices.reshape(n * c, oh, ow))  # fmt: skip
+    _adaptive_max_kernel[launch(x.shape[0] * x.shape[1])](_planes(x), _planes(out),
+                                                          _planes(indices))  # fmt: skip
 
 
 def embedding_bag_max(weight, indices, starts, ends, padding_idx: int, out, argmax) -> None:

@@ -1,8 +1,8 @@
-"""2-D pooling (NCHW) on device arrays: max (with PyTorch's flat indices), average and
-adaptive average, forward and backward, with the rules of kernels/common/pool.py as the
-per-plane bodies.
+"""2-D and 3-D pooling (NCHW, NCDHW) on device arrays: max (with PyTorch's flat indices),
+average and adaptive average, forward and backward, with the rules of
+kernels/common/pool.py as the per-plane bodies.
 
-Each rule is a `prange` loop over the (N*C, H, W) planes, its body the whole pooling of
+Each rule is a `prange` loop over the (N*C, D, H, W) planes, its body the whole pooling of
 one plane; the backward bodies scatter only inside their own plane. Here a
 thread takes a plane and runs that body on the one-plane slices (`per_slice`), so the
 window and divisor rules exist once, and the backward passes need no atomics.
@@ -26,10 +26,10 @@ _adaptive_backward = per_slice(common.adaptive_avg_pool_backward)
 
 
 @cuda.jit(cache=True)
-def _max_forward_kernel(x, kh, kw, sh, sw, ph, pw, dh, dw, out, indices):
+def _max_forward_kernel(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, out, indices):
     for p in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
-        _max_forward(x[p:p + 1], kh, kw, sh, sw, ph, pw, dh, dw, out[p:p + 1],
-                     indices[p:p + 1])  # fmt: skip
+        _max_forward(x[p:p + 1], kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw,
+                     out[p:p + 1], indices[p:p + 1])  # fmt: skip
 
 
 @cuda.jit(cache=True)
@@ -45,18 +45,19 @@ def _unpool_backward_kernel(grad_out, indices, grad_in):
 
 
 @cuda.jit(cache=True)
-def _avg_forward_kernel(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
+def _avg_forward_kernel(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
+                        divisor_override, out):  # fmt: skip
     for p in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
-        _avg_forward(x[p:p + 1], kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override,
-                     out[p:p + 1])  # fmt: skip
+        _avg_forward(x[p:p + 1], kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
+                     divisor_override, out[p:p + 1])  # fmt: skip
 
 
 @cuda.jit(cache=True)
-def _avg_backward_kernel(grad_out, kh, kw, sh, sw, ph, pw, count_include_pad,
+def _avg_backward_kernel(grad_out, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
                          divisor_override, grad_in):  # fmt: skip
     for p in range(cuda.grid(1), grad_in.shape[0], cuda.gridsize(1)):
-        _avg_backward(grad_out[p:p + 1], kh, kw, sh, sw, ph, pw, count_include_pad,
-                      divisor_override, grad_in[p:p + 1])  # fmt: skip
+        _avg_backward(grad_out[p:p + 1], kd, kh, kw, sd, sh, sw, pd, ph, pw,
+                      count_include_pad, divisor_override, grad_in[p:p + 1])  # fmt: skip
 
 
 @cuda.jit(cache=True)
@@ -72,15 +73,15 @@ def _adaptive_backward_kernel(grad_out, grad_in):
 
 
 def _planes(x, readonly: bool = False):
-    """x (N, C, H, W) C-contiguous as (N*C, H, W) (device arrays have no read-only flag)."""
-    n, c, h, w = x.shape
-    return x.reshape(n * c, h, w)
+    """x (N, C, H, W) or (N, C, D, H, W) C-contiguous as (N*C, D, H, W), D = 1 for 4-D
+    (device arrays have no read-only flag)."""
+    return x.reshape(x.shape[0] * x.shape[1], *(1,) * (5 - x.ndim), *x.shape[2:])
 
 
 def _flat_planes(x, readonly: bool = False):
-    """x (N, C, H, W) C-contiguous as (N*C, H*W)."""
-    n, c, h, w = x.shape
-    return x.reshape(n * c, h * w)
+    """x as (N*C, D*H*W)."""
+    planes = x.shape[0] * x.shape[1]  # nonzero: the launchers skip empty arrays
+    return x.reshape(planes, x.size // planes)
 
 
 def _run(kernel, *args) -> None:

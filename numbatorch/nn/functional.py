@@ -984,3 +984,76 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 def selu_(input: Tensor) -> Tensor:
     return selu(input, inplace=True)
+
+
+# the volume, unpooling, shuffle and alpha dropout layers of issue 15
+from ..ops.channel_shuffle import channel_shuffle  # noqa: E402
+from ..ops.conv import conv3d, conv_transpose3d  # noqa: E402
+from ..ops.pool import max_pool1d_with_indices, max_unpool1d  # noqa: E402
+from ..ops.pool3d import (  # noqa: E402
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    lp_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
+
+native_channel_shuffle = channel_shuffle
+
+# SELU's fixed point: alpha * scale of selu, the value a dropped unit takes
+_ALPHA_DROPOUT = 1.7580993408473766
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature: bool):
+    """PyTorch's alpha dropout: dropped units take SELU's negative saturation, and an affine
+    map a*x + b keeps a zero-mean unit-variance input so. `feature`: one draw per (dim 0,
+    dim 1) pair, shared over the rest."""
+    _check_p(p)
+    if feature and training and input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        return input.zero_() if inplace else input * 0
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
+    noise = _creation.rand(*shape, dtype=input.dtype, device=input.device)
+    keep = (noise < 1 - p).to(input.dtype)
+    a = 1 / math.sqrt((_ALPHA_DROPOUT**2 * p + 1) * (1 - p))
+    scale = keep * a
+    shift = (keep - 1) * (_ALPHA_DROPOUT * a) + _ALPHA_DROPOUT * a * p
+    return input.mul_(scale).add_(shift) if inplace else input * scale + shift
+
+
+def alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    return _alpha_dropout(input, p, training, inplace, False)
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    return _alpha_dropout(input, p, training, inplace, True)
+
+
+__all__ += [
+    "conv3d",
+    "conv_transpose3d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool3d_with_indices",
+    "avg_pool3d",
+    "max_pool3d",
+    "max_pool3d_with_indices",
+    "max_pool1d_with_indices",
+    "max_unpool1d",
+    "max_unpool3d",
+    "channel_shuffle",
+    "native_channel_shuffle",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "lp_pool3d",
+]

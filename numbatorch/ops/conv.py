@@ -1,6 +1,7 @@
-"""Convolutions: one autograd Function, `Convolution` (ConvolutionBackward0), for conv2d
-and its transpose, and the functional API (conv1d/conv2d/conv_transpose1d/2d). The 1-D
-forms run as 2-D convolutions over a unit height; an unbatched input gets a batch of one.
+"""Convolutions: one autograd Function, `Convolution` (ConvolutionBackward0), for conv2d,
+conv3d and their transposes, and the functional API (conv1d/2d/3d, conv_transpose1d/2d/3d).
+The 1-D forms run as 2-D convolutions over a unit height; an unbatched input gets a batch
+of one.
 
 A transposed convolution is the input-gradient of a convolution with the same weight, so
 both directions share the two kernels: `conv2d_forward` and `conv2d_backward`.
@@ -24,7 +25,7 @@ def transposed_output_size(size, k, s, p, d, output_padding):
 class Convolution(BuiltinFunction):
     """out = conv2d(x, weight) + bias, or with `transposed` its adjoint in x (the
     transposed convolution); x (N, C, H, W), weight (OC, C/groups, KH, KW), or
-    (C, OC/groups, KH, KW) when transposed."""
+    (C, OC/groups, KH, KW) when transposed; conv3d likewise with a depth before H."""
 
     @staticmethod
     def forward(
@@ -34,7 +35,7 @@ class Convolution(BuiltinFunction):
         ctx.meta = (stride, padding, dilation, transposed, groups)
         backend = kernels(x)
         x_c, w_c = x.contiguous(), weight.contiguous()
-        kh, kw = weight.shape[2:]
+        kernel = weight.shape[2:]
         if transposed:
             out_channels = weight.shape[1] * groups
             out = empty(
@@ -42,13 +43,13 @@ class Convolution(BuiltinFunction):
                 + tuple(
                     transposed_output_size(
                         x.shape[2 + i],
-                        (kh, kw)[i],
+                        kernel[i],
                         stride[i],
                         padding[i],
                         dilation[i],
                         output_padding[i],
                     )
-                    for i in range(2)
+                    for i in range(len(kernel))
                 ),
                 x.dtype,
                 x.device,
@@ -69,16 +70,14 @@ class Convolution(BuiltinFunction):
             )
             if bias is not None:
                 shape = tuple(out.shape)
-                bias_view = bias.to(x.dtype).reshape(1, out_channels, 1, 1)
+                bias_view = bias.to(x.dtype).reshape(1, out_channels, *(1,) * len(kernel))
                 backend.binary(E.ADD, out._array, expanded_array(bias_view, shape), out._array)
             return out
-        oh, ow = (
-            backend.conv_output_size(
-                x.shape[2 + i], (kh, kw)[i], stride[i], padding[i], dilation[i]
-            )
-            for i in range(2)
+        sizes = tuple(
+            backend.conv_output_size(x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i])
+            for i in range(len(kernel))
         )
-        out = empty((x.shape[0], weight.shape[0], oh, ow), x.dtype, x.device)
+        out = empty((x.shape[0], weight.shape[0], *sizes), x.dtype, x.device)
         bias_array = None if bias is None else bias.to(x.dtype).contiguous()._array
         # the weight's gradient needs x's im2col columns: kept from here when they fit
         ctx.columns = backend.conv2d_forward(
@@ -141,7 +140,7 @@ class Convolution(BuiltinFunction):
                     None,
                 )
             if need_b:
-                grad_b = grad.sum(dim=(0, 2, 3))
+                grad_b = grad.sum(dim=(0, *range(2, grad.ndim)))
         return grad_x, grad_w, grad_b, None, None, None, None, None, None
 
 
@@ -259,7 +258,7 @@ def _same_padding(input, weight, stride, dilation, dims):
     """padding='same': the symmetric padding, and the input with one extra zero row/column
     on the far side of each dim whose total padding is odd (as PyTorch does)."""
     if any(s != 1 for s in stride):
-        raise ValueError("padding='same' is not supported for strided convolutions")
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
     padding = []
     for i in range(dims):
         total = dilation[i] * (weight.shape[2 + i] - 1)
@@ -315,10 +314,20 @@ def _transposed(input, weight, bias, stride, padding, output_padding, groups, di
     _check(input, weight, bias, stride, padding, dilation, groups, True, dims)
     for op, s, d in zip(output_padding, stride, dilation):
         if op < 0 or (op >= s and op >= d):
+            # PyTorch names each axis; a 1-D convolution runs as 2-D over a unit height
+            axes = ("depth", "height", "width")[-max(dims, 2) :]
+            got = [
+                f"{name}_{axis}: {value}"
+                for name, values, unit in (
+                    ("output_padding", output_padding, 0),
+                    ("stride", stride, 1),
+                    ("dilation", dilation, 1),
+                )
+                for axis, value in zip(axes, (unit,) * (len(axes) - dims) + tuple(values))
+            ]
             raise RuntimeError(
                 "output padding must be smaller than either stride or dilation, but got "
-                f"output_padding={list(output_padding)}, stride={list(stride)}, "
-                f"dilation={list(dilation)}"
+                + " ".join(got)
             )
         if op >= s:
             raise NotImplementedError("output_padding >= stride is not supported")
@@ -381,4 +390,35 @@ def conv_transpose1d(
     )
 
 
-__all__ = ["Convolution", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+@autocast_op(cpu=LOWER, cuda=LOWER)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+@autocast_op(cpu=LOWER, cuda=LOWER)
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    return _transposed(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        3,
+        "conv_transpose3d",
+    )
+
+
+__all__ = [
+    "Convolution",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+]

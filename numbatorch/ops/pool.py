@@ -4,23 +4,32 @@ unbatched (C, H, W) input gets a batch of one."""
 
 from __future__ import annotations
 
+import math
+
 from .. import _dtype
 from ..autograd.function import BuiltinFunction
-from ..kernels.contract import Window
+from ..kernels.contract import Window, Window3d
 from ..tensor import Tensor
 from ._common import TYPE_WORD, check_device, empty, half_in_float32, kernels
 from .indexing import _check_index_range
 
 
+def _window(kernel_size, stride, padding, dilation=None) -> Window | Window3d:
+    """The kernels' record of a 2-D or 3-D pooling window (by the kernel's rank)."""
+    record = Window if len(kernel_size) == 2 else Window3d
+    return record.of(kernel_size, stride, padding, dilation or (1,) * len(kernel_size))
+
+
 class MaxPool2DWithIndices(BuiltinFunction):
     """Max pooling of x (N, C, H, W); also returns the flat index h*W + w of each maximum
-    in its plane (PyTorch's `return_indices`)."""
+    in its plane (PyTorch's `return_indices`). 3-D pooling (ops/pool3d.py) runs it on
+    (N, C, D, H, W) volumes."""
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, dilation, output_size):
         out = empty((*x.shape[:2], *output_size), x.dtype, x.device)
         indices = empty(out.shape, _dtype.int64, x.device)
-        window = Window.of(kernel_size, stride, padding, dilation)
+        window = _window(kernel_size, stride, padding, dilation)
         kernels(x).max_pool2d_forward(x.contiguous()._array, window, out._array, indices._array)
         ctx.save_for_backward(indices)
         ctx.input_meta = (x.shape, x.dtype)
@@ -78,7 +87,7 @@ class AvgPool2D(BuiltinFunction):
         ctx.input_meta = (x.shape, x.dtype)
         kernels(x).avg_pool2d_forward(
             x.contiguous()._array,
-            Window.of(kernel_size, stride, padding),
+            _window(kernel_size, stride, padding),
             ceil_mode,
             count_include_pad,
             divisor_override,
@@ -93,7 +102,7 @@ class AvgPool2D(BuiltinFunction):
         grad_in = empty(shape, dtype, grad.device)
         kernels(grad).avg_pool2d_backward(
             grad.contiguous()._array,
-            Window.of(kernel_size, stride, padding),
+            _window(kernel_size, stride, padding),
             ceil_mode,
             count_include_pad,
             divisor_override,
@@ -212,20 +221,24 @@ def max_pool2d(
 
 
 def _unpool_output_size(x, kernel, stride, padding, output_size) -> tuple:
-    """PyTorch's default (H - 1)*stride - 2*padding + kernel, or the asked size when it
-    lies within one stride of that default."""
-    default = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + kernel[i] for i in range(2))
+    """PyTorch's default (size - 1)*stride - 2*padding + kernel over x's last len(kernel)
+    dims, or the asked size when it lies within one stride of that default."""
+    dims = len(kernel)
+    default = tuple(
+        (x.shape[x.ndim - dims + i] - 1) * stride[i] - 2 * padding[i] + kernel[i]
+        for i in range(dims)
+    )
     if output_size is None:
         return default
     output_size = tuple(int(s) for s in output_size)
-    if len(output_size) == 4:
+    if len(output_size) == dims + 2:
         output_size = output_size[2:]
-    if len(output_size) != 2:
+    if len(output_size) != dims:
         raise ValueError(
-            f"output_size should be a sequence containing 2 or 4 elements, but it has a length "
-            f"of '{len(output_size)}'"
+            f"output_size should be a sequence containing {dims} or {dims + 2} elements, but it "
+            f"has a length of '{len(output_size)}'"
         )
-    for i in range(2):
+    for i in range(dims):
         low, high = default[i] - stride[i], default[i] + stride[i]
         if not low < output_size[i] < high:
             raise ValueError(
@@ -234,35 +247,50 @@ def _unpool_output_size(x, kernel, stride, padding, output_size) -> tuple:
     return output_size
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    x, unbatched = _batched(input, "max_unpool2d")
+def _unpool(x: Tensor, indices: Tensor, sizes: tuple, unbatched: bool, function) -> Tensor:
+    """`function` (MaxUnpool2D or its 3-D name) of x with its checked indices into zero
+    planes of `sizes`; a batch of one was added to an unbatched x and not to indices."""
+    check_device(x, indices)
+    indices = _check_index_range(
+        indices,
+        math.prod(sizes),
+        error=RuntimeError,
+        negative=False,
+        message=f"Found an invalid max index: {{index}} (output volumes are of size "
+        f"{'x'.join(map(str, sizes))})",
+        last=True,
+    )
+    out = half_in_float32(function.apply, x, indices.unsqueeze(0) if unbatched else indices, sizes)
+    return out.squeeze(0) if unbatched else out
+
+
+def _max_unpool2d(input: Tensor, indices: Tensor, sizes: tuple) -> Tensor:
+    """ATen's max_unpool2d: its checks, in its order, then the unpooling to `sizes`."""
     if indices.dtype is not _dtype.int64:
         raise RuntimeError(
             f"elements in indices should be type int64 but got: {TYPE_WORD[indices.dtype.name]}"
+        )
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            "Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+            f"{input.ndim} dimensions."
         )
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(
             "Expected shape of indices to be same as that of the input tensor "
             f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}"
         )
+    unbatched = input.ndim == 3
+    return _unpool(input.unsqueeze(0) if unbatched else input, indices, sizes, unbatched,
+                   MaxUnpool2D)  # fmt: skip
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     kernel = _pair(kernel_size, "max_unpool2d: kernel_size")
     stride = kernel if stride is None else _pair(stride, "max_unpool2d: stride")
     padding = _pair(padding, "max_unpool2d: padding")
-    sizes = _unpool_output_size(x, kernel, stride, padding, output_size)
-    check_device(input, indices)
-    indices = _check_index_range(
-        indices,
-        sizes[0] * sizes[1],
-        error=RuntimeError,
-        negative=False,
-        message=f"Found an invalid max index: {{index}} (output volumes are of size "
-        f"{sizes[0]}x{sizes[1]})",
-        last=True,
-    )
-    out = half_in_float32(
-        MaxUnpool2D.apply, x, indices.unsqueeze(0) if unbatched else indices, sizes
-    )
-    return out.squeeze(0) if unbatched else out
+    sizes = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return _max_unpool2d(input, indices, sizes)
 
 
 def avg_pool2d(
@@ -339,7 +367,7 @@ def _single(value) -> int:
     return value if isinstance(value, int) else int(tuple(value)[0])
 
 
-def max_pool1d(
+def max_pool1d_with_indices(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
     stride = kernel_size if stride is None or stride == [] or stride == () else stride
@@ -351,8 +379,22 @@ def max_pool1d(
         (1, _single(dilation)),
         ceil_mode,
     )
-    out, indices = out.squeeze(-2), indices.squeeze(-2)
+    return out.squeeze(-2), indices.squeeze(-2)
+
+
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    out, indices = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, indices) if return_indices else out
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """As PyTorch: max_unpool2d over a unit width."""
+    kernel = (_single(kernel_size),)
+    stride = kernel if stride is None else (_single(stride),)
+    sizes = _unpool_output_size(input, kernel, stride, (_single(padding),), output_size)
+    return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), (*sizes, 1)).squeeze(-1)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -386,4 +428,6 @@ __all__ = [
     "max_pool2d",
     "max_pool2d_with_indices",
     "max_unpool2d",
+    "max_pool1d_with_indices",
+    "max_unpool1d",
 ]

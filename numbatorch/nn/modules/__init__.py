@@ -117,6 +117,36 @@ from .upsampling import (
 # isort: split
 from .activation import Softmax2d
 
+# isort: split
+# the 3-D volume layers of issue 15
+from .conv import Conv3d, ConvTranspose3d
+from .normalization import BatchNorm3d
+from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
+
+# isort: split
+# the lazy modules of issue 15
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
+
+# isort: split
+# the unpooling, shuffle and alpha dropout layers of issue 15
+from .channelshuffle import ChannelShuffle
+from .dropout import AlphaDropout, FeatureAlphaDropout
+from .pooling import LPPool3d, MaxUnpool1d, MaxUnpool3d
+
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
@@ -246,4 +276,30 @@ __all__ = [
     "PairwiseDistance",
     "RMSNorm",
     "Softmax2d",
+    "Conv3d",
+    "ConvTranspose3d",
+    "BatchNorm3d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d",
+    "AvgPool3d",
+    "MaxPool3d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyLinear",
+    "ChannelShuffle",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "MaxUnpool1d",
+    "MaxUnpool3d",
+    "LPPool3d",
 ]

@@ -1,4 +1,5 @@
-"""Convolution layers: `Conv1d`, `Conv2d`, `ConvTranspose1d`, `ConvTranspose2d`."""
+"""Convolution layers: `Conv1d`, `Conv2d`, `Conv3d`, `ConvTranspose1d`, `ConvTranspose2d`,
+`ConvTranspose3d`."""
 
 from __future__ import annotations
 
@@ -368,3 +369,65 @@ class ConvTranspose2d(_ConvTranspose):
 
     _dims = 2
     _function = staticmethod(F.conv_transpose2d)
+
+
+class Conv3d(_Conv):
+    """A 3-D convolution (cross-correlation, as in PyTorch) over a volume of several channels,
+    run as one GEMM over unfolded windows (the 2-D convolution's im2col with a depth).
+
+    Args:
+        in_channels: channels of the input
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides, or ``'valid'`` / ``'same'``. Default: 0
+        dilation: the step between kernel elements. Default: 1
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default:
+            ``'zeros'``
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D_{in}, H_{in}, W_{in})` or :math:`(C_{in}, D_{in}, H_{in},
+          W_{in})`.
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`, each side as for ``Conv1d``.
+        - Weight: :math:`(C_{out}, C_{in}/groups, k_D, k_H, k_W)`, initialised as in PyTorch.
+
+    Example::
+
+        >>> m = nn.Conv3d(16, 33, 3, stride=2)
+        >>> output = m(torch.randn(20, 16, 10, 50, 100))
+    """
+
+    _dims = 3
+    _function = staticmethod(F.conv3d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """The transposed 3-D convolution (the gradient of ``Conv3d`` with respect to its input).
+
+    Args:
+        in_channels: channels of the input
+        out_channels: channels of the output
+        kernel_size: the kernel's size
+        stride: the step of the kernel. Default: 1
+        padding: zeros added to both sides. Default: 0
+        output_padding: size added to one side of the output. Default: 0
+        groups: blocked connections from input to output channels. Default: 1
+        bias: learn a bias per output channel. Default: ``True``
+        dilation: the step between kernel elements. Default: 1
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D_{in}, H_{in}, W_{in})` or :math:`(C_{in}, D_{in}, H_{in},
+          W_{in})`.
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`, each side as for
+          ``ConvTranspose1d``.
+
+    Example::
+
+        >>> m = nn.ConvTranspose3d(16, 33, 3, stride=2)
+        >>> output = m(torch.randn(20, 16, 10, 50, 100))
+    """
+
+    _dims = 3
+    _function = staticmethod(F.conv_transpose3d)

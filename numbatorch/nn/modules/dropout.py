@@ -106,3 +106,45 @@ class Dropout3d(_DropoutNd):
     """
 
     function = staticmethod(F.dropout3d)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks: in training, each element is set with probability ``p`` to
+    SELU's negative saturation, then all are mapped affinely so that a zero-mean,
+    unit-variance input keeps its mean and variance; the identity in evaluation.
+
+    Args:
+        p: the probability of dropping. Default: ``0.5``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(*)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.AlphaDropout(p=0.2)
+        >>> output = m(torch.randn(20, 16))
+    """
+
+    function = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """``AlphaDropout`` of whole channels: one draw per (sample, channel) pair.
+
+    Args:
+        p: the probability of dropping. Default: ``0.5``
+        inplace: do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: :math:`(N, C, *)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.FeatureAlphaDropout(p=0.2)
+        >>> output = m(torch.randn(20, 16, 4, 32, 32))
+    """
+
+    function = staticmethod(F.feature_alpha_dropout)

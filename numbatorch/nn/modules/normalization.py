@@ -159,6 +159,34 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(f"expected 4D input (got {input.ndim}D input)")
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization over a 5-D input, per channel over :math:`(N, D, H, W)`, as
+    ``BatchNorm1d``.
+
+    Args:
+        num_features: :math:`C`, the number of channels
+        eps: added to the variance for stability. Default: ``1e-5``
+        momentum: the running statistics' update factor (``None``: a cumulative average). Default:
+            ``0.1``
+        affine: learn a scale (``weight``) and shift (``bias``) per channel. Default: ``True``
+        track_running_stats: keep ``running_mean``/``running_var`` for evaluation; without them
+            batch statistics are used in both modes. Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`.
+        - Output: the input's shape.
+
+    Example::
+
+        >>> m = nn.BatchNorm3d(100)
+        >>> output = m(torch.randn(20, 100, 35, 45, 10))
+    """
+
+    def _check_input_dim(self, input) -> None:
+        if input.ndim != 5:
+            raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+
+
 class LayerNorm(Module):
     """Layer normalization over the last dimensions (``normalized_shape``): each sample's mean and
     biased variance there, then an elementwise affine map.
