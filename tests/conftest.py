@@ -53,39 +53,69 @@ def _seed():
 
 class CompileCount(event.Listener):
     """This process's outermost Numba compiles (a kernel compiles the functions it calls
-    inside its own event) and the CPU seconds they took: a cold run is mostly these."""
+    inside its own event) and the CPU seconds they took: a cold run is mostly these.
+    With NUMBATORCH_COMPILE_REPORT set, each compile is also recorded against the test
+    that ran it, as (CPU s, kernel, argument types)."""
 
     def __init__(self) -> None:
         self.depth = self.count = 0
         self.cpu_s = self.started = 0.0
+        self.kernel = self.arguments = ""
+        self.current: list[tuple[float, str, str]] | None = None
 
-    def on_start(self, data) -> None:
+    def on_start(self, compile_event) -> None:
         if self.depth == 0:
             self.started = time.process_time()
+            if self.current is not None:
+                function = compile_event.data["dispatcher"].py_func
+                self.kernel = f"{function.__module__}.{function.__qualname__}"
+                self.arguments = ", ".join(map(str, compile_event.data["args"]))
         self.depth += 1
 
-    def on_end(self, data) -> None:
+    def on_end(self, compile_event) -> None:
         self.depth -= 1
         if self.depth == 0:
             self.count += 1
-            self.cpu_s += time.process_time() - self.started
+            seconds = time.process_time() - self.started
+            self.cpu_s += seconds
+            if self.current is not None:
+                self.current.append((seconds, self.kernel, self.arguments))
 
 
 COMPILES = CompileCount()
 event.register("numba:compile", COMPILES)
 _worker_compiles: dict[str, tuple[int, float]] = {}  # xdist worker id -> (count, CPU s)
+# NUMBATORCH_COMPILE_REPORT=N: the summary lists the N tests whose kernels took the most
+# compile CPU, with the signatures each compiled first; those are where a cold run's time
+# goes, and a signature only one test compiles is a candidate for a dtype or layout that
+# other tests compile anyway.
+_REPORT_LINES = int(os.environ.get("NUMBATORCH_COMPILE_REPORT") or 0)
+_test_compiles: dict[str, list] = {}  # test id -> [(CPU s, kernel, argument types)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    if not _REPORT_LINES:
+        return (yield)
+    COMPILES.current = _test_compiles.setdefault(item.nodeid, [])
+    try:
+        return (yield)
+    finally:
+        COMPILES.current = None
 
 
 def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller prints the totals
         workeroutput["compiles"] = (COMPILES.count, COMPILES.cpu_s)
+        workeroutput["test_compiles"] = {k: v for k, v in _test_compiles.items() if v}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     if "compiles" in getattr(node, "workeroutput", {}):
         _worker_compiles[node.gateway.id] = tuple(node.workeroutput["compiles"])
+        _test_compiles.update(node.workeroutput.get("test_compiles", {}))
 
 
 def skip_reasons(reports) -> Counter:
@@ -110,3 +140,16 @@ def pytest_terminal_summary(terminalreporter):
         f"numba compiled {count} kernel {signatures} in {cpu_s:.1f} s of CPU "
         f"({len(processes)} process{'es' if len(processes) > 1 else ''})"
     )
+    if _REPORT_LINES:
+        _report_compiles_per_test(terminalreporter)
+
+
+def _report_compiles_per_test(terminalreporter) -> None:
+    terminalreporter.section("kernel compile CPU by test (NUMBATORCH_COMPILE_REPORT)")
+    totals = {test: sum(s for s, *_ in records) for test, records in _test_compiles.items()}
+    for test in sorted((t for t in totals if totals[t]), key=totals.get, reverse=True)[
+        :_REPORT_LINES
+    ]:
+        terminalreporter.line(f"{totals[test]:7.2f} s  {test}")
+        for seconds, kernel, arguments in sorted(_test_compiles[test], reverse=True):
+            terminalreporter.line(f"    {seconds:6.2f}  {kernel}({arguments})")
