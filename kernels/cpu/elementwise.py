@@ -18,6 +18,7 @@ from ..common.elementwise import Lazy, binary_scalar, unary_scalar, with_scalar
 from ..common.strided import unravel
 from ._launch import call_strided, parallel_for, twins
 from .bfloat16 import round_to_bfloat16, widen_bfloat16
+from .strided_copy import copy_to_contiguous
 
 # fastmath without `reassoc`, which would change results between the serial and parallel
 # twins; `nnan`/`ninf` are left out too because NaN and inf must propagate like PyTorch.
@@ -191,7 +192,7 @@ def copy(x: np.ndarray, out: np.ndarray) -> None:
     fx, fo = _flat(x), _flat(out)
     if fx is not None and fo is not None:
         (_copy_parallel if parallel_for(out.size) else _copy_serial)(fx, fo)
-    else:
+    elif fo is None or not copy_to_contiguous(x, out):
         call_strided(_copy_strided_kernel, x, out)
 
 

@@ -231,7 +231,7 @@ def _addmm(b, node):
     return b.op("Gemm", [b.name(node.args["a"]), b.name(node.args["b"]), _x(b, node, "bias")])
 
 
-@translates("Mm", "Bmm")
+@translates("Mm", "Bmm", "BatchedMatmul")
 def _matmul(b, node):
     return b.op("MatMul", [b.name(node.args["a"]), b.name(node.args["b"])])
 

@@ -86,19 +86,18 @@ def cross_entropy_rows(input: Tensor, target: Tensor, weight: Tensor | None, ign
     if target.requires_grad or target.device != input.device:
         return None
     rows, classes = input.shape
-    weighted = weight is not None
-    if weight is None:
+    smoothing = float(label_smoothing)
+    probabilities = tuple(target.shape) == (rows, classes) and target.dtype == input.dtype
+    indices = tuple(target.shape) == (rows,) and target.dtype in (_dtype.int64, _dtype.uint8)
+    if not probabilities and not (indices and (smoothing > 0 or weight is not None)):
+        return None  # plain class indices (CrossEntropyIndices) or bad input
+    if weight is None:  # made only here: the common plain-index call skips it every step
         weight = _creation.ones(classes, dtype=input.dtype, device=input.device)
     weight = weight.to(input.dtype).contiguous()
-    smoothing = float(label_smoothing)
-    if tuple(target.shape) == (rows, classes) and target.dtype == input.dtype:
+    if probabilities:
         return CrossEntropyDistribution.apply(
             input, target.contiguous(), None, weight, ignore_index, smoothing, reduction
         )
-    indices = tuple(target.shape) == (rows,) and target.dtype in (_dtype.int64, _dtype.uint8)
-    if indices and (smoothing > 0 or weighted):
-        target = target.to(_dtype.int64).contiguous()
-        return CrossEntropyDistribution.apply(
-            input, None, target, weight, ignore_index, smoothing, reduction
-        )
-    return None
+    target = target.to(_dtype.int64).contiguous()
+    return CrossEntropyDistribution.apply(input, None, target, weight, ignore_index, smoothing,
+                                          reduction)  # fmt: skip

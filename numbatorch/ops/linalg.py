@@ -12,7 +12,7 @@ from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..kernels.common.reduction import SUM
 from ..tensor import empty_like_array, view_of
-from ._common import check_device, empty, kernels
+from ._common import check_device, empty, expanded_array, kernels
 from .reduction import reduce
 
 if TYPE_CHECKING:
@@ -165,6 +165,58 @@ def _bias_grad(grad: Tensor) -> Tensor:
     rows, cols = array.shape
     out = empty_like_array((cols,), grad.dtype, grad._storage.device)
     backend(grad._storage.device).reduce(SUM, array, out._array, rows, cols)
+    return out
+
+
+class BatchedMatmul(BuiltinFunction):
+    """a @ b over broadcast batch dims: a (*A, m, k) and b (*B, k, n), one float dtype,
+    read through their strides by one batched GEMM (attention's heads permuted out of a
+    qkv projection, keys transposed, stride-0 broadcasts), where bmm would first copy
+    each into a (batch, rows, cols) block. The backward's two products read their
+    operands in place too. PyTorch shows this node as UnsafeViewBackward0 (the view
+    after its bmm)."""
+
+    node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, batch):
+        ctx.save_for_backward(a, b)
+        ctx.batch = batch
+        return _batched_product(a, b, batch)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad[:2]
+        if grad_mode._state.enabled:  # create_graph: differentiable ops build this graph
+            grad_a = grad.matmul(b.transpose(-2, -1)) if need_a else None
+            grad_b = a.transpose(-2, -1).matmul(grad) if need_b else None
+        else:
+            grad_a = _batched_product(grad, _mt(b), ctx.batch) if need_a else None
+            grad_b = _batched_product(_mt(a), grad, ctx.batch) if need_b else None
+        # an operand broadcast over batch dims gets the sum of its copies' gradients
+        if grad_a is not None and grad_a.shape != a.shape:
+            grad_a = grad_a.sum_to_size(a.shape)
+        if grad_b is not None and grad_b.shape != b.shape:
+            grad_b = grad_b.sum_to_size(b.shape)
+        return grad_a, grad_b, None
+
+
+def _mt(t: Tensor) -> Tensor:
+    """t with its last two dims swapped, as a bare view (no autograd node)."""
+    strides = t.stride()
+    shape = (*t.shape[:-2], t.shape[-1], t.shape[-2])
+    return view_of(t, shape, (*strides[:-2], strides[-1], strides[-2]), t._offset)
+
+
+def _batched_product(a: Tensor, b: Tensor, batch: tuple) -> Tensor:
+    """a @ b, broadcast over the batch dims `batch`, in a new C-contiguous tensor; both
+    operands reach the kernel as strided views (`attention_bmm` with one head each way)."""
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    out = empty_like_array((*batch, m, n), a.dtype, a._storage.device)
+    backend(a._storage.device).attention_bmm(
+        expanded_array(a, (*batch, m, k)), expanded_array(b, (*batch, k, n)), out._array
+    )
     return out
 
 
@@ -340,6 +392,8 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
     if b.ndim == 2 and not b_vector:
         # (..., m, k) @ (k, n): one GEMM over all rows, the weight read once
         result = mm(a.reshape(-1, k), b).reshape(*batch, m, n)
+    elif a.dtype in _GEMM_DTYPES and b.dtype is a.dtype:
+        result = BatchedMatmul.apply(a, b, batch)
     else:
         a3 = a.expand(*batch, m, k).reshape(-1, m, k)
         b3 = b.expand(*batch, k, n).reshape(-1, k, n)

@@ -230,3 +230,21 @@ def test_batch_of_thin_products_reads_b_in_place(dtype, accumulate):
     )
     for b in range(batch):
         _check(out[b], expected[b])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(2 * matmul.MR, 16, 40), (matmul.MR + 3, 5, 7)])
+def test_batch_of_small_products_reads_a_in_place(dtype, shape):
+    # many one-term products below SMALL_GEMM (attention's heads): A read through its
+    # strides, B column-major, a last panel of rows short of a register tile and a last
+    # panel of columns short of NR; every entry of C written, nothing past it
+    m, k, n = shape
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((3, m, 2, k)).astype(dtype)[:, :, 1]  # rows 2k apart
+    b = rng.standard_normal((3, n, k)).astype(dtype).transpose(0, 2, 1)
+    memory = np.full(3 * m * n + 8, np.nan, dtype)
+    out = memory[: 3 * m * n].reshape(3, m, n)
+    assert m * n * k <= matmul.SMALL_GEMM and k <= matmul.KC
+    matmul.bmm(a, b, out)
+    _check(out, np.matmul(a.astype(np.float64), b.astype(np.float64)))
+    assert np.isnan(memory[3 * m * n :]).all()
