@@ -1,7 +1,7 @@
-"""The kernels a conv net's first CPU training step compiles, in the
-order it calls them (module, qualified name, argument types, SLP vectorizer, loop
-vectorizer under SLP): what the precompile worker compiles (numbatorch/_precompile.py).
-Written by
+"""The kernels a conv net's first CPU training step compiles,
+in the order it calls them (module, qualified name, argument types, SLP vectorizer, loop
+vectorizer under SLP, CPU seconds it took to compile): what the precompile worker
+compiles (numbatorch/_precompile.py). Written by
 NUMBA_CACHE_DIR=$(mktemp -d) NUMBATORCH_PRECOMPILE=0 python -m numbatorch._precompile --record
 """
 
@@ -29,6 +29,7 @@ MANIFEST = [
         ),
         False,
         False,
+        2.87,
     ),
     (
         "numbatorch.kernels.cpu.matmul",
@@ -55,6 +56,7 @@ MANIFEST = [
         ),
         False,
         False,
+        1.77,
     ),
     (
         "numbatorch.kernels.common.pool",
@@ -74,6 +76,7 @@ MANIFEST = [
         ),
         False,
         False,
+        2.07,
     ),
     (
         "numbatorch.kernels.cpu.matmul",
@@ -104,6 +107,7 @@ MANIFEST = [
         ),
         True,
         False,
+        5.69,
     ),
     (
         "numbatorch.kernels.common.reduction",
@@ -119,6 +123,7 @@ MANIFEST = [
         ),
         False,
         False,
+        1.02,
     ),
     (
         "numbatorch.kernels.common.reduction",
@@ -133,6 +138,7 @@ MANIFEST = [
         ),
         False,
         False,
+        0.5,
     ),
     (
         "numbatorch.kernels.common.pool",
@@ -145,6 +151,7 @@ MANIFEST = [
         ),
         False,
         False,
+        1.0,
     ),
     (
         "numbatorch.kernels.cpu.conv",
@@ -158,6 +165,7 @@ MANIFEST = [
         ),
         False,
         False,
+        0.77,
     ),
     (
         "numbatorch.kernels.cpu.matmul",
@@ -172,6 +180,7 @@ MANIFEST = [
         ),
         False,
         False,
+        1.0,
     ),
     (
         "numbatorch.kernels.common.conv",
@@ -196,6 +205,18 @@ MANIFEST = [
         ),
         False,
         False,
+        2.08,
+    ),
+    (
+        "numbatorch.kernels.cpu.elementwise",
+        "_fill_contiguous_parallel",
+        (
+            "Array(int64, 1, 'C', False, aligned=True)",
+            "int64",
+        ),
+        False,
+        False,
+        0.27,
     ),
     (
         "numbatorch.kernels.cpu.matmul",
@@ -221,5 +242,6 @@ MANIFEST = [
         ),
         False,
         False,
+        1.91,
     ),
 ]

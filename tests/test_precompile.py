@@ -14,16 +14,17 @@ from numbatorch._precompile_manifest import MANIFEST
 def test_manifest_entries_name_kernels_and_signatures_that_read_back():
     kernels = _precompile.kernels()
     assert MANIFEST
-    for module, qualname, text, slp, loops in MANIFEST:
+    for module, qualname, text, slp, loops, seconds in MANIFEST:
         assert (module, qualname) in kernels
         assert _precompile.signature_text(_precompile.parse_signature(text)) == text
         assert not loops or slp
+        assert seconds >= _precompile.RECORD_AT_LEAST_S
 
 
 def test_the_tiled_gemm_is_compiled_with_the_slp_vectorizer():
     # compiled without it, the GEMM's cache entry would hold code ~25x slower
     (entry,) = [e for e in MANIFEST if e[1] == "_gemm_packed"]
-    assert entry[3:] == (True, False)
+    assert entry[3:5] == (True, False)
 
 
 def test_a_claim_is_taken_once(tmp_path):
@@ -33,7 +34,7 @@ def test_a_claim_is_taken_once(tmp_path):
 
 # one cheap kernel of the cache tests (tests/test_kernel_cache.py), fill of a float32 array
 _FILL = ("numbatorch.kernels.cpu.elementwise", "_fill_contiguous",
-         ("Array(float32, 1, 'C', False, aligned=True)", "float32"), False, False)  # fmt: skip
+         ("Array(float32, 1, 'C', False, aligned=True)", "float32"), False, False, 0.1)  # fmt: skip
 _WORKER = f"""
 import os, sys
 from numbatorch import _precompile
