@@ -13,9 +13,10 @@ atomic create), and the program waits for a kernel the worker is compiling rathe
 compiling it a second time.
 
 The worker runs only while the program does (it is ended at exit, and ends itself when
-the program is gone), never when the cache already holds the kernels, and never with
-NUMBATORCH_PRECOMPILE=0. `python -m numbatorch._precompile --record` rewrites the
-manifest from the bench's LeNet-5 step and the digits example's CNN.
+the program is gone), never when the cache already holds the kernels, never in
+pytest-xdist's workers, and never with NUMBATORCH_PRECOMPILE=0.
+`python -m numbatorch._precompile --record` rewrites the manifest from the bench's
+LeNet-5 step and the digits example's CNN.
 """
 
 from __future__ import annotations
@@ -174,7 +175,9 @@ WAIT_EVENT = "numbatorch:precompile-wait"
 
 def install() -> None:
     """Makes the program's cache misses start and consult the worker (idempotent)."""
-    if os.environ.get("NUMBATORCH_PRECOMPILE") == "0":
+    # pytest-xdist's workers keep every core busy already: a worker each would only add
+    # compiles of kernels their tests may never call
+    if os.environ.get("NUMBATORCH_PRECOMPILE") == "0" or "PYTEST_XDIST_WORKER" in os.environ:
         return
     from numba.core import caching
 
