@@ -11,16 +11,27 @@
 - `install` makes a damaged cache entry (an empty, truncated or garbled .nbi/.nbc file,
   e.g. after a full disk or a crash) a cache miss: its files are removed, the kernel is
   recompiled and saved again, where Numba would fail at that kernel in every later run.
+  It also makes processes that share a cache folder (the precompile worker and its
+  program, test workers, MPI ranks) save entries one at a time: Numba reads a function's
+  index, picks the first free data file number and writes both back, so two processes
+  saving two signatures of one function at once could both take number 1, and the index
+  could then name the other signature's code.
 
 Each says what it did in one line on stderr, once per process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import tempfile
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; saves stay as Numba makes them
+    fcntl = None
 
 _HEALING = "_numbatorch_heals_damaged_entries"
 
@@ -140,9 +151,43 @@ class _Healer:
             )
 
 
+LOCK_NAME = "numbatorch-save.lock"
+_LOCKING = "_numbatorch_saves_one_at_a_time"
+
+
+@contextlib.contextmanager
+def save_lock(folder: str):
+    """Holds an exclusive lock on `folder`'s lock file (released when the process dies
+    too); without one when the folder cannot hold the file (a read-only cache saves
+    nothing anyway)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        file = open(os.path.join(folder, LOCK_NAME), "a")
+    except OSError:
+        yield
+        return
+    with file:
+        if fcntl is not None:
+            fcntl.flock(file, fcntl.LOCK_EX)
+        yield
+
+
+def _one_at_a_time(save_overload):
+    @functools.wraps(save_overload)
+    def save_locked(cache, sig, data):
+        with save_lock(cache._cache_path):
+            return save_overload(cache, sig, data)
+
+    setattr(save_locked, _LOCKING, True)
+    return save_locked
+
+
 def install() -> None:
-    """Makes damaged cache entries heal (idempotent: a reload does not wrap twice)."""
+    """Makes damaged cache entries heal and saves take turns (idempotent: a reload does
+    not wrap twice)."""
     from numba.core import caching
 
     if not getattr(caching.Cache.load_overload, _HEALING, False):
         caching.Cache.load_overload = _Healer().wrap(caching.Cache.load_overload)
+    if not getattr(caching.Cache.save_overload, _LOCKING, False):
+        caching.Cache.save_overload = _one_at_a_time(caching.Cache.save_overload)

@@ -14,6 +14,8 @@
 - The on-disk kernel cache goes to a user-writable folder even when the package sits in
   a read-only site-packages (`NUMBA_CACHE_DIR` still wins when set and writable), and
   damaged cache entries are recompiled (`_cache.py`).
+- A cold first training step compiles its big kernels on two cores, not one: a worker
+  process compiles them into the cache from the other end (`_precompile.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ from . import _cache
 os.environ.setdefault("GOMP_SPINCOUNT", "30000")
 _cache.choose_folder()  # before Numba reads NUMBA_CACHE_DIR, i.e. before it is imported
 _cache.install()
+
+
+def _install_precompile() -> None:
+    from . import _precompile  # imports Numba: after the cache folder is chosen
+
+    _precompile.install()
+
+
+_install_precompile()
 
 
 def _install_notice() -> None:

@@ -22,6 +22,8 @@ from typing import TextIO
 import numba
 from numba.core import event
 
+from . import _precompile
+
 # One kernel signature compiles in 0.2-1 s: a single short compile (a warm cache that
 # misses one kernel) stays silent.
 FIRST_LINE_AFTER_S = 1.0
@@ -149,4 +151,6 @@ def install() -> None:
         return
     progress = CompileProgress(sys.stderr)
     event.register("numba:compile", progress)
+    # a kernel the precompile worker is compiling while the program waits for it
+    event.register(_precompile.WAIT_EVENT, progress)
     atexit.register(progress.finish)

@@ -10,6 +10,8 @@ import tempfile
 
 import pytest
 
+from numbatorch import _cache
+
 # zeros(3) compiles one small kernel, the contiguous fill
 _RUN = "import os, numbatorch; print(numbatorch.zeros(3).tolist(), os.environ['NUMBA_CACHE_DIR'])"
 _KERNEL = "_fill_contiguous"
@@ -147,3 +149,28 @@ def test_each_reduction_op_loads_its_own_cached_kernels(tmp_path):
             [sys.executable, "-c", script, op], env=environment, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(_cache.fcntl is None, reason="no advisory file locks (Windows)")
+def test_numba_saves_a_cache_entry_under_the_folder_lock(tmp_path):
+    # two processes saving two signatures of one kernel at once could both write data
+    # file number 1: each save must hold the cache folder's lock
+    from numba.core import caching
+
+    held = []
+
+    def save_and_look(cache, sig, data):
+        with open(tmp_path / _cache.LOCK_NAME, "a") as file:
+            try:
+                _cache.fcntl.flock(file, _cache.fcntl.LOCK_EX | _cache.fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.append(True)
+            else:
+                held.append(False)
+
+    class Cache:
+        _cache_path = str(tmp_path)
+
+    assert getattr(caching.Cache.save_overload, _cache._LOCKING)  # numbatorch installed it
+    _cache._one_at_a_time(save_and_look)(Cache(), None, None)
+    assert held == [True]
