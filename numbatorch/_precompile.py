@@ -5,10 +5,10 @@ cold first training step compiles for many seconds while the other cores idle (a
 step: ~60 kernels, ~20 s of CPU on one core). `MANIFEST` (_precompile_manifest.py) lists,
 in the order a conv net's first step calls them, the big kernels such a step compiles.
 The first time the program misses the on-disk cache for one of them, a worker process
-starts and compiles the list from its end, into the same cache, while the program
-compiles from its beginning; each kernel the program reaches that the worker has compiled
-loads from the cache in milliseconds. So the two meet in the middle, and neither compiles
-a kernel the other has taken: each takes an entry by creating its claim file first (one
+starts and compiles the list, costliest first, into the same cache, while the program
+compiles in the order it calls them; each kernel the program reaches that the worker has
+compiled loads from the cache in milliseconds. Neither compiles a kernel the other has
+taken: each takes an entry by creating its claim file first (one
 atomic create), and the program waits for a kernel the worker is compiling rather than
 compiling it a second time.
 
