@@ -264,9 +264,12 @@ class Backend(Protocol):
         x: Array,
         target: Array,
         ignore_index: int,
+        mean: bool,
         lse: Array,
         losses: Array,
         valid: Array,
+        total: Array,
+        count: Array,
         bad: Array,
     ) -> None: ...
     def ctc_backward(

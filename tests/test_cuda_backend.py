@@ -366,18 +366,21 @@ def test_softmax_matches_cpu(log, shape, n, inner):
 def test_cross_entropy_rows_match_cpu(bad_target):
     x = values((5, 4), np.float32) * 5
     target = np.array([3, -100, 0, 7 if bad_target else 1, 2], np.int64)
-    arrays = {"lse": None, "losses": None, "valid": None}
-    expected = {k: np.empty(5, np.float32) for k in arrays}
-    bad = np.zeros(1, np.int64)
-    C.cross_entropy_forward(x, target, -100, *expected.values(), bad)
-    got = {k: G.empty((5,), np.float32) for k in arrays}
-    dbad = G.from_host(np.zeros(1, np.int64))
+    sizes = {"lse": 5, "losses": 5, "valid": 5, "total": 1, "count": 1}
+    expected = {k: np.empty(n, np.float32) for k, n in sizes.items()}
+    bad = np.ones(1, np.int64)  # the launchers need no initial value
+    C.cross_entropy_forward(x, target, -100, True, *expected.values(), bad)
+    got = {k: G.empty((n,), np.float32) for k, n in sizes.items()}
+    dbad = G.from_host(np.ones(1, np.int64))
     dx, dtarget = G.from_host(x), G.from_host(target)
-    G.cross_entropy_forward(dx, dtarget, -100, *got.values(), dbad)
-    for k in arrays:
+    G.cross_entropy_forward(dx, dtarget, -100, True, *got.values(), dbad)
+    for k in sizes:
         assert_same(got[k], expected[k])
     assert_same(dbad, bad)
     assert bad[0] == bad_target
+    kept = expected["valid"].sum()
+    assert expected["count"][0] == kept
+    np.testing.assert_allclose(expected["total"][0], expected["losses"].sum() / kept, rtol=1e-6)
     if not bad_target:
         row_scale = expected["valid"] * 0.5
         grad_x = np.empty_like(x)

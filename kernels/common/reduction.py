@@ -203,6 +203,19 @@ def cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
                 valid[r] = 1
 
 
+def cross_entropy_total(losses, valid, mean, total, count):
+    """total[0] = the sum of losses (divided by the count when `mean`: nan when no row is
+    kept, as in PyTorch) and count[0] = the sum of valid, both accumulated in float64 in
+    row order: the reduced loss of `cross_entropy_rows`' rows, serially (M numbers)."""
+    loss = 0.0
+    kept = 0.0
+    for r in range(losses.size):
+        loss += losses[r]
+        kept += valid[r]
+    count[0] = kept
+    total[0] = loss / kept if mean else loss
+
+
 def cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x):
     """grad_x[r] = row_scale[r] * (softmax(x[r]) - onehot(target[r])), from the saved
     lse; exactly 0 where target[r] == ignore_index (whatever row_scale holds there: a mean

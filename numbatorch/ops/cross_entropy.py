@@ -87,6 +87,8 @@ def cross_entropy_rows(input: Tensor, target: Tensor, weight: Tensor | None, ign
         return None
     rows, classes = input.shape
     weighted = weight is not None
+    if not (weighted or label_smoothing > 0 or target.dtype.is_floating_point):
+        return None  # plain class indices (CrossEntropyIndices): no ones weight to build
     if weight is None:
         weight = _creation.ones(classes, dtype=input.dtype, device=input.device)
     weight = weight.to(input.dtype).contiguous()

@@ -5,10 +5,10 @@ Arguments arrive checked from `nn.functional`."""
 
 from __future__ import annotations
 
-from .. import _creation, _dtype
+from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor
+from ..tensor import Tensor, empty_like_array
 from . import elementwise as ew
 from . import reduction as rd
 from ._common import empty, kernels, shape_of, sum_to_shape
@@ -109,19 +109,21 @@ class CrossEntropyIndices(BuiltinFunction):
     def forward(ctx, x, target, ignore_index, reduction):
         x = x.contiguous()
         rows, classes = x.shape
-        lse, losses, valid = (empty((rows,), x.dtype, x.device) for _ in range(3))
-        bad = _creation.zeros(1, dtype=_dtype.int64, device=x.device)
-        kernels(x).cross_entropy_forward(x._array, target._array, ignore_index, lse._array,
-                                         losses._array, valid._array, bad._array)  # fmt: skip
-        if bad.item():
+        dtype, dev = x.dtype, x._storage.device
+        lse, losses, valid = (empty_like_array((rows,), dtype, dev) for _ in range(3))
+        total, count = empty_like_array((), dtype, dev), empty_like_array((), dtype, dev)
+        bad = kernels(x).empty((1,), _dtype.int64.numpy)
+        # one launch: the rows, the reduced loss and the count of kept rows, and whether a
+        # kept target is out of range (read on the host: PyTorch raises before returning)
+        kernels(x).cross_entropy_forward(
+            x._array, target._array, ignore_index, reduction == "mean", lse._array,
+            losses._array, valid._array, total._storage.data, count._storage.data, bad,
+        )  # fmt: skip
+        if bad[0]:
             target_weights(target, None, ignore_index, classes, x.dtype)  # PyTorch's error
-        count = valid.sum()
         ctx.save_for_backward(x, target, lse, valid, count)
         ctx.meta = (ignore_index, reduction)
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return total if reduction == "sum" else total / count
+        return losses if reduction == "none" else total
 
     @staticmethod
     def backward(ctx, grad):
