@@ -612,6 +612,10 @@ def gemm_batched(
 
 _ONE = np.zeros((1, 1), np.int64)
 _NO_BIAS = {np.dtype(t).char: np.zeros(0, t) for t in (np.float32, np.float64)}
+# the read-only empty bias of `gemm_batched`'s kernels, made once
+_NO_BIAS_READ = {char: bias.view() for char, bias in _NO_BIAS.items()}
+for _bias in _NO_BIAS_READ.values():
+    _bias.flags.writeable = False
 
 
 def gemm(
@@ -652,6 +656,14 @@ def gemm(
         return
     a_flat, (a_rs, a_cs) = flat_view(a)
     b_flat, (b_rs, b_cs) = flat_view(b)
+    if m * n * k <= SMALL_GEMM and bias is None and not (a_cs == 1 and b_rs == 1):
+        # `gemm_batched`'s route for one small product that is not made of dot products
+        # (the GEMMs of a backward pass on a few rows), without its offset tables and
+        # operand records: their setup cost more than such a product's arithmetic
+        _gemm_direct(a_flat, _ONE[0], a_rs, a_cs, b_flat, _ONE[0], b_rs, b_cs, out.reshape(-1),
+                     _ONE[0, 0], m, n, k, _NO_BIAS_READ[out.dtype.char], _ONE[0, 0], 0, 1,
+                     beta_accumulate)  # fmt: skip
+        return
     bias_operand = None
     if bias is not None:
         bias_flat, (bias_cs,) = flat_view(bias)
