@@ -353,8 +353,12 @@ def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
                  bias_rs, bias_cs, accumulate):  # fmt: skip
     """C = c[c_at:] (m x n, C-contiguous) = sum_r A[r] @ B[r] + bias, or += that when
     `accumulate`; A[r][i, p] = a[a_at[r] + i*a_rs + p*a_cs], B likewise,
-    bias as in `_gemm_packed`. Serial, no packing: for small products."""
-    _start_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs, accumulate)
+    bias as in `_gemm_packed`. Serial, no packing: for small products. Requires k > 0."""
+    # with nothing to start from, the first term writes C instead of a zeroing pass and
+    # an add (a weight gradient on one row, 128 x 784: 11.3 -> 7 us)
+    write_first = not accumulate and not bias.size
+    if not write_first:
+        _start_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs, accumulate)
     a_rs, a_cs, b_rs, b_cs = uint64(a_rs), uint64(a_cs), uint64(b_rs), uint64(b_cs)
     c_at, m, n, k = uint64(c_at), uint64(m), uint64(n), uint64(k)
     for r in range(a_at.size):
@@ -365,7 +369,10 @@ def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
             for p in range(k):
                 a_ip = a[a_r + i * a_rs + p * a_cs]
                 src = b_r + p * b_rs
-                if b_cs == 1:  # the common case, spelled out so that it vectorizes
+                if write_first and r == 0 and p == 0:
+                    for j in range(n):
+                        c[row + j] = a_ip * b[src + j * b_cs]
+                elif b_cs == 1:  # the common case, spelled out so that it vectorizes
                     for j in range(n):
                         c[row + j] += a_ip * b[src + j]
                 else:
