@@ -520,6 +520,27 @@ def test_optimizer_updates_match_cpu(name, states, empty, options):
         np.testing.assert_allclose(G.to_host(got), want, rtol=2e-6, atol=1e-7)
 
 
+def test_sgd_foreach_matches_sgd_step_on_each_parameter():
+    options = SGDOptions(0.1, 0.9, 0.1, 0.01, True, False, False)
+    params, grads, buffers = (values(n) for n in (3, 5)), (values(n) for n in (3, 5)), None
+    params, grads = list(params), list(grads)
+    buffers = [np.abs(values(n)) for n in (3, 5)]
+    expected = [(p.copy(), b.copy()) for p, b in zip(params, buffers)]
+    for (p, b), g in zip(expected, grads):
+        C.sgd_step(p, g, b, options)
+    got = [(G.from_host(p), G.from_host(b)) for p, b in zip(params, buffers)]
+    G.sgd_foreach([p for p, _ in got], [G.from_host(g) for g in grads], [b for _, b in got],
+                  options)  # fmt: skip
+    for pair, want in zip(got, expected):
+        for array, value in zip(pair, want):
+            np.testing.assert_allclose(G.to_host(array), value, rtol=2e-6, atol=1e-7)
+    cpu = [(p.copy(), b.copy()) for p, b in zip(params, buffers)]
+    C.sgd_foreach([p for p, _ in cpu], grads, [b for _, b in cpu], options)
+    for pair, want in zip(cpu, expected):
+        for array, value in zip(pair, want):
+            np.testing.assert_array_equal(array, value)
+
+
 def test_conv2d_forward_and_backward_match_cpu():
     x, w, bias = values((2, 2, 5, 4)), values((4, 1, 3, 2)), values(4)
     geometry = ((2, 1), (1, 1), (1, 1), 2)  # stride, padding, dilation, groups (depthwise x2)
