@@ -256,7 +256,9 @@ class Backend(Protocol):
         target: Array,
         ignore_index: int,
         lse: Array,
-        row_scale: Array,
+        grad: Array,
+        count: Array,
+        mean: bool,
         grad_x: Array,
     ) -> None: ...
     def cross_entropy_forward(

@@ -382,13 +382,19 @@ def test_cross_entropy_rows_match_cpu(bad_target):
     assert expected["count"][0] == kept
     np.testing.assert_allclose(expected["total"][0], expected["losses"].sum() / kept, rtol=1e-6)
     if not bad_target:
-        row_scale = expected["valid"] * 0.5
-        grad_x = np.empty_like(x)
-        C.cross_entropy_backward(x, target, -100, expected["lse"], row_scale, grad_x)
-        dgrad_x = G.empty(x.shape, x.dtype)
-        G.cross_entropy_backward(dx, dtarget, -100, got["lse"], G.from_host(row_scale),
-                                 dgrad_x)  # fmt: skip
-        assert_same(dgrad_x, grad_x)
+        count = expected["count"]
+        for grad, mean in ((np.full(1, 0.5, np.float32), True), (values(5), False)):
+            grad_x = np.empty_like(x)
+            C.cross_entropy_backward(x, target, -100, expected["lse"], grad, count, mean, grad_x)
+            dgrad_x = G.empty(x.shape, x.dtype)
+            G.cross_entropy_backward(dx, dtarget, -100, got["lse"], G.from_host(grad),
+                                     G.from_host(count), mean, dgrad_x)  # fmt: skip
+            assert_same(dgrad_x, grad_x)
+            scale = grad / count[0] if mean else grad
+            softmax = np.exp(x - expected["lse"][:, None])
+            onehot = np.eye(4, dtype=np.float32)[np.where(target < 0, 0, target)]
+            reference = (softmax - onehot) * (scale * (target != -100))[:, None]
+            np.testing.assert_allclose(grad_x, reference, rtol=1e-5, atol=1e-6)
 
 
 # --- indexing ---------------------------------------------------------------------------------

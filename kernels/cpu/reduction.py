@@ -141,7 +141,9 @@ def _cross_entropy(x, target, ignore_index, mean, lse, losses, valid, total, cou
 
 # error_model="numpy": a mean over no kept rows is 0 / 0 = nan, as in PyTorch
 _CE_FORWARD = twins(_cross_entropy, fastmath={"contract", "arcp", "nsz"}, error_model="numpy")
-_CE_BACKWARD = twins(cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
+_CE_BACKWARD = twins(
+    cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"}, error_model="numpy"
+)
 _SOFT_CE_FORWARD = twins(soft_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
 _SOFT_CE_BACKWARD = twins(soft_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
 
@@ -175,14 +177,18 @@ def cross_entropy_forward(x, target, ignore_index: int, mean: bool, lse, losses,
     )
 
 
-def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x) -> None:
-    """grad_x (M, C) = row_scale[:, None] * (softmax(x) - onehot(target)), rows of x and
-    lse as in `cross_entropy_forward`, 0 on rows whose target is ignore_index."""
+def cross_entropy_backward(x, target, ignore_index: int, lse, grad, count, mean: bool,
+                           grad_x) -> None:  # fmt: skip
+    """grad_x (M, C) of `cross_entropy_forward`'s losses (rows of x and lse as there), the
+    loss's gradient grad C-contiguous of M elements (reduction 'none') or of one, divided
+    by count (1,) with `mean`, as in `cross_entropy_rows_backward`; 0 on rows whose
+    target is ignore_index."""
     if target.size:
         serial, parallel = _CE_BACKWARD
         (parallel if parallel_for(x.size) else serial)(
-            x.reshape(-1), target, ignore_index, lse, row_scale, grad_x.reshape(-1)
-        )
+            x.reshape(-1), target, ignore_index, lse, grad.reshape(-1), count, mean,
+            grad_x.reshape(-1),
+        )  # fmt: skip
 
 
 def soft_cross_entropy_forward(x, probs, target, weight, ignore_index: int, smoothing: float,

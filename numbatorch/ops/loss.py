@@ -11,7 +11,7 @@ from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, empty_like_array
 from . import elementwise as ew
 from . import reduction as rd
-from ._common import empty, kernels, shape_of, sum_to_shape
+from ._common import cast, kernels, shape_of, sum_to_shape
 from .embedding import one_hot
 from .indexing import Gather, IndexSelect, Scatter, _check_index_range
 
@@ -129,20 +129,18 @@ class CrossEntropyIndices(BuiltinFunction):
     def backward(ctx, grad):
         x, target, lse, valid, count = ctx.saved_tensors
         ignore_index, reduction = ctx.meta
-        row_scale = valid * (grad / count if reduction == "mean" else grad)
+        mean = reduction == "mean"
         if grad_mode.is_grad_enabled():  # create_graph: the same gradient, differentiable
+            row_scale = valid * (grad / count if mean else grad)
             safe = ew.where(valid > 0, target, 0)
             onehot = one_hot(safe, x.shape[1]).to(x.dtype)
             return (rd.softmax(x, 1) - onehot) * row_scale.unsqueeze(1), None, None, None
-        grad_x = empty(tuple(x.shape), x.dtype, x.device)
+        grad_x = empty_like_array(tuple(x._array.shape), x.dtype, x._storage.device)
+        # the mean's division and the ignored rows' zeros happen in the kernel
         kernels(x).cross_entropy_backward(
-            x._array,
-            target._array,
-            ignore_index,
-            lse._array,
-            row_scale.contiguous()._array,
-            grad_x._array,
-        )
+            x._array, target._array, ignore_index, lse._array,
+            cast(grad, x.dtype).contiguous()._array, count._storage.data, mean, grad_x._array,
+        )  # fmt: skip
         return grad_x, None, None, None
 
 
