@@ -475,8 +475,8 @@ def flat_view(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
         view = np.lib.stride_tricks.as_strided(x, (span if x.size else 0,), (itemsize,))
     if view.flags.writeable:
         view = view.view()
-        view.flags.writeable = False
-    return view, tuple(s // itemsize for s in x.strides)
+        view.setflags(write=False)  # half the cost of assigning flags.writeable
+    return view, tuple([s // itemsize for s in x.strides])
 
 
 def _task_shape(m: int, n: int, nr: int, products: int) -> tuple[int, int]:

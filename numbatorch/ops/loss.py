@@ -5,7 +5,8 @@ Arguments arrive checked from `nn.functional`."""
 
 from __future__ import annotations
 
-from .. import _dtype
+import numpy as np
+
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
 from ..tensor import Tensor, empty_like_array
@@ -108,31 +109,36 @@ class CrossEntropyIndices(BuiltinFunction):
     @staticmethod
     def forward(ctx, x, target, ignore_index, reduction):
         x = x.contiguous()
-        rows, classes = x.shape
-        dtype, dev = x.dtype, x._storage.device
-        lse, losses, valid = (empty_like_array((rows,), dtype, dev) for _ in range(3))
+        rows, classes = x._array.shape
+        dtype, dev, backend = x.dtype, x._storage.device, kernels(x)
+        lse = empty_like_array((rows,), dtype, dev)
         total, count = empty_like_array((), dtype, dev), empty_like_array((), dtype, dev)
-        bad = kernels(x).empty((1,), _dtype.int64.numpy)
+        # the per-row losses are a tensor only when returned; the kept-row flags only feed
+        # the count (a create_graph backward compares the targets instead)
+        losses = empty_like_array((rows,), dtype, dev) if reduction == "none" else None
+        valid, bad = backend.empty((rows,), dtype.numpy), backend.empty((1,), np.int64)
         # one launch: the rows, the reduced loss and the count of kept rows, and whether a
         # kept target is out of range (read on the host: PyTorch raises before returning)
-        kernels(x).cross_entropy_forward(
+        backend.cross_entropy_forward(
             x._array, target._array, ignore_index, reduction == "mean", lse._array,
-            losses._array, valid._array, total._storage.data, count._storage.data, bad,
+            backend.empty((rows,), dtype.numpy) if losses is None else losses._array, valid,
+            total._storage.data, count._storage.data, bad,
         )  # fmt: skip
         if bad[0]:
             target_weights(target, None, ignore_index, classes, x.dtype)  # PyTorch's error
-        ctx.save_for_backward(x, target, lse, valid, count)
+        ctx.save_for_backward(x, target, lse, count)
         ctx.meta = (ignore_index, reduction)
-        return losses if reduction == "none" else total
+        return total if losses is None else losses
 
     @staticmethod
     def backward(ctx, grad):
-        x, target, lse, valid, count = ctx.saved_tensors
+        x, target, lse, count = ctx.saved_tensors
         ignore_index, reduction = ctx.meta
         mean = reduction == "mean"
         if grad_mode.is_grad_enabled():  # create_graph: the same gradient, differentiable
-            row_scale = valid * (grad / count if mean else grad)
-            safe = ew.where(valid > 0, target, 0)
+            kept = target != ignore_index  # the others raised in forward
+            row_scale = kept.to(x.dtype) * (grad / count if mean else grad)
+            safe = ew.where(kept, target, 0)
             onehot = one_hot(safe, x.shape[1]).to(x.dtype)
             return (rd.softmax(x, 1) - onehot) * row_scale.unsqueeze(1), None, None, None
         grad_x = empty_like_array(tuple(x._array.shape), x.dtype, x._storage.device)
