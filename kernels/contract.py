@@ -288,7 +288,9 @@ class Backend(Protocol):
         target: Array,
         ignore_index: int,
         lse: Array,
-        row_scale: Array,
+        grad: Array,
+        count: Array,
+        mean: bool,
         grad_x: Array,
     ) -> None: ...
     def cross_entropy_forward(
@@ -296,9 +298,12 @@ class Backend(Protocol):
         x: Array,
         target: Array,
         ignore_index: int,
+        mean: bool,
         lse: Array,
         losses: Array,
         valid: Array,
+        total: Array,
+        count: Array,
         bad: Array,
     ) -> None: ...
     def ctc_backward(
@@ -494,6 +499,13 @@ class Backend(Protocol):
     ) -> None: ...
     def scatter(self, out: Array, index: Array, dim: int, src: Array, accumulate: bool) -> None: ...
     def search_sorted(self, sequence: Array, values: Array, out: Array, right: bool) -> None: ...
+    def sgd_foreach(
+        self,
+        params: list[Array],
+        grads: list[Array],
+        momentum_buffers: list[Array],
+        options: SGDOptions,
+    ) -> None: ...
     def sgd_step(
         self, param: Array, grad: Array, momentum_buffer: Array, options: SGDOptions
     ) -> None: ...

@@ -375,11 +375,13 @@ class TensorBase:
         if self._grad is None:
             if create_graph:
                 self._grad = grad + 0
-            elif grad._owned and not self._hooks:
-                self._grad = grad.detach()  # nobody else holds it: keep it, no copy
             else:
-                # the incoming gradient may be shared with another input's: copy it
-                self._grad = grad.clone().detach()
+                # nobody else holds an owned gradient: keep it, no copy; another may be
+                # shared with another input's: copy it. No detached alias where the
+                # backward built no graph on it (PyTorch's .grad is no view either)
+                kept = grad if grad._owned and not self._hooks else grad.clone()
+                detached = kept.grad_fn is None and not kept._requires_grad
+                self._grad = kept if detached else kept.detach()
         elif create_graph:
             self._grad = self._grad + grad
         else:

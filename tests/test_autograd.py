@@ -792,3 +792,11 @@ def test_copy_from_a_tensor_without_grad_cuts_the_old_history():
     y.copy_(torch.tensor([4.0, 4.0]))
     (y + x).sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_leafs_first_gradient_is_kept_as_is_not_as_a_view():
+    # PyTorch's .grad of a plain backward is no view: the engine's fresh gradient itself
+    x = leaf([1.0, 2.0])
+    (x * x).sum().backward()
+    assert x.grad._base is None and x.grad.grad_fn is None and not x.grad.requires_grad
+    assert x.grad.tolist() == [2.0, 4.0]

@@ -366,26 +366,35 @@ def test_softmax_matches_cpu(log, shape, n, inner):
 def test_cross_entropy_rows_match_cpu(bad_target):
     x = values((5, 4), np.float32) * 5
     target = np.array([3, -100, 0, 7 if bad_target else 1, 2], np.int64)
-    arrays = {"lse": None, "losses": None, "valid": None}
-    expected = {k: np.empty(5, np.float32) for k in arrays}
-    bad = np.zeros(1, np.int64)
-    C.cross_entropy_forward(x, target, -100, *expected.values(), bad)
-    got = {k: G.empty((5,), np.float32) for k in arrays}
-    dbad = G.from_host(np.zeros(1, np.int64))
+    sizes = {"lse": 5, "losses": 5, "valid": 5, "total": 1, "count": 1}
+    expected = {k: np.empty(n, np.float32) for k, n in sizes.items()}
+    bad = np.ones(1, np.int64)  # the launchers need no initial value
+    C.cross_entropy_forward(x, target, -100, True, *expected.values(), bad)
+    got = {k: G.empty((n,), np.float32) for k, n in sizes.items()}
+    dbad = G.from_host(np.ones(1, np.int64))
     dx, dtarget = G.from_host(x), G.from_host(target)
-    G.cross_entropy_forward(dx, dtarget, -100, *got.values(), dbad)
-    for k in arrays:
+    G.cross_entropy_forward(dx, dtarget, -100, True, *got.values(), dbad)
+    for k in sizes:
         assert_same(got[k], expected[k])
     assert_same(dbad, bad)
     assert bad[0] == bad_target
+    kept = expected["valid"].sum()
+    assert expected["count"][0] == kept
+    np.testing.assert_allclose(expected["total"][0], expected["losses"].sum() / kept, rtol=1e-6)
     if not bad_target:
-        row_scale = expected["valid"] * 0.5
-        grad_x = np.empty_like(x)
-        C.cross_entropy_backward(x, target, -100, expected["lse"], row_scale, grad_x)
-        dgrad_x = G.empty(x.shape, x.dtype)
-        G.cross_entropy_backward(dx, dtarget, -100, got["lse"], G.from_host(row_scale),
-                                 dgrad_x)  # fmt: skip
-        assert_same(dgrad_x, grad_x)
+        count = expected["count"]
+        for grad, mean in ((np.full(1, 0.5, np.float32), True), (values(5), False)):
+            grad_x = np.empty_like(x)
+            C.cross_entropy_backward(x, target, -100, expected["lse"], grad, count, mean, grad_x)
+            dgrad_x = G.empty(x.shape, x.dtype)
+            G.cross_entropy_backward(dx, dtarget, -100, got["lse"], G.from_host(grad),
+                                     G.from_host(count), mean, dgrad_x)  # fmt: skip
+            assert_same(dgrad_x, grad_x)
+            scale = grad / count[0] if mean else grad
+            softmax = np.exp(x - expected["lse"][:, None])
+            onehot = np.eye(4, dtype=np.float32)[np.where(target < 0, 0, target)]
+            reference = (softmax - onehot) * (scale * (target != -100))[:, None]
+            np.testing.assert_allclose(grad_x, reference, rtol=1e-5, atol=1e-6)
 
 
 # --- indexing ---------------------------------------------------------------------------------
@@ -515,6 +524,27 @@ def test_optimizer_updates_match_cpu(name, states, empty, options):
     for got, want in zip(device, expected):
         # the simulator runs the update in Python, whose float32 scalars round differently
         np.testing.assert_allclose(G.to_host(got), want, rtol=2e-6, atol=1e-7)
+
+
+def test_sgd_foreach_matches_sgd_step_on_each_parameter():
+    options = SGDOptions(0.1, 0.9, 0.1, 0.01, True, False, False)
+    params, grads, buffers = (values(n) for n in (3, 5)), (values(n) for n in (3, 5)), None
+    params, grads = list(params), list(grads)
+    buffers = [np.abs(values(n)) for n in (3, 5)]
+    expected = [(p.copy(), b.copy()) for p, b in zip(params, buffers)]
+    for (p, b), g in zip(expected, grads):
+        C.sgd_step(p, g, b, options)
+    got = [(G.from_host(p), G.from_host(b)) for p, b in zip(params, buffers)]
+    G.sgd_foreach([p for p, _ in got], [G.from_host(g) for g in grads], [b for _, b in got],
+                  options)  # fmt: skip
+    for pair, want in zip(got, expected):
+        for array, value in zip(pair, want):
+            np.testing.assert_allclose(G.to_host(array), value, rtol=2e-6, atol=1e-7)
+    cpu = [(p.copy(), b.copy()) for p, b in zip(params, buffers)]
+    C.sgd_foreach([p for p, _ in cpu], grads, [b for _, b in cpu], options)
+    for pair, want in zip(cpu, expected):
+        for array, value in zip(pair, want):
+            np.testing.assert_array_equal(array, value)
 
 
 def test_conv2d_forward_and_backward_match_cpu():

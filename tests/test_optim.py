@@ -234,6 +234,21 @@ def test_parameters_without_gradients_are_skipped():
     assert b not in optimizer.state
 
 
+def test_sgd_momentum_buffers_start_per_parameter_within_one_group():
+    # the group is updated in one launcher call per first_step value: b's buffer starts
+    # as its first gradient on step 2, while a's already holds a step's history
+    a, b = nn.Parameter(torch.tensor([1.0, 2.0])), nn.Parameter(torch.tensor([3.0]))
+    optimizer = optim.SGD([a, b], lr=0.5, momentum=0.9, dampening=0.1)
+    a.grad = torch.tensor([1.0, -1.0])
+    optimizer.step()
+    a.grad, b.grad = torch.tensor([2.0, 0.5]), torch.tensor([4.0])
+    optimizer.step()
+    buffer_a = 0.9 * np.array([1.0, -1.0]) + 0.9 * np.array([2.0, 0.5])
+    np.testing.assert_allclose(a.tolist(), np.array([0.5, 2.5]) - 0.5 * buffer_a, rtol=1e-6)
+    np.testing.assert_allclose(b.tolist(), [3.0 - 0.5 * 4.0], rtol=1e-6)
+    np.testing.assert_allclose(optimizer.state[b]["momentum_buffer"].tolist(), [4.0])
+
+
 def test_step_bumps_the_parameter_version():
     p = nn.Parameter(torch.ones(2))
     p.grad = torch.ones(2)

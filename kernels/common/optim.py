@@ -286,6 +286,21 @@ def scalars(options) -> tuple:
     return tuple(convert(value) for convert, value in zip(_CONVERTERS[type(options)], options))
 
 
+def sgd_foreach_launcher(run_each):
+    """A backend's `sgd_foreach`, given `run_each(params, arrays, options)`: its compiled
+    update of `type(options)` on each param with the arrays of the same position."""
+
+    def sgd_foreach(
+        params: list[Array], grads: list[Array], momentum_buffers: list[Array], options: SGDOptions
+    ) -> None:
+        """`sgd_step` on each parameter of a list with the same options, in one call: the
+        options are converted and the kernels looked up once per parameter group, not per
+        parameter (most of a small net's update was that per-parameter Python)."""
+        run_each(params, list(zip(grads, momentum_buffers)), options)
+
+    return sgd_foreach
+
+
 def launchers(run) -> tuple:
     """A backend's optimizer launchers, in the order of `RULES`. `run(param, arrays,
     options)` calls the backend's compiled update for `type(options)` on param and the

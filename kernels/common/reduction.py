@@ -203,16 +203,34 @@ def cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
                 valid[r] = 1
 
 
-def cross_entropy_rows_backward(x, target, ignore_index, lse, row_scale, grad_x):
-    """grad_x[r] = row_scale[r] * (softmax(x[r]) - onehot(target[r])), from the saved
-    lse; exactly 0 where target[r] == ignore_index (whatever row_scale holds there: a mean
-    over no targets is nan, its gradient is 0 as in PyTorch)."""
+def cross_entropy_total(losses, valid, mean, total, count):
+    """total[0] = the sum of losses (divided by the count when `mean`: nan when no row is
+    kept, as in PyTorch) and count[0] = the sum of valid, both accumulated in float64 in
+    row order: the reduced loss of `cross_entropy_rows`' rows, serially (M numbers)."""
+    loss = 0.0
+    kept = 0.0
+    for r in range(losses.size):
+        loss += losses[r]
+        kept += valid[r]
+    count[0] = kept
+    total[0] = loss / kept if mean else loss
+
+
+def cross_entropy_rows_backward(x, target, ignore_index, lse, grad, count, mean, grad_x):
+    """grad_x[r] = scale * (softmax(x[r]) - onehot(target[r])), from the saved lse: scale
+    = g / count[0] with `mean`, else g, where g = grad[r] (grad of M elements: reduction
+    'none') or grad[0] (one element: the reduced loss's gradient). Exactly 0 where
+    target[r] == ignore_index (whatever the scale: a mean over no targets is nan, its
+    gradient is 0 as in PyTorch)."""
     m = target.size
     c = x.size // m
     for r in prange(m):
         base = np.int64(r) * c
         t = target[r]
-        scale = row_scale[r] if t != ignore_index else type(row_scale[r])(0.0)
+        g = grad[r] if grad.size == m else grad[0]  # r < m: tested first
+        if mean:
+            g = g / count[0]
+        scale = g if t != ignore_index else type(g)(0.0)
         for k in range(c):
             grad_x[base + k] = scale * fastmath.exp(x[base + k] - lse[r])
         if t != ignore_index:

@@ -24,6 +24,7 @@ from .optim import (
     radam_step,
     rmsprop_step,
     rprop_step,
+    sgd_foreach,
     sgd_step,
 )
 from .pool import (

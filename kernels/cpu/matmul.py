@@ -353,8 +353,12 @@ def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
                  bias_rs, bias_cs, accumulate):  # fmt: skip
     """C = c[c_at:] (m x n, C-contiguous) = sum_r A[r] @ B[r] + bias, or += that when
     `accumulate`; A[r][i, p] = a[a_at[r] + i*a_rs + p*a_cs], B likewise,
-    bias as in `_gemm_packed`. Serial, no packing: for small products."""
-    _start_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs, accumulate)
+    bias as in `_gemm_packed`. Serial, no packing: for small products. Requires k > 0."""
+    # with nothing to start from, the first term writes C instead of a zeroing pass and
+    # an add (a weight gradient on one row, 128 x 784: 11.3 -> 7 us)
+    write_first = not accumulate and not bias.size
+    if not write_first:
+        _start_block(c, c_at, n, m, n, bias, bias_at, bias_rs, bias_cs, accumulate)
     a_rs, a_cs, b_rs, b_cs = uint64(a_rs), uint64(a_cs), uint64(b_rs), uint64(b_cs)
     c_at, m, n, k = uint64(c_at), uint64(m), uint64(n), uint64(k)
     for r in range(a_at.size):
@@ -365,7 +369,10 @@ def _gemm_direct(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
             for p in range(k):
                 a_ip = a[a_r + i * a_rs + p * a_cs]
                 src = b_r + p * b_rs
-                if b_cs == 1:  # the common case, spelled out so that it vectorizes
+                if write_first and r == 0 and p == 0:
+                    for j in range(n):
+                        c[row + j] = a_ip * b[src + j * b_cs]
+                elif b_cs == 1:  # the common case, spelled out so that it vectorizes
                     for j in range(n):
                         c[row + j] += a_ip * b[src + j]
                 else:
@@ -503,8 +510,8 @@ def flat_view(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
         view = np.lib.stride_tricks.as_strided(x, (span if x.size else 0,), (itemsize,))
     if view.flags.writeable:
         view = view.view()
-        view.flags.writeable = False
-    return view, tuple(s // itemsize for s in x.strides)
+        view.setflags(write=False)  # half the cost of assigning flags.writeable
+    return view, tuple([s // itemsize for s in x.strides])
 
 
 def _task_shape(m: int, n: int, nr: int, products: int) -> tuple[int, int]:
@@ -660,6 +667,10 @@ def gemm_batched(
 
 _ONE = np.zeros((1, 1), np.int64)
 _NO_BIAS = {np.dtype(t).char: np.zeros(0, t) for t in (np.float32, np.float64)}
+# the read-only empty bias of `gemm_batched`'s kernels, made once
+_NO_BIAS_READ = {char: bias.view() for char, bias in _NO_BIAS.items()}
+for _bias in _NO_BIAS_READ.values():
+    _bias.flags.writeable = False
 
 
 def gemm(
@@ -700,6 +711,14 @@ def gemm(
         return
     a_flat, (a_rs, a_cs) = flat_view(a)
     b_flat, (b_rs, b_cs) = flat_view(b)
+    if m * n * k <= SMALL_GEMM and bias is None and not (a_cs == 1 and b_rs == 1):
+        # `gemm_batched`'s route for one small product that is not made of dot products
+        # (the GEMMs of a backward pass on a few rows), without its offset tables and
+        # operand records: their setup cost more than such a product's arithmetic
+        _gemm_direct(a_flat, _ONE[0], a_rs, a_cs, b_flat, _ONE[0], b_rs, b_cs, out.reshape(-1),
+                     _ONE[0, 0], m, n, k, _NO_BIAS_READ[out.dtype.char], _ONE[0, 0], 0, 1,
+                     beta_accumulate)  # fmt: skip
+        return
     bias_operand = None
     if bias is not None:
         bias_flat, (bias_cs,) = flat_view(bias)

@@ -15,11 +15,18 @@ _OPTIONS = {"error_model": "numpy", "fastmath": {"contract", "arcp", "nsz"}}
 _KERNELS = {options: twins(rule, **_OPTIONS) for options, rule in rules.RULES.items()}
 
 
-def _run(param, arrays: tuple, options) -> None:
+def _run_each(params: list, arrays: list, options) -> None:
     serial, parallel = _KERNELS[type(options)]
-    flat = [a.reshape(-1) for a in (param, *arrays)]
-    (parallel if parallel_for(param.size) else serial)(*flat, *rules.scalars(options))
+    values = rules.scalars(options)
+    for param, extra in zip(params, arrays):
+        flat = [a.reshape(-1) for a in extra]
+        (parallel if parallel_for(param.size) else serial)(param.reshape(-1), *flat, *values)
+
+
+def _run(param, arrays: tuple, options) -> None:
+    _run_each([param], [arrays], options)
 
 
 sgd_step, adam_step, rmsprop_step, adagrad_step, adadelta_step, *_more = rules.launchers(_run)
 adamax_step, nadam_step, radam_step, asgd_step, rprop_step = _more
+sgd_foreach = rules.sgd_foreach_launcher(_run_each)

@@ -24,6 +24,7 @@ from ..common.reduction import (
     SUM,
     cross_entropy_rows,
     cross_entropy_rows_backward,
+    cross_entropy_total,
     finalize,
     logaddexp_scan_line,
     range_reducer,
@@ -163,8 +164,24 @@ def _scan(x, out, n, inner, start, multiply):
 
 
 _scan_serial, _scan_parallel = twins(_scan)
-_CE_FORWARD = twins(cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
-_CE_BACKWARD = twins(cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
+_ce_rows = njit(inline="always")(cross_entropy_rows)
+_ce_total = njit(inline="always")(cross_entropy_total)
+
+
+def _cross_entropy(x, target, ignore_index, mean, lse, losses, valid, total, count, bad):
+    """The rows of `cross_entropy_rows`, then their reduced loss (`cross_entropy_total`),
+    in one launch: a training step's loss costs one kernel call, not four."""
+    bad[0] = 0
+    if target.size:
+        _ce_rows(x, target, ignore_index, lse, losses, valid, bad)
+    _ce_total(losses, valid, mean, total, count)
+
+
+# error_model="numpy": a mean over no kept rows is 0 / 0 = nan, as in PyTorch
+_CE_FORWARD = twins(_cross_entropy, fastmath={"contract", "arcp", "nsz"}, error_model="numpy")
+_CE_BACKWARD = twins(
+    cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"}, error_model="numpy"
+)
 _SOFT_CE_FORWARD = twins(soft_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
 _SOFT_CE_BACKWARD = twins(soft_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
 
@@ -186,25 +203,30 @@ def cumprod(x: np.ndarray, out: np.ndarray, n: int, inner: int) -> None:
     _run_scan(x, out, n, inner, True)
 
 
-def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad) -> None:
+def cross_entropy_forward(x, target, ignore_index: int, mean: bool, lse, losses, valid, total,
+                          count, bad) -> None:  # fmt: skip
     """Cross-entropy of the rows of C-contiguous logits x (M, C) at class indices target
-    (M,) int64: lse, losses, valid (M,) and bad (1,) as in `cross_entropy_rows`; bad[0]
-    must be 0 on entry."""
-    if target.size:
-        serial, parallel = _CE_FORWARD
-        (parallel if parallel_for(x.size) else serial)(
-            x.reshape(-1), target, ignore_index, lse, losses, valid, bad
-        )
+    (M,) int64: lse, losses, valid (M,) and bad (1,) as in `cross_entropy_rows` (bad[0]
+    is 0 when every kept target is in range; no initial value needed), and total, count
+    (1,) as in `cross_entropy_total`: the loss of reduction 'mean' or 'sum'."""
+    serial, parallel = _CE_FORWARD
+    (parallel if parallel_for(x.size) else serial)(
+        x.reshape(-1), target, ignore_index, mean, lse, losses, valid, total, count, bad
+    )
 
 
-def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x) -> None:
-    """grad_x (M, C) = row_scale[:, None] * (softmax(x) - onehot(target)), rows of x and
-    lse as in `cross_entropy_forward`, 0 on rows whose target is ignore_index."""
+def cross_entropy_backward(x, target, ignore_index: int, lse, grad, count, mean: bool,
+                           grad_x) -> None:  # fmt: skip
+    """grad_x (M, C) of `cross_entropy_forward`'s losses (rows of x and lse as there), the
+    loss's gradient grad C-contiguous of M elements (reduction 'none') or of one, divided
+    by count (1,) with `mean`, as in `cross_entropy_rows_backward`; 0 on rows whose
+    target is ignore_index."""
     if target.size:
         serial, parallel = _CE_BACKWARD
         (parallel if parallel_for(x.size) else serial)(
-            x.reshape(-1), target, ignore_index, lse, row_scale, grad_x.reshape(-1)
-        )
+            x.reshape(-1), target, ignore_index, lse, grad.reshape(-1), count, mean,
+            grad_x.reshape(-1),
+        )  # fmt: skip
 
 
 def soft_cross_entropy_forward(x, probs, target, weight, ignore_index: int, smoothing: float,

@@ -129,5 +129,11 @@ def _run(param, arrays: tuple, options) -> None:
         _KERNELS[type(options)][launch(param.size)](*flat, *rules.scalars(options))
 
 
+def _run_each(params: list, arrays: list, options) -> None:
+    for param, extra in zip(params, arrays):
+        _run(param, extra, options)
+
+
 sgd_step, adam_step, rmsprop_step, adagrad_step, adadelta_step, *_more = rules.launchers(_run)
 adamax_step, nadam_step, radam_step, asgd_step, rprop_step = _more
+sgd_foreach = rules.sgd_foreach_launcher(_run_each)

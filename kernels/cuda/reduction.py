@@ -47,6 +47,7 @@ from ._launch import (
     launch,
     per_slice,
 )
+from .elementwise import fill
 
 SMALL_N = 32  # up to this many items per output, a thread per output beats a block
 SPLIT_N = 1 << 15  # one output over more items than this is reduced by many blocks
@@ -314,27 +315,42 @@ def _cross_entropy_kernel(x, c, target, ignore_index, lse, losses, valid, bad):
 
 
 @cuda.jit(cache=True)
-def _cross_entropy_backward_kernel(x, c, target, ignore_index, lse, row_scale, grad_x):
+def _cross_entropy_backward_kernel(x, c, target, ignore_index, lse, grad, count, mean, grad_x):
     for r in range(cuda.grid(1), target.size, cuda.gridsize(1)):
+        g = grad[r : r + 1] if grad.size == target.size else grad[0:1]
         _ce_row_backward(x[r * c : (r + 1) * c], target[r : r + 1], ignore_index,
-                         lse[r : r + 1], row_scale[r : r + 1],
+                         lse[r : r + 1], g, count, mean,
                          grad_x[r * c : (r + 1) * c])  # fmt: skip
 
 
-def cross_entropy_forward(x, target, ignore_index: int, lse, losses, valid, bad) -> None:
-    """The CPU launcher's rows (see there), a thread per row."""
+_ce_total = per_slice(common.cross_entropy_total)
+
+
+@cuda.jit(cache=True)
+def _cross_entropy_total_kernel(losses, valid, mean, total, count):
+    if cuda.grid(1) == 0:  # a serial sum over the rows, in the CPU's order
+        _ce_total(losses, valid, mean, total, count)
+
+
+def cross_entropy_forward(x, target, ignore_index: int, mean: bool, lse, losses, valid, total,
+                          count, bad) -> None:  # fmt: skip
+    """The CPU launcher's rows (see there), a thread per row, then their total."""
+    fill(bad, 0)
     if target.size:
         _cross_entropy_kernel[launch(target.size)](
             x.reshape(-1), x.shape[1], target, ignore_index, lse, losses, valid, bad
         )
+    _cross_entropy_total_kernel[1, 1](losses, valid, mean, total, count)
 
 
-def cross_entropy_backward(x, target, ignore_index: int, lse, row_scale, grad_x) -> None:
+def cross_entropy_backward(x, target, ignore_index: int, lse, grad, count, mean: bool,
+                           grad_x) -> None:  # fmt: skip
     """The CPU launcher's rows (see there), a thread per row."""
     if target.size:
         _cross_entropy_backward_kernel[launch(target.size)](
-            x.reshape(-1), x.shape[1], target, ignore_index, lse, row_scale, grad_x.reshape(-1)
-        )
+            x.reshape(-1), x.shape[1], target, ignore_index, lse, grad.reshape(-1), count, mean,
+            grad_x.reshape(-1),
+        )  # fmt: skip
 
 
 _soft_ce_row = per_slice(common.soft_cross_entropy_rows)

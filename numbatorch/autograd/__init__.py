@@ -21,8 +21,9 @@ def _make_grads(outputs, grad_outputs, create_graph):
                 )
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grad = ones_like(out)
-        elif grad.shape != out.shape:
+            grads.append(ones_like(out))  # a fresh tensor: nothing to detach
+            continue
+        if grad.shape != out.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and output[0] "
                 f"has a shape of {out.shape}."

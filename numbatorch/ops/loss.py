@@ -5,13 +5,14 @@ Arguments arrive checked from `nn.functional`."""
 
 from __future__ import annotations
 
-from .. import _creation, _dtype
+import numpy as np
+
 from ..autograd import grad_mode
 from ..autograd.function import BuiltinFunction
-from ..tensor import Tensor
+from ..tensor import Tensor, empty_like_array
 from . import elementwise as ew
 from . import reduction as rd
-from ._common import empty, kernels, shape_of, sum_to_shape
+from ._common import cast, kernels, shape_of, sum_to_shape
 from .embedding import one_hot
 from .indexing import Gather, IndexSelect, Scatter, _check_index_range
 
@@ -108,39 +109,44 @@ class CrossEntropyIndices(BuiltinFunction):
     @staticmethod
     def forward(ctx, x, target, ignore_index, reduction):
         x = x.contiguous()
-        rows, classes = x.shape
-        lse, losses, valid = (empty((rows,), x.dtype, x.device) for _ in range(3))
-        bad = _creation.zeros(1, dtype=_dtype.int64, device=x.device)
-        kernels(x).cross_entropy_forward(x._array, target._array, ignore_index, lse._array,
-                                         losses._array, valid._array, bad._array)  # fmt: skip
-        if bad.item():
+        rows, classes = x._array.shape
+        dtype, dev, backend = x.dtype, x._storage.device, kernels(x)
+        lse = empty_like_array((rows,), dtype, dev)
+        total, count = empty_like_array((), dtype, dev), empty_like_array((), dtype, dev)
+        # the per-row losses are a tensor only when returned; the kept-row flags only feed
+        # the count (a create_graph backward compares the targets instead)
+        losses = empty_like_array((rows,), dtype, dev) if reduction == "none" else None
+        valid, bad = backend.empty((rows,), dtype.numpy), backend.empty((1,), np.int64)
+        # one launch: the rows, the reduced loss and the count of kept rows, and whether a
+        # kept target is out of range (read on the host: PyTorch raises before returning)
+        backend.cross_entropy_forward(
+            x._array, target._array, ignore_index, reduction == "mean", lse._array,
+            backend.empty((rows,), dtype.numpy) if losses is None else losses._array, valid,
+            total._storage.data, count._storage.data, bad,
+        )  # fmt: skip
+        if bad[0]:
             target_weights(target, None, ignore_index, classes, x.dtype)  # PyTorch's error
-        count = valid.sum()
-        ctx.save_for_backward(x, target, lse, valid, count)
+        ctx.save_for_backward(x, target, lse, count)
         ctx.meta = (ignore_index, reduction)
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return total if reduction == "sum" else total / count
+        return total if losses is None else losses
 
     @staticmethod
     def backward(ctx, grad):
-        x, target, lse, valid, count = ctx.saved_tensors
+        x, target, lse, count = ctx.saved_tensors
         ignore_index, reduction = ctx.meta
-        row_scale = valid * (grad / count if reduction == "mean" else grad)
+        mean = reduction == "mean"
         if grad_mode.is_grad_enabled():  # create_graph: the same gradient, differentiable
-            safe = ew.where(valid > 0, target, 0)
+            kept = target != ignore_index  # the others raised in forward
+            row_scale = kept.to(x.dtype) * (grad / count if mean else grad)
+            safe = ew.where(kept, target, 0)
             onehot = one_hot(safe, x.shape[1]).to(x.dtype)
             return (rd.softmax(x, 1) - onehot) * row_scale.unsqueeze(1), None, None, None
-        grad_x = empty(tuple(x.shape), x.dtype, x.device)
+        grad_x = empty_like_array(tuple(x._array.shape), x.dtype, x._storage.device)
+        # the mean's division and the ignored rows' zeros happen in the kernel
         kernels(x).cross_entropy_backward(
-            x._array,
-            target._array,
-            ignore_index,
-            lse._array,
-            row_scale.contiguous()._array,
-            grad_x._array,
-        )
+            x._array, target._array, ignore_index, lse._array,
+            cast(grad, x.dtype).contiguous()._array, count._storage.data, mean, grad_x._array,
+        )  # fmt: skip
         return grad_x, None, None, None
 
 

@@ -175,12 +175,11 @@ class Optimizer:
         if closure is not None:
             with grad_mode.enable_grad():
                 loss = closure()
-        updates = [
-            self._update(group, param, self._checked_grad(param))
-            for group in self.param_groups
-            for param in group["params"]
-            if param._grad is not None
-        ]
+        updates = []
+        for group in self.param_groups:
+            params = [param for param in group["params"] if param._grad is not None]
+            if params:
+                updates += self._group_updates(group, params)
         state = grad_mode._state
         enabled = state.enabled
         state.enabled = False  # no_grad, without a context manager's cost
@@ -193,6 +192,12 @@ class Optimizer:
 
     def _update(self, group: dict, param: Tensor, grad: Tensor):
         raise NotImplementedError
+
+    def _group_updates(self, group: dict, params: list) -> list:
+        """The updates of a group's parameters that have a gradient, each validated here
+        (the callables run once every group has passed): one per parameter, or fewer
+        where an optimizer updates a whole group in one call."""
+        return [self._update(group, param, self._checked_grad(param)) for param in params]
 
     @staticmethod
     def _checked_grad(param: Tensor) -> Tensor:
