@@ -73,14 +73,15 @@ class Stream(IterableDataset):
         return iter(range(start, self.n, step))
 
 
-class StridedCopy(Dataset):
-    """Sample i is a transposed (strided) copy: a kernel with no serial twin."""
+class Pooled(Dataset):
+    """Sample i is a 2x2 max pool of a plane of i's: a kernel with no serial twin (a
+    worker's serial threshold cannot keep it off the OpenMP pool)."""
 
     def __len__(self):
         return 2
 
     def __getitem__(self, index):
-        return numbatorch.ones(3, 4).t().contiguous() * index
+        return numbatorch.nn.functional.max_pool2d(numbatorch.ones(1, 4, 4), 2) * index
 
 
 class Large(Dataset):
@@ -324,15 +325,15 @@ def test_pin_memory_is_accepted_and_changes_nothing():
 
 def test_forked_worker_running_a_parallel_kernel_after_the_pool_started_is_reported():
     (numbatorch.ones(1 << 17) + 1).sum()  # starts the OpenMP pool in this process
-    loader = DataLoader(StridedCopy(), batch_size=None, num_workers=1, **FORK)
+    loader = DataLoader(Pooled(), batch_size=None, num_workers=1, **FORK)
     with pytest.raises(RuntimeError, match="exited unexpectedly.*forkserver"):
         list(loader)
 
 
 def test_default_workers_run_parallel_kernels_after_the_pool_started():
     (numbatorch.ones(1 << 17) + 1).sum()
-    loader = DataLoader(StridedCopy(), batch_size=None, num_workers=1)
-    assert [t.tolist() for t in loader] == [[[0.0] * 3] * 4, [[1.0] * 3] * 4]
+    loader = DataLoader(Pooled(), batch_size=None, num_workers=1)
+    assert [t.tolist() for t in loader] == [[[[0.0] * 2] * 2], [[[1.0] * 2] * 2]]
 
 
 @pytest.mark.parametrize(
