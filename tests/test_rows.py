@@ -231,6 +231,21 @@ def test_layer_norm_backward_kernels_pass_gradcheck(affine):
         assert gradgradcheck(lambda t: F.layer_norm(t, (4,)), [x])
 
 
+@pytest.mark.parametrize("shape", [(1024, 72), (256, 300)], ids=["narrow", "two_blocks"])
+def test_layer_norm_parameter_gradients_summed_in_runs_of_rows(shape):
+    # large enough for the parallel kernel, which sums the rows in runs (parts) per
+    # block of columns and then adds the runs: against numpy's float64 sums
+    rng = np.random.default_rng(11)
+    x, grad = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+    w, b = (torch.tensor(rng.standard_normal(shape[1]).astype(np.float32), requires_grad=True)
+            for _ in range(2))  # fmt: skip
+    F.layer_norm(torch.tensor(x), shape[1:], w, b).backward(torch.tensor(grad))
+    x_hat = np_layer_norm(x, None, None, 1)
+    np.testing.assert_allclose(w.grad.numpy(), (grad * x_hat).sum(0), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(b.grad.numpy(), grad.astype(np.float64).sum(0), rtol=1e-5,
+                               atol=1e-4)  # fmt: skip
+
+
 def test_layer_norm_on_cuda_matches_the_cpu():
     if not torch.cuda.is_available():
         pytest.skip("no CUDA (not even the simulator)")

@@ -184,22 +184,32 @@ def layer_norm_backward_rows(grad, x, weight, mean, rstd, grad_x, has_weight):
 
 def layer_norm_backward_columns(grad, x, mean, rstd, sums, grad_weight, grad_bias):
     """grad_weight[j] = sum over rows of grad * x_hat, grad_bias[j] = sum of grad, for the
-    (rows, n) arrays; sums: (2, n) float64 scratch. A task owns COLUMNS columns and walks
-    the rows, so every load is a contiguous piece of a row."""
-    n = x.shape[1]
-    for block in prange((n + COLUMNS - 1) // COLUMNS):
-        j0 = np.int64(block) * COLUMNS
+    (rows, n) arrays; sums: (parts, 2, n) float64 scratch. The rows are cut into `parts`
+    runs; a task owns COLUMNS columns of one run and walks its rows, so every load is a
+    contiguous piece of a row; then each column adds up its parts. (With one part, a
+    layer of width 128 or less was a single task: its weight gradient ran on one thread.)"""
+    rows, n = x.shape
+    parts = sums.shape[0]
+    blocks = (n + COLUMNS - 1) // COLUMNS
+    for task in prange(parts * blocks):
+        part = np.int64(task) // blocks
+        j0 = (np.int64(task) % blocks) * COLUMNS
         j1 = min(n, j0 + COLUMNS)
-        ws, bs = sums[0, j0:j1], sums[1, j0:j1]
+        ws, bs = sums[part, 0, j0:j1], sums[part, 1, j0:j1]
         for j in range(j1 - j0):
             ws[j] = 0.0
             bs[j] = 0.0
-        for r in range(x.shape[0]):
+        for r in range(part * rows // parts, (part + 1) * rows // parts):
             g, row = grad[r, j0:j1], x[r, j0:j1]
             mu, rs = mean[r], rstd[r]
             for j in range(j1 - j0):
                 ws[j] += g[j] * ((row[j] - mu) * rs)
                 bs[j] += g[j]
-        for j in range(j1 - j0):
-            grad_weight[j0 + j] = ws[j]
-            grad_bias[j0 + j] = bs[j]
+    for j in prange(n):
+        w = 0.0
+        b = 0.0
+        for part in range(parts):
+            w += sums[part, 0, j]
+            b += sums[part, 1, j]
+        grad_weight[j] = w
+        grad_bias[j] = b

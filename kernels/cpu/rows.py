@@ -11,6 +11,7 @@ CUDA backend runs on one line per thread (`per_slice`).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from ..common import rows as common
@@ -19,8 +20,9 @@ from ._launch import parallel_for, twins
 
 # error_model="numpy": a float division by zero gives inf or NaN, as on the GPU
 _OPTIONS = {"fastmath": FASTMATH, "error_model": "numpy"}
-_SOFTMAX = twins(common.softmax_lines, **_OPTIONS)
-_SOFTMAX_BACKWARD = twins(common.softmax_backward_lines, **_OPTIONS)
+_SOFTMAX = twins(common.softmax_lines, calls=("_softmax_row",), **_OPTIONS)
+_SOFTMAX_BACKWARD = twins(common.softmax_backward_lines, calls=("_softmax_backward_row",),
+                          **_OPTIONS)  # fmt: skip
 _LAYER_NORM = twins(common.layer_norm_rows, **_OPTIONS)
 _LAYER_NORM_ROWS = twins(common.layer_norm_backward_rows, **_OPTIONS)
 _LAYER_NORM_COLUMNS = twins(common.layer_norm_backward_columns, **_OPTIONS)
@@ -29,6 +31,16 @@ _LAYER_NORM_COLUMNS = twins(common.layer_norm_backward_columns, **_OPTIONS)
 def _pick(kernels, numel: int):
     serial, parallel = kernels
     return parallel if parallel_for(numel) else serial
+
+
+def _parts(shape: tuple, parallel: bool) -> int:
+    """Runs of rows layer_norm's weight gradient sums separately: enough tasks for every
+    thread (two each) when the columns alone are too few, and runs of 64 rows or more."""
+    rows, n = shape
+    if not parallel:
+        return 1
+    tasks = 2 * numba.get_num_threads()
+    return max(1, min(rows // 64, -(-tasks // -(-n // common.COLUMNS))))
 
 
 def softmax(x: np.ndarray, out: np.ndarray, n: int, inner: int, log: bool) -> None:
@@ -68,8 +80,9 @@ def layer_norm_backward(grad, x, weight, mean, rstd, grad_x, grad_weight, grad_b
             grad, x, x[0] if weight is None else weight, mean, rstd, grad_x, weight is not None
         )
     if grad_weight is not None:
-        sums = np.empty((2, x.shape[1]), np.float64)
-        _pick(_LAYER_NORM_COLUMNS, x.size)(grad, x, mean, rstd, sums, grad_weight, grad_bias)
+        kernel = _pick(_LAYER_NORM_COLUMNS, x.size)
+        sums = np.empty((_parts(x.shape, kernel is _LAYER_NORM_COLUMNS[1]), 2, x.shape[1]))
+        kernel(grad, x, mean, rstd, sums, grad_weight, grad_bias)
 
 
 __all__ = ["layer_norm_backward", "layer_norm_forward", "softmax", "softmax_backward"]

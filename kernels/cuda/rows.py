@@ -44,7 +44,7 @@ def _layer_norm_backward_kernel(grad, x, weight, mean, rstd, grad_x, has_weight)
 def _layer_norm_columns_kernel(grad, x, mean, rstd, sums, grad_weight, grad_bias):
     for j in range(cuda.grid(1), x.shape[1], cuda.gridsize(1)):  # j < n
         _layer_norm_backward_column(grad[:, j : j + 1], x[:, j : j + 1], mean, rstd,
-                                    sums[:, j : j + 1], grad_weight[j : j + 1],
+                                    sums[:, :, j : j + 1], grad_weight[j : j + 1],
                                     grad_bias[j : j + 1])  # fmt: skip
 
 
@@ -76,7 +76,7 @@ def layer_norm_backward(grad, x, weight, mean, rstd, grad_x, grad_weight, grad_b
             grad, x, x[0] if weight is None else weight, mean, rstd, grad_x, weight is not None
         )
     if grad_weight is not None:
-        sums = empty((2, x.shape[1]), mean.dtype)
+        sums = empty((1, 2, x.shape[1]), mean.dtype)
         _layer_norm_columns_kernel[launch(x.shape[1])](
             grad, x, mean, rstd, sums, grad_weight, grad_bias
         )
