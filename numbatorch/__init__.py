@@ -75,6 +75,7 @@ from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -548,6 +549,44 @@ from ._functional_aliases import (  # noqa: E402
     max_pool3d,
     native_channel_shuffle,
 )
+
+
+# issue 15's last everyday names: composites, torch-level losses (ATen's signatures) and
+# in-place activations
+from ._functional_aliases import (  # noqa: E402
+    binary_cross_entropy_with_logits,
+    celu_,
+    cosine_embedding_loss,
+    ctc_loss,
+    dropout_,
+    feature_dropout_,
+    hinge_embedding_loss,
+    kl_div,
+    margin_ranking_loss,
+    poisson_nll_loss,
+    rrelu_,
+    selu_,
+    threshold_,
+    triplet_margin_loss,
+)
+from .ops.composite import (  # noqa: E402
+    adjoint,
+    chain_matmul,
+    cholesky_inverse,
+    corrcoef,
+    cov,
+    fill,
+    isreal,
+    kaiser_window,
+    mvlgamma,
+    renorm,
+    scalar_tensor,
+    split_with_sizes,
+)
+
+
+def get_device(input: Tensor) -> int:
+    return input.get_device()
 
 
 # torch.relu_(x), torch.clamp_(x, ...): the in-place Tensor methods at top level

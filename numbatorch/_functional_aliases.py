@@ -4,6 +4,8 @@ torch-level in-place functions (torch.relu_(x) is x.relu_())."""
 
 from __future__ import annotations
 
+import warnings
+
 from .nn import functional as F
 from .tensor import Tensor
 
@@ -55,8 +57,18 @@ def dropout(input: Tensor, p: float, train: bool) -> Tensor:
 
 def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """Dropout of whole channels (dim 1), as nn.Dropout2d/3d."""
+    return _feature_dropout(input, p, train, False)
+
+
+def _feature_dropout(input: Tensor, p: float, train: bool, inplace: bool) -> Tensor:
+    """ATen's feature dropout: whole channels, any rank; none of F.dropout2d's advice about
+    3-D inputs, which PyTorch gives only from Python."""
     _check_probability(p)
-    return F.dropout2d(input, p, train) if input.ndim <= 4 else F.dropout3d(input, p, train)
+    if input.ndim > 4:
+        return F.dropout3d(input, p, train, inplace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return F.dropout2d(input, p, train, inplace)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -187,3 +199,115 @@ def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
 def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     _check_probability(p)
     return F.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+# --- torch-level losses: ATen's signatures, the reduction as its enum (1 mean, 2 sum, any
+# other value none); PyTorch 2.13's torch-level losses default to no reduction
+_REDUCTIONS = {1: "mean", 2: "sum"}
+
+
+def _reduction(reduction) -> str:
+    return _REDUCTIONS.get(reduction, "none")
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    pos_weight: Tensor | None = None,
+    reduction: int = 0,
+) -> Tensor:
+    return F.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_reduction(reduction), pos_weight=pos_weight
+    )
+
+
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: int = 0):
+    return F.cosine_embedding_loss(input1, input2, target, margin, reduction=_reduction(reduction))
+
+
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: int = 0):
+    return F.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction(reduction))
+
+
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: int = 0):
+    return F.hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
+
+
+def poisson_nll_loss(input, target, log_input: bool, full: bool, eps: float, reduction: int):
+    return F.poisson_nll_loss(
+        input, target, log_input, full, eps=eps, reduction=_reduction(reduction)
+    )
+
+
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: int = 0,
+):
+    return F.triplet_margin_loss(
+        anchor, positive, negative, margin, p, eps, swap, reduction=_reduction(reduction)
+    )
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False):
+    """ATen's kl_div: 'mean' is the mean over every element (F.kl_div's, without its
+    advice to use 'batchmean')."""
+    loss = F.kl_div(input, target, reduction="none", log_target=log_target)
+    mode = _reduction(reduction)
+    return loss if mode == "none" else loss.sum() if mode == "sum" else loss.mean()
+
+
+def ctc_loss(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    blank: int = 0,
+    reduction: int = 0,
+    zero_infinity: bool = False,
+):
+    return F.ctc_loss(
+        log_probs, targets, input_lengths, target_lengths, blank, _reduction(reduction),
+        zero_infinity,
+    )  # fmt: skip
+
+
+# --- torch-level in-place activations and dropouts ----------------------------------------
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return F.celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return F.selu(input, inplace=True)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    return F.rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return F.threshold(input, threshold, value, inplace=True)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    _check_probability(p)
+    return F.dropout(input, p, train, inplace=True)
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _feature_dropout(input, p, train, True)
+
+
+INPLACE += ["gcd_", "lcm_", "ldexp_", "log2_"]
+for _name in INPLACE[-4:]:
+    globals()[_name] = _inplace(_name)

@@ -27,8 +27,9 @@ from . import _precompile
 # One kernel signature compiles in 0.2-1 s: a single short compile (a warm cache that
 # misses one kernel) stays silent.
 FIRST_LINE_AFTER_S = 1.0
-# a log line at most this often while compiling continues
-LOG_EVERY_S = 5.0
+# a log line at most this often while compiling continues: below the 5 s that a log may
+# stay silent, since a compile holding the GIL delays the ticker (seen: 5.2 s gaps at 5.0)
+LOG_EVERY_S = 4.0
 # a terminal line is redrawn this often
 REDRAW_S = 0.2
 # A pause in compiling this long ends a spell. The Python between the first calls of two

@@ -128,6 +128,7 @@ class _TensorMath:
     log = ew.log
     log_ = inplace(ew.log)
     log2 = ew.log2
+    log2_ = inplace(ew.log2)
     log1p = ew.log1p
     log1p_ = inplace(ew.log1p)
     sqrt = ew.sqrt
@@ -714,6 +715,23 @@ class _TensorComposites:
     heaviside = co.heaviside
     diagflat = co.diagflat
     sgn = ew.sign
+    adjoint = co.adjoint
+    isreal = co.isreal
+    split_with_sizes = co.split_with_sizes
+    cov = co.cov
+    corrcoef = co.corrcoef
+    cholesky_inverse = co.cholesky_inverse
+    mvlgamma = co.mvlgamma
+    renorm = co.renorm
+
+    @property
+    def mH(self):  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of the last two dims (the transpose: real dtypes)."""
+        return co.adjoint(self)
+
+    def get_device(self) -> int:
+        """-1 for a CPU tensor, else the index of its CUDA device."""
+        return -1 if self.device.type == "cpu" else (self.device.index or 0)
 
     def tile(self, *dims):
         return co.tile(self, dims[0] if len(dims) == 1 else dims)

@@ -13,6 +13,7 @@ class _State(threading.local):
     # reads this default (grad enabled, as a new PyTorch thread starts) at no setup cost.
     # Reading `_state.enabled` costs ~25 ns more than a module global did; every op reads it.
     enabled = True
+    inference = False
 
 
 _state = _State()
@@ -20,6 +21,11 @@ _state = _State()
 
 def is_grad_enabled() -> bool:
     return _state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside `inference_mode()` (in this thread)."""
+    return _state.inference
 
 
 def _set(mode: bool) -> None:
@@ -60,6 +66,15 @@ class inference_mode(_GradMode):  # noqa: N801
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = not mode
+
+    def __enter__(self) -> None:
+        self.previous_inference = _state.inference
+        _state.inference = not self.mode
+        super().__enter__()
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        _state.inference = self.previous_inference
 
 
 class set_grad_enabled(_GradMode):  # noqa: N801

@@ -468,3 +468,202 @@ def linalg_cond(A: Tensor, p=None) -> Tensor:
         largest, smallest = values[..., 0], values[..., -1]
         return smallest / largest if p == -2 else largest / smallest
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+# --- the last everyday names of issue 15 --------------------------------------------------
+
+
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims, a view (the transpose: real dtypes)."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            "tensor.adjoint() is only supported on matrices or batches of matrices. "
+            f"Got {input.ndim}-D tensor."
+        )
+    return input.transpose(-2, -1)
+
+
+def isreal(input: Tensor) -> Tensor:
+    """True everywhere: numbatorch's dtypes are all real."""
+    return _creation.ones(tuple(input.shape), dtype=_dtype.bool, device=input.device)
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """Pieces of the given sizes along dim, which must add up to its size."""
+    sizes = [int(s) for s in split_sizes]
+    d = wrap_dim(dim, input.ndim)
+    if sum(sizes) != input.shape[d] or any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {input.shape[d]} (input "
+            f"tensor's size at dimension {dim}), but got split_sizes={sizes}"
+        )
+    return input.split(sizes, d)
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor like input, every element `value` (a number or a 0-dim tensor)."""
+    if not isinstance(value, (int, float, bool)):
+        if value.ndim != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
+        value = value.item()
+    return _creation.full_like(input, value)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A 0-dim tensor of s, of the default float dtype unless dtype says otherwise."""
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    return _creation.tensor(s, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def chain_matmul(*matrices, out=None) -> Tensor:
+    """Deprecated alias of torch.linalg.multi_dot (one matrix: a copy of it)."""
+    import warnings
+
+    from .dense_linalg import multi_dot
+
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+        "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors "
+        "rather than multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if len(matrices) == 0:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if len(matrices) == 1:
+        if matrices[0].ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Tensor 0 must be 2D but got {matrices[0].ndim}D")
+        return matrices[0].clone()
+    return multi_dot(list(matrices), out=out)
+
+
+def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """The covariance of the variables in input's rows (observations in its columns; a
+    1-D input is one variable), with frequency and observation weights; numpy.cov's
+    formula, squeezed as PyTorch squeezes it."""
+    if input.ndim > 2:
+        raise RuntimeError(
+            "cov(): expected input to have two or fewer dimensions but got an input with "
+            f"{input.ndim} dimensions"
+        )
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    if not x.dtype.is_floating_point:
+        x = x.to(_dtype.get_default_dtype())
+    observations = x.shape[1]
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is not None and (w.ndim > 1 or w.numel() != observations):
+            raise RuntimeError(
+                f"cov(): expected {name} to have one dimension and {observations} elements "
+                f"but got {name} of shape {list(w.shape)}"
+            )
+        if w is not None and bool((w < 0).any()):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+    weights = None
+    if fweights is not None:
+        weights = fweights.to(x.dtype)
+    if aweights is not None:
+        weights = aweights.to(x.dtype) if weights is None else weights * aweights.to(x.dtype)
+    if weights is None:
+        total = observations
+        mean = x.mean(1, keepdim=True)
+        norm = total - correction
+    else:
+        total = weights.sum()
+        mean = (x * weights).sum(1, keepdim=True) / total
+        if correction == 0:
+            norm = total
+        elif aweights is None:
+            norm = total - correction
+        else:
+            norm = total - correction * (weights * aweights.to(x.dtype)).sum() / total
+    centred = x - mean
+    product = (centred * weights if weights is not None else centred) @ centred.transpose(0, 1)
+    if isinstance(norm, (int, float)):
+        norm = max(norm, 0)
+    else:
+        norm = norm.clamp_min(0)
+    return (product / norm).squeeze()
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson's correlation coefficients of the variables in input's rows, clipped to
+    [-1, 1] as numpy.corrcoef clips them."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.unsqueeze(1) / std.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
+    """The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor."""
+    from .dense_linalg import cholesky_solve
+
+    if L.ndim < 2 or L.shape[-1] != L.shape[-2]:
+        raise RuntimeError(
+            "A must be batches of square matrices, but they are "
+            f"{L.shape[-2] if L.ndim >= 2 else 1} by {L.shape[-1] if L.ndim else 1} matrices"
+        )
+    eye = _creation.eye(L.shape[-1], dtype=L.dtype, device=L.device)
+    result = cholesky_solve(eye.expand(*L.shape), L, upper)
+    if out is not None:
+        out.copy_(result)
+        return out
+    return result
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """The log of the multivariate gamma function of dimension p:
+    sum_{i<p} lgamma(x - i/2) + p (p - 1) / 4 log(pi); every x must exceed (p - 1) / 2."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = input if input.dtype.is_floating_point else input.to(_dtype.get_default_dtype())
+    if bool((x <= (p - 1) / 2).any()):
+        raise RuntimeError("All elements must be greater than (p-1)/2")
+    shifts = _creation.arange(p, dtype=x.dtype, device=x.device) * 0.5
+    return (x.unsqueeze(-1) - shifts).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice of input along dim whose p-norm exceeds maxnorm scaled down to it
+    (by maxnorm / (norm + 1e-7), as PyTorch scales)."""
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = wrap_dim(dim, input.ndim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norm = input.norm(p, others, keepdim=True) if others else input.abs()
+    factor = (maxnorm / (norm + 1e-7)).where(norm > maxnorm, norm * 0 + 1)
+    return input * factor
+
+
+def kaiser_window(
+    window_length: int,
+    periodic: bool = True,
+    beta: float = 12.0,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+) -> Tensor:
+    """i0(beta sqrt(1 - ((n - a) / a)^2)) / i0(beta), a = (N - 1) / 2; a periodic window
+    is the symmetric one of length N + 1 without its last point."""
+    dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
+    if window_length < 0:
+        raise RuntimeError(f"kaiser_window requires non-negative window_length, got "
+                           f"window_length={window_length}")  # fmt: skip
+    if window_length <= 1:
+        window = _creation.ones(window_length, dtype=dtype, device=device)
+        return window.requires_grad_(requires_grad)
+    length = window_length + 1 if periodic else window_length
+    alpha = (length - 1) / 2
+    n = _creation.arange(window_length, dtype=_dtype.float64, device=device)
+    ratio = (n - alpha) / alpha
+    scale = _creation.tensor(float(beta), dtype=_dtype.float64, device=device).i0()
+    window = ((1 - ratio * ratio).clamp_min(0).sqrt() * beta).i0() / scale
+    return window.to(dtype).requires_grad_(requires_grad)
