@@ -7,6 +7,8 @@ import argparse
 import os
 import sys
 
+from numbatorch import _config
+
 from . import harness
 from .groups import DEFAULT_GROUPS, GROUPS, load
 
@@ -130,6 +132,8 @@ def main(argv=None) -> int:
         # An empty NUMBA_CPU_FEATURES gives that CPU's own features: without it Numba keeps
         # the host's (AVX-512 code tuned for Haswell, not the AVX2 variant)
         os.environ["NUMBA_CPU_NAME"] = options.cpu
+        if os.environ.get("NUMBA_CPU_FEATURES") == _config.wide_vector_features():
+            del os.environ["NUMBA_CPU_FEATURES"]  # numbatorch's choice for the host, not the user's
         os.environ.setdefault("NUMBA_CPU_FEATURES", "")
         arguments = sys.argv[1:] if argv is None else list(argv)
         os.execv(sys.executable, [sys.executable, "-m", "numbatorch.bench", *arguments])

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from numbatorch import _config
+
 # Implementations, in table order. The first four are numbatorch: its public API ("ours"),
 # the kernel launcher on preallocated arrays ("ours-raw"), conv's launchers with their
 # Winograd path switched off ("ours-im2col"), and the BLAS alternative the dispatcher may
@@ -623,7 +625,9 @@ def _kernel_target() -> str:
 
     forced = " (NUMBA_CPU_NAME)" if os.environ.get("NUMBA_CPU_NAME") else ""
     features = os.environ.get("NUMBA_CPU_FEATURES")
-    if features is not None:
+    if features is not None and features == _config.wide_vector_features():
+        forced += ", 512-bit loops"
+    elif features is not None:
         forced += f" with {'its own features' if not features else 'NUMBA_CPU_FEATURES'}"
     return (
         f"compiled for {isa.target_cpu()}{forced}, {isa.ISA} variant: GEMM register tile "

@@ -211,6 +211,9 @@ def test_errors_speak_pytorch():
         torch.cov(torch.zeros(2, 2, 2))
     with pytest.raises(RuntimeError, match=r"expected fweights to have one dimension and 5 "):
         torch.cov(torch.tensor(M), fweights=torch.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="expected fweights to have integral dtype but got "
+                       "fweights with Double dtype"):  # fmt: skip
+        torch.cov(torch.tensor(M), fweights=torch.tensor(AW))
     with pytest.raises(RuntimeError, match="aweights cannot be negative"):
         torch.cov(torch.tensor(M), aweights=torch.tensor(-AW))
     with pytest.raises(RuntimeError, match=r"All elements must be greater than \(p-1\)/2"):

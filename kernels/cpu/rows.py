@@ -39,8 +39,9 @@ def _parts(shape: tuple, parallel: bool) -> int:
     rows, n = shape
     if not parallel:
         return 1
-    tasks = 2 * numba.get_num_threads()
-    return max(1, min(rows // 64, -(-tasks // -(-n // common.COLUMNS))))
+    blocks = -(-n // common.COLUMNS)  # column blocks, rounded up
+    runs = -(-2 * numba.get_num_threads() // blocks)
+    return max(1, min(rows // 64, runs))
 
 
 def softmax(x: np.ndarray, out: np.ndarray, n: int, inner: int, log: bool) -> None:
@@ -81,7 +82,8 @@ def layer_norm_backward(grad, x, weight, mean, rstd, grad_x, grad_weight, grad_b
         )
     if grad_weight is not None:
         kernel = _pick(_LAYER_NORM_COLUMNS, x.size)
-        sums = np.empty((_parts(x.shape, kernel is _LAYER_NORM_COLUMNS[1]), 2, x.shape[1]))
+        parts = _parts(x.shape, kernel is _LAYER_NORM_COLUMNS[1])
+        sums = np.empty((parts, 2, x.shape[1]), np.float64)
         kernel(grad, x, mean, rstd, sums, grad_weight, grad_bias)
 
 

@@ -554,12 +554,20 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         x = x.to(_dtype.get_default_dtype())
     observations = x.shape[1]
     for name, w in (("fweights", fweights), ("aweights", aweights)):
-        if w is not None and (w.ndim > 1 or w.numel() != observations):
+        if w is None:
+            continue
+        if w.ndim > 1 or w.numel() != observations:
             raise RuntimeError(
                 f"cov(): expected {name} to have one dimension and {observations} elements "
                 f"but got {name} of shape {list(w.shape)}"
             )
-        if w is not None and bool((w < 0).any()):
+        if (name == "fweights") == w.dtype.is_floating_point:
+            kind = "integral" if name == "fweights" else "floating point"
+            raise RuntimeError(
+                f"cov(): expected {name} to have {kind} dtype but got {name} with "
+                f"{TYPE_WORD[w.dtype.name]} dtype"
+            )
+        if bool((w < 0).any()):
             raise RuntimeError(f"cov(): {name} cannot be negative")
     weights = None
     if fweights is not None:
