@@ -230,6 +230,32 @@ def test_errors_speak_pytorch():
         torch.split_with_sizes(torch.tensor(M), [2, 2], 1)
     with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor"):
         torch.fill(torch.zeros(2), torch.zeros(2))
+    with pytest.raises(
+        RuntimeError,
+        match="kaiser_window requires non-negative window_length, got window_length=-1",
+    ):
+        torch.kaiser_window(-1)
+    with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
+        torch.mvlgamma(torch.tensor([3.0]), 0)
+    with pytest.raises(RuntimeError, match="renorm: expected maxnorm to be >= 0 but got -1$"):
+        torch.renorm(torch.ones(2, 2), 2, 0, -1.0)
+    with pytest.raises(
+        RuntimeError,
+        match="cholesky_inverse: A must be batches of square matrices, but they are 2 by 3",
+    ):
+        torch.cholesky_inverse(torch.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"chain_matmul\(\): Expected one or more matrices"):
+        with pytest.warns(UserWarning, match="deprecated"):
+            torch.chain_matmul()
+
+
+def test_cov_without_degrees_of_freedom_warns_and_divides_by_zero():
+    with pytest.warns(UserWarning, match=r"cov\(\): degrees of freedom is <= 0"):
+        one_observation = torch.cov(torch.ones(2, 1))
+    assert np.isnan(one_observation.numpy()).all()
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        weighted = torch.cov(torch.tensor([[1.0, 2, 3]]), aweights=torch.tensor([1.0, 0, 0]))
+    assert math.isnan(weighted.item())
 
 
 def test_names_run_on_each_device(device):

@@ -191,6 +191,8 @@ def layer_norm_backward_columns(grad, x, mean, rstd, sums, grad_weight, grad_bia
     rows, n = x.shape
     parts = sums.shape[0]
     blocks = (n + COLUMNS - 1) // COLUMNS
+    # part < parts = sums.shape[0] and j0 < j1 <= n = sums.shape[2] (the launcher sizes
+    # sums from x), r < rows: every index below lies inside its array
     for task in prange(parts * blocks):
         part = np.int64(task) // blocks
         j0 = (np.int64(task) % blocks) * COLUMNS

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 from .. import _creation, _dtype, return_types
@@ -368,14 +369,19 @@ def _cosine_window(
     if window_length < 0:
         raise RuntimeError(f"window_length must be non-negative, got {window_length}")
     if window_length <= 1:
-        window = _creation.ones(window_length, dtype=dtype, device=device)
-        return window.requires_grad_(requires_grad)
+        return _short_window(window_length, dtype, device, requires_grad)
     span = window_length if periodic else window_length - 1
     n = _creation.arange(window_length, dtype=_dtype.float64, device=device)
     window = n * 0 + coefficients[0]
     for k, a in enumerate(coefficients[1:], start=1):
         window = window + ((-1) ** k) * a * (n * (2 * math.pi * k / span)).cos()
     return window.to(dtype).requires_grad_(requires_grad)
+
+
+def _short_window(window_length: int, dtype, device, requires_grad: bool) -> Tensor:
+    """Every window of length 0 or 1: empty, or [1]."""
+    window = _creation.ones(window_length, dtype=dtype, device=device)
+    return window.requires_grad_(requires_grad)
 
 
 def hann_window(
@@ -410,8 +416,7 @@ def bartlett_window(
     """1 - |2n / (N - 1) - 1|, a triangle."""
     dtype = _dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()
     if window_length <= 1:
-        window = _creation.ones(max(window_length, 0), dtype=dtype, device=device)
-        return window.requires_grad_(requires_grad)
+        return _short_window(max(window_length, 0), dtype, device, requires_grad)
     span = window_length if periodic else window_length - 1
     n = _creation.arange(window_length, dtype=_dtype.float64, device=device)
     return (1 - (n * (2 / span) - 1).abs()).to(dtype).requires_grad_(requires_grad)
@@ -520,8 +525,6 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) ->
 
 def chain_matmul(*matrices, out=None) -> Tensor:
     """Deprecated alias of torch.linalg.multi_dot (one matrix: a copy of it)."""
-    import warnings
-
     from .dense_linalg import multi_dot
 
     warnings.warn(
@@ -589,10 +592,15 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
             norm = total - correction * (weights * aweights.to(x.dtype)).sum() / total
     centred = x - mean
     product = (centred * weights if weights is not None else centred) @ centred.transpose(0, 1)
-    if isinstance(norm, (int, float)):
-        norm = max(norm, 0)
-    else:
-        norm = norm.clamp_min(0)
+    if bool(norm <= 0):
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "number of observations.",
+            UserWarning,
+            stacklevel=2,
+        )
+        # PyTorch divides by +0: inf and NaN
+        norm = 0 if isinstance(norm, (int, float)) else _creation.zeros_like(norm)
     return (product / norm).squeeze()
 
 
@@ -613,7 +621,7 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
 
     if L.ndim < 2 or L.shape[-1] != L.shape[-2]:
         raise RuntimeError(
-            "A must be batches of square matrices, but they are "
+            "cholesky_inverse: A must be batches of square matrices, but they are "
             f"{L.shape[-2] if L.ndim >= 2 else 1} by {L.shape[-1] if L.ndim else 1} matrices"
         )
     eye = _creation.eye(L.shape[-1], dtype=L.dtype, device=L.device)
@@ -642,11 +650,11 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     if p <= 0:
         raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
     if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
     d = wrap_dim(dim, input.ndim)
     others = tuple(i for i in range(input.ndim) if i != d)
     norm = input.norm(p, others, keepdim=True) if others else input.abs()
-    factor = (maxnorm / (norm + 1e-7)).where(norm > maxnorm, norm * 0 + 1)
+    factor = (maxnorm / (norm + 1e-7)).where(norm > maxnorm, _creation.ones_like(norm))
     return input * factor
 
 
@@ -666,8 +674,7 @@ def kaiser_window(
         raise RuntimeError(f"kaiser_window requires non-negative window_length, got "
                            f"window_length={window_length}")  # fmt: skip
     if window_length <= 1:
-        window = _creation.ones(window_length, dtype=dtype, device=device)
-        return window.requires_grad_(requires_grad)
+        return _short_window(window_length, dtype, device, requires_grad)
     length = window_length + 1 if periodic else window_length
     alpha = (length - 1) / 2
     n = _creation.arange(window_length, dtype=_dtype.float64, device=device)
