@@ -144,6 +144,22 @@ def test_unary_matches_cpu(op, dtype, p0, p1, layout):
     assert_same(out, expected)
 
 
+def test_only_opcode_keeps_the_one_branch_and_the_code_around_it():
+    """The simulator's per-opcode functions: ADD's names no other opcode, so nothing
+    else gets typed (`&` on floats would not); a chain whose kept branch falls through
+    keeps what follows it."""
+    from numbatorch.kernels.cuda._launch import only_opcode
+
+    add = only_opcode(E.apply_binary, E.ADD)
+    assert "BITWISE_AND" not in add.__code__.co_names and "SUB" not in add.__code__.co_names
+    assert add(E.ADD, 2.5, 0.25) == 2.75
+    logit = only_opcode(E.apply_unary_more, E.LOGIT)
+    assert logit(E.LOGIT, 0.5, 0.0, 0.0) == 0.0
+    shift = only_opcode(E._integer_binary, E.RIGHT_SHIFT)  # GCD/LCM gone, the rest kept
+    assert "_gcd" not in shift.__code__.co_names
+    assert shift(E.RIGHT_SHIFT, -12, 2) == -3 and shift(E.RIGHT_SHIFT, -12, 70) == -1
+
+
 def test_round_is_half_to_even_like_the_cpu():
     x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, np.inf, np.nan, 1e20], np.float32)
     expected = np.empty_like(x)
