@@ -182,6 +182,13 @@ def line_max_and_exp_sum(x, base, n, step):
     return top, total
 
 
+@njit(inline="always")
+def row_max_and_exp_sum(x, base, n):
+    """`line_max_and_exp_sum` of the contiguous row x[base:base + n], as the cross-entropy
+    rules call it; the CPU binds a vectorised twin in its place (kernels/cpu/reduction.py)."""
+    return line_max_and_exp_sum(x, base, n, 1)
+
+
 def cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
     """x: 1-D contiguous (M*C); target: (M,) int64. Per row r: lse[r] = log(sum(exp(x[r])))
     (max subtracted first), losses[r] = lse[r] - x[r, target[r]] and valid[r] = 1, or both
@@ -190,7 +197,7 @@ def cross_entropy_rows(x, target, ignore_index, lse, losses, valid, bad):
     c = x.size // m
     for r in prange(m):
         base = np.int64(r) * c
-        top, total = line_max_and_exp_sum(x, base, c, 1)
+        top, total = row_max_and_exp_sum(x, base, c)
         lse[r] = top + math.log(total)
         t = target[r]
         losses[r] = 0
@@ -259,7 +266,7 @@ def soft_cross_entropy_rows(x, probs, target, weight, ignore_index, smoothing, l
     c = x.size // m
     for r in prange(m):
         base = np.int64(r) * c
-        top, total = line_max_and_exp_sum(x, base, c, 1)
+        top, total = row_max_and_exp_sum(x, base, c)
         row_lse = top + math.log(total)
         lse[r] = row_lse
         t = target[r] if target.size else np.int64(0)

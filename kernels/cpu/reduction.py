@@ -10,9 +10,12 @@ floating inputs (float32 sums keep their accuracy), int64 for integers and bool.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
+from ..common import fastmath
 from ..common.elementwise import Lazy, with_globals
 from ..common.fastmath import from_order_key, order_key
 from ..common.reduction import (
@@ -32,6 +35,7 @@ from ..common.reduction import (
     soft_cross_entropy_rows,
     soft_cross_entropy_rows_backward,
 )
+from ..common.rows import row_max, row_sum
 from ._launch import parallel_for, twins
 
 CHUNK = 1 << 15
@@ -164,7 +168,27 @@ def _scan(x, out, n, inner, start, multiply):
 
 
 _scan_serial, _scan_parallel = twins(_scan)
-_ce_rows = njit(inline="always")(cross_entropy_rows)
+
+
+@njit(fastmath={"contract", "arcp", "nsz"}, cache=True)
+def _row_max_and_exp_sum(x, base, n):
+    """`row_max_and_exp_sum` (kernels/common/reduction.py) in passes that LLVM vectorises:
+    the max as order keys, the exponentials into a scratch row, their sum in a `reassoc`
+    helper. The one-pass rule's running sum cannot vectorise without `reassoc`, which must
+    not reach exp's range reduction: cross-entropy over 512 rows of 100 took 244 us, 10x
+    PyTorch's (AVX-512). Not inlined, so that the parallel twins reuse it compiled."""
+    row = x[base : base + n]
+    top = row_max(row)
+    top = top if top != -math.inf else type(top)(0.0)  # all -inf: exp never sees inf - inf
+    exps = np.empty(n, x.dtype)
+    for k in range(n):
+        exps[k] = fastmath.exp(row[k] - top)
+    return top, row_sum(exps)
+
+
+_ce_rows = njit(inline="always")(
+    with_globals(cross_entropy_rows, row_max_and_exp_sum=_row_max_and_exp_sum)
+)
 _ce_total = njit(inline="always")(cross_entropy_total)
 
 
@@ -182,7 +206,10 @@ _CE_FORWARD = twins(_cross_entropy, fastmath={"contract", "arcp", "nsz"}, error_
 _CE_BACKWARD = twins(
     cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"}, error_model="numpy"
 )
-_SOFT_CE_FORWARD = twins(soft_cross_entropy_rows, fastmath={"contract", "arcp", "nsz"})
+_SOFT_CE_FORWARD = twins(
+    with_globals(soft_cross_entropy_rows, row_max_and_exp_sum=_row_max_and_exp_sum),
+    fastmath={"contract", "arcp", "nsz"},
+)
 _SOFT_CE_BACKWARD = twins(soft_cross_entropy_rows_backward, fastmath={"contract", "arcp", "nsz"})
 
 
