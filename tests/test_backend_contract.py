@@ -16,6 +16,7 @@ import numbatorch as torch
 CPU_ONLY = {
     "gemm_blas": "the bench's numpy-BLAS comparison",
     "flat_kernels": "the eager fast lane (numbatorch/ops/_lane.py) serves CPU tensors only",
+    "flat_reduction": "the eager fast lane's reductions, CPU tensors only",
 }
 CUDA_ONLY: dict[str, str] = {}
 

@@ -93,6 +93,23 @@ def test_lane_serves_the_fused_activation_backward_with_the_backends_bits(name, 
     np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
+def test_lane_entry_points_keep_each_dtype_and_argument_type_apart():
+    """The lane calls kernels through their compiled entry points, keyed by the argument
+    types: float32 and float64 calls interleaved, int and float clamp bounds and sums
+    past the serial kernel's size each get the general path's bits."""
+    for _ in range(2):  # the second round runs through the entry points
+        for dtype in (np.float32, np.float64, np.float32):
+            a, b = pair(dtype, shape=(7,))
+            np.testing.assert_array_equal((a * b).numpy(), general(lambda x, y: x * y, a, b))
+            np.testing.assert_array_equal(a.sum().numpy(), general(lambda x: x.sum(), a))
+        a = torch.tensor(RNG.standard_normal(6).astype(np.float32))
+        for low, high in ((0, 1), (-0.5, 0.25)):
+            expected = general(lambda x, lo=low, hi=high: x.clamp(lo, hi), a)
+            np.testing.assert_array_equal(torch.clamp(a, low, high).numpy(), expected)
+    big = torch.tensor(RNG.standard_normal(40000).astype(np.float32))  # > CHUNK
+    np.testing.assert_array_equal(big.sum().numpy(), general(lambda x: x.sum(), big))
+
+
 def test_lane_steps_aside_when_a_graph_is_recorded():
     a, b = pair()
     a.requires_grad_()

@@ -93,7 +93,7 @@ from .reduction import soft_cross_entropy_backward, soft_cross_entropy_forward  
 from .floating import frexp  # noqa: E402
 from .grid_sample import grid_sample_backward, grid_sample_forward  # noqa: E402
 from .linalg import matrix_exp  # noqa: E402
-from .reduction import logcumsumexp  # noqa: E402
+from .reduction import flat_reduction, logcumsumexp  # noqa: E402
 
 # the contract's launchers, and (CPU) the ones only this backend has (see the contract test)
-__all__ = [*LAUNCHERS, "flat_kernels", "gemm_blas"]
+__all__ = [*LAUNCHERS, "flat_kernels", "flat_reduction", "gemm_blas"]

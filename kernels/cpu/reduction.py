@@ -156,6 +156,14 @@ def reduce(op: int, x: np.ndarray, out: np.ndarray, n: int, inner: int, p: float
     )
 
 
+def flat_reduction(op: int) -> tuple:
+    """(kernel, CHUNK) for callers that reduce all of a 1-D contiguous float array of at
+    most CHUNK elements into a 1-element out (the eager fast lane,
+    numbatorch/ops/_lane.py): `reduce`'s serial kernel of `op`, called
+    (x, out, n, 1, np.float64(0), 0.0, n) with n = x.size."""
+    return _FAMILIES[op][0], CHUNK
+
+
 # --- scans and cross-entropy rows ------------------------------------------------------------
 
 
