@@ -308,7 +308,11 @@ def _gemm_packed(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
         cols = min(nc, n - j0)
         c_q = c_at[q] + i0 * n + j0
         b_q = bias_at[q] + i0 * bias_rs + j0 * bias_cs
-        _start_block(c, c_q, n, rows, cols, bias, b_q, bias_rs, bias_cs, accumulate)
+        # one product of one depth block, nothing to add to: the tiles write C directly
+        # instead of adding to zeros written first (a backward GEMM's K <= KC)
+        overwrite = not accumulate and bias.size == 0 and b_at.shape[1] == 1 and step >= k
+        if not overwrite:
+            _start_block(c, c_q, n, rows, cols, bias, b_q, bias_rs, bias_cs, accumulate)
         col_panels = (cols + nr - 1) // nr
         row_panels = (rows + MR - 1) // MR
         bp = np.empty(step * col_panels * nr, c.dtype)
@@ -323,7 +327,8 @@ def _gemm_packed(a, a_at, a_rs, a_cs, b, b_at, b_rs, b_cs, c, c_at, m, n, k, bia
                         i = ip * MR
                         a_tile = a_qr + k0 * m_pad + (i0 + i) * kc
                         _micro_kernel(kc, ap, a_tile, 1, MR, bp, j * kc, nr, c, c_q + i * n + j,
-                                      n, min(MR, rows - i), min(nr, cols - j), True)  # fmt: skip
+                                      n, min(MR, rows - i), min(nr, cols - j),
+                                      not overwrite)  # fmt: skip
 
 
 @njit(cache=True)
