@@ -93,6 +93,27 @@ def test_an_out_of_range_class_raises_pytorchs_error():
         F.cross_entropy(torch.tensor(x), torch.tensor(target), weight=torch.tensor(weight))
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # simulator's 0/0
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_logits_of_no_classes_read_nothing_and_follow_pytorch(device):
+    """(M, 0) logits: the row kernels read no element of the empty x (a row's log-sum-exp
+    is -inf); a kept class index is out of bounds, as in PyTorch, and rows all ignored
+    give PyTorch's losses: zeros, and a mean over no rows of NaN."""
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA backend")
+    x = torch.empty(3, 0, device=device)
+    with pytest.raises(IndexError, match="Target 0 is out of bounds."):
+        F.cross_entropy(x, torch.zeros(3, dtype=torch.int64, device=device))
+    ignored = torch.full((3,), -100, dtype=torch.int64, device=device)
+    assert F.cross_entropy(x, ignored, reduction="none").cpu().numpy().tolist() == [0, 0, 0]
+    assert F.cross_entropy(x, ignored, reduction="sum").item() == 0
+    assert np.isnan(F.cross_entropy(x, ignored).item())
+    smoothed = F.cross_entropy(x, ignored, label_smoothing=0.1, reduction="none")
+    assert smoothed.cpu().numpy().tolist() == [0, 0, 0]
+    probabilities = F.cross_entropy(x, torch.empty(3, 0, device=device), reduction="none")
+    assert probabilities.cpu().numpy().tolist() == [0, 0, 0]
+
+
 def test_double_backward_gives_the_kernels_gradient():
     x, target, _, weight = _data()
     w, t = torch.tensor(weight), torch.tensor(target)

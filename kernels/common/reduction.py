@@ -185,7 +185,11 @@ def line_max_and_exp_sum(x, base, n, step):
 @njit(inline="always")
 def row_max_and_exp_sum(x, base, n):
     """`line_max_and_exp_sum` of the contiguous row x[base:base + n], as the cross-entropy
-    rules call it; the CPU binds a vectorised twin in its place (kernels/cpu/reduction.py)."""
+    rules call it; the CPU binds a vectorised twin in its place (kernels/cpu/reduction.py).
+    A row of no classes (n == 0: x is empty) reads nothing and gives (-inf, 1), so its
+    log-sum-exp, top + log(total), is -inf."""
+    if n == 0:
+        return -math.inf, 1.0
     return line_max_and_exp_sum(x, base, n, 1)
 
 

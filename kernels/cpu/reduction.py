@@ -184,12 +184,15 @@ def _row_max_and_exp_sum(x, base, n):
     the max as order keys, the exponentials into a scratch row, their sum in a `reassoc`
     helper. The one-pass rule's running sum cannot vectorise without `reassoc`, which must
     not reach exp's range reduction: cross-entropy over 512 rows of 100 took 244 us, 10x
-    PyTorch's (AVX-512). Not inlined, so that the parallel twins reuse it compiled."""
+    PyTorch's (AVX-512). Not inlined, so that the parallel twins reuse it compiled. Reads
+    only the slice's elements; a row of no classes gives (-inf, 1), as the shared rule."""
+    if n == 0:
+        return -math.inf, 1.0
     row = x[base : base + n]
     top = row_max(row)
     top = top if top != -math.inf else type(top)(0.0)  # all -inf: exp never sees inf - inf
-    exps = np.empty(n, x.dtype)
-    for k in range(n):
+    exps = np.empty(row.size, x.dtype)
+    for k in range(row.size):
         exps[k] = fastmath.exp(row[k] - top)
     return top, row_sum(exps)
 
