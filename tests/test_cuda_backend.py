@@ -160,6 +160,41 @@ def test_only_opcode_keeps_the_one_branch_and_the_code_around_it():
     assert shift(E.RIGHT_SHIFT, -12, 2) == -3 and shift(E.RIGHT_SHIFT, -12, 70) == -1
 
 
+def test_per_opcode_compiles_each_opcode_once_under_concurrent_threads(monkeypatch):
+    """The simulator's threads call an opcode's function at once: one of them builds it,
+    the others wait (CPython 3.11's AST builder fails when two threads parse at once)."""
+    import threading
+    import time
+
+    from numbatorch.kernels.cuda import _launch
+
+    if not _launch.SIMULATOR:
+        pytest.skip("per-opcode functions exist in the simulator only")
+    built = []
+    original = _launch.only_opcode
+
+    def slow_only_opcode(fn, op):
+        built.append(op)
+        time.sleep(0.05)  # long enough for every thread to miss the cache without the lock
+        return original(fn, op)
+
+    monkeypatch.setattr(_launch, "only_opcode", slow_only_opcode)
+    add = _launch.per_opcode(E.apply_binary)
+    start = threading.Barrier(4)
+    results = []
+
+    def thread():
+        start.wait()
+        results.append(add(E.ADD, 1.5, 2.0))
+
+    threads = [threading.Thread(target=thread) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert built == [E.ADD] and results == [3.5] * 4
+
+
 def test_round_is_half_to_even_like_the_cpu():
     x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, np.inf, np.nan, 1e20], np.float32)
     expected = np.empty_like(x)

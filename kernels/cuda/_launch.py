@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import threading
 import types
 
 import numpy as np
@@ -16,6 +17,7 @@ from numba.cuda.core import config
 from ..common.strided import MAX_DIMS, coalesce
 
 SIMULATOR = bool(config.ENABLE_CUDASIM)
+_COMPILING = threading.Lock()  # see per_opcode
 THREADS = 256  # threads per block: 8 warps, enough to hide latency at any occupancy
 WARP = 32
 # Grid-stride loops cover the rest: 4096 blocks of 256 threads are ~4x what an H100 (132
@@ -105,7 +107,9 @@ def per_opcode(fn):
     GPU the kernel's constant opcode prunes the other ops' branches. The simulator calls it
     from Python with a plain int, so there each opcode gets its own CPU-compiled function:
     the same numerics as the CPU kernels, and branches that do not type for the operand
-    dtype (`&` on floats) are left out as they are on the GPU."""
+    dtype (`&` on floats) are left out as they are on the GPU. The simulator's threads
+    compile under a lock: CPython 3.11's AST builder keeps its recursion depth in
+    interpreter-wide state, so two threads parsing at once fail with a SystemError."""
     if not SIMULATOR:
         return fn
     compiled = {}
@@ -113,8 +117,12 @@ def per_opcode(fn):
     def call(op, *args):
         kernel = compiled.get(op)
         if kernel is None:
-            # numpy's error model, as on the GPU: x / 0.0 is inf or nan, not an exception
-            kernel = compiled[op] = njit(error_model="numpy")(only_opcode(fn, op))
+            with _COMPILING:
+                kernel = compiled.get(op)
+                if kernel is None:
+                    # numpy's error model, as on the GPU: x / 0.0 is inf or nan
+                    kernel = njit(error_model="numpy")(only_opcode(fn, op))
+                    compiled[op] = kernel
         return kernel(op, *args)
 
     return call
